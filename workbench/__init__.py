@@ -1,0 +1,70 @@
+"""Workbench: a Jupyter-first workbench for differentiable programming on JAX.
+
+The API follows Reactant.jl + Enzyme.jl (modes, activities, ``autodiff``, ``gradient``), returned
+functionally. Importing the workbench turns on ``jax_enable_x64`` so that float64 stays float64,
+as in Julia.
+"""
+
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from workbench._src.ad.activities import Active as Active  # noqa: E402
+from workbench._src.ad.activities import BatchDuplicated as BatchDuplicated  # noqa: E402
+from workbench._src.ad.activities import Const as Const  # noqa: E402
+from workbench._src.ad.activities import Duplicated as Duplicated  # noqa: E402
+from workbench._src.ad.autodiff import autodiff as autodiff  # noqa: E402
+from workbench._src.ad.basis import onehot as onehot  # noqa: E402
+from workbench._src.ad.gradient import GradientResult as GradientResult  # noqa: E402
+from workbench._src.ad.gradient import gradient as gradient  # noqa: E402
+from workbench._src.ad.gradient import jacobian as jacobian  # noqa: E402
+from workbench._src.ad.ignore import ignore_derivatives as ignore_derivatives  # noqa: E402
+from workbench._src.ad.modes import Forward as Forward  # noqa: E402
+from workbench._src.ad.modes import ForwardWithPrimal as ForwardWithPrimal  # noqa: E402
+from workbench._src.ad.modes import Mode as Mode  # noqa: E402
+from workbench._src.ad.modes import Reverse as Reverse  # noqa: E402
+from workbench._src.ad.modes import ReverseWithPrimal as ReverseWithPrimal  # noqa: E402
+from workbench._src.ad.modes import set_strong_zero as set_strong_zero  # noqa: E402
+from workbench._src.arrays import to_rarray as to_rarray  # noqa: E402
+from workbench._src.compile import Compiled as Compiled  # noqa: E402
+from workbench._src.compile import compile as compile  # noqa: E402
+from workbench._src.compile import jit as jit  # noqa: E402
+from workbench._src.errors import ActivityError as ActivityError  # noqa: E402
+from workbench._src.errors import CompiledCallError as CompiledCallError  # noqa: E402
+from workbench._src.errors import ModeError as ModeError  # noqa: E402
+from workbench._src.errors import NotDifferentiableError as NotDifferentiableError  # noqa: E402
+from workbench._src.errors import OutputError as OutputError  # noqa: E402
+from workbench._src.errors import TracedValueError as TracedValueError  # noqa: E402
+from workbench._src.errors import WorkbenchError as WorkbenchError  # noqa: E402
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Active",
+    "ActivityError",
+    "BatchDuplicated",
+    "Compiled",
+    "CompiledCallError",
+    "Const",
+    "Duplicated",
+    "Forward",
+    "ForwardWithPrimal",
+    "GradientResult",
+    "Mode",
+    "ModeError",
+    "NotDifferentiableError",
+    "OutputError",
+    "Reverse",
+    "ReverseWithPrimal",
+    "TracedValueError",
+    "WorkbenchError",
+    "autodiff",
+    "compile",
+    "gradient",
+    "ignore_derivatives",
+    "jacobian",
+    "jit",
+    "onehot",
+    "set_strong_zero",
+    "to_rarray",
+]

@@ -1,0 +1,1 @@
+"""Modes, activities and the Enzyme-style differentiation API, built on JAX transformations."""

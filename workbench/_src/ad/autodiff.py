@@ -1,0 +1,174 @@
+"""``autodiff``: Enzyme's ``autodiff(mode, f, args...)`` with activities, on ``jax.jvp``/``jax.vjp``.
+
+Results are returned functionally (JAX arrays are immutable): where Enzyme accumulates into a
+``Duplicated`` shadow in reverse mode, ``autodiff`` returns ``shadow + derivative``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from workbench._src.ad import arguments
+from workbench._src.ad.activities import Active, Activity, BatchDuplicated, Const, Duplicated
+from workbench._src.ad.complex_convention import from_jax_cotangent
+from workbench._src.ad.modes import Mode, check_mode
+from workbench._src.errors import ActivityError, OutputError, describe, shape_dtype
+
+
+def autodiff(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
+    """Differentiates ``f`` at ``args`` in the given mode, with Enzyme's activities.
+
+    Args:
+      mode: ``Forward``, ``ForwardWithPrimal``, ``Reverse`` or ``ReverseWithPrimal`` (optionally
+        through ``set_strong_zero``).
+      f: the function. Its output may be any pytree in forward mode; in reverse mode it must be a
+        real scalar.
+      *args: the arguments of ``f``, each wrapped in an activity (``Const``, ``Active``,
+        ``Duplicated``, ``BatchDuplicated``); an unwrapped argument is ``Const``.
+
+    Returns:
+      ``Forward``: ``(tangent,)``, or ``(tuple_of_tangents,)`` with ``BatchDuplicated``, one per lane.
+      ``ForwardWithPrimal``: ``(tangent, primal)``.
+      ``Reverse``: ``(derivs,)``, a tuple with one entry per argument: the derivative for
+      ``Active``, the shadow plus the derivative for ``Duplicated`` (a tuple of them, one per lane,
+      for ``BatchDuplicated``), ``None`` for ``Const``.
+      ``ReverseWithPrimal``: ``(derivs, primal)``.
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> x = jnp.array([3.0, 4.0, 5.0], jnp.float32)
+    >>> wb.autodiff(wb.Forward, lambda x: x**2, wb.Duplicated(x, jnp.ones_like(x)))
+    (Array([ 6.,  8., 10.], dtype=float32),)
+    >>> wb.autodiff(wb.Reverse, lambda x, y: jnp.sum(x * y), wb.Active(x), wb.Const(x))
+    ((Array([3., 4., 5.], dtype=float32), None),)
+    """
+    mode = check_mode(mode, "autodiff")
+    arguments.check_function("autodiff", f)
+    arguments.reject_modes("autodiff", args)
+    if mode.strong_zero:
+        _strong_zero_not_available()
+    if mode.is_forward:
+        return _forward(mode, f, args)
+    return _reverse(mode, f, args)
+
+
+def _strong_zero_not_available() -> None:
+    raise NotImplementedError(
+        "set_strong_zero(mode) is recognised, but the strong-zero transformation of the "
+        "derivative jaxpr is not part of this version yet. Use the plain mode and guard the "
+        "singular point with the double-where idiom (jnp.where on the input and the output)."
+    )
+
+
+def _values(args: Sequence[Any]) -> list[Any]:
+    return [a.val if isinstance(a, Activity) else a for a in args]
+
+
+def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, ...]:
+    for i, a in enumerate(args):
+        if isinstance(a, Active):
+            raise ActivityError(
+                f"autodiff({mode!r}): argument {i + 1} is {a!r}, but Active is for reverse mode: "
+                "forward mode needs a tangent to push. Pass Duplicated(x, dx) with a tangent dx "
+                "(e.g. jnp.ones_like(x)), or use wb.gradient(wb.Forward, f, x)."
+            )
+    dup = [isinstance(a, Duplicated) for a in args]
+    batch = [isinstance(a, BatchDuplicated) for a in args]
+    if not any(dup) and not any(batch):
+        raise ActivityError(
+            f"autodiff({mode!r}): every argument is Const ({_listing(args)}), so there is no "
+            "tangent to push. Wrap the arguments to differentiate as Duplicated(x, dx) or "
+            "BatchDuplicated(x, dxs)."
+        )
+    if any(dup) and any(batch):
+        raise ActivityError(
+            f"autodiff({mode!r}): mixes Duplicated and BatchDuplicated ({_listing(args)}). "
+            "In one call every differentiated argument has the same number of lanes: wrap all of "
+            "them in BatchDuplicated (repeat a tangent, or use zeros, for the Duplicated one)."
+        )
+    split = arguments.split(f, _values(args), [d or b for d, b in zip(dup, batch, strict=True)],
+                            f"autodiff({mode!r})")
+    shadows = [args[i].dval for i in split.positions]  # type: ignore[attr-defined]
+    if any(batch):
+        widths = {len(s) for s in shadows}
+        if len(widths) > 1:
+            raise ActivityError(
+                f"autodiff({mode!r}): BatchDuplicated arguments have different numbers of lanes "
+                f"({sorted(widths)}); all must have the same width."
+            )
+        (width,) = widths
+        stacked = tuple(jax.tree.map(lambda *lanes: jnp.stack(lanes), *s) for s in shadows)
+        primal, tangents = jax.vmap(
+            lambda t: jax.jvp(split.call, split.primals, t), out_axes=(None, 0)
+        )(stacked)
+        tangent: Any = tuple(jax.tree.map(lambda t, k=k: t[k], tangents) for k in range(width))
+    else:
+        primal, tangent = jax.jvp(split.call, split.primals, tuple(shadows))
+    return (tangent, primal) if mode.with_primal else (tangent,)
+
+
+def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, ...]:
+    differentiated = [isinstance(a, Active | Duplicated | BatchDuplicated) for a in args]
+    if not any(differentiated):
+        raise ActivityError(
+            f"autodiff({mode!r}): every argument is Const ({_listing(args)}), so no derivative "
+            "is asked for. Wrap the arguments to differentiate as Active(x) or Duplicated(x, dx)."
+        )
+    split = arguments.split(f, _values(args), differentiated, f"autodiff({mode!r})")
+    primal, cotangents = value_and_cotangents(split, f"autodiff({mode!r})")
+    derivs: list[Any] = [None] * len(args)
+    for i, ct in zip(split.positions, cotangents, strict=True):
+        a = args[i]
+        if isinstance(a, Active):
+            derivs[i] = ct
+        elif isinstance(a, Duplicated):
+            derivs[i] = jax.tree.map(jnp.add, a.dval, ct)
+        else:
+            assert isinstance(a, BatchDuplicated)
+            derivs[i] = tuple(jax.tree.map(jnp.add, lane, ct) for lane in a.dval)
+    return (tuple(derivs), primal) if mode.with_primal else (tuple(derivs),)
+
+
+def value_and_cotangents(split: arguments.Split, where: str) -> tuple[Any, tuple[Any, ...]]:
+    """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp)."""
+    primal, vjp_fn = jax.vjp(split.call, *split.primals)
+    check_real_scalar_output(primal, where)
+    cotangents = vjp_fn(jnp.ones((), primal.dtype))
+    return primal, tuple(from_jax_cotangent(ct) for ct in cotangents)
+
+
+def check_real_scalar_output(out: Any, where: str) -> None:
+    """Reverse mode seeds the output with 1.0: it must be a single real floating scalar."""
+    if not (hasattr(out, "shape") and hasattr(out, "dtype")):
+        raise OutputError(
+            f"{where}: reverse mode needs the function to return one real scalar, but it returned "
+            f"{describe(out)}. Return a single scalar (e.g. the loss), or use wb.Forward / "
+            "wb.jacobian for several outputs."
+        )
+    dtype = np.dtype(out.dtype)
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        raise OutputError(
+            f"{where}: the output is complex ({shape_dtype(out)}); reverse mode needs a real "
+            "scalar to seed with 1.0. Return a real quantity (jnp.real(z), jnp.abs(z)**2), or use "
+            "wb.Forward / wb.jacobian for complex outputs."
+        )
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise OutputError(
+            f"{where}: the output has dtype {dtype.name} ({shape_dtype(out)}), which has no "
+            "derivative. Return a floating-point value (e.g. x.astype(jnp.float32)) computed "
+            "from the inputs."
+        )
+    if out.shape != ():
+        raise OutputError(
+            f"{where}: reverse mode needs a scalar output, but the output has shape "
+            f"{tuple(out.shape)} ({shape_dtype(out)}). Reduce it (e.g. .sum()), or use "
+            "wb.Forward or wb.jacobian for a non-scalar output."
+        )
+
+
+def _listing(args: Sequence[Any]) -> str:
+    return ", ".join(repr(a) if isinstance(a, Const) else describe(a) for a in args) or "none"

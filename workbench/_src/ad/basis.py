@@ -1,0 +1,76 @@
+"""Standard-basis tangents: ``onehot`` (public) and the stacked lanes that forward-mode
+``gradient``/``jacobian`` push through one vectorized ``jvp`` (as ``jax.jacfwd`` does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from workbench._src.errors import describe
+
+
+def onehot(x: Any) -> tuple[jax.Array, ...]:
+    """The standard basis of ``x``'s space: a tuple of ``x.size`` arrays shaped like ``x``.
+
+    Use it with ``BatchDuplicated`` to get every partial derivative in one forward pass.
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> wb.onehot(jnp.zeros(2, jnp.float32))
+    (Array([1., 0.], dtype=float32), Array([0., 1.], dtype=float32))
+    """
+    if not (hasattr(x, "shape") and hasattr(x, "dtype")) and not isinstance(x, float | complex):
+        raise TypeError(
+            f"onehot needs one array (or a float), but received {describe(x)}. For a pytree, "
+            "call it per leaf: jax.tree.map(wb.onehot, tree)."
+        )
+    x = jnp.asarray(x)
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        raise TypeError(
+            f"onehot builds tangents, which must be floating point, but received "
+            f"{describe(x)}. Convert first: wb.onehot(x.astype(jnp.float32))."
+        )
+    eye = jnp.eye(x.size, dtype=x.dtype).reshape((x.size, *x.shape))
+    return tuple(eye[i] for i in range(x.size))
+
+
+def lane_count(leaves: Sequence[Any]) -> int:
+    """Lanes needed for ``leaves``: one per real element, two (real, imaginary) per complex one."""
+    return sum(np.size(leaf) * (2 if jnp.iscomplexobj(leaf) else 1) for leaf in leaves)
+
+
+def stacked_basis(leaves: Sequence[Any]) -> list[jax.Array]:
+    """For each leaf, an array (lanes, *leaf.shape): together, the standard basis of all leaves."""
+    n = lane_count(leaves)
+    out, offset = [], 0
+    for leaf in leaves:
+        shape, size, dtype = np.shape(leaf), np.size(leaf), jnp.result_type(leaf)
+        block = jnp.eye(n, size, k=-offset, dtype=dtype)
+        offset += size
+        if jnp.iscomplexobj(leaf):
+            block = block + 1j * jnp.eye(n, size, k=-offset, dtype=dtype)
+            offset += size
+        out.append(block.reshape((n, *shape)))
+    return out
+
+
+def unstack_lanes(lanes: jax.Array, leaves: Sequence[Any], lead_shape: tuple[int, ...]) -> list[Any]:
+    """Inverse of ``stacked_basis`` on the lane axis (axis 0) of ``lanes``.
+
+    ``lanes`` has shape (lanes, *lead_shape); returns per leaf an array (*lead_shape, *leaf.shape).
+    Complex leaves combine their real and imaginary lanes as d/da + i d/db (Enzyme's convention).
+    """
+    out, offset = [], 0
+    for leaf in leaves:
+        shape, size = np.shape(leaf), np.size(leaf)
+        part = lanes[offset:offset + size]
+        offset += size
+        if jnp.iscomplexobj(leaf):
+            part = part + 1j * lanes[offset:offset + size]
+            offset += size
+        part = jnp.moveaxis(part, 0, -1) if lead_shape else part
+        out.append(part.reshape((*lead_shape, *shape)))
+    return out

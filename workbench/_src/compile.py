@@ -1,0 +1,177 @@
+"""``jit`` and ``compile``: Reactant's ``@jit`` and ``@compile`` on ``jax.jit``.
+
+``jit`` is ``jax.jit`` (same options, same call path, so no extra dispatch cost) on a thin wrapper of
+the function that explains tracer errors in the workbench's terms. ``compile`` traces, lowers and
+compiles ahead of time and keeps every stage, so the program can report its IR, memory and cost.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import os
+import traceback
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import jax
+
+from workbench._src.errors import CompiledCallError, TracedValueError, describe, shape_dtype
+
+_WORKBENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_JAX_DIR = os.path.dirname(os.path.abspath(jax.__file__))
+
+# One wrapper per user function, so that jax.jit's cache (keyed on the function) is shared by
+# every wb.jit of the same function, as it is by every jax.jit of it.
+_wrappers: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+    """Compiles ``fun`` with XLA on first call, like Reactant's ``@jit`` (and ``jax.jit``).
+
+    Use as ``wb.jit(f)``, ``@wb.jit`` or ``@wb.jit(static_argnums=...)``; options are
+    ``jax.jit``'s. The result is a ``jax.jit`` function (``.lower``, ``.trace`` work).
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> wb.jit(lambda x: x * 2)(jnp.arange(3.0))
+    Array([0., 2., 4.], dtype=float64)
+    """
+    if fun is None:
+        return functools.partial(jit, **options)
+    if not callable(fun):
+        raise TypeError(
+            f"jit needs a function, but received {describe(fun)}. Write wb.jit(f)(x) or "
+            "decorate the function with @wb.jit."
+        )
+    return jax.jit(_explaining_tracer_errors(fun), **options)
+
+
+def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
+    try:
+        return _wrappers[fun]
+    except (KeyError, TypeError):
+        pass
+
+    @functools.wraps(fun)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fun(*args, **kwargs)
+        except jax.errors.ConcretizationTypeError as e:
+            raise TracedValueError(_tracer_message(fun, e)) from e
+        except jax.errors.TracerArrayConversionError as e:
+            raise TracedValueError(_tracer_message(fun, e, numpy=True)) from e
+
+    try:
+        _wrappers[fun] = wrapper
+    except TypeError:  # not weak-referenceable (e.g. some builtins): no sharing, still correct
+        pass
+    return wrapper
+
+
+def _user_line(e: BaseException) -> str:
+    """The innermost frame outside JAX and the workbench: where the user's code needed a value."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if not os.path.abspath(f.filename).startswith((_JAX_DIR, _WORKBENCH_DIR))]
+    if not frames:
+        return ""
+    f = frames[-1]
+    text = (f.line or linecache.getline(f.filename, f.lineno or 0)).strip()
+    return f" at {os.path.basename(f.filename)}:{f.lineno} (`{text}`)"
+
+
+def _tracer_message(fun: Callable[..., Any], e: BaseException, numpy: bool = False) -> str:
+    name = getattr(fun, "__name__", "the function")
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if numpy:
+        what = "converts a traced array to a NumPy array"
+        fix = "Use jax.numpy (jnp) instead of numpy inside jitted code"
+    else:
+        what = "needs a concrete Python value from a traced array (an `if`, `while`, bool() or int())"
+        fix = (
+            "Use jnp.where(cond, a, b) or jax.lax.cond for a branch, wb.fori_loop / "
+            "jax.lax.while_loop for a loop, or mark the argument static "
+            "(wb.jit(f, static_argnums=...)) if it is a compile-time constant"
+        )
+    return (
+        f"wb.jit traced {name}, and its code{_user_line(e)} {what}. Under jit, array arguments "
+        f"are abstract: their values are known only when the compiled program runs. {fix}. "
+        f"(JAX: {first})"
+    )
+
+
+class Compiled:
+    """A program compiled ahead of time by ``wb.compile``; call it like the function.
+
+    It keeps each stage: ``jaxpr`` (traced), ``stablehlo()`` (lowered, before XLA's passes),
+    ``hlo()`` (optimized by XLA), ``memory_analysis()`` and ``cost_analysis()``.
+    """
+
+    def __init__(self, fun: Callable[..., Any], args: tuple[Any, ...], options: dict[str, Any]):
+        self._name = getattr(fun, "__name__", "function")
+        self._traced = jit(fun, **options).trace(*args)
+        self._lowered = self._traced.lower()
+        self._compiled = self._lowered.compile()
+        self._signature = ", ".join(
+            describe(a) for a in jax.tree_util.tree_leaves(self._traced.args_info)
+        ) if hasattr(self._traced, "args_info") else ""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._compiled(*args, **kwargs)
+        except TypeError as e:
+            got = ", ".join(shape_dtype(a) if hasattr(a, "dtype") else describe(a)
+                            for a in jax.tree_util.tree_leaves((args, kwargs)))
+            raise CompiledCallError(
+                f"{self._name} was compiled for arguments ({self._in_signature()}) and cannot "
+                f"run on ({got}). A compiled program is fixed to its argument shapes and dtypes: "
+                "call wb.compile again with the new arguments, or use wb.jit, which compiles "
+                f"once per shape. (JAX: {str(e).splitlines()[0]})"
+            ) from e
+
+    def _in_signature(self) -> str:
+        avals = jax.tree_util.tree_leaves(self._compiled.in_avals)
+        return ", ".join(a.str_short() for a in avals)
+
+    @property
+    def jaxpr(self) -> Any:
+        """The traced program (a ``ClosedJaxpr``)."""
+        return self._traced.jaxpr
+
+    def stablehlo(self) -> str:
+        """StableHLO text as lowered by JAX, before XLA's optimizations."""
+        return str(self._lowered.as_text())
+
+    def hlo(self) -> str:
+        """HLO text after XLA's optimizations: the program that runs."""
+        return str(self._compiled.as_text())
+
+    def memory_analysis(self) -> Any:
+        """XLA's memory analysis. On CPU ``peak_memory_in_bytes`` counts only arguments and
+        outputs; ``temp_size_in_bytes`` is what the program keeps in between."""
+        return self._compiled.memory_analysis()
+
+    def cost_analysis(self) -> Any:
+        """XLA's cost analysis (flops, transcendentals, bytes accessed); loop bodies count once."""
+        return self._compiled.cost_analysis()
+
+    def __repr__(self) -> str:
+        return f"<wb.Compiled {self._name}({self._in_signature()}) on {jax.default_backend()}>"
+
+
+def compile(fun: Callable[..., Any], *example_args: Any, **options: Any) -> Compiled:  # noqa: A001
+    """Compiles ``fun`` ahead of time for ``example_args``, like Reactant's ``@compile``.
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> step = wb.compile(lambda x: x + 1, jnp.zeros(2))
+    >>> step(jnp.ones(2))
+    Array([2., 2.], dtype=float64)
+    """
+    if not callable(fun):
+        raise TypeError(
+            f"compile needs a function first, then example arguments, but received "
+            f"{describe(fun)}. Write wb.compile(f, *example_args)."
+        )
+    return Compiled(fun, example_args, options)
