@@ -67,7 +67,7 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
         if not isinstance(leaf, _NUMERIC):
             raise TypeError(
                 f"to_rarray converts arrays and numbers (or pytrees of them), but received "
-                f"{describe(leaf)}. Convert it to a NumPy array first, or keep it out of the pytree."
+                f"{describe(leaf)}. Convert it to a NumPy array first, or keep it out of the tree."
             )
     target = sharding if sharding is not None else resolve_device(device)
 

@@ -1,12 +1,13 @@
 """``jit`` and ``compile``: Reactant's ``@jit`` and ``@compile`` on ``jax.jit``.
 
-``jit`` is ``jax.jit`` (same options, same call path, so no extra dispatch cost) on a thin wrapper of
-the function that explains tracer errors in the workbench's terms. ``compile`` traces, lowers and
+``jit`` is ``jax.jit`` (same options, same call path, so no extra dispatch cost) on a thin wrapper
+of the function that explains tracer errors in the workbench's terms. ``compile`` traces, lowers and
 compiles ahead of time and keeps every stage, so the program can report its IR, memory and cost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import linecache
 import os
@@ -64,17 +65,19 @@ def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
         except jax.errors.TracerArrayConversionError as e:
             raise TracedValueError(_tracer_message(fun, e, numpy=True)) from e
 
-    try:
+    # Not weak-referenceable (some builtins): no shared cache, still correct.
+    with contextlib.suppress(TypeError):
         _wrappers[fun] = wrapper
-    except TypeError:  # not weak-referenceable (e.g. some builtins): no sharing, still correct
-        pass
     return wrapper
 
 
 def _user_line(e: BaseException) -> str:
     """The innermost frame outside JAX and the workbench: where the user's code needed a value."""
-    frames = [f for f in traceback.extract_tb(e.__traceback__)
-              if not os.path.abspath(f.filename).startswith((_JAX_DIR, _WORKBENCH_DIR))]
+    frames = [
+        f
+        for f in traceback.extract_tb(e.__traceback__)
+        if not os.path.abspath(f.filename).startswith((_JAX_DIR, _WORKBENCH_DIR))
+    ]
     if not frames:
         return ""
     f = frames[-1]
@@ -89,7 +92,9 @@ def _tracer_message(fun: Callable[..., Any], e: BaseException, numpy: bool = Fal
         what = "converts a traced array to a NumPy array"
         fix = "Use jax.numpy (jnp) instead of numpy inside jitted code"
     else:
-        what = "needs a concrete Python value from a traced array (an `if`, `while`, bool() or int())"
+        what = (
+            "needs a concrete Python value from a traced array (an `if`, `while`, bool() or int())"
+        )
         fix = (
             "Use jnp.where(cond, a, b) or jax.lax.cond for a branch, wb.fori_loop / "
             "jax.lax.while_loop for a loop, or mark the argument static "
@@ -114,21 +119,25 @@ class Compiled:
         self._traced = jit(fun, **options).trace(*args)
         self._lowered = self._traced.lower()
         self._compiled = self._lowered.compile()
-        self._signature = ", ".join(
-            describe(a) for a in jax.tree_util.tree_leaves(self._traced.args_info)
-        ) if hasattr(self._traced, "args_info") else ""
+        self._signature = (
+            ", ".join(describe(a) for a in jax.tree_util.tree_leaves(self._traced.args_info))
+            if hasattr(self._traced, "args_info")
+            else ""
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self._compiled(*args, **kwargs)
         except TypeError as e:
-            got = ", ".join(shape_dtype(a) if hasattr(a, "dtype") else describe(a)
-                            for a in jax.tree_util.tree_leaves((args, kwargs)))
+            got = ", ".join(
+                shape_dtype(a) if hasattr(a, "dtype") else describe(a)
+                for a in jax.tree_util.tree_leaves((args, kwargs))
+            )
             raise CompiledCallError(
                 f"{self._name} was compiled for arguments ({self._in_signature()}) and cannot "
                 f"run on ({got}). A compiled program is fixed to its argument shapes and dtypes: "
                 "call wb.compile again with the new arguments, or use wb.jit, which compiles "
-                f"once per shape. (JAX: {str(e).splitlines()[0]})"
+                "once per shape."
             ) from e
 
     def _in_signature(self) -> str:
@@ -161,7 +170,7 @@ class Compiled:
         return f"<wb.Compiled {self._name}({self._in_signature()}) on {jax.default_backend()}>"
 
 
-def compile(fun: Callable[..., Any], *example_args: Any, **options: Any) -> Compiled:  # noqa: A001
+def compile(fun: Callable[..., Any], *example_args: Any, **options: Any) -> Compiled:
     """Compiles ``fun`` ahead of time for ``example_args``, like Reactant's ``@compile``.
 
     >>> import jax.numpy as jnp, workbench as wb

@@ -25,7 +25,7 @@ class ModeError(WorkbenchError, TypeError):
 
 
 class NotDifferentiableError(WorkbenchError, TypeError):
-    """A value that has no derivative (integer, boolean, string, ...) was asked to be differentiated."""
+    """A value without derivatives (integer, boolean, string, ...) was to be differentiated."""
 
 
 class OutputError(WorkbenchError, TypeError):

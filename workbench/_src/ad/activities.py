@@ -8,8 +8,8 @@
 ``BatchDuplicated(x, dxs)``   like ``Duplicated`` with several shadows (lanes) at once.
 
 Activities are frozen and hashable (by the identity of what they wrap) and are pytrees, so they can
-be passed through ``jax.jit``/``wb.jit`` like any argument. A shadow that does not match its primal in
-structure, shape or dtype is rejected at construction.
+be passed through ``jax.jit``/``wb.jit`` like any argument. A shadow that does not match its
+primal in structure, shape or dtype is rejected at construction.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Activity:
     """Base class of the four activities."""
 
     __slots__ = ()
+    val: Any
 
     def _fields(self) -> tuple[Any, ...]:
         raise NotImplementedError
@@ -37,9 +38,9 @@ class Activity:
         raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead.")
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and all(
-            a is b for a, b in zip(self._fields(), other._fields(), strict=True)  # type: ignore[attr-defined]
-        )
+        if not isinstance(other, Activity) or type(self) is not type(other):
+            return False
+        return all(a is b for a, b in zip(self._fields(), other._fields(), strict=True))
 
     def __hash__(self) -> int:
         return hash((type(self), *map(id, self._fields())))
@@ -92,10 +93,11 @@ def check_differentiable(value: Any, what: str) -> None:
 
 
 def _match_shadow(primal: Any, shadow: Any, cls: str, label: str) -> Any:
-    """Checks that ``shadow`` matches ``primal`` leaf by leaf; returns it with Python scalars cast."""
+    """Checks ``shadow`` against ``primal`` leaf by leaf; returns it, Python scalars cast."""
     p_def = jax.tree_util.tree_structure(primal)
     s_leaves, s_def = jax.tree_util.tree_flatten(shadow)
-    if p_def != s_def:
+    same_structure = bool(p_def == s_def)  # type: ignore[operator]  # PyTreeDef stub lacks __eq__
+    if not same_structure:
         raise ActivityError(
             f"{cls}: the {label} has structure {s_def}, but the primal has {p_def}. "
             f"Pass a {label} with the primal's structure, e.g. jax.tree.map(jnp.zeros_like, x)."
@@ -204,8 +206,9 @@ class BatchDuplicated(Activity):
                 f"shadow of the same primal ({jax.tree.map(np.shape, val)}); pass lanes of that "
                 "shape."
             )
-        lanes = tuple(_match_shadow(val, lane, "BatchDuplicated", f"lane {i}")
-                      for i, lane in enumerate(dval))
+        lanes = tuple(
+            _match_shadow(val, lane, "BatchDuplicated", f"lane {i}") for i, lane in enumerate(dval)
+        )
         _set(self, val=val, dval=lanes)
 
     @property
@@ -235,10 +238,18 @@ def _unflatten(cls: type[Activity], names: tuple[str, ...], aux: Any, children: 
     return obj
 
 
-for _cls, _names in ((Const, ("val",)), (Active, ("val",)), (Duplicated, ("val", "dval")),
-                     (BatchDuplicated, ("val", "dval"))):
-    jax.tree_util.register_pytree_node(
-        _cls,
-        lambda a: (a._fields(), None),
-        lambda aux, ch, _c=_cls, _n=_names: _unflatten(_c, _n, aux, ch),
-    )
+def _flatten(a: Activity) -> tuple[tuple[Any, ...], None]:
+    return a._fields(), None
+
+
+def _unflattener(cls: type[Activity], names: tuple[str, ...]) -> Any:
+    return lambda aux, children: _unflatten(cls, names, aux, children)
+
+
+for _cls, _names in (
+    (Const, ("val",)),
+    (Active, ("val",)),
+    (Duplicated, ("val", "dval")),
+    (BatchDuplicated, ("val", "dval")),
+):
+    jax.tree_util.register_pytree_node(_cls, _flatten, _unflattener(_cls, _names))

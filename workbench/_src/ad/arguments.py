@@ -35,7 +35,7 @@ def check_function(where: str, f: Any) -> None:
         return
     hint = ""
     if isinstance(f, Activity):
-        hint = (f" It looks like the function is missing: wb.{where}(mode, f, {f!r}, ...).")
+        hint = f" It looks like the function is missing: wb.{where}(mode, f, {f!r}, ...)."
     elif isinstance(f, Mode):
         hint = " The mode is the first argument and appears only once."
     raise TypeError(
@@ -53,8 +53,9 @@ def reject_modes(where: str, args: Sequence[Any]) -> None:
             )
 
 
-def split(f: Callable[..., Any], values: Sequence[Any], differentiated: Sequence[bool],
-          where: str) -> Split:
+def split(
+    f: Callable[..., Any], values: Sequence[Any], differentiated: Sequence[bool], where: str
+) -> Split:
     """Builds the function of the differentiated arguments; validates that they can be."""
     positions = tuple(i for i, d in enumerate(differentiated) if d)
     for i in positions:

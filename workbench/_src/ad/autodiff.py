@@ -1,4 +1,4 @@
-"""``autodiff``: Enzyme's ``autodiff(mode, f, args...)`` with activities, on ``jax.jvp``/``jax.vjp``.
+"""``autodiff``: Enzyme's ``autodiff(mode, f, args...)`` with activities, on jvp/vjp.
 
 Results are returned functionally (JAX arrays are immutable): where Enzyme accumulates into a
 ``Duplicated`` shadow in reverse mode, ``autodiff`` returns ``shadow + derivative``.
@@ -32,7 +32,7 @@ def autodiff(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
         ``Duplicated``, ``BatchDuplicated``); an unwrapped argument is ``Const``.
 
     Returns:
-      ``Forward``: ``(tangent,)``, or ``(tuple_of_tangents,)`` with ``BatchDuplicated``, one per lane.
+      ``Forward``: ``(tangent,)``, or ``(tuple_of_tangents,)`` with ``BatchDuplicated``, one a lane.
       ``ForwardWithPrimal``: ``(tangent, primal)``.
       ``Reverse``: ``(derivs,)``, a tuple with one entry per argument: the derivative for
       ``Active``, the shadow plus the derivative for ``Duplicated`` (a tuple of them, one per lane,
@@ -90,9 +90,10 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
             "In one call every differentiated argument has the same number of lanes: wrap all of "
             "them in BatchDuplicated (repeat a tangent, or use zeros, for the Duplicated one)."
         )
-    split = arguments.split(f, _values(args), [d or b for d, b in zip(dup, batch, strict=True)],
-                            f"autodiff({mode!r})")
-    shadows = [args[i].dval for i in split.positions]  # type: ignore[attr-defined]
+    split = arguments.split(
+        f, _values(args), [d or b for d, b in zip(dup, batch, strict=True)], f"autodiff({mode!r})"
+    )
+    shadows = [args[i].dval for i in split.positions]
     if any(batch):
         widths = {len(s) for s in shadows}
         if len(widths) > 1:

@@ -57,7 +57,9 @@ def stacked_basis(leaves: Sequence[Any]) -> list[jax.Array]:
     return out
 
 
-def unstack_lanes(lanes: jax.Array, leaves: Sequence[Any], lead_shape: tuple[int, ...]) -> list[Any]:
+def unstack_lanes(
+    lanes: jax.Array, leaves: Sequence[Any], lead_shape: tuple[int, ...]
+) -> list[Any]:
     """Inverse of ``stacked_basis`` on the lane axis (axis 0) of ``lanes``.
 
     ``lanes`` has shape (lanes, *lead_shape); returns per leaf an array (*lead_shape, *leaf.shape).
@@ -66,10 +68,10 @@ def unstack_lanes(lanes: jax.Array, leaves: Sequence[Any], lead_shape: tuple[int
     out, offset = [], 0
     for leaf in leaves:
         shape, size = np.shape(leaf), np.size(leaf)
-        part = lanes[offset:offset + size]
+        part = lanes[offset : offset + size]
         offset += size
         if jnp.iscomplexobj(leaf):
-            part = part + 1j * lanes[offset:offset + size]
+            part = part + 1j * lanes[offset : offset + size]
             offset += size
         part = jnp.moveaxis(part, 0, -1) if lead_shape else part
         out.append(part.reshape((*lead_shape, *shape)))

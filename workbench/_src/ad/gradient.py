@@ -27,7 +27,9 @@ from workbench._src.errors import ActivityError, OutputError, describe, shape_dt
 
 
 class GradientResult(NamedTuple):
-    """What ``gradient``/``jacobian`` return in a ``...WithPrimal`` mode (Enzyme's ``(; derivs, val)``).
+    """What ``gradient`` and ``jacobian`` return in ``...WithPrimal`` modes (Enzyme's NamedTuple).
+
+    The fields are in Enzyme's order, ``(derivs, val)``, as in ``autodiff``: read them by name.
 
     Attributes:
       derivs: one entry per argument, ``None`` for ``Const`` arguments.
@@ -62,6 +64,7 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     """
     mode, split = _prepare(mode, f, args, "gradient")
     where = f"gradient({mode!r})"
+    derivs: Sequence[Any]
     if mode.is_reverse:
         primal, derivs = value_and_cotangents(split, where)
     else:
@@ -82,6 +85,7 @@ def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     """
     mode, split = _prepare(mode, f, args, "jacobian")
     where = f"jacobian({mode!r})"
+    derivs: Sequence[Any]
     if mode.is_reverse:
         primal, derivs = _reverse_lanes(split, where)
     else:
@@ -113,8 +117,9 @@ def _prepare(mode: Any, f: Any, args: Sequence[Any], where: str) -> tuple[Mode, 
     return mode, arguments.split(f, values, differentiated, where)
 
 
-def _result(mode: Mode, n_args: int, positions: Sequence[int], derivs: Sequence[Any],
-            primal: Any) -> tuple[Any, ...] | GradientResult:
+def _result(
+    mode: Mode, n_args: int, positions: Sequence[int], derivs: Sequence[Any], primal: Any
+) -> tuple[Any, ...] | GradientResult:
     full: list[Any] = [None] * n_args
     for i, d in zip(positions, derivs, strict=True):
         full[i] = d
@@ -141,7 +146,7 @@ def _forward_lanes(split: arguments.Split, where: str, *, scalar: bool) -> tuple
     stacked = basis.stacked_basis(flat_in)
     tangents, k = [], 0
     for leaves, treedef in zip(in_leaves, in_defs, strict=True):
-        tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k:k + len(leaves)]))
+        tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
         k += len(leaves)
     primal, lanes = jax.vmap(
         lambda t: jax.jvp(split.call, split.primals, tuple(t)), out_axes=(None, 0)
@@ -153,16 +158,24 @@ def _forward_lanes(split: arguments.Split, where: str, *, scalar: bool) -> tuple
         _check_no_complex_to_complex(split, primal, where)
     out_leaves, out_def = jax.tree_util.tree_flatten(lanes)
     primal_leaves = jax.tree_util.tree_leaves(primal)
-    per_out = [basis.unstack_lanes(ol, flat_in, np.shape(pl))
-               for ol, pl in zip(out_leaves, primal_leaves, strict=True)]
+    per_out = [
+        basis.unstack_lanes(ol, flat_in, np.shape(pl))
+        for ol, pl in zip(out_leaves, primal_leaves, strict=True)
+    ]
     derivs = []
     k = 0
     for leaves, treedef in zip(in_leaves, in_defs, strict=True):
+
         def entry(j: int, leaves: list[Any] = leaves, treedef: Any = treedef, k: int = k) -> Any:
-            parts = [_cast(per_out[j][k + m], leaves[m], primal_leaves[j], scalar)
-                     for m in range(len(leaves))]
+            parts = [
+                _cast(per_out[j][k + m], leaves[m], primal_leaves[j], scalar)
+                for m in range(len(leaves))
+            ]
             return jax.tree_util.tree_unflatten(treedef, parts)
-        derivs.append(jax.tree_util.tree_unflatten(out_def, [entry(j) for j in range(len(per_out))]))
+
+        derivs.append(
+            jax.tree_util.tree_unflatten(out_def, [entry(j) for j in range(len(per_out))])
+        )
         k += len(leaves)
     return primal, derivs
 
@@ -176,14 +189,18 @@ def _reverse_lanes(split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
     if is_complex(primal):
         # Real inputs, complex output: J = J_re + i J_im, each from a real vjp.
         def split_call(*p: Any) -> list[Any]:
-            return [jnp.stack([jnp.real(y), jnp.imag(y)]) if jnp.iscomplexobj(y) else y
-                    for y in jax.tree_util.tree_leaves(split.call(*p))]
+            return [
+                jnp.stack([jnp.real(y), jnp.imag(y)]) if jnp.iscomplexobj(y) else y
+                for y in jax.tree_util.tree_leaves(split.call(*p))
+            ]
+
         real_out, vjp_fn = jax.vjp(split_call, *split.primals)
     else:
         real_out = out_leaves
     stacked = basis.stacked_basis(real_out)
-    cotangent_lanes = jax.vmap(vjp_fn)(list(stacked) if is_complex(primal) else
-                                       jax.tree_util.tree_unflatten(out_def, stacked))
+    cotangent_lanes = jax.vmap(vjp_fn)(
+        list(stacked) if is_complex(primal) else jax.tree_util.tree_unflatten(out_def, stacked)
+    )
     derivs = []
     for p, lanes in zip(split.primals, cotangent_lanes, strict=True):
         in_leaves, in_def = jax.tree_util.tree_flatten(p)
@@ -193,7 +210,9 @@ def _reverse_lanes(split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
             offset = sum(np.size(r) for r in real_out[:j])
             parts = []
             for leaf, lane in zip(in_leaves, lane_leaves, strict=True):
-                block = lane[offset:offset + np.size(ry)].reshape((*np.shape(ry), *np.shape(leaf)))
+                block = lane[offset : offset + np.size(ry)].reshape(
+                    (*np.shape(ry), *np.shape(leaf))
+                )
                 if jnp.iscomplexobj(y):
                     block = block[0] + 1j * block[1]
                 parts.append(_cast(block, leaf, y, scalar=False))

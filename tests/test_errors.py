@@ -1,0 +1,276 @@
+"""Misuse gets an error that says what was received, why it fails and what to do instead."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench import Active, BatchDuplicated, Const, Duplicated, Forward, Reverse
+
+x3 = jnp.array([1.0, 2.0, 3.0], jnp.float32)
+x2 = jnp.array([1.0, 2.0], jnp.float32)
+
+
+def total(x):
+    return jnp.sum(x**2)
+
+
+def branches(x):
+    if x.sum() > 0:
+        return x
+    return -x
+
+
+def uses_numpy(x):
+    return np.sin(x)
+
+
+# (id, thunk, exception type, regex the message must match)
+CASES = [
+    (
+        "shadow shape",
+        lambda: Duplicated(x3, x2),
+        wb.ActivityError,
+        r"shadow has shape \(2,\), the primal \(3,\).*shaped like the primal",
+    ),
+    (
+        "shadow dtype",
+        lambda: Duplicated(x3, x3.astype(jnp.float64)),
+        wb.ActivityError,
+        r"shadow has dtype float64, the primal float32.*astype",
+    ),
+    (
+        "shadow structure",
+        lambda: Duplicated({"a": x3}, (x3,)),
+        wb.ActivityError,
+        r"shadow has structure .* but the primal has .*primal's structure",
+    ),
+    (
+        "shadow not an array",
+        lambda: Duplicated(x3, "ones"),
+        wb.ActivityError,
+        r"shadow contains a str \('ones'\), not an array",
+    ),
+    (
+        "lanes of different shapes",
+        lambda: BatchDuplicated(x3, (x3, x2)),
+        wb.ActivityError,
+        r"lanes have different shapes \(lane 0: \(3,\), lane 1: \(2,\)\)",
+    ),
+    (
+        "lanes not a tuple",
+        lambda: BatchDuplicated(x3, x3),
+        wb.ActivityError,
+        r"non-empty tuple of shadows.*wb.onehot\(x\)",
+    ),
+    ("no lanes", lambda: BatchDuplicated(x3, ()), wb.ActivityError, r"non-empty tuple of shadows"),
+    (
+        "integer input",
+        lambda: wb.gradient(Reverse, total, jnp.arange(3)),
+        wb.NotDifferentiableError,
+        r"argument 1 has dtype int64.*integer values have no derivative.*astype.*Const",
+    ),
+    (
+        "boolean input",
+        lambda: Active(jnp.array([True, False])),
+        wb.NotDifferentiableError,
+        r"dtype bool.*boolean values have no derivative",
+    ),
+    (
+        "integer Python scalar",
+        lambda: wb.gradient(Forward, lambda x: x * 1.0, 3),
+        wb.NotDifferentiableError,
+        r"int64.*integer values have no derivative",
+    ),
+    (
+        "non-scalar output in reverse",
+        lambda: wb.gradient(Reverse, lambda x: x**2, x3),
+        wb.OutputError,
+        r"scalar output, but the output has shape \(3,\).*\.sum\(\).*jacobian",
+    ),
+    (
+        "complex output in reverse",
+        lambda: wb.gradient(Reverse, lambda x: jnp.sum(x) * 1j, x3),
+        wb.OutputError,
+        r"output is complex \(complex64\[\]\).*jnp.real",
+    ),
+    (
+        "integer output in reverse",
+        lambda: wb.autodiff(Reverse, lambda x: jnp.sum(x).astype(jnp.int32), Active(x3)),
+        wb.OutputError,
+        r"dtype int32.*no derivative",
+    ),
+    (
+        "tuple output in reverse",
+        lambda: wb.gradient(Reverse, lambda x: (x.sum(), x.sum()), x3),
+        wb.OutputError,
+        r"one real scalar, but it returned a tuple",
+    ),
+    (
+        "every argument Const (reverse)",
+        lambda: wb.autodiff(Reverse, total, Const(x3)),
+        wb.ActivityError,
+        r"every argument is Const \(Const\(float32\[3\]\)\).*Active\(x\)",
+    ),
+    (
+        "every argument unwrapped (forward)",
+        lambda: wb.autodiff(Forward, total, x3),
+        wb.ActivityError,
+        r"every argument is Const.*Duplicated\(x, dx\)",
+    ),
+    (
+        "every argument Const (gradient)",
+        lambda: wb.gradient(Reverse, total, Const(x3)),
+        wb.ActivityError,
+        r"every argument is Const.*unwrapped",
+    ),
+    (
+        "string argument",
+        lambda: wb.gradient(Reverse, lambda s: 1.0, "abc"),
+        wb.NotDifferentiableError,
+        r"contains a str \('abc'\), which is not an array.*Const",
+    ),
+    (
+        "object in a pytree",
+        lambda: Active({"w": x3, "f": object()}),
+        wb.NotDifferentiableError,
+        r"contains a object .*not an array or number",
+    ),
+    (
+        "activity where the mode belongs",
+        lambda: wb.autodiff(Duplicated(x3, x3), total),
+        wb.ModeError,
+        r"needs a mode as its first argument.*received Duplicated\(float32\[3\]",
+    ),
+    (
+        "mode where an activity belongs",
+        lambda: Active(Reverse),
+        wb.ActivityError,
+        r"Active\(...\) wraps an argument value, but received the mode Reverse",
+    ),
+    (
+        "mode among the arguments",
+        lambda: wb.autodiff(Reverse, total, Reverse, Active(x3)),
+        wb.ModeError,
+        r"argument 1 is the mode Reverse.*Pass the mode once, first",
+    ),
+    (
+        "activity where the function belongs",
+        lambda: wb.autodiff(Reverse, Active(x3)),
+        TypeError,
+        r"function to differentiate.*received Active\(float32\[3\]\).*function is missing",
+    ),
+    (
+        "activity inside an activity",
+        lambda: Const(Active(x3)),
+        wb.ActivityError,
+        r"activity inside an activity",
+    ),
+    (
+        "Active in forward mode",
+        lambda: wb.autodiff(Forward, total, Active(x3)),
+        wb.ActivityError,
+        r"Active is for reverse mode.*Duplicated\(x, dx\)",
+    ),
+    (
+        "shadow in gradient",
+        lambda: wb.gradient(Reverse, total, Duplicated(x3, x3)),
+        wb.ActivityError,
+        r"gradient differentiates plain arguments.*wb.autodiff",
+    ),
+    (
+        "Duplicated mixed with BatchDuplicated",
+        lambda: wb.autodiff(
+            Forward, lambda a, b: a * b, Duplicated(x3, x3), BatchDuplicated(x3, (x3,))
+        ),
+        wb.ActivityError,
+        r"mixes Duplicated and BatchDuplicated",
+    ),
+    (
+        "different lane counts",
+        lambda: wb.autodiff(
+            Forward, lambda a, b: a * b, BatchDuplicated(x3, (x3,)), BatchDuplicated(x3, (x3, x3))
+        ),
+        wb.ActivityError,
+        r"different numbers of lanes \(\[1, 2\]\)",
+    ),
+    (
+        "complex to complex jacobian",
+        lambda: wb.jacobian(Forward, lambda z: z * 2j, x3 * 1j),
+        wb.OutputError,
+        r"both an input and the output are complex.*holomorphic=True",
+    ),
+    (
+        "set_strong_zero of an activity",
+        lambda: wb.set_strong_zero(Const(1.0)),
+        wb.ModeError,
+        r"set_strong_zero needs a mode",
+    ),
+    (
+        "onehot of a tuple",
+        lambda: wb.onehot((x3, x3)),
+        TypeError,
+        r"onehot needs one array.*jax.tree.map\(wb.onehot, tree\)",
+    ),
+    (
+        "onehot of integers",
+        lambda: wb.onehot(jnp.arange(3)),
+        TypeError,
+        r"must be floating point.*astype",
+    ),
+    (
+        "to_rarray of a string",
+        lambda: wb.to_rarray(["a"]),
+        TypeError,
+        r"received a str \('a'\).*NumPy array",
+    ),
+    (
+        "to_rarray of a missing device",
+        lambda: wb.to_rarray(1.0, device="tpu"),
+        ValueError,
+        r"no 'tpu' device is available here.*Leave device unset",
+    ),
+    (
+        "Python control flow on a traced value",
+        lambda: wb.jit(branches)(x3),
+        wb.TracedValueError,
+        r"wb\.jit traced branches, and its code at test_errors.py:\d+ \(`if x.sum\(\) > 0:`\)"
+        r".*jnp.where.*jax.lax.cond.*static_argnums",
+    ),
+    (
+        "NumPy on a traced value",
+        lambda: wb.jit(uses_numpy)(x3),
+        wb.TracedValueError,
+        r"converts a traced array to a NumPy array.*Use jax.numpy",
+    ),
+    (
+        "compiled program called with other shapes",
+        lambda: wb.compile(total, x3)(x2),
+        wb.CompiledCallError,
+        r"total was compiled for arguments \(float32\[3\]\) and cannot run on "
+        r"\(float32\[2\]\).*wb.compile again",
+    ),
+    ("jit of a non-function", lambda: wb.jit(3), TypeError, r"jit needs a function"),
+]
+
+
+@pytest.mark.parametrize(
+    ("thunk", "exc", "pattern"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_misuse_message(thunk, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        thunk()
+
+
+def test_there_are_at_least_fifteen_cases():
+    assert len(CASES) >= 15
+
+
+def test_errors_leave_inputs_untouched():
+    x = jnp.array([1.0, 2.0])
+    dx = jnp.array([0.5, 0.5])
+    before = (np.asarray(x).copy(), np.asarray(dx).copy())
+    with pytest.raises(wb.OutputError):
+        wb.autodiff(Reverse, lambda x: x, Duplicated(x, dx))
+    np.testing.assert_array_equal(x, before[0])
+    np.testing.assert_array_equal(dx, before[1])
