@@ -50,12 +50,6 @@ def test_modes_are_frozen_hashable_values(mode):
     assert len({mode, strong, wb.set_strong_zero(mode)}) == 2
 
 
-def test_strong_zero_is_carried_but_not_yet_applied():
-    mode = wb.set_strong_zero(Reverse)
-    with pytest.raises(NotImplementedError, match="double-where"):
-        wb.gradient(mode, lambda x: jnp.minimum(1.0, 1 / x), 0.0)
-
-
 def test_activities_are_immutable_hashable_and_print_shapes():
     x = jnp.ones(3, jnp.float32)
     a, b = Duplicated(x, x), Duplicated(x, x)

@@ -274,3 +274,11 @@ def test_errors_leave_inputs_untouched():
         wb.autodiff(Reverse, lambda x: x, Duplicated(x, dx))
     np.testing.assert_array_equal(x, before[0])
     np.testing.assert_array_equal(dx, before[1])
+
+
+def test_gradient_result_is_read_by_name_not_unpacked():
+    result = wb.gradient(wb.ReverseWithPrimal, total, x3)
+    np.testing.assert_array_equal(result.derivs[0], 2 * x3)
+    assert result.val == total(x3)
+    with pytest.raises(TypeError, match=r"read by name.*res\.val and res\.derivs"):
+        _val, _derivs = result

@@ -10,6 +10,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+
 from workbench._src.ad.activities import Activity, check_differentiable
 from workbench._src.ad.modes import Mode
 from workbench._src.errors import ModeError, describe
@@ -68,4 +71,11 @@ def split(
             full[i] = p
         return f(*full)
 
-    return Split(positions, tuple(values[i] for i in positions), call)
+    # Python numbers become arrays (as to_rarray makes them), so that user code and custom rules
+    # see array semantics (1 / 0.0 is inf, not a ZeroDivisionError).
+    primals = tuple(jax.tree.map(_as_array, values[i]) for i in positions)
+    return Split(positions, primals, call)
+
+
+def _as_array(leaf: Any) -> Any:
+    return jnp.asarray(leaf) if isinstance(leaf, bool | int | float | complex) else leaf

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.ad import arguments
+from workbench._src.ad import arguments, derivatives
 from workbench._src.ad.activities import Active, Activity, BatchDuplicated, Const, Duplicated
 from workbench._src.ad.complex_convention import from_jax_cotangent
 from workbench._src.ad.modes import Mode, check_mode
@@ -49,19 +49,9 @@ def autodiff(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
     mode = check_mode(mode, "autodiff")
     arguments.check_function("autodiff", f)
     arguments.reject_modes("autodiff", args)
-    if mode.strong_zero:
-        _strong_zero_not_available()
     if mode.is_forward:
         return _forward(mode, f, args)
     return _reverse(mode, f, args)
-
-
-def _strong_zero_not_available() -> None:
-    raise NotImplementedError(
-        "set_strong_zero(mode) is recognised, but the strong-zero transformation of the "
-        "derivative jaxpr is not part of this version yet. Use the plain mode and guard the "
-        "singular point with the double-where idiom (jnp.where on the input and the output)."
-    )
 
 
 def _values(args: Sequence[Any]) -> list[Any]:
@@ -103,12 +93,10 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
             )
         (width,) = widths
         stacked = tuple(jax.tree.map(lambda *lanes: jnp.stack(lanes), *s) for s in shadows)
-        primal, tangents = jax.vmap(
-            lambda t: jax.jvp(split.call, split.primals, t), out_axes=(None, 0)
-        )(stacked)
+        primal, tangents = derivatives.push_lanes(mode, split.call, split.primals, stacked)
         tangent: Any = tuple(jax.tree.map(lambda t, k=k: t[k], tangents) for k in range(width))
     else:
-        primal, tangent = jax.jvp(split.call, split.primals, tuple(shadows))
+        primal, tangent = derivatives.push(mode, split.call, split.primals, tuple(shadows))
     return (tangent, primal) if mode.with_primal else (tangent,)
 
 
@@ -120,7 +108,7 @@ def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
             "is asked for. Wrap the arguments to differentiate as Active(x) or Duplicated(x, dx)."
         )
     split = arguments.split(f, _values(args), differentiated, f"autodiff({mode!r})")
-    primal, cotangents = value_and_cotangents(split, f"autodiff({mode!r})")
+    primal, cotangents = value_and_cotangents(mode, split, f"autodiff({mode!r})")
     derivs: list[Any] = [None] * len(args)
     for i, ct in zip(split.positions, cotangents, strict=True):
         a = args[i]
@@ -134,9 +122,11 @@ def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
     return (tuple(derivs), primal) if mode.with_primal else (tuple(derivs),)
 
 
-def value_and_cotangents(split: arguments.Split, where: str) -> tuple[Any, tuple[Any, ...]]:
+def value_and_cotangents(
+    mode: Mode, split: arguments.Split, where: str
+) -> tuple[Any, tuple[Any, ...]]:
     """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp)."""
-    primal, vjp_fn = jax.vjp(split.call, *split.primals)
+    primal, vjp_fn = derivatives.pull(mode, split.call, split.primals)
     check_real_scalar_output(primal, where)
     cotangents = vjp_fn(jnp.ones((), primal.dtype))
     return primal, tuple(from_jax_cotangent(ct) for ct in cotangents)

@@ -7,29 +7,29 @@ Forward mode pushes one lane per input element through a single vectorized ``jax
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.ad import arguments, basis
+from workbench._src.ad import arguments, basis, derivatives
 from workbench._src.ad.activities import Activity, Const
-from workbench._src.ad.autodiff import (
-    _strong_zero_not_available,
-    check_real_scalar_output,
-    value_and_cotangents,
-)
+from workbench._src.ad.autodiff import check_real_scalar_output, value_and_cotangents
 from workbench._src.ad.complex_convention import from_jax_cotangent, is_complex
 from workbench._src.ad.modes import Mode, check_mode
 from workbench._src.errors import ActivityError, OutputError, describe, shape_dtype
 
 
-class GradientResult(NamedTuple):
-    """What ``gradient`` and ``jacobian`` return in ``...WithPrimal`` modes (Enzyme's NamedTuple).
+@dataclasses.dataclass(frozen=True)
+class GradientResult:
+    """What ``gradient`` and ``jacobian`` return in ``...WithPrimal`` modes.
 
-    The fields are in Enzyme's order, ``(derivs, val)``, as in ``autodiff``: read them by name.
+    Read it by name, as Julia's ``(; val, derivs) = ...`` does: ``res.val``, ``res.derivs``.
+    It cannot be unpacked by position, because ``val, derivs = res`` and Enzyme's field order
+    ``(derivs, val)`` disagree, and a silent swap is worse than an error.
 
     Attributes:
       derivs: one entry per argument, ``None`` for ``Const`` arguments.
@@ -38,6 +38,19 @@ class GradientResult(NamedTuple):
 
     derivs: tuple[Any, ...]
     val: Any
+
+    def __iter__(self) -> Any:
+        raise TypeError(
+            "GradientResult is read by name, not unpacked: write res = wb.gradient(...), then "
+            "res.val and res.derivs (Julia's (; val, derivs) = ... also matches by name)."
+        )
+
+
+jax.tree_util.register_pytree_node(
+    GradientResult,
+    lambda r: ((r.derivs, r.val), None),
+    lambda _, children: GradientResult(*children),
+)
 
 
 def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] | GradientResult:
@@ -66,9 +79,9 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     where = f"gradient({mode!r})"
     derivs: Sequence[Any]
     if mode.is_reverse:
-        primal, derivs = value_and_cotangents(split, where)
+        primal, derivs = value_and_cotangents(mode, split, where)
     else:
-        primal, derivs = _forward_lanes(split, where, scalar=True)
+        primal, derivs = _forward_lanes(mode, split, where, scalar=True)
     return _result(mode, len(args), split.positions, derivs, primal)
 
 
@@ -87,9 +100,9 @@ def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     where = f"jacobian({mode!r})"
     derivs: Sequence[Any]
     if mode.is_reverse:
-        primal, derivs = _reverse_lanes(split, where)
+        primal, derivs = _reverse_lanes(mode, split, where)
     else:
-        primal, derivs = _forward_lanes(split, where, scalar=False)
+        primal, derivs = _forward_lanes(mode, split, where, scalar=False)
     return _result(mode, len(args), split.positions, derivs, primal)
 
 
@@ -97,8 +110,6 @@ def _prepare(mode: Any, f: Any, args: Sequence[Any], where: str) -> tuple[Mode, 
     mode = check_mode(mode, where)
     arguments.check_function(where, f)
     arguments.reject_modes(where, args)
-    if mode.strong_zero:
-        _strong_zero_not_available()
     for i, a in enumerate(args):
         if isinstance(a, Activity) and not isinstance(a, Const):
             raise ActivityError(
@@ -135,7 +146,9 @@ def _check_no_complex_to_complex(split: arguments.Split, primal: Any, where: str
         )
 
 
-def _forward_lanes(split: arguments.Split, where: str, *, scalar: bool) -> tuple[Any, list[Any]]:
+def _forward_lanes(
+    mode: Mode, split: arguments.Split, where: str, *, scalar: bool
+) -> tuple[Any, list[Any]]:
     """One vectorized jvp over the standard basis of every differentiated argument."""
     in_leaves, in_defs = [], []
     for p in split.primals:
@@ -148,9 +161,7 @@ def _forward_lanes(split: arguments.Split, where: str, *, scalar: bool) -> tuple
     for leaves, treedef in zip(in_leaves, in_defs, strict=True):
         tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
         k += len(leaves)
-    primal, lanes = jax.vmap(
-        lambda t: jax.jvp(split.call, split.primals, tuple(t)), out_axes=(None, 0)
-    )(tuple(tangents))
+    primal, lanes = derivatives.push_lanes(mode, split.call, split.primals, tuple(tangents))
     if scalar:
         check_real_scalar_output(primal, where)
     else:
@@ -180,9 +191,9 @@ def _forward_lanes(split: arguments.Split, where: str, *, scalar: bool) -> tuple
     return primal, derivs
 
 
-def _reverse_lanes(split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
+def _reverse_lanes(mode: Mode, split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
     """One vectorized vjp over the standard basis of the output (complex outputs split re/im)."""
-    primal, vjp_fn = jax.vjp(split.call, *split.primals)
+    primal, vjp_fn = derivatives.pull(mode, split.call, split.primals)
     _check_outputs_floating(primal, where)
     _check_no_complex_to_complex(split, primal, where)
     out_leaves, out_def = jax.tree_util.tree_flatten(primal)
@@ -194,7 +205,7 @@ def _reverse_lanes(split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
                 for y in jax.tree_util.tree_leaves(split.call(*p))
             ]
 
-        real_out, vjp_fn = jax.vjp(split_call, *split.primals)
+        real_out, vjp_fn = derivatives.pull(mode, split_call, split.primals)
     else:
         real_out = out_leaves
     stacked = basis.stacked_basis(real_out)

@@ -1,0 +1,261 @@
+"""Strong zero: a zero derivative factor wins over inf/NaN; everything else is untouched.
+
+Oracles: the tutorial's values; the "double where" rewrite that JAX users write by hand (which
+gives the gradient strong zero promises, computed by plain jax.grad); plain jax.grad/jvp for
+smooth functions (bit for bit); and an elementwise definition of a strong-zero dot product.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+
+import workbench as wb
+from workbench import Forward, Reverse, set_strong_zero
+from workbench._src.ad.strong_zero_rules import RULES
+
+SZ_REVERSE, SZ_FORWARD = set_strong_zero(Reverse), set_strong_zero(Forward)
+SZ_MODES = [SZ_REVERSE, SZ_FORWARD]
+
+
+def div_by_zero(x):
+    return jnp.minimum(1.0, 1 / x)
+
+
+def grad_with(mode):
+    return lambda f, *a: wb.gradient(mode, f, *a)[0]
+
+
+@pytest.mark.parametrize("mode", [Reverse, Forward], ids=repr)
+def test_plain_modes_keep_nan(mode):
+    assert np.isnan(wb.gradient(mode, div_by_zero, 0.0)[0])
+
+
+def test_tutorial_reverse_is_negative_zero():
+    g = wb.gradient(SZ_REVERSE, div_by_zero, wb.to_rarray(0.0))[0]
+    assert float(g) == 0.0 and np.signbit(g), "the tutorial prints -0.0"
+
+
+def test_tutorial_forward_is_zero():
+    (t,) = wb.autodiff(SZ_FORWARD, div_by_zero, wb.Duplicated(wb.to_rarray(0.0), 1.0))
+    assert float(t) == 0.0
+
+
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+def test_away_from_the_singularity_it_is_the_ordinary_derivative(mode):
+    for x in [0.25, 0.5, 2.0, -3.0]:
+        assert wb.gradient(mode, div_by_zero, x)[0] == jax.grad(div_by_zero)(x)
+
+
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+def test_under_jit_and_vmap(mode):
+    xs = jnp.array([0.0, 0.5, 2.0, 0.0, -1.0])
+    batched = wb.jit(jax.vmap(lambda x: wb.gradient(mode, div_by_zero, x)[0]))(xs)
+    expected = jax.vmap(jax.grad(div_by_zero))(jnp.where(xs == 0, 1.0, xs))
+    np.testing.assert_array_equal(batched, jnp.where(xs == 0, 0.0, expected))
+
+
+# Singular functions guarded by one `where`, against the hand-written "double where" that gives
+# the same derivative with plain JAX (the user's workaround that strong zero replaces).
+GUARDED = [
+    (
+        "sqrt",
+        lambda x: jnp.where(x > 0, jnp.sqrt(x), 0.0),
+        lambda x: jnp.where(x > 0, jnp.sqrt(jnp.where(x > 0, x, 1.0)), 0.0),
+    ),
+    (
+        "log",
+        lambda x: jnp.where(x > 0, jnp.log(x), 0.0),
+        lambda x: jnp.where(x > 0, jnp.log(jnp.where(x > 0, x, 1.0)), 0.0),
+    ),
+    (
+        "division",
+        lambda x: jnp.where(x != 0, 1 / x, 0.0),
+        lambda x: jnp.where(x != 0, 1 / jnp.where(x != 0, x, 1.0), 0.0),
+    ),
+    (
+        "x*log(x)",
+        lambda x: jnp.where(x > 0, x * jnp.log(x), 0.0),
+        lambda x: jnp.where(x > 0, x * jnp.log(jnp.where(x > 0, x, 1.0)), 0.0),
+    ),
+    (
+        "pow",
+        lambda x: jnp.where(x > 0, x**0.5 + x**-1, 0.0),
+        lambda x: jnp.where(
+            x > 0, jnp.where(x > 0, x, 1.0) ** 0.5 + jnp.where(x > 0, x, 1.0) ** -1, 0.0
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+@pytest.mark.parametrize(("name", "f", "double_where"), GUARDED, ids=[g[0] for g in GUARDED])
+def test_where_guarded_singularities(mode, name, f, double_where):
+    xs = jnp.array([0.0, 0.0, 1.5, 4.0, -2.0])
+    loss = lambda x: jnp.sum(f(x))
+    assert np.isnan(jax.grad(loss)(xs)).any(), "the plain gradient must be NaN somewhere"
+    expected = jax.grad(lambda x: jnp.sum(double_where(x)))(xs)
+    np.testing.assert_array_equal(grad_with(mode)(loss, xs), expected)
+
+
+def mlp_loss(params, x):
+    w1, b1, w2 = params
+    return jnp.mean(jnp.tanh(x @ w1 + b1) @ w2)
+
+
+def scan_loss(x):
+    def body(c, xi):
+        return jnp.sin(c) * xi + 0.5 * c, jnp.cos(c)
+
+    c, ys = lax.scan(body, x, jnp.linspace(0.1, 1.0, 50))
+    return c + jnp.sum(ys)
+
+
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+def test_smooth_functions_are_bit_for_bit_the_plain_gradient(mode):
+    k = jax.random.split(jax.random.key(0), 4)
+    params = (
+        jax.random.normal(k[0], (8, 16)),
+        jax.random.normal(k[1], (16,)),
+        jax.random.normal(k[2], (16,)),
+    )
+    x = jax.random.normal(k[3], (4, 8))
+    plain = wb.Reverse if mode.is_reverse else wb.Forward
+    for f, args in [(mlp_loss, (params, wb.Const(x))), (scan_loss, (0.3,))]:
+        ours = wb.jit(lambda *a, f=f: wb.gradient(mode, f, *a))(*args)
+        reference = wb.jit(lambda *a, f=f: wb.gradient(plain, f, *a))(*args)
+        jax.tree.map(np.testing.assert_array_equal, ours, reference)
+        oracle = jax.grad(f)(*(a.val if isinstance(a, wb.Const) else a for a in args))
+        np.testing.assert_allclose(
+            ours[0] if f is scan_loss else ours[0][0],
+            oracle if f is scan_loss else oracle[0],
+            rtol=1e-12,
+        )
+
+
+# Inside nested jaxprs: each function hides the singular min(1, 1/x) inside a construct.
+@jax.custom_jvp
+def custom_recip(x):
+    return 1 / x
+
+
+custom_recip.defjvp(lambda p, t: (1 / p[0], -t[0] / p[0] ** 2))
+
+
+@jax.custom_vjp
+def vjp_recip(x):
+    return 1 / x
+
+
+vjp_recip.defvjp(lambda x: (1 / x, x), lambda x, g: (-g / x**2,))
+
+NESTED = [
+    ("jit", lambda x: jax.jit(div_by_zero)(x)),
+    ("checkpoint", lambda x: jax.checkpoint(div_by_zero)(x)),
+    (
+        "scan",
+        lambda x: lax.scan(lambda c, _: (div_by_zero(c) * 0.5 + c, None), x, None, length=2)[0],
+    ),
+    ("fori_loop", lambda x: lax.fori_loop(0, 2, lambda i, c: div_by_zero(c) + c, x)),
+    ("cond", lambda x: lax.cond(x >= 0, div_by_zero, lambda y: 2 * y, x)),
+    ("custom_jvp", lambda x: jnp.minimum(1.0, custom_recip(x))),
+    ("custom_vjp", lambda x: jnp.minimum(1.0, vjp_recip(x))),
+]
+
+
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+@pytest.mark.parametrize(("name", "f"), NESTED, ids=[n[0] for n in NESTED])
+def test_inside_nested_jaxprs(mode, name, f):
+    if name == "custom_vjp" and mode.is_forward:
+        pytest.skip("custom_vjp functions have no forward mode in JAX")
+    plain = wb.Reverse if mode.is_reverse else wb.Forward
+    assert np.isnan(wb.gradient(plain, f, 0.0)[0]), "the plain gradient must be NaN"
+    g = wb.jit(lambda x: wb.gradient(mode, f, x)[0])(0.0)
+    assert np.isfinite(g)
+    # Away from 0 it is the plain derivative.
+    np.testing.assert_allclose(
+        wb.gradient(mode, f, 0.7)[0], wb.gradient(plain, f, 0.7)[0], rtol=1e-15
+    )
+
+
+def test_forward_mode_through_while_loop():
+    def f(x):
+        return lax.while_loop(
+            lambda c: c[1] < 3, lambda c: (div_by_zero(c[0]) + c[0], c[1] + 1), (x, 0)
+        )[0]
+
+    assert np.isnan(wb.gradient(Forward, f, 0.0)[0])
+    g = wb.gradient(SZ_FORWARD, f, 0.0)[0]
+    assert np.isfinite(g)
+    np.testing.assert_allclose(wb.gradient(SZ_FORWARD, f, 0.7)[0], jax.jacfwd(f)(0.7), rtol=1e-14)
+
+
+def test_batch_duplicated_and_jacobians():
+    x = jnp.array([0.0, 2.0, 0.0])
+    f = lambda x: jnp.minimum(1.0, 1 / x)
+    expected = jnp.diag(jnp.where(x == 0, 0.0, -1 / jnp.where(x == 0, 1.0, x) ** 2))
+    (lanes,) = wb.autodiff(SZ_FORWARD, f, wb.BatchDuplicated(x, wb.onehot(x)))
+    np.testing.assert_array_equal(jnp.stack(lanes, axis=1), expected)
+    for mode in SZ_MODES:
+        np.testing.assert_array_equal(wb.jacobian(mode, f, x)[0], expected)
+
+
+def test_nested_strong_zero_second_derivative():
+    f = lambda x: jnp.sin(x) * x**3
+    inner = lambda x: wb.gradient(SZ_REVERSE, f, x)[0]
+    for outer in SZ_MODES:
+        np.testing.assert_allclose(
+            wb.gradient(outer, inner, 0.8)[0], jax.grad(jax.grad(f))(0.8), rtol=1e-13
+        )
+
+
+# The bilinear rule, checked entry by entry against its definition.
+SPECIALS = np.array([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan])
+
+
+def strong_zero_dot_oracle(d, p, direction):
+    """sum_j d[i, j] * p[j, k], a term dropped when d (or, forward, p) is exactly zero."""
+    with np.errstate(invalid="ignore"):
+        terms = d[:, :, None] * p[None, :, :]
+        drop = (d == 0)[:, :, None] | ((p == 0)[None] if direction == "forward" else False)
+        return np.where(drop, 0.0, terms).sum(axis=1)
+
+
+@pytest.mark.parametrize("direction", ["reverse", "forward"])
+@pytest.mark.parametrize("derivative_first", [True, False])
+def test_dot_general_rule_matches_its_definition(direction, derivative_first):
+    rng = np.random.default_rng(0)
+    params = dict(
+        dimension_numbers=(((1,), (0,)), ((), ())),
+        precision=None,
+        preferred_element_type=jnp.float64,
+        out_sharding=None,
+    )
+    flags = [derivative_first, not derivative_first]
+    rule = jax.jit(lambda a, b: RULES[lax.dot_general_p](direction, [a, b], flags, **params)[0])
+    weights = [0.3, 0.05, 0.2, 0.2, 0.1, 0.1, 0.05]
+    for _ in range(20):
+        d = rng.choice(SPECIALS, size=(3, 4), p=weights)
+        p = rng.choice(SPECIALS, size=(4, 2), p=weights)
+        expected = strong_zero_dot_oracle(d, p, direction)
+        if derivative_first:
+            np.testing.assert_array_equal(rule(d, p), expected)
+        else:
+            np.testing.assert_array_equal(rule(p.T, d.T), expected.T)
+
+
+def test_matmul_with_an_infinite_primal_factor():
+    w = jnp.array([[1.0, 0.0], [2.0, 4.0]])
+
+    def loss(w):
+        return jnp.sum(jnp.minimum(1.0, 1 / w) @ jnp.array([1.0, 2.0]))
+
+    assert np.isnan(wb.gradient(Reverse, loss, w)[0]).any()
+    safe = jnp.where(w == 0, 1.0, w)
+    expected = jnp.where(
+        w == 0,
+        0.0,
+        jax.grad(lambda w: jnp.sum(jnp.minimum(1.0, 1 / w) @ jnp.array([1.0, 2.0])))(safe),
+    )
+    np.testing.assert_array_equal(wb.gradient(SZ_REVERSE, loss, w)[0], expected)
