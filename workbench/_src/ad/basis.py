@@ -45,6 +45,16 @@ def lane_count(leaves: Sequence[Any]) -> int:
 def stacked_basis(leaves: Sequence[Any]) -> list[jax.Array]:
     """For each leaf, an array (lanes, *leaf.shape): together, the standard basis of all leaves."""
     n = lane_count(leaves)
+    if not any(jnp.iscomplexobj(leaf) for leaf in leaves):
+        # As jax.jacfwd builds it (one identity, split by columns), so the program is the same.
+        eye = jnp.eye(n, dtype=jnp.result_type(*leaves))
+        out, offset = [], 0
+        for leaf in leaves:
+            size = np.size(leaf)
+            block = eye[:, offset : offset + size].astype(jnp.result_type(leaf))
+            out.append(block.reshape((n, *np.shape(leaf))))
+            offset += size
+        return out
     out, offset = [], 0
     for leaf in leaves:
         shape, size, dtype = np.shape(leaf), np.size(leaf), jnp.result_type(leaf)

@@ -13,6 +13,11 @@ Semantics of a product term ``d * p`` (``d`` a derivative value, ``p`` a primal 
   0/1 mask, so guarding only ``d`` would keep the NaN that strong zero exists to remove.
 
 Every other product keeps IEEE semantics (inf * finite = inf, NaN propagates).
+
+Where no inf or NaN is involved the derivative is the plain one. Elementwise products give it bit
+for bit, compiled or not (the guards sit on operands, so XLA still fuses multiply-adds). A
+``dot_general`` whose result XLA would otherwise fold into a following transpose is kept apart by
+the guard's ``cond``, which can change the summation order and so the last bits.
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ def _bilinear(primitive: Any) -> Rule:
     Post-hoc masking cannot remove a NaN already summed in, so when an operand holds inf or NaN
     the result is rebuilt exactly: the products of the finite parts, plus counts (computed by the
     same primitive on 0/1 masks) of the kept terms that are NaN, +inf or -inf. When both
-    operands are finite, the plain primitive is already exact, and ``lax.cond`` takes that path.
+    operands are finite, the plain product is already exact, and ``lax.cond`` keeps it.
     """
 
     def rule(
@@ -108,9 +113,6 @@ def _bilinear(primitive: Any) -> Rule:
         if is_derivative[0] == is_derivative[1]:
             return [primitive.bind(x, y, **params)]
         d_first = is_derivative[0]
-
-        def plain(x: Any, y: Any) -> Any:
-            return primitive.bind(x, y, **params)
 
         def exact(x: Any, y: Any) -> Any:
             d, p = (x, y) if d_first else (y, x)
@@ -140,8 +142,11 @@ def _bilinear(primitive: Any) -> Rule:
             out = jnp.where(pos != 0, jnp.inf, out)
             return jnp.where((nan != 0) | ((pos != 0) & (neg != 0)), jnp.nan, out)
 
+        # The plain product stays outside the cond, where XLA fuses and lays it out exactly as in
+        # the program without strong zero (inside a branch it could sum in another order).
+        plain = primitive.bind(x, y, **params)
         all_finite = jnp.all(jnp.isfinite(x)) & jnp.all(jnp.isfinite(y))
-        return [lax.cond(all_finite, plain, exact, x, y)]
+        return [lax.cond(all_finite, lambda p, x, y: p, lambda p, x, y: exact(x, y), plain, x, y)]
 
     return rule
 
