@@ -73,9 +73,7 @@ def _scan(quick: bool):
     label = f"lax.scan, {steps:,} steps, float32[{width}] carry"
 
     def grad(mode):
-        return wb.jit(
-            lambda x, c0: wb.gradient(mode, lambda x, c: scan_loss(x, c, steps), x, c0)
-        )
+        return wb.jit(lambda x, c0: wb.gradient(mode, lambda x, c: scan_loss(x, c, steps), x, c0))
 
     return label, grad, (x, c0)
 
@@ -124,7 +122,7 @@ def run(quick: bool = False) -> list[Table]:
                 else " (a dot whose output XLA would fold into a transpose is kept apart by the "
                 "strong-zero guard, which can change the summation order). "
             )
-            f"{repeats} interleaved repeats; calls per repeat: "
+            + f"{repeats} interleaved repeats; calls per repeat: "
             + ", ".join(map(str, calls))
             + ". "
             + RATIO_NOTE.replace("raw JAX", "the plain gradient"),
@@ -135,8 +133,12 @@ def run(quick: bool = False) -> list[Table]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(__doc__.splitlines()[0], argv)
-    emit(TITLE, run(quick=args.quick), quick=args.quick,
-         results=results_path(args.results, args.quick))
+    emit(
+        TITLE,
+        run(quick=args.quick),
+        quick=args.quick,
+        results=results_path(args.results, args.quick),
+    )
     return 0
 
 
