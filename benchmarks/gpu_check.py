@@ -24,6 +24,7 @@ from typing import Any
 
 import _report
 import bench_call_overhead
+import bench_strong_zero
 import bench_zero_cost_gradients as zero_cost
 import jax
 import jax.numpy as jnp
@@ -307,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_checks()
     tables = [checks_table(results)]
     failures = [r for r in results if not r.passed]
-    for module in (bench_call_overhead, zero_cost):
+    for module in (bench_call_overhead, zero_cost, bench_strong_zero):
         try:
             tables += module.run(quick=args.quick)
         except Exception as e:

@@ -28,7 +28,8 @@ SCRIPTS = {
         "Optimized HLO: the same program?",
         "Run time of the compiled gradients",
     ],
-    "gpu_check.py": ["Call overhead", "Optimized HLO"],
+    "bench_strong_zero.py": ["Compiled gradient with strong zero / without"],
+    "gpu_check.py": ["Call overhead", "Optimized HLO", "strong zero / without"],
 }
 
 
