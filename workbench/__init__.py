@@ -36,6 +36,16 @@ from workbench._src.errors import NotDifferentiableError as NotDifferentiableErr
 from workbench._src.errors import OutputError as OutputError  # noqa: E402
 from workbench._src.errors import TracedValueError as TracedValueError  # noqa: E402
 from workbench._src.errors import WorkbenchError as WorkbenchError  # noqa: E402
+from workbench._src.loops.api import fori_loop as fori_loop  # noqa: E402
+from workbench._src.loops.api import while_loop as while_loop  # noqa: E402
+from workbench._src.loops.schedules import Schedule as Schedule  # noqa: E402
+from workbench._src.loops.schedules import checkpoint_schedule as checkpoint_schedule  # noqa: E402
+from workbench._src.loops.schemes import Binomial as Binomial  # noqa: E402
+from workbench._src.loops.schemes import CheckpointingError as CheckpointingError  # noqa: E402
+from workbench._src.loops.schemes import MemoryBudget as MemoryBudget  # noqa: E402
+from workbench._src.loops.schemes import Periodic as Periodic  # noqa: E402
+from workbench._src.loops.tradeoffs import Tradeoffs as Tradeoffs  # noqa: E402
+from workbench._src.loops.tradeoffs import tradeoffs as tradeoffs  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
@@ -43,6 +53,8 @@ __all__ = [
     "Active",
     "ActivityError",
     "BatchDuplicated",
+    "Binomial",
+    "CheckpointingError",
     "Compiled",
     "CompiledCallError",
     "Const",
@@ -50,16 +62,22 @@ __all__ = [
     "Forward",
     "ForwardWithPrimal",
     "GradientResult",
+    "MemoryBudget",
     "Mode",
     "ModeError",
     "NotDifferentiableError",
     "OutputError",
+    "Periodic",
     "Reverse",
     "ReverseWithPrimal",
+    "Schedule",
     "TracedValueError",
+    "Tradeoffs",
     "WorkbenchError",
     "autodiff",
+    "checkpoint_schedule",
     "compile",
+    "fori_loop",
     "gradient",
     "ignore_derivatives",
     "jacobian",
@@ -67,4 +85,6 @@ __all__ = [
     "onehot",
     "set_strong_zero",
     "to_rarray",
+    "tradeoffs",
+    "while_loop",
 ]

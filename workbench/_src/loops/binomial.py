@@ -1,0 +1,221 @@
+"""The compiled executor of Revolve plans: one ``custom_vjp``, a fixed-size snapshot buffer.
+
+The plan is not stored: the compiled program regenerates it with the stack machine of
+``schedules.binomial_actions`` (same next-checkpoint rule, ``revolve_split``, in ``jnp``), so the
+program's size depends on neither the trip count nor the number of snapshots. The forward pass
+advances the top-level chain and tapes the last step (Revolve's "firsturn"); the backward pass
+pops segments off a stack of at most ``snapshots + 1`` entries, advancing, snapshotting and
+reversing single steps.
+
+``binomial_loop`` reverses a loop of known length; ``online_binomial_loop`` one whose length is
+known only when the forward loop has run (``while_loop``): it stores the initial state, counts the
+steps, and runs the whole Revolve plan in the backward pass, so it costs one forward sweep more
+than the offline optimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+# step(i, (xf, xi), (cf, ci)) -> (xf, xi): the carry and the constants, each split into its
+# floating-point leaves (differentiated) and the others (ints, bools: carried, not differentiated).
+Step = Callable[[Any, Any, Any], Any]
+
+_START, _LENGTH, _SLOT, _SNAPS = range(4)
+
+
+def revolve_split(n: Any, s: Any) -> Any:
+    """``schedules.revolve_split`` in ``jnp``: the same integer arithmetic. Operands are never
+    negative, so truncating ``lax.div`` is Python's ``//`` (and compiles smaller than jnp's)."""
+    n, s = jnp.asarray(n, jnp.int64), jnp.asarray(s, jnp.int64)
+    one = jnp.int64(1)
+
+    def div(a: Any, b: Any) -> Any:
+        return lax.div(a, jnp.maximum(b, one))
+
+    def grow(state: Any) -> Any:
+        reps, span = state
+        reps = reps + 1
+        return reps, div(span * (reps + s), reps)
+
+    reps, span = lax.while_loop(lambda st: st[1] < n, grow, (jnp.int64(0), one))
+    bino1 = div(span * reps, s + reps)
+    bino2 = jnp.where(s > 1, div(bino1 * s, s + reps - 1), 1)
+    bino3 = jnp.where(s == 1, 0, jnp.where(s > 2, div(bino2 * (s - 1), s + reps - 2), 1))
+    bino4 = div(bino2 * (reps - 1), s)
+    bino5 = jnp.where(s < 3, 0, jnp.where(s > 3, div(bino3 * (s - 2), reps), 1))
+    m = jnp.where(n <= bino1 + bino3, bino4, jnp.where(n >= span - bino5, bino1, n - bino2 - bino3))
+    return jnp.minimum(jnp.maximum(m, 1), n - 1)
+
+
+def _advance(step: Step, consts: Any, x: Any, start: Any, stop: Any) -> Any:
+    return lax.fori_loop(start, stop, lambda i, c: step(i, c, consts), x)
+
+
+def _no_cotangent(values: Any) -> Any:
+    return jax.tree.map(lambda v: np.zeros(np.shape(v), jax.dtypes.float0), values)
+
+
+class _Machine:
+    """The stack machine over a snapshot buffer; methods are traced, never run in Python."""
+
+    def __init__(self, step: Step, consts: Any, slots: int):
+        self.step, self.consts, self.slots = step, consts, slots
+
+    def empty_buffer(self, x0: Any) -> Any:
+        return jax.tree.map(lambda v: jnp.zeros((self.slots, *v.shape), v.dtype).at[0].set(v), x0)
+
+    def empty_stack(self) -> Any:
+        return jnp.zeros((self.slots + 1, 4), jnp.int64), jnp.int64(0)
+
+    @staticmethod
+    def push(stack: Any, sp: Any, entry: Any, when: Any = True) -> tuple[Any, Any]:
+        stack = jnp.where(when, stack.at[sp].set(jnp.stack(entry)), stack)
+        return stack, sp + jnp.where(when, 1, 0)
+
+    def advance_segment(self, x: Any, seg: Any) -> tuple[Any, Any]:
+        """Advances the first m steps of a segment; returns (state at start + m, m)."""
+        start, length, _, snaps = seg
+        m = jnp.where(length == 1, 0, revolve_split(length, snaps))
+        return _advance(self.step, self.consts, x, start, start + m), m
+
+    def store(self, buf: Any, slot: Any, x: Any) -> Any:
+        return jax.tree.map(lambda b, v: b.at[slot].set(v), buf, x)
+
+    def tape_and_reverse(self, k: Any, x: Any, ct_xf: Any) -> tuple[Any, Any]:
+        xi, (cf, ci) = x[1], self.consts
+        _, pullback, _ = jax.vjp(
+            lambda xf, cf: self.step(k, (xf, xi), (cf, ci)), x[0], cf, has_aux=True
+        )
+        return pullback(ct_xf)
+
+    def backward(self, buf: Any, stack: Any, sp: Any, ct_x: Any, ct_c: Any) -> tuple[Any, Any]:
+        """Pops segments until none is left; returns the cotangents of (x0, consts)."""
+
+        def body(state: Any) -> Any:
+            buf, stack, sp, ct_x, ct_c = state
+            sp = sp - 1
+            start, length, slot, snaps = (stack[sp, i] for i in range(4))
+            x = jax.tree.map(lambda b: b[slot], buf)
+            x, m = self.advance_segment(x, (start, length, slot, snaps))
+            stack, sp = self.push(stack, sp, (start, m, slot, snaps), when=m >= 1)
+            right = length - m
+
+            def tape(operands: Any) -> Any:
+                buf, stack, sp, ct_x, ct_c, x = operands
+                ct_x, dc = self.tape_and_reverse(start + m, x, ct_x)
+                return buf, stack, sp, ct_x, jax.tree.map(jnp.add, ct_c, dc)
+
+            def snapshot(operands: Any) -> Any:
+                buf, stack, sp, ct_x, ct_c, x = operands
+                buf = self.store(buf, slot + 1, x)
+                stack, sp = self.push(stack, sp, (start + m, right, slot + 1, snaps - 1))
+                return buf, stack, sp, ct_x, ct_c
+
+            return lax.cond(right == 1, tape, snapshot, (buf, stack, sp, ct_x, ct_c, x))
+
+        state = lax.while_loop(lambda st: st[2] > 0, body, (buf, stack, sp, ct_x, ct_c))
+        return state[3], state[4]
+
+
+def binomial_loop(step: Step, n: int, snapshots: int, x0: Any, consts: Any) -> Any:
+    """Runs ``x = step(i, x, consts)`` for i in 0..n-1; reverse mode follows Revolve's plan."""
+    slots = max(1, min(snapshots, n))
+
+    @jax.custom_vjp
+    def run(xf: Any, xi: Any, cf: Any, ci: Any) -> Any:
+        return _advance(step, (cf, ci), (xf, xi), 0, n)
+
+    def fwd(xf: Any, xi: Any, cf: Any, ci: Any) -> Any:
+        x0, consts = (xf, xi), (cf, ci)
+        machine = _Machine(step, consts, slots)
+        buf = machine.empty_buffer(x0)
+        stack, sp = machine.empty_stack()
+
+        def chain(state: Any) -> Any:  # the forward sweep: advance, push, snapshot, until 1 left
+            x, start, length, slot, snaps, buf, stack, sp = state
+            x, m = machine.advance_segment(x, (start, length, slot, snaps))
+            stack, sp = machine.push(stack, sp, (start, m, slot, snaps))
+            right = length - m
+            more = right > 1
+            buf = lax.cond(more, lambda b: machine.store(b, slot + 1, x), lambda b: b, buf)
+            return (
+                x,
+                start + m,
+                right,
+                jnp.where(more, slot + 1, slot),
+                jnp.where(more, snaps - 1, snaps),
+                buf,
+                stack,
+                sp,
+            )
+
+        i64 = jnp.int64
+        init = (x0, i64(0), i64(n), i64(0), i64(slots), buf, stack, sp)
+        x, last, _, _, _, buf, stack, sp = lax.while_loop(lambda st: st[2] > 1, chain, init)
+        y, pullback, yi = jax.vjp(
+            lambda xf, cf: step(last, (xf, x[1]), (cf, ci)), x[0], cf, has_aux=True
+        )
+        return (y, yi), (buf, stack, sp, pullback, consts)
+
+    def bwd(residuals: Any, ct: Any) -> Any:
+        buf, stack, sp, pullback, consts = residuals
+        ct_xf, ct_cf = pullback(ct[0])
+        ct_xf, ct_cf = _Machine(step, consts, slots).backward(buf, stack, sp, ct_xf, ct_cf)
+        return ct_xf, _no_cotangent(x0[1]), ct_cf, _no_cotangent(consts[1])
+
+    run.defvjp(fwd, bwd)
+    return run(x0[0], x0[1], consts[0], consts[1])
+
+
+def online_binomial_loop(
+    step: Step,
+    cond: Callable[[Any, Any], Any],
+    snapshots: int,
+    x0: Any,
+    consts: Any,
+    max_steps: int | None = None,
+) -> Any:
+    """``while cond(x, consts): x = step(i, x, consts)``, reversed with ``snapshots`` snapshots.
+
+    The forward pass keeps only the initial state and the step count n; the backward pass runs
+    Revolve's plan for n (the forward sweep included), computed in the program at run time.
+    """
+    slots = max(1, snapshots)
+
+    def loop(x0: Any, consts: Any) -> tuple[Any, Any]:
+        def keep_going(state: Any) -> Any:
+            i, x = state
+            ok = cond(x, consts)
+            return ok if max_steps is None else ok & (i < max_steps)
+
+        return lax.while_loop(
+            keep_going, lambda st: (st[0] + 1, step(st[0], st[1], consts)), (jnp.int64(0), x0)
+        )
+
+    @jax.custom_vjp
+    def run(xf: Any, xi: Any, cf: Any, ci: Any) -> Any:
+        return loop((xf, xi), (cf, ci))[1]
+
+    def fwd(xf: Any, xi: Any, cf: Any, ci: Any) -> Any:
+        n, y = loop((xf, xi), (cf, ci))
+        return y, ((xf, xi), n, (cf, ci))
+
+    def bwd(residuals: Any, ct: Any) -> Any:
+        x0, n, consts = residuals
+        machine = _Machine(step, consts, slots)
+        stack, sp = machine.empty_stack()
+        snaps = jnp.minimum(jnp.int64(slots), n)
+        stack, sp = machine.push(stack, sp, (jnp.int64(0), n, jnp.int64(0), snaps), when=n > 0)
+        ct_cf = jax.tree.map(jnp.zeros_like, consts[0])
+        ct_xf, ct_cf = machine.backward(machine.empty_buffer(x0), stack, sp, ct[0], ct_cf)
+        return ct_xf, _no_cotangent(x0[1]), ct_cf, _no_cotangent(consts[1])
+
+    run.defvjp(fwd, bwd)
+    return run(x0[0], x0[1], consts[0], consts[1])

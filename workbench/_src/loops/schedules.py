@@ -1,0 +1,300 @@
+"""Checkpoint schedules as plain data: plans of actions, tested without tracing.
+
+A plan reverses ``n`` loop steps (step ``k`` maps state ``k`` to state ``k + 1``) with these
+actions, in order:
+
+``Advance(start, stop)``   run steps ``start .. stop - 1`` forward, keeping nothing.
+``Snapshot(slot, step)``   store state ``step`` in snapshot ``slot``.
+``Restore(slot, step)``    load state ``step`` from snapshot ``slot``.
+``Tape(start, stop)``      run steps ``start .. stop - 1`` forward, keeping their residuals.
+``Recompute(step)``        evaluate taped step ``step`` again from its kept input, for the
+                           residuals ``mincut`` did not keep.
+``Reverse(step)``          pull the cotangent back through taped step ``step`` (no evaluation).
+
+Forward step evaluations are the steps advanced plus the steps taped. For ``Binomial(s)`` the
+plan is Revolve's (Griewank 1992, "Achieving logarithmic growth of temporal and spatial
+complexity in reverse automatic differentiation"; Griewank & Walther 2000, ACM TOMS Alg. 799):
+with beta(s, t) = C(s + t, s) and beta(s, r - 1) < n <= beta(s, r), it advances exactly
+r n - beta(s + 1, r - 1) steps, plus the n taping steps, the least any schedule with s snapshots
+can do. Its next-checkpoint rule is ``revolve_split``, the one of Alg. 799; the executor in
+``binomial.py`` runs the very same rule inside the compiled program.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from workbench._src.loops.schemes import (
+    Binomial,
+    CheckpointingError,
+    MemoryBudget,
+    Periodic,
+    check_scheme,
+    sqrt_period,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Advance:
+    start: int
+    stop: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    slot: int
+    step: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Restore:
+    slot: int
+    step: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Tape:
+    start: int
+    stop: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Recompute:
+    step: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Reverse:
+    step: int
+
+
+Action = Advance | Snapshot | Restore | Tape | Recompute | Reverse
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A plan and what it costs.
+
+    Attributes:
+      steps: the trip count ``n``.
+      scheme: the checkpointing scheme it realises.
+      actions: the plan.
+      snapshots: the most snapshot slots in use at once.
+      taped_steps: the most steps whose residuals are kept at once.
+      advances: forward steps run without taping (recomputation).
+      recomputed: steps evaluated again from their kept input (``mincut``).
+      evaluations: all forward step evaluations (advances + taped + recomputed).
+    """
+
+    steps: int
+    scheme: Any
+    actions: tuple[Action, ...]
+
+    @property
+    def advances(self) -> int:
+        return sum(a.stop - a.start for a in self.actions if isinstance(a, Advance))
+
+    @property
+    def taped(self) -> int:
+        return sum(a.stop - a.start for a in self.actions if isinstance(a, Tape))
+
+    @property
+    def recomputed(self) -> int:
+        return sum(1 for a in self.actions if isinstance(a, Recompute))
+
+    @property
+    def evaluations(self) -> int:
+        return self.advances + self.taped + self.recomputed
+
+    @property
+    def snapshots(self) -> int:
+        return len({a.slot for a in self.actions if isinstance(a, Snapshot)})
+
+    @property
+    def taped_steps(self) -> int:
+        most = alive = 0
+        for a in self.actions:
+            if isinstance(a, Tape):
+                alive += a.stop - a.start
+                most = max(most, alive)
+            elif isinstance(a, Reverse):
+                alive -= 1
+        return most
+
+    def evaluation_order(self) -> list[int]:
+        """The step of every forward evaluation, in order (what a counter in the body sees)."""
+        order: list[int] = []
+        for a in self.actions:
+            if isinstance(a, Advance | Tape):
+                order.extend(range(a.start, a.stop))
+            elif isinstance(a, Recompute):
+                order.append(a.step)
+        return order
+
+    def __repr__(self) -> str:
+        return (
+            f"Schedule({self.steps} steps, {self.scheme!r}: {self.snapshots} snapshots, "
+            f"{self.evaluations} evaluations = {self.advances} advances + {self.taped} taped"
+            + (f" + {self.recomputed} recomputed" if self.recomputed else "")
+            + ", "
+            f"at most {self.taped_steps} taped steps kept)"
+        )
+
+    def describe(self, limit: int = 40) -> str:
+        """The plan, one action a line; long plans are cut with a count of what was left out."""
+        lines = [repr(self)]
+        lines += [f"  {a}" for a in self.actions[:limit]]
+        if len(self.actions) > limit:
+            lines.append(f"  ... {len(self.actions) - limit} more actions")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Revolve
+
+
+def beta(s: int, t: int) -> int:
+    """beta(s, t) = C(s + t, s): the most steps s snapshots reverse with t repetitions."""
+    return math.comb(s + t, s) if t >= 0 else 0
+
+
+def repetitions(n: int, s: int) -> int:
+    """The r with beta(s, r - 1) < n <= beta(s, r)."""
+    r = 0
+    while beta(s, r) < n:
+        r += 1
+    return r
+
+
+def optimal_advances(n: int, s: int) -> int:
+    """Revolve's minimum of forward advances for n steps and s snapshots (taping excluded)."""
+    if n <= 1:
+        return 0
+    r = repetitions(n, s)
+    return r * n - beta(s + 1, r - 1)
+
+
+def revolve_split(n: int, s: int) -> int:
+    """How far to advance before the next snapshot, for n steps and s snapshots (Alg. 799).
+
+    The integer arithmetic is written so that ``binomial.py`` can repeat it in ``jnp`` exactly.
+    """
+    reps, span = 0, 1
+    while span < n:
+        reps += 1
+        span = span * (reps + s) // reps
+    bino1 = span * reps // (s + reps)
+    bino2 = bino1 * s // (s + reps - 1) if s > 1 else 1
+    bino3 = 0 if s == 1 else (bino2 * (s - 1) // (s + reps - 2) if s > 2 else 1)
+    bino4 = bino2 * (reps - 1) // s
+    bino5 = 0 if s < 3 else (bino3 * (s - 2) // reps if s > 3 else 1)
+    if n <= bino1 + bino3:
+        m = bino4
+    elif n >= span - bino5:
+        m = bino1
+    else:
+        m = n - bino2 - bino3
+    return min(max(m, 1), n - 1)
+
+
+def binomial_actions(n: int, s: int) -> Iterator[Action]:
+    """Revolve's plan, generated by the stack machine that ``binomial.py`` runs compiled.
+
+    A segment (start, length, slot, snaps) has its start state in ``slot`` and may use snaps
+    slots from there. Its first ``m`` steps are advanced; the rest is reversed first (with one
+    snapshot less), then the first part (with the same snapshots).
+    """
+    yield Snapshot(0, 0)
+    stack: list[tuple[int, int, int, int]] = []
+    start, length, slot, snaps = 0, n, 0, s
+    first = True
+    while True:
+        if not first:
+            if not stack:
+                return
+            start, length, slot, snaps = stack.pop()
+            yield Restore(slot, start)
+        first = False
+        # The forward chain (and later each popped segment) runs until a single step is left.
+        while True:
+            m = 0 if length == 1 else revolve_split(length, snaps)
+            if m:
+                yield Advance(start, start + m)
+                stack.append((start, m, slot, snaps))
+            if length - m == 1:
+                yield Tape(start + m, start + m + 1)
+                yield Reverse(start + m)
+                break
+            yield Snapshot(slot + 1, start + m)
+            start, length, slot, snaps = start + m, length - m, slot + 1, snaps - 1
+
+
+def periodic_actions(n: int, period: int) -> Iterator[Action]:
+    """A snapshot every ``period`` steps; segments reversed last to first, each taped once."""
+    starts = list(range(0, n, period))
+    for slot, start in enumerate(starts):
+        yield Snapshot(slot, start)
+        yield Advance(start, min(start + period, n))
+    for slot, start in reversed(list(enumerate(starts))):
+        stop = min(start + period, n)
+        yield Restore(slot, start)
+        yield Tape(start, stop)
+        for step in reversed(range(start, stop)):
+            yield Reverse(step)
+
+
+def store_all_actions(n: int, mincut: bool = False) -> Iterator[Action]:
+    """Tape every step. With ``mincut`` each step keeps only its input and expensive products,
+    and the rest of its residuals is recomputed (one more evaluation) just before it is reversed."""
+    yield Tape(0, n)
+    for step in reversed(range(n)):
+        if mincut:
+            yield Recompute(step)
+        yield Reverse(step)
+
+
+def checkpoint_schedule(
+    n: int, checkpointing: Any, *, mincut: bool = False, snapshot_bytes: int | None = None
+) -> Schedule:
+    """The plan that ``wb.fori_loop(0, n, ..., checkpointing=...)`` follows in reverse mode.
+
+    Args:
+      n: the trip count.
+      checkpointing: ``False``, ``True``, ``Periodic(p)``, ``Binomial(s)`` or ``MemoryBudget(b)``.
+      mincut: as ``wb.fori_loop``'s ``mincut`` (only changes the store-all plan).
+      snapshot_bytes: the size of one snapshot (the loop's carry), needed for ``MemoryBudget``.
+
+    >>> import workbench as wb
+    >>> plan = wb.checkpoint_schedule(1000, wb.Binomial(10))
+    >>> plan.advances, plan.taped, plan.snapshots
+    (3636, 1000, 10)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise CheckpointingError(f"the trip count must be a non-negative int, got {n!r}.")
+    scheme = resolve(check_scheme(checkpointing), n, snapshot_bytes)
+    if isinstance(scheme, Binomial):
+        actions = tuple(binomial_actions(n, scheme.snapshots)) if n else ()
+    elif isinstance(scheme, Periodic):
+        actions = tuple(periodic_actions(n, scheme.period))
+    else:
+        actions = tuple(store_all_actions(n, mincut)) if n else ()
+    return Schedule(n, checkpointing, actions)
+
+
+def resolve(scheme: Any, n: int, snapshot_bytes: int | None) -> Any:
+    """``True`` -> ``Periodic(ceil(sqrt(n)))``; ``MemoryBudget`` -> ``Binomial(fitting)``."""
+    if scheme is True:
+        return Periodic(sqrt_period(n))
+    if isinstance(scheme, MemoryBudget):
+        from workbench._src.loops.schemes import snapshots_for_budget
+
+        if snapshot_bytes is None:
+            raise CheckpointingError(
+                "MemoryBudget needs the size of one snapshot; pass snapshot_bytes= (the bytes "
+                "of the loop's carry) to checkpoint_schedule."
+            )
+        return Binomial(min(snapshots_for_budget(scheme.bytes, snapshot_bytes), max(n, 1)))
+    return scheme
