@@ -29,6 +29,8 @@ SCRIPTS = {
         "Run time of the compiled gradients",
     ],
     "bench_strong_zero.py": ["Compiled gradient with strong zero / without"],
+    "bench_loops.py": ["Memory and time of the gradient", "Program size", "Equinox"],
+    "bench_introspect.py": ["Graph model and memory report", "What was built"],
     "gpu_check.py": ["Call overhead", "Optimized HLO", "strong zero / without"],
 }
 

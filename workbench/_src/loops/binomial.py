@@ -63,20 +63,27 @@ def _no_cotangent(values: Any) -> Any:
 
 
 class _Machine:
-    """The stack machine over a snapshot buffer; methods are traced, never run in Python."""
+    """The stack machine over a snapshot buffer; methods are traced, never run in Python.
+
+    Buffer and stack each have one spare row at the end: a write that is not wanted goes there.
+    Writing unconditionally (instead of under a ``cond``) lets XLA update them in place; a
+    conditional update copies the whole buffer on every write.
+    """
 
     def __init__(self, step: Step, consts: Any, slots: int):
         self.step, self.consts, self.slots = step, consts, slots
+        self.spare_slot, self.spare_row = slots, slots + 1
 
     def empty_buffer(self, x0: Any) -> Any:
-        return jax.tree.map(lambda v: jnp.zeros((self.slots, *v.shape), v.dtype).at[0].set(v), x0)
+        return jax.tree.map(
+            lambda v: jnp.zeros((self.slots + 1, *v.shape), v.dtype).at[0].set(v), x0
+        )
 
     def empty_stack(self) -> Any:
-        return jnp.zeros((self.slots + 1, 4), jnp.int64), jnp.int64(0)
+        return jnp.zeros((self.slots + 2, 4), jnp.int64), jnp.int64(0)
 
-    @staticmethod
-    def push(stack: Any, sp: Any, entry: Any, when: Any = True) -> tuple[Any, Any]:
-        stack = jnp.where(when, stack.at[sp].set(jnp.stack(entry)), stack)
+    def push(self, stack: Any, sp: Any, entry: Any, when: Any = True) -> tuple[Any, Any]:
+        stack = stack.at[jnp.where(when, sp, self.spare_row)].set(jnp.stack(entry))
         return stack, sp + jnp.where(when, 1, 0)
 
     def advance_segment(self, x: Any, seg: Any) -> tuple[Any, Any]:
@@ -85,7 +92,8 @@ class _Machine:
         m = jnp.where(length == 1, 0, revolve_split(length, snaps))
         return _advance(self.step, self.consts, x, start, start + m), m
 
-    def store(self, buf: Any, slot: Any, x: Any) -> Any:
+    def store(self, buf: Any, slot: Any, x: Any, when: Any = True) -> Any:
+        slot = jnp.where(when, slot, self.spare_slot)
         return jax.tree.map(lambda b, v: b.at[slot].set(v), buf, x)
 
     def tape_and_reverse(self, k: Any, x: Any, ct_xf: Any) -> tuple[Any, Any]:
@@ -106,19 +114,17 @@ class _Machine:
             x, m = self.advance_segment(x, (start, length, slot, snaps))
             stack, sp = self.push(stack, sp, (start, m, slot, snaps), when=m >= 1)
             right = length - m
+            snap = right > 1
+            buf = self.store(buf, slot + 1, x, when=snap)
+            stack, sp = self.push(stack, sp, (start + m, right, slot + 1, snaps - 1), when=snap)
 
             def tape(operands: Any) -> Any:
-                buf, stack, sp, ct_x, ct_c, x = operands
+                ct_x, ct_c, x = operands
                 ct_x, dc = self.tape_and_reverse(start + m, x, ct_x)
-                return buf, stack, sp, ct_x, jax.tree.map(jnp.add, ct_c, dc)
+                return ct_x, jax.tree.map(jnp.add, ct_c, dc)
 
-            def snapshot(operands: Any) -> Any:
-                buf, stack, sp, ct_x, ct_c, x = operands
-                buf = self.store(buf, slot + 1, x)
-                stack, sp = self.push(stack, sp, (start + m, right, slot + 1, snaps - 1))
-                return buf, stack, sp, ct_x, ct_c
-
-            return lax.cond(right == 1, tape, snapshot, (buf, stack, sp, ct_x, ct_c, x))
+            ct_x, ct_c = lax.cond(snap, lambda ops: (ops[0], ops[1]), tape, (ct_x, ct_c, x))
+            return buf, stack, sp, ct_x, ct_c
 
         state = lax.while_loop(lambda st: st[2] > 0, body, (buf, stack, sp, ct_x, ct_c))
         return state[3], state[4]
@@ -144,7 +150,7 @@ def binomial_loop(step: Step, n: int, snapshots: int, x0: Any, consts: Any) -> A
             stack, sp = machine.push(stack, sp, (start, m, slot, snaps))
             right = length - m
             more = right > 1
-            buf = lax.cond(more, lambda b: machine.store(b, slot + 1, x), lambda b: b, buf)
+            buf = machine.store(buf, slot + 1, x, when=more)
             return (
                 x,
                 start + m,

@@ -1,0 +1,245 @@
+"""Checkpointed loops: memory and time of each scheme, program size, and Equinox as a peer.
+
+Workload (the issue's): N = 10,000 steps of a 1000-wide float32 state, body ``sin(y) * x +
+0.5 y``, gradient of the sum of the final state with respect to the initial state and ``x``.
+
+1. Temp bytes (XLA's memory analysis of the compiled gradient) and wall time for store-all,
+   ``True`` (periodic, sqrt N), ``Binomial(10)`` and ``Binomial(100)``, with the plan's
+   evaluations beside them.
+2. Optimized-HLO size of the ``Binomial(10)`` gradient at N = 100 and N = 10,000 (target: ratio at
+   most 1.1: the program does not grow with N).
+3. Against Equinox's checkpointed scan (``equinox.internal.scan(kind="checkpointed")``) with the
+   same number of checkpoints: body evaluations, counted by a host callback at N = 1,000, and the
+   wall-time ratio at N = 10,000 (targets: fewer evaluations, time ratio at most 1.0).
+
+    .venv/bin/python benchmarks/bench_loops.py [--quick] [--results PATH]
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from _report import (
+    RATIO_HEADERS,
+    RATIO_NOTE,
+    Table,
+    compare,
+    emit,
+    format_time,
+    parse_args,
+    ratio_row,
+    results_path,
+)
+
+import workbench as wb
+
+TITLE = "Checkpointed loops: memory, time, program size, and Equinox"
+
+
+def body(x):
+    return lambda i, y: jnp.sin(y) * x + 0.5 * y
+
+
+def gradient(n, scheme):
+    def loss(y0, x):
+        return jnp.sum(wb.fori_loop(0, n, body(x), y0, checkpointing=scheme))
+
+    return jax.jit(jax.grad(loss, argnums=(0, 1)))
+
+
+def equinox_gradient(n, checkpoints, counter=None):
+    import equinox.internal as eqxi
+
+    def loss(y0, x):
+        def step(y, _):
+            if counter is not None:
+                jax.debug.callback(counter, ordered=False)
+            return body(x)(0, y), None
+
+        y, _ = eqxi.scan(step, y0, None, length=n, kind="checkpointed", checkpoints=checkpoints)
+        return jnp.sum(y)
+
+    return jax.jit(jax.grad(loss, argnums=(0, 1)))
+
+
+def workbench_counted_gradient(n, scheme, counter):
+    def loss(y0, x):
+        def step(i, y):
+            jax.debug.callback(counter, ordered=False)
+            return body(x)(i, y)
+
+        return jnp.sum(wb.fori_loop(0, n, step, y0, checkpointing=scheme))
+
+    return jax.jit(jax.grad(loss, argnums=(0, 1)))
+
+
+def inputs(width):
+    y0 = jnp.linspace(-1.0, 1.0, width, dtype=jnp.float32)
+    x = jnp.linspace(0.1, 0.9, width, dtype=jnp.float32)
+    return y0, x
+
+
+def count(fn, args):
+    seen = []
+    fn_counted = fn(lambda: seen.append(1))
+    jax.block_until_ready(fn_counted(*args))
+    jax.effects_barrier()
+    return len(seen)
+
+
+def run(quick: bool = False) -> list[Table]:
+    n, width, count_n = (200, 64, 100) if quick else (10_000, 1000, 1000)
+    repeats = 3 if quick else 7
+    args = inputs(width)
+    small_snaps, large_snaps = (4, 20) if quick else (10, 100)
+    schemes = [False, True, wb.Binomial(small_snaps), wb.Binomial(large_snaps)]
+    reference = gradient(n, False)(*args)
+
+    memory = Table(
+        title=f"Memory and time of the gradient, N = {n:,}, float32[{width}] state",
+        headers=[
+            "scheme",
+            "snapshots",
+            "evaluations (plan)",
+            "temp bytes (XLA)",
+            "temp / store-all",
+            "median time",
+            "time / store-all",
+        ],
+    )
+    times, temps = {}, {}
+    for scheme in schemes:
+        compiled = gradient(n, scheme).lower(*args).compile()
+        jax.tree.map(
+            lambda a, b: np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5),
+            compiled(*args),
+            reference,
+        )
+        temps[scheme] = compiled.memory_analysis().temp_size_in_bytes
+        c = compare(
+            functools.partial(compiled, *args),
+            functools.partial(compiled, *args),
+            repeats=repeats,
+            calls_per_repeat=1,
+            warmup=1,
+        )
+        times[scheme] = c.median_a
+    for scheme in schemes:
+        plan = wb.checkpoint_schedule(n, scheme)
+        memory.rows.append(
+            [
+                repr(scheme),
+                str(plan.snapshots),
+                f"{plan.evaluations:,}",
+                f"{temps[scheme]:,}",
+                f"{temps[scheme] / temps[False]:.3f}",
+                format_time(times[scheme]),
+                f"{times[scheme] / times[False]:.2f}",
+            ]
+        )
+    memory.notes.append(
+        "Gradient of sum(final state) with respect to the initial state and x; each compiled "
+        "once, checked against store-all, then timed (median of single calls). Temp bytes are "
+        "what the compiled program keeps besides its arguments and outputs (on CPU XLA's peak "
+        "counts only those)."
+    )
+
+    def hlo_size(steps):
+        return len(gradient(steps, wb.Binomial(small_snaps)).lower(*args).compile().as_text())
+
+    sizes = {steps: hlo_size(steps) for steps in (100, n)}
+    size = Table(
+        title=f"Program size of the Binomial({small_snaps}) gradient",
+        headers=["N", "optimized HLO (characters)", "ratio to N = 100", "target"],
+        rows=[
+            [f"{steps:,}", f"{chars:,}", f"{chars / sizes[100]:.3f}", "<= 1.10"]
+            for steps, chars in sizes.items()
+        ],
+    )
+
+    tables = [memory, size]
+    try:
+        import equinox  # noqa: F401
+    except ImportError:
+        size.notes.append("Equinox is not installed: the peer comparison was skipped.")
+        return tables
+
+    peer = Table(
+        title=f"Against Equinox's checkpointed scan (same checkpoints; evaluations at "
+        f"N = {count_n:,})",
+        headers=[
+            "checkpoints",
+            "evaluations: workbench Binomial",
+            "evaluations: Equinox",
+            "Revolve optimum (advances + taped)",
+            "fewer",
+        ],
+    )
+    for snaps in (small_snaps, large_snaps):
+        ours = count(
+            lambda c, s=snaps: workbench_counted_gradient(count_n, wb.Binomial(s), c), inputs(8)
+        )
+        theirs = count(lambda c, s=snaps: equinox_gradient(count_n, s, c), inputs(8))
+        plan = wb.checkpoint_schedule(count_n, wb.Binomial(snaps))
+        peer.rows.append(
+            [
+                str(snaps),
+                f"{ours:,}",
+                f"{theirs:,}",
+                f"{plan.advances:,} + {plan.taped:,} = {plan.evaluations:,}",
+                "yes" if ours < theirs else "no",
+            ]
+        )
+    peer.notes.append(
+        "Body evaluations counted by a host callback in the body, forward and "
+        "backward passes together."
+    )
+
+    timing = Table(
+        title=f"Wall time against Equinox, N = {n:,}, float32[{width}]",
+        headers=[h.replace("raw JAX", "Equinox") for h in RATIO_HEADERS],
+    )
+    for snaps in (small_snaps, large_snaps):
+        ours = gradient(n, wb.Binomial(snaps))
+        theirs = equinox_gradient(n, snaps)
+        jax.tree.map(
+            lambda a, b: np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5),
+            ours(*args),
+            theirs(*args),
+        )
+        c = compare(
+            functools.partial(ours, *args),
+            functools.partial(theirs, *args),
+            labels=(f"wb Binomial({snaps})", f"equinox checkpoints={snaps}"),
+            repeats=repeats,
+            calls_per_repeat=1,
+            warmup=1,
+        )
+        timing.rows.append(ratio_row(f"{snaps} checkpoints", c, 1.0))
+    timing.notes.append(
+        RATIO_NOTE.replace("raw JAX", "Equinox").replace(
+            "The control row times raw JAX against a second, separately jitted copy of itself: its "
+            "distance from 1 is the noise floor of this run. ",
+            "",
+        )
+    )
+    return [*tables, peer, timing]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(__doc__.splitlines()[0], argv)
+    emit(
+        TITLE,
+        run(quick=args.quick),
+        quick=args.quick,
+        results=results_path(args.results, args.quick),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
