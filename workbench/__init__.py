@@ -36,6 +36,11 @@ from workbench._src.errors import NotDifferentiableError as NotDifferentiableErr
 from workbench._src.errors import OutputError as OutputError  # noqa: E402
 from workbench._src.errors import TracedValueError as TracedValueError  # noqa: E402
 from workbench._src.errors import WorkbenchError as WorkbenchError  # noqa: E402
+from workbench._src.introspect import Inspection as Inspection  # noqa: E402
+from workbench._src.introspect import IRText as IRText  # noqa: E402
+from workbench._src.introspect import code_hlo as code_hlo  # noqa: E402
+from workbench._src.introspect import code_xla as code_xla  # noqa: E402
+from workbench._src.introspect import inspect as inspect  # noqa: E402
 from workbench._src.loops.api import fori_loop as fori_loop  # noqa: E402
 from workbench._src.loops.api import while_loop as while_loop  # noqa: E402
 from workbench._src.loops.schedules import Schedule as Schedule  # noqa: E402
@@ -62,6 +67,8 @@ __all__ = [
     "Forward",
     "ForwardWithPrimal",
     "GradientResult",
+    "IRText",
+    "Inspection",
     "MemoryBudget",
     "Mode",
     "ModeError",
@@ -76,10 +83,13 @@ __all__ = [
     "WorkbenchError",
     "autodiff",
     "checkpoint_schedule",
+    "code_hlo",
+    "code_xla",
     "compile",
     "fori_loop",
     "gradient",
     "ignore_derivatives",
+    "inspect",
     "jacobian",
     "jit",
     "onehot",

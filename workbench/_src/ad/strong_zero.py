@@ -31,6 +31,7 @@ from typing import Any
 import jax
 import jax.extend.core as jex
 from jax import lax
+from jax.extend import source_info_util as siu
 
 from workbench._src.ad.strong_zero_rules import RULES
 
@@ -121,7 +122,13 @@ def _eval(
     for eqn in jaxpr.eqns:
         invals = [read(v) for v in eqn.invars]
         in_flags = [flag(v) for v in eqn.invars]
-        outs, out_flags = _eval_eqn(eqn, invals, in_flags, direction)
+        # Keep each equation's name stack (e.g. transpose(jvp(f))), so that the transformed
+        # program still tells backward ops from forward ones (introspection reads it).
+        with siu.user_context(
+            eqn.source_info.traceback,
+            name_stack=siu.current_name_stack() + eqn.source_info.name_stack,
+        ):
+            outs, out_flags = _eval_eqn(eqn, invals, in_flags, direction)
         for v, val, f in zip(eqn.outvars, outs, out_flags, strict=True):
             if not isinstance(v, jex.DropVar):
                 env[v], flags[v] = val, f

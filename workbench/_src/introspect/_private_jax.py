@@ -1,0 +1,211 @@
+"""The few places where introspection needs more than JAX's public API, each with a fallback.
+
+Everything here reads JAX internals that may change between versions. Each function first tries
+the private (fast or exact) route and falls back to a public one that gives the same answer more
+slowly or more coarsely; ``tests/test_introspect_private_jax.py`` checks that the private route
+still exists and agrees with the fallback, so a JAX upgrade that changes it fails loudly there
+instead of degrading silently.
+
+- ``user_frame``: the innermost user frame of an equation (``jax._src.source_info_util``); the
+  fallback parses the public ``jax.extend.source_info_util.summarize``.
+- ``name_stack_entries``: the transforms and scopes of a name stack (``Transform`` / ``Scope``
+  are private classes); the fallback parses ``str(name_stack)``.
+- ``saved_residuals``: the list form of ``jax.ad_checkpoint.print_saved_residuals``
+  (``jax._src.ad_checkpoint.saved_residuals``); the fallback parses what the printer prints.
+- ``optimized_stablehlo``: XLA's optimized module as StableHLO text, through the compiled
+  executable's HLO modules (a jaxlib object) and the public ``jax.extend.mlir.hlo_to_stablehlo``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from jax.extend import source_info_util as _public_source_info
+
+try:  # private: the fast route to an equation's user frame
+    from jax._src import source_info_util as _source_info
+except ImportError:  # pragma: no cover - exercised only when JAX moves the module
+    _source_info = None  # type: ignore[assignment]
+
+try:  # private: the list form of print_saved_residuals
+    from jax._src.ad_checkpoint import saved_residuals as _jax_saved_residuals
+except ImportError:  # pragma: no cover
+    _jax_saved_residuals = None  # type: ignore[assignment]
+
+
+class Source(NamedTuple):
+    """A source location: file, 1-based line, 0-based column, function name.
+
+    ``str(source)`` is JAX's own form (``file.py:12:8 (f)``), as in ``print_saved_residuals``.
+    """
+
+    file: str
+    line: int
+    column: int
+    function: str
+
+    def __str__(self) -> str:
+        where = (
+            f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
+        )
+        return f"{where} ({self.function})"
+
+
+# --------------------------------------------------------------------------------------------
+# Source locations
+
+
+def user_frame(source_info: Any) -> Source | None:
+    """The innermost frame of ``source_info`` outside JAX (the user's line), or ``None``."""
+    if _source_info is not None:
+        try:
+            f = _source_info.user_frame(source_info.traceback)
+        except AttributeError:  # pragma: no cover - JAX changed the private route
+            f = None
+        else:
+            if f is None:
+                return None
+            return Source(f.file_name, f.start_line, f.start_column, f.function_name)
+    return user_frame_public(source_info)
+
+
+_SUMMARY = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::(?P<col>\d+))? \((?P<fn>.*)\)$")
+
+
+def user_frame_public(source_info: Any) -> Source | None:
+    """``user_frame`` through the public ``summarize`` (slower: it formats every frame)."""
+    text = _public_source_info.summarize(source_info)
+    m = _SUMMARY.match(text.strip())
+    if not m:
+        return None
+    return Source(m["file"], int(m["line"]), int(m["col"] or 0), m["fn"])
+
+
+def summarize(source_info: Any) -> str:
+    """JAX's own words for where an equation came from: ``file:line:col (function)``."""
+    return str(_public_source_info.summarize(source_info))
+
+
+# --------------------------------------------------------------------------------------------
+# Name stacks
+
+# One entry of a name stack: (is_transform, name), outermost first, e.g.
+# "transpose(jvp(blk))" -> ((True, "transpose"), (True, "jvp"), (False, "blk")).
+Entry = tuple[bool, str]
+
+_entries_cache: dict[Any, tuple[Entry, ...]] = {}
+
+
+def name_stack_entries(name_stack: Any) -> tuple[Entry, ...]:
+    """The transforms and scopes of a ``NameStack``, outermost first."""
+    try:
+        return _entries_cache[name_stack]
+    except KeyError:
+        pass
+    except TypeError:  # pragma: no cover - unhashable in some future JAX
+        return _entries(name_stack)
+    out = _entries(name_stack)
+    if len(_entries_cache) > 4096:
+        _entries_cache.clear()
+    _entries_cache[name_stack] = out
+    return out
+
+
+def _entries(name_stack: Any) -> tuple[Entry, ...]:
+    stack = getattr(name_stack, "stack", None)
+    transform_cls = getattr(_source_info, "Transform", None)
+    scope_cls = getattr(_source_info, "Scope", None)
+    if stack is not None and transform_cls is not None and scope_cls is not None:
+        out = []
+        for e in stack:
+            if isinstance(e, transform_cls):
+                out.append((True, e.name))
+            elif isinstance(e, scope_cls):
+                out.append((False, e.name))
+            else:  # pragma: no cover - a new kind of entry
+                return parse_name_stack(str(name_stack))
+        return tuple(out)
+    return parse_name_stack(str(name_stack))  # pragma: no cover
+
+
+def parse_name_stack(text: str) -> tuple[Entry, ...]:
+    """The entries of a printed name stack such as ``outer/transpose(jvp(blk/inner))``."""
+    out: list[Entry] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        m = re.match(r"([^/()]*)", text[i:])
+        word = m.group(1) if m else ""
+        i += len(word)
+        if i < n and text[i] == "(":
+            out.append((True, word))
+            i += 1
+            # The transform wraps the rest; its closing parentheses trail at the end.
+            continue
+        if word:
+            out.append((False, word))
+        while i < n and text[i] in ")/":
+            i += 1
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Saved residuals (the list form of jax.ad_checkpoint.print_saved_residuals)
+
+
+def saved_residuals(f: Callable[..., Any], *args: Any) -> list[tuple[str, str]]:
+    """``[(aval, provenance)]`` as ``print_saved_residuals`` prints them: ``("f32[3]", "from
+    the argument x")``."""
+    if _jax_saved_residuals is not None:
+        try:
+            pairs = _jax_saved_residuals(f, *args)
+        except TypeError:  # pragma: no cover - the signature changed
+            pass
+        else:
+            return [(aval.str_short(short_dtypes=True), str(src)) for aval, src in pairs]
+    return saved_residuals_public(f, *args)  # pragma: no cover
+
+
+def saved_residuals_public(f: Callable[..., Any], *args: Any) -> list[tuple[str, str]]:
+    """``saved_residuals`` by capturing what the public printer prints."""
+    from jax.ad_checkpoint import print_saved_residuals
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        print_saved_residuals(f, *args)
+    return parse_saved_residuals(buf.getvalue())
+
+
+def parse_saved_residuals(text: str) -> list[tuple[str, str]]:
+    """Splits ``print_saved_residuals`` output (one ``aval provenance`` a line) into pairs."""
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            aval, _, src = line.partition(" ")
+            out.append((aval, src))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# XLA's optimized module as StableHLO
+
+
+def optimized_stablehlo(compiled: Any, lowered: Any) -> str | None:
+    """The module XLA runs (after its passes), printed as StableHLO/MHLO MLIR; ``None`` if the
+    route is not available (then use the optimized HLO text)."""
+    try:
+        from jax.extend.mlir import hlo_to_stablehlo, ir
+
+        modules = compiled.runtime_executable().hlo_modules()
+        proto = modules[0].as_serialized_hlo_module_proto()
+        bytecode = hlo_to_stablehlo(proto)
+        context = lowered.compiler_ir("stablehlo").context
+        with context:
+            module = ir.Module.parse(bytecode)
+            return str(module.operation.get_asm(enable_debug_info=False))
+    except Exception:  # any failure of this optional route means: not available
+        return None

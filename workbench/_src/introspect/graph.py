@@ -1,0 +1,439 @@
+"""The graph model of a program: a node per equation, nested regions, tagged edges.
+
+``graph_from_jaxpr`` turns a jaxpr into plain data:
+
+- a ``Node`` per primitive equation (with its parameters, input and output avals, source line, the
+  pass it belongs to and the region it sits in), plus a node per argument, constant and result;
+- a ``Region`` per nested jaxpr (``jit`` calls, ``scan``/``while``/``cond`` bodies, ``remat``,
+  ``custom_jvp``/``custom_vjp``) and per ``jax.named_scope``; an equation that holds a jaxpr is a
+  region, not a node, and edges run straight to the equations inside it;
+- an ``Edge`` per value passed from one node to another, tagged ``"forward"``, ``"backward"`` or
+  ``"residual"`` (computed before the backward pass and consumed by it).
+
+Ids come from structure (see ``structure.py``), so the same program always gives the same graph.
+The loop-carried edge from a body's output back to its input is not drawn.
+
+>>> import jax, jax.numpy as jnp
+>>> from workbench._src.introspect import graph_from_jaxpr
+>>> g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0))
+>>> [n.primitive for n in g.ops]
+['sin', 'cos', 'mul', 'mul', 'mul', 'mul', 'add_any']
+>>> sorted({e.kind for e in g.edges})
+['backward', 'forward', 'residual']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from jax.extend import core as jcore
+
+from workbench._src.introspect import _private_jax, structure
+from workbench._src.introspect.structure import ROOT, Aval, Phase
+
+NodeKind = Literal["op", "argument", "constant", "result"]
+EdgeKind = Literal["forward", "backward", "residual"]
+Source = _private_jax.Source
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Node:
+    """One equation (``kind="op"``), or one argument, constant or result of the program.
+
+    Attributes:
+      id: stable id from structure, e.g. ``"main/3"`` or ``"main/2/0"`` (see ``structure.py``).
+      kind: ``"op"``, ``"argument"``, ``"constant"`` or ``"result"``.
+      primitive: the primitive's name (``"sin"``), or the kind for the others.
+      name: the argument or result path as JAX names it (``"x"``, ``"params['w']"``); for ops, "".
+      phase: ``"primal"``, ``"forward"`` or ``"backward"`` (see ``structure.phase_of``).
+      region: id of the innermost region that holds it.
+      inputs, outputs: avals of the operands and results.
+      params: the parameters that say what it computes, as short text.
+      source: the user's source line, or ``None``.
+      name_stack: JAX's full name stack, e.g. ``"transpose(jvp(blk))"``.
+      recomputed: whether it recomputes a forward value during the backward pass (``remat``).
+    """
+
+    id: str
+    kind: NodeKind
+    primitive: str
+    name: str
+    phase: Phase
+    region: str
+    inputs: tuple[Aval, ...]
+    outputs: tuple[Aval, ...]
+    params: tuple[tuple[str, str], ...] = ()
+    source: Source | None = None
+    name_stack: str = ""
+    recomputed: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Edge:
+    """A value passed from output ``output`` of node ``source`` to node ``target``."""
+
+    source: str
+    output: int
+    target: str
+    kind: EdgeKind
+    aval: Aval
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}:{self.output}->{self.target}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Region:
+    """A nested jaxpr or a named scope.
+
+    Attributes:
+      id: stable id: ``"main"`` for the program, ``"main/4"`` for the jaxpr of equation 4,
+        ``"main/4.1"`` for its second jaxpr (a ``while`` body, a ``cond`` branch),
+        ``"main:backward:blk"`` for the backward part of ``jax.named_scope("blk")``.
+      kind: ``"program"``, ``"jit"``, ``"scan"``, ``"while"``, ``"cond"``, ``"remat"``,
+        ``"custom_jvp"``, ``"custom_vjp"``, ``"branch"`` (one jaxpr of a while/cond),
+        ``"named_scope"``, or the name of another primitive that holds a jaxpr.
+      name: the jitted function's name, the scope's name, ``"body"``, ``"branch 1"``, ...
+      parent: the enclosing region's id (``None`` for the program).
+      phase: the pass it belongs to.
+      params: parameters worth showing (a scan's ``length``, a remat ``policy``).
+      source: the user's source line of the equation, if any.
+    """
+
+    id: str
+    kind: str
+    name: str
+    parent: str | None
+    phase: Phase
+    params: tuple[tuple[str, str], ...] = ()
+    source: Source | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind in ("named_scope", "branch"):
+            return self.name
+        return f"{self.kind}({self.name})" if self.name else self.kind
+
+
+@dataclasses.dataclass(frozen=True)
+class Graph:
+    """The graph model of one program. Plain data; ``repr`` is a short summary.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from workbench._src.introspect import graph_from_jaxpr
+    >>> graph_from_jaxpr(jax.make_jaxpr(jnp.sin)(1.0))
+    Graph: 1 op (1 primal), 1 argument, 1 result; 2 edges (2 forward); 1 region
+    """
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    regions: tuple[Region, ...]
+
+    @functools.cached_property
+    def _node_index(self) -> dict[str, Node]:
+        return {n.id: n for n in self.nodes}
+
+    @functools.cached_property
+    def _region_index(self) -> dict[str, Region]:
+        return {r.id: r for r in self.regions}
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id (``KeyError`` names the nearest existing ids)."""
+        try:
+            return self._node_index[node_id]
+        except KeyError:
+            raise KeyError(_missing("node", node_id, list(self._node_index))) from None
+
+    def region(self, region_id: str) -> Region:
+        try:
+            return self._region_index[region_id]
+        except KeyError:
+            raise KeyError(_missing("region", region_id, list(self._region_index))) from None
+
+    @property
+    def ops(self) -> tuple[Node, ...]:
+        """The equation nodes, in program order."""
+        return tuple(n for n in self.nodes if n.kind == "op")
+
+    def count(self, what: str = "ops") -> dict[str, int]:
+        """Counts by kind: ``"ops"`` (by phase), ``"edges"`` (by kind), ``"regions"`` (by kind)
+        or ``"nodes"`` (by kind)."""
+        keys: list[str]
+        if what == "ops":
+            keys = [n.phase for n in self.nodes if n.kind == "op"]
+        elif what == "nodes":
+            keys = [n.kind for n in self.nodes]
+        elif what == "edges":
+            keys = [e.kind for e in self.edges]
+        elif what == "regions":
+            keys = [r.kind for r in self.regions]
+        else:
+            raise ValueError(f"count() counts 'ops', 'nodes', 'edges' or 'regions', not {what!r}.")
+        out: dict[str, int] = {}
+        for k in keys:
+            out[k] = out.get(k, 0) + 1
+        return out
+
+    def children(self, region_id: str) -> tuple[tuple[Region, ...], tuple[Node, ...]]:
+        """The regions and nodes directly inside a region."""
+        self.region(region_id)
+        return (
+            tuple(r for r in self.regions if r.parent == region_id),
+            tuple(n for n in self.nodes if n.region == region_id),
+        )
+
+    def __repr__(self) -> str:
+        from workbench._src.introspect import text
+
+        return text.graph_summary(self)
+
+    def to_text(self, max_lines: int = 60) -> str:
+        """The summary, the region tree and the first nodes, as text."""
+        from workbench._src.introspect import text
+
+        return text.render_graph(self, max_lines=max_lines)
+
+
+def _missing(what: str, key: str, known: Sequence[str]) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(key, known, n=3)
+    hint = f" Did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+    return f"No {what} with id {key!r} in this graph ({len(known)} {what}s).{hint}"
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+
+
+# A reference to a produced value: (node id, output index, producer phase, aval).
+_Ref = tuple[str, int, str, Aval]
+
+
+def graph_from_jaxpr(
+    jaxpr: Any,
+    *,
+    arg_names: Sequence[str] | None = None,
+    result_names: Sequence[str] | None = None,
+) -> Graph:
+    """Builds the graph model of a jaxpr.
+
+    Args:
+      jaxpr: a ``ClosedJaxpr`` (from ``jax.make_jaxpr`` or ``jax.jit(f).trace(...).jaxpr``) or a
+        ``Jaxpr``.
+      arg_names: names of the flat arguments; default: JAX's own (``debug_info.arg_names``).
+      result_names: names of the flat results; default: JAX's ``debug_info.result_paths``.
+
+    Returns:
+      A ``Graph``: nodes, edges and regions, with ids derived from structure.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from workbench._src.introspect import graph_from_jaxpr
+    >>> g = graph_from_jaxpr(jax.make_jaxpr(lambda x: jnp.cos(jnp.sin(x)))(1.0))
+    >>> [(n.id, n.primitive) for n in g.ops]
+    [('main/0', 'sin'), ('main/1', 'cos')]
+    """
+    if isinstance(jaxpr, jcore.ClosedJaxpr):
+        inner, consts = jaxpr.jaxpr, jaxpr.consts
+    elif isinstance(jaxpr, jcore.Jaxpr):
+        inner, consts = jaxpr, ()
+    else:
+        raise TypeError(
+            f"graph_from_jaxpr needs a jaxpr, but received a {type(jaxpr).__name__}. Pass "
+            "jax.make_jaxpr(f)(*args) or jax.jit(f).trace(*args).jaxpr, or use "
+            "wb.inspect(f, *args).graph."
+        )
+    with structure.paused_gc():
+        return _Builder().build(inner, consts, arg_names, result_names)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.edges: list[Edge] = []
+        self.regions: list[Region] = []
+        self.scope_regions: set[str] = set()
+        self.stack_text: dict[tuple[structure.Entry, ...], str] = {}
+
+    def build(
+        self,
+        jaxpr: Any,
+        consts: Sequence[Any],
+        arg_names: Sequence[str] | None,
+        result_names: Sequence[str] | None,
+    ) -> Graph:
+        info = getattr(jaxpr, "debug_info", None)
+        if arg_names is None:
+            arg_names = _names(getattr(info, "arg_names", None), len(jaxpr.invars), "arg")
+        if result_names is None:
+            result_names = _names(getattr(info, "result_paths", None), len(jaxpr.outvars), "out")
+        self.regions.append(Region(ROOT, "program", _program_name(info), None, "primal"))
+        inputs: list[tuple[_Ref, ...]] = []
+        for i, v in enumerate(jaxpr.invars):
+            nid = f"{ROOT}/in{i}"
+            aval = structure.aval_of(v)
+            self.nodes.append(
+                Node(nid, "argument", "argument", arg_names[i], "primal", ROOT, (), (aval,))
+            )
+            inputs.append(((nid, 0, "primal", aval),))
+        outs = self.walk(jaxpr, consts, ROOT, (), inputs)
+        for j, refs in enumerate(outs):
+            nid = f"{ROOT}/out{j}"
+            avals = (structure.aval_of(jaxpr.outvars[j]),)
+            self.nodes.append(
+                Node(nid, "result", "result", result_names[j], "primal", ROOT, avals, ())
+            )
+            self.connect(refs, nid, "primal")
+        return Graph(tuple(self.nodes), tuple(self.edges), tuple(self.regions))
+
+    def connect(
+        self, refs: Sequence[_Ref], target: str, phase: str, seen: set[Any] | None = None
+    ) -> None:
+        for src, k, src_phase, aval in refs:
+            if seen is not None:
+                key = (src, k)
+                if key in seen:
+                    continue
+                seen.add(key)
+            if src_phase == "backward":
+                kind: EdgeKind = "backward"
+            elif phase == "backward":
+                kind = "residual"
+            else:
+                kind = "forward"
+            self.edges.append(Edge(src, k, target, kind, aval))
+
+    def stack_string(self, entries: tuple[structure.Entry, ...]) -> str:
+        try:
+            return self.stack_text[entries]
+        except KeyError:
+            pass
+        parts: list[str] = []
+        for is_transform, name in reversed(entries):
+            if is_transform:
+                if parts:
+                    parts[-1] = f"{name}({parts[-1]})"
+                else:
+                    parts.append(f"{name}()")
+            else:
+                parts.append(name)
+        text = "/".join(reversed(parts))
+        self.stack_text[entries] = text
+        return text
+
+    def scope_region(self, region: str, phase: Phase, scopes: tuple[str, ...]) -> str:
+        """The innermost named-scope region for ``scopes`` inside ``region`` (created on demand)."""
+        parent = region
+        for depth in range(1, len(scopes) + 1):
+            rid = f"{region}:{phase}:{'/'.join(scopes[:depth])}"
+            if rid not in self.scope_regions:
+                self.scope_regions.add(rid)
+                self.regions.append(Region(rid, "named_scope", scopes[depth - 1], parent, phase))
+            parent = rid
+        return parent
+
+    def walk(
+        self,
+        jaxpr: Any,
+        consts: Sequence[Any],
+        region: str,
+        prefix: tuple[structure.Entry, ...],
+        inputs: Sequence[tuple[_Ref, ...]],
+    ) -> list[tuple[_Ref, ...]]:
+        env: dict[Any, tuple[_Ref, ...]] = dict(zip(jaxpr.invars, inputs, strict=True))
+        region_phase = structure.phase_of(prefix)
+        for i, v in enumerate(jaxpr.constvars):
+            nid = f"{region}/const{i}"
+            aval = structure.aval_of(v)
+            self.nodes.append(
+                Node(nid, "constant", "constant", "", region_phase, region, (), (aval,))
+            )
+            env[v] = ((nid, 0, region_phase, aval),)
+        aval_of = structure.aval_of
+        is_literal = structure.is_literal
+        stacks = structure.StackCache(prefix)
+        homes: dict[Any, str] = {}
+        for i, eqn in enumerate(jaxpr.eqns):
+            info = stacks.info(eqn)
+            phase = info.phase
+            if info.own_scopes:
+                key = (phase, info.own_scopes)
+                home = homes.get(key) or homes.setdefault(
+                    key, self.scope_region(region, phase, info.own_scopes)
+                )
+            else:
+                home = region
+            subs = structure.sub_jaxprs(eqn)
+            if subs:
+                self.enter(eqn, i, subs, region, home, phase, info.entries, env)
+                continue
+            nid = f"{region}/{i}"
+            outs = tuple(map(aval_of, eqn.outvars))
+            self.nodes.append(
+                Node(
+                    nid,
+                    "op",
+                    eqn.primitive.name,
+                    "",
+                    phase,
+                    home,
+                    tuple(map(aval_of, eqn.invars)),
+                    outs,
+                    structure.op_params(eqn),
+                    _private_jax.user_frame(eqn.source_info),
+                    self.stack_string(info.entries),
+                    info.recomputed,
+                )
+            )
+            seen: set[Any] = set()
+            for v in eqn.invars:
+                if not is_literal(v):
+                    refs = env.get(v)
+                    if refs:
+                        self.connect(refs, nid, phase, seen)
+            for k, v in enumerate(eqn.outvars):
+                env[v] = ((nid, k, phase, outs[k]),)
+        return [() if is_literal(v) else env.get(v, ()) for v in jaxpr.outvars]
+
+    def enter(
+        self,
+        eqn: Any,
+        i: int,
+        subs: list[structure.SubJaxpr],
+        region: str,
+        home: str,
+        phase: Phase,
+        entries: tuple[structure.Entry, ...],
+        env: dict[Any, tuple[_Ref, ...]],
+    ) -> None:
+        rid = f"{region}/{i}"
+        kind = structure.region_kind(eqn)
+        name = str(eqn.params.get("name", "")) if kind == "jit" else ""
+        source = _private_jax.user_frame(eqn.source_info)
+        self.regions.append(
+            Region(rid, kind, name, home, phase, structure.region_params(eqn), source)
+        )
+        for k, sub in enumerate(subs):
+            sid = rid if len(subs) == 1 else f"{rid}.{k}"
+            if sid != rid:
+                self.regions.append(Region(sid, "branch", sub.name, rid, phase, (), source))
+            ins = [() if structure.is_literal(a) else env.get(a, ()) for a in sub.inputs]
+            outs = self.walk(sub.jaxpr, sub.consts, sid, entries, ins)
+            for outer, refs in zip(sub.outputs, outs, strict=True):
+                if outer is not None and not isinstance(outer, jcore.DropVar):
+                    env[outer] = env.get(outer, ()) + refs if k else refs
+
+
+def _names(names: Sequence[str] | None, n: int, stem: str) -> list[str]:
+    if names is not None and len(names) == n:
+        return [str(x) if x else f"{stem}{i}" for i, x in enumerate(names)]
+    return [f"{stem}{i}" for i in range(n)]
+
+
+def _program_name(info: Any) -> str:
+    src = getattr(info, "func_src_info", None) or ""
+    return str(src).split(" at ")[0] if src else ""

@@ -1,0 +1,340 @@
+"""``inspect``, ``code_hlo`` and ``code_xla``: everything the notebook shows about a program.
+
+``inspect(f, *args)`` traces, lowers and compiles ``f`` once (timing each stage) and returns an
+``Inspection``: the IR at each stage, the backward or tangent jaxpr, the graph model, the memory
+report, XLA's cost analysis and the optimized HLO tagged forward/backward. It is plain data;
+``repr`` prints a bounded summary.
+
+With ``mode=``, the program inspected is the derivative computation of a scalar ``f``:
+``inspect(f, x, mode=wb.Reverse)`` inspects ``lambda x: wb.gradient(wb.Reverse, f, x)``, so the
+graph holds the forward pass, the backward pass and the residuals between them. Without it, ``f``
+is inspected as it is; if ``f`` differentiates inside (calls ``wb.gradient``, ``jax.grad``, ...),
+its backward pass is found and tagged all the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect as _pyinspect
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+
+from workbench._src.ad.activities import Activity, Const
+from workbench._src.ad.gradient import gradient
+from workbench._src.ad.modes import Mode
+from workbench._src.compile import jit
+from workbench._src.errors import ActivityError, ModeError, describe
+from workbench._src.introspect import _private_jax, stages
+from workbench._src.introspect import text as _text
+from workbench._src.introspect.cost import Cost, Timing, cost_report, time_runs
+from workbench._src.introspect.graph import Graph, graph_from_jaxpr
+from workbench._src.introspect.hlo import HloProgram, hlo_ops
+from workbench._src.introspect.memory import MemoryReport, memory_report
+from workbench._src.introspect.stages import IRText
+
+
+@dataclasses.dataclass(frozen=True)
+class Inspection:
+    """What ``wb.inspect`` returns: plain data about one program, with a bounded text ``repr``.
+
+    Attributes:
+      name: the function's name.
+      mode: the mode whose derivative computation was inspected, or ``None`` (``f`` itself).
+      jaxpr: the traced program.
+      stablehlo: StableHLO as JAX lowered it, before XLA's optimizations.
+      hlo: the optimized HLO that XLA runs.
+      derivative: the backward jaxpr (its inputs are the residuals) for a program that
+        differentiates in reverse mode, the tangent jaxpr for ``mode=wb.Forward``, else ``None``.
+      graph: the graph model (``Graph``).
+      memory: residuals with provenance, per-loop totals, compiled memory (``MemoryReport``).
+      cost: XLA's cost analysis (``Cost``).
+      timing: trace, lower, compile and run times (``Timing``).
+      hlo_ops: the optimized HLO's instructions, each tagged forward/backward (``HloProgram``).
+      closed_jaxpr: the ``ClosedJaxpr`` itself, for further JAX work.
+    """
+
+    name: str
+    mode: Mode | None
+    jaxpr: IRText
+    stablehlo: IRText
+    hlo: IRText
+    derivative: IRText | None
+    graph: Graph
+    memory: MemoryReport
+    cost: Cost
+    timing: Timing
+    hlo_ops: HloProgram
+    closed_jaxpr: Any = dataclasses.field(repr=False, compare=False)
+
+    @property
+    def backward(self) -> IRText | None:
+        """The backward jaxpr, if the program has a backward pass."""
+        d = self.derivative
+        return d if d is not None and d.stage == "backward jaxpr" else None
+
+    @property
+    def tangent(self) -> IRText | None:
+        """The tangent jaxpr (``mode=wb.Forward`` or ``wb.ForwardWithPrimal``)."""
+        d = self.derivative
+        return d if d is not None and d.stage == "tangent jaxpr" else None
+
+    def to_text(self, max_lines: int | None = 200) -> str:
+        """Every section as text, each cut to ``max_lines`` lines (``None``: no limit)."""
+        return _text.render_inspection(self, max_lines)
+
+    def __repr__(self) -> str:
+        return _text.render_inspection(self, 30)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+
+def inspect(
+    f: Callable[..., Any], *args: Any, mode: Mode | None = None, runs: int = 5
+) -> Inspection:
+    """Traces, lowers and compiles ``f(*args)`` and reports on every stage.
+
+    Args:
+      f: the function.
+      *args: its arguments (arrays or pytrees of arrays). With ``mode``, wrap the arguments not
+        to differentiate in ``Const``, as for ``wb.gradient``.
+      mode: ``None`` to inspect ``f`` itself; or a mode (``wb.Reverse``, ``wb.Forward``, ...) to
+        inspect the computation of ``wb.gradient(mode, f, *args)`` for a real scalar ``f``.
+      runs: how many times to run the compiled program for the median run time (0: never).
+
+    Returns:
+      An ``Inspection`` with ``jaxpr``, ``stablehlo``, ``hlo``, ``derivative`` (backward or
+      tangent jaxpr), ``graph``, ``memory``, ``cost``, ``timing`` and ``hlo_ops``.
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> from workbench._src.introspect import inspect
+    >>> f = lambda x: jnp.sum(jnp.sin(x) * x)
+    >>> report = inspect(f, jnp.ones(3), mode=wb.Reverse, runs=0)
+    >>> report.graph.count("ops")
+    {'forward': 4, 'backward': 5}
+    >>> [r.source.split(" from ")[0] for r in report.memory.residuals]
+    ['from the argument x', 'output of sin', 'output of cos']
+    """
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 0:
+        raise ValueError(
+            f"inspect(..., runs=) takes a count of runs (0 or more), but received "
+            f"{describe(runs)}. Pass runs=0 to skip running the program."
+        )
+    program, traced_args, name = _program("inspect", f, args, mode)
+
+    start = time.perf_counter()
+    traced = jit(program).trace(*traced_args)
+    trace_s = time.perf_counter() - start
+    start = time.perf_counter()
+    lowered = traced.lower()
+    lower_s = time.perf_counter() - start
+    start = time.perf_counter()
+    compiled = lowered.compile()
+    compile_s = time.perf_counter() - start
+    median, times = time_runs(lambda: compiled(*traced_args), runs)
+
+    closed = traced.jaxpr
+    g = graph_from_jaxpr(closed)
+    mem = memory_report(closed, compiled)
+    hlo_text = str(compiled.as_text())
+    derivative = _derivative(closed, mem, f, args, mode)
+    return Inspection(
+        name=name,
+        mode=mode,
+        jaxpr=IRText("jaxpr", stages.jaxpr_text(closed)),
+        stablehlo=IRText("stablehlo", str(lowered.as_text())),
+        hlo=IRText("hlo", hlo_text),
+        derivative=derivative,
+        graph=g,
+        memory=mem,
+        cost=cost_report(compiled, g),
+        timing=Timing(trace_s, lower_s, compile_s, median, len(times), times),
+        hlo_ops=hlo_ops(hlo_text),
+        closed_jaxpr=closed,
+    )
+
+
+def code_hlo(f: Callable[..., Any], *args: Any, optimize: bool = True) -> IRText:
+    """The program as an MLIR module, like Reactant's ``@code_hlo``.
+
+    Args:
+      f: the function; ``*args``: its arguments.
+      optimize: ``False``: the StableHLO JAX lowers ``f`` to, before any optimization
+        (Reactant's ``@code_hlo optimize=false``). ``True``: the module after XLA's optimization
+        passes (fusions included), in StableHLO/MHLO syntax; if this JAX cannot convert it, the
+        optimized HLO text instead (its ``stage`` then says ``"hlo"``).
+
+    Returns:
+      An ``IRText``: it displays as the module (cut to a bounded number of lines, with a count
+      of the rest); ``.text`` holds all of it.
+
+    >>> import jax.numpy as jnp
+    >>> from workbench._src.introspect import code_hlo
+    >>> ir = code_hlo(lambda x: jnp.sin(x) * 2, jnp.ones(3), optimize=False)
+    >>> ir.stage, "stablehlo.sine" in ir.text
+    ('stablehlo', True)
+    """
+    program, traced_args, _ = _program("code_hlo", f, args, None)
+    lowered = jit(program).trace(*traced_args).lower()
+    if not optimize:
+        return IRText("stablehlo", str(lowered.as_text()))
+    compiled = lowered.compile()
+    optimized = _private_jax.optimized_stablehlo(compiled, lowered)
+    if optimized is None:  # pragma: no cover - depends on the JAX version
+        return IRText("hlo", str(compiled.as_text()))
+    return IRText("optimized stablehlo", optimized)
+
+
+def code_xla(f: Callable[..., Any], *args: Any) -> IRText:
+    """The optimized HLO module XLA compiled, like Reactant's ``@code_xla``.
+
+    >>> import jax.numpy as jnp
+    >>> from workbench._src.introspect import code_xla
+    >>> ir = code_xla(lambda x: jnp.sin(x) * 2, jnp.ones(3))
+    >>> ir.stage, ir.text.startswith("HloModule")
+    ('hlo', True)
+    """
+    program, traced_args, _ = _program("code_xla", f, args, None)
+    compiled = jit(program).trace(*traced_args).lower().compile()
+    return IRText("hlo", str(compiled.as_text()))
+
+
+# --------------------------------------------------------------------------------------------
+# Implementation
+
+
+def _program(
+    where: str, f: Any, args: Sequence[Any], mode: Any
+) -> tuple[Callable[..., Any], tuple[Any, ...], str]:
+    """The function to trace (a fresh one, so that JAX's trace cache never hides the trace
+    time), its traced arguments, and ``f``'s name."""
+    _check(where, f, args, mode)
+    name = getattr(f, "__name__", type(f).__name__)
+    if mode is None:
+
+        @functools.wraps(f)
+        def plain(*a: Any) -> Any:
+            return f(*a)
+
+        return plain, tuple(args), name
+
+    # Const arguments that hold arrays are traced (so they keep their names); others are
+    # closed over, as Enzyme's Const may hold any value.
+    traced_pos = [i for i, a in enumerate(args) if not isinstance(a, Const) or _is_arrays(a.val)]
+    values = [a.val if isinstance(a, Const) else a for a in args]
+    is_const = [isinstance(a, Const) for a in args]
+
+    def derivative_of_f(*traced: Any) -> Any:
+        full = list(values)
+        for i, v in zip(traced_pos, traced, strict=True):
+            full[i] = v
+        wrapped = [Const(v) if c else v for v, c in zip(full, is_const, strict=True)]
+        return gradient(mode, f, *wrapped)
+
+    derivative_of_f.__name__ = name
+    signature = _signature(f, traced_pos)
+    if signature is not None:
+        derivative_of_f.__signature__ = signature  # type: ignore[attr-defined]
+    return derivative_of_f, tuple(values[i] for i in traced_pos), name
+
+
+def _check(where: str, f: Any, args: Sequence[Any], mode: Any) -> None:
+    if isinstance(f, Mode):
+        raise ModeError(
+            f"{where} takes the function first and the mode as a keyword, but received the mode "
+            f"{f!r} first. Write wb.{where}(f, *args, mode={f!r})."
+        )
+    if not callable(f) or isinstance(f, Activity):
+        raise TypeError(
+            f"{where} needs a function first, then its arguments, but received {describe(f)}. "
+            f"Write wb.{where}(f, *args)."
+        )
+    if mode is not None and not isinstance(mode, Mode):
+        raise ModeError(
+            f"{where}(..., mode=) takes wb.Forward, wb.ForwardWithPrimal, wb.Reverse, "
+            f"wb.ReverseWithPrimal or None, but received {describe(mode)}. Leave it out to "
+            "inspect f itself."
+        )
+    for i, a in enumerate(args):
+        if isinstance(a, Mode):
+            raise ModeError(
+                f"{where}: argument {i + 1} is the mode {a!r}; pass it as a keyword: "
+                f"wb.{where}(f, *args, mode={a!r})."
+            )
+        if not isinstance(a, Activity):
+            continue
+        if mode is None:
+            raise ActivityError(
+                f"{where}: argument {i + 1} is {a!r}, but without mode= the arguments are "
+                f"passed to f as they are. Pass the plain value, or pass mode=wb.Reverse (or "
+                "another mode) to inspect the derivative computation."
+            )
+        if not isinstance(a, Const):
+            raise ActivityError(
+                f"{where}: argument {i + 1} is {a!r}, but inspect(..., mode=) differentiates "
+                "plain arguments as wb.gradient does. Pass the value itself and wrap the "
+                "arguments not to differentiate in Const(...)."
+            )
+
+
+def _is_arrays(value: Any) -> bool:
+    import numpy as np
+
+    leaves = jax.tree_util.tree_leaves(value)
+    return bool(leaves) and all(
+        isinstance(x, jax.Array | np.ndarray | np.generic | bool | int | float | complex)
+        for x in leaves
+    )
+
+
+def _signature(f: Any, positions: Sequence[int]) -> _pyinspect.Signature | None:
+    """``f``'s signature restricted to the traced positions, so JAX names arguments as ``f``
+    does; ``None`` where the positions do not map onto named parameters."""
+    try:
+        params = list(_pyinspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    kinds = (_pyinspect.Parameter.POSITIONAL_ONLY, _pyinspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if len(params) < (max(positions) + 1 if positions else 0):
+        return None
+    chosen = [params[i] for i in positions]
+    if any(p.kind not in kinds for p in chosen):
+        return None
+    return _pyinspect.Signature(
+        [
+            p.replace(kind=_pyinspect.Parameter.POSITIONAL_OR_KEYWORD, default=p.empty)
+            for p in chosen
+        ]
+    )
+
+
+def _derivative(
+    closed: Any, mem: MemoryReport, f: Any, args: Sequence[Any], mode: Mode | None
+) -> IRText | None:
+    if mode is not None and mode.is_forward:
+        primals = [a for a in args if not isinstance(a, Const)]
+        positions = [i for i, a in enumerate(args) if not isinstance(a, Const)]
+        values = [a.val if isinstance(a, Const) else a for a in args]
+
+        def call(*p: Any) -> Any:
+            full = list(values)
+            for i, v in zip(positions, p, strict=True):
+                full[i] = v
+            return f(*full)
+
+        tangent = stages.tangent_jaxpr(call, primals)
+        return IRText("tangent jaxpr", stages.jaxpr_text(tangent))
+    part = stages.backward_jaxpr(closed)
+    if part is None:
+        return None
+    inputs = [r for r in mem.residuals if r.region == part.region]
+    header = [f"# backward pass of region {part.region}; its inputs are the residuals:"]
+    if len(inputs) == len(part.jaxpr.jaxpr.invars):
+        header += [f"#   {k}: {r.aval} {r.source}" for k, r in enumerate(inputs, 1)]
+    else:  # pragma: no cover - the two analyses disagree; show the jaxpr alone
+        header = header[:1]
+    return IRText("backward jaxpr", "\n".join(header) + "\n" + stages.jaxpr_text(part.jaxpr))
