@@ -201,7 +201,9 @@ def run(quick: bool = False) -> list[Table]:
 
     timing = Table(
         title=f"Wall time against Equinox, N = {n:,}, float32[{width}]",
-        headers=[h.replace("raw JAX", "Equinox") for h in RATIO_HEADERS],
+        headers=[
+            h.replace("raw JAX", "Equinox").replace("/JAX", "/Equinox") for h in RATIO_HEADERS
+        ],
     )
     for snaps in (small_snaps, large_snaps):
         ours = gradient(n, wb.Binomial(snaps))
