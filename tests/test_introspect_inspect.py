@@ -264,3 +264,10 @@ def test_ir_text_cuts_long_lines() -> None:
     ir = IRText("jaxpr", "x" * 1000, max_lines=3)
     assert repr(ir).endswith("(700 more characters)")
     assert ir.line_count == 1
+
+
+def test_optimized_hlo_text_drops_the_stack_frame_tables() -> None:
+    report = inspect(loss, X, X, runs=0)
+    assert "FileNames" not in report.hlo.text and "StackFrames" not in report.hlo.text
+    assert "HloModule" in report.hlo.text and "ENTRY" in report.hlo.text
+    assert "FileNames" not in wb.code_xla(loss, X, X).text

@@ -54,6 +54,14 @@ from workbench._src.loops.tradeoffs import tradeoffs as tradeoffs  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext workbench``: registers the ``%%reactant`` and ``%reactant`` magics."""
+    from workbench._src.notebook.magic import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "Active",
     "ActivityError",

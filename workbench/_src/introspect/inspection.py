@@ -147,7 +147,7 @@ def inspect(
         mode=mode,
         jaxpr=IRText("jaxpr", stages.jaxpr_text(closed)),
         stablehlo=IRText("stablehlo", str(lowered.as_text())),
-        hlo=IRText("hlo", hlo_text),
+        hlo=IRText("hlo", stages.readable_hlo(hlo_text)),
         derivative=derivative,
         graph=g,
         memory=mem,
@@ -185,7 +185,7 @@ def code_hlo(f: Callable[..., Any], *args: Any, optimize: bool = True) -> IRText
     compiled = lowered.compile()
     optimized = _private_jax.optimized_stablehlo(compiled, lowered)
     if optimized is None:  # pragma: no cover - depends on the JAX version
-        return IRText("hlo", str(compiled.as_text()))
+        return IRText("hlo", stages.readable_hlo(str(compiled.as_text())))
     return IRText("optimized stablehlo", optimized)
 
 
@@ -200,7 +200,7 @@ def code_xla(f: Callable[..., Any], *args: Any) -> IRText:
     """
     program, traced_args, _ = _program("code_xla", f, args, None)
     compiled = jit(program).trace(*traced_args).lower().compile()
-    return IRText("hlo", str(compiled.as_text()))
+    return IRText("hlo", stages.readable_hlo(str(compiled.as_text())))
 
 
 # --------------------------------------------------------------------------------------------

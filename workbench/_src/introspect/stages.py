@@ -93,6 +93,29 @@ class BackwardPart:
     region: str
 
 
+_DEBUG_TABLES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
+
+
+def readable_hlo(text: str) -> str:
+    r"""Optimized HLO without XLA's stack-frame tables (file names, functions, locations, frames):
+    they list every Python frame of the tracing, ipykernel's included, and bury the program.
+    The instructions' own metadata (op names, source lines) is kept.
+
+    >>> readable_hlo("HloModule m\n\nFileNames\n1 \"a.py\"\n\nENTRY %main {\n}")
+    'HloModule m\n\nENTRY %main {\n}'
+    """
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line.strip() in _DEBUG_TABLES:
+            skipping = True
+        elif skipping and not line.strip():
+            skipping = False
+            continue
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def backward_jaxpr(closed: Any) -> BackwardPart | None:
     """The equations under ``transpose`` of the first jaxpr that has any (looking inside
     ``jit`` calls that are not themselves backward), as a jaxpr of their own; ``None`` when the

@@ -1,0 +1,38 @@
+// Bundles each widget's ES module from extensions/ into workbench/static/ (shipped in the wheel).
+//   node extensions/build.mjs          rebuild the bundles
+//   node extensions/build.mjs --check  fail if a committed bundle is not what its source builds to
+// Each bundle starts with the sha256 of its source, so tests can spot a stale bundle without npm.
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const WIDGETS = [["extensions/inspector/index.js", "workbench/static/inspector.js"]];
+const check = process.argv.includes("--check");
+let stale = 0;
+for (const [source, out] of WIDGETS) {
+  const sha = createHash("sha256").update(readFileSync(source)).digest("hex");
+  const result = await build({
+    entryPoints: [source],
+    bundle: true,
+    format: "esm",
+    target: "es2020",
+    write: false,
+    legalComments: "none",
+    banner: { js: `// Built by extensions/build.mjs from ${source} (source sha256: ${sha}). Do not edit.` },
+  });
+  const text = result.outputFiles[0].text;
+  if (!check) {
+    writeFileSync(out, text);
+    console.log(`built ${out}`);
+    continue;
+  }
+  let committed = "";
+  try {
+    committed = readFileSync(out, "utf8");
+  } catch {}
+  if (committed !== text) {
+    console.error(`${out} is out of date with ${source}: run 'npm run build' and commit it.`);
+    stale += 1;
+  }
+}
+process.exit(stale ? 1 : 0);

@@ -1,0 +1,313 @@
+"""``%%reactant`` and ``%reactant`` in a real IPython shell: results, flags, misuse, user errors."""
+
+from __future__ import annotations
+
+import hashlib
+import pathlib
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from IPython.core.error import UsageError
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+import workbench as wb
+from workbench._src.notebook import html
+from workbench._src.notebook.inspector import STATIC, Inspector
+from workbench._src.notebook.magic import ReactantResult
+from workbench._src.notebook.views import VIEWS, View, build_views
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EVIL = "<img src=x onerror=window.__pwned=1>"
+
+
+@pytest.fixture(scope="module")
+def shell():
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "workbench")
+    return ip
+
+
+@pytest.fixture
+def ip(shell):
+    shell.user_ns.update(
+        jax=jax, jnp=jnp, np=np, x=jnp.arange(3.0) + 0.5, w=jnp.ones(3) * 2.0, scale=3.0
+    )
+    for name in ("step", "y", "z"):
+        shell.user_ns.pop(name, None)
+    return shell
+
+
+def cell(ip, line, body):
+    """Runs ``%%reactant line`` on ``body``; returns the ExecutionResult, its output and the
+    displayed result."""
+    with capture_output(display=False) as out:
+        r = ip.run_cell(f"%%reactant {line}\n{body}")
+    return r, out.stdout + out.stderr
+
+
+def run(ip, line, body):
+    r, text = cell(ip, line, body)
+    assert r.error_in_exec is None and r.error_before_exec is None, text
+    assert isinstance(r.result, ReactantResult), text
+    return r.result
+
+
+def names(res):
+    return [v.name for v in res.views]
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+def test_cell_result_and_default_views(ip):
+    res = run(ip, "", "y = 2.0\njnp.sin(x) * y + w")
+    expected = jnp.sin(ip.user_ns["x"]) * 2.0 + ip.user_ns["w"]
+    np.testing.assert_allclose(res.value, expected)
+    assert list(res.inputs) == ["x", "w"]  # arrays are traced, y (a float) is a constant
+    assert names(res) == [*VIEWS][:-1]  # every view but grad
+    text = {v.name: v.text for v in res.views}
+    assert "sin" in text["jaxpr"] and "stablehlo.sine" in text["stablehlo"]
+    assert text["hlo"].startswith("HloModule")
+    assert text["timing"].startswith("Timing:")
+    assert "Cost (XLA)" in text["cost"] and "Graph:" in text["graph"]
+    assert all(not v.note for v in res.views)
+    assert ip.user_ns["y"] == 2.0  # the cell's statements ran in the namespace
+
+
+def test_views_come_from_the_inspection(ip):
+    res = run(ip, "", "jnp.sum(jnp.sin(x) * w)")
+    text = {v.name: v.text for v in res.views}
+    assert text["jaxpr"] == res.inspection.jaxpr.text
+    assert text["stablehlo"] == res.inspection.stablehlo.text.rstrip("\n")
+
+
+def test_line_magic_keeps_the_expression_verbatim(ip):
+    with capture_output():
+        line = '--views result,jaxpr jnp.sum(x * scale) - jnp.float64(float("1"))'
+        r = ip.run_cell(f"%reactant {line}")
+    assert r.error_in_exec is None
+    res = r.result
+    assert names(res) == ["result", "jaxpr"]
+    np.testing.assert_allclose(res.value, jnp.sum(ip.user_ns["x"] * 3.0) - 1.0)
+    assert list(res.inputs) == ["x"]
+
+
+def test_cell_without_an_expression_runs_and_shows_nothing(ip):
+    r, _ = cell(ip, "", "z = jnp.sum(x)")
+    assert r.result is None and r.error_in_exec is None
+    np.testing.assert_allclose(ip.user_ns["z"], jnp.sum(ip.user_ns["x"]))
+
+
+def test_namespace_kept_and_unchanged(ip):
+    x = ip.user_ns["x"]
+    before = np.asarray(x).copy()
+    keys = set(ip.user_ns)
+    run(ip, "--grad x --compile step", "jnp.sum(x ** 2)")
+    assert ip.user_ns["x"] is x
+    np.testing.assert_array_equal(np.asarray(x), before)
+    assert set(ip.user_ns) - keys == {"step"}
+
+
+def test_mimebundle_has_html_and_text_fallbacks(ip):
+    res = run(ip, "--views result,jaxpr", "jnp.cos(x)")
+    bundle = res._repr_mimebundle_()
+    assert "<details" in bundle["text/html"] and "jaxpr" in bundle["text/plain"]
+    assert bundle["text/plain"].startswith("%%reactant: cell(x)")
+    assert "model_id" in bundle["application/vnd.jupyter.widget-view+json"]
+
+
+# --------------------------------------------------------------------------------------------
+# Flags
+
+
+@pytest.mark.parametrize("views", [["jaxpr"], ["result", "memory", "cost"], list(VIEWS)])
+def test_views_flag(ip, views):
+    res = run(ip, f"--views {','.join(views)}", "jnp.sum(jnp.sin(x))")
+    assert names(res) == views
+
+
+def test_no_optimize_leaves_out_the_optimized_hlo(ip):
+    res = run(ip, "--no-optimize", "jnp.sin(x)")
+    assert "hlo" not in names(res) and "stablehlo" in names(res)
+
+
+def test_timed_reports_compile_time_and_median(ip):
+    res = run(ip, "--timed --runs 3", "jnp.sin(x)")
+    assert res.inspection.timing.runs == 3 and res.inspection.timing.run_median_s is not None
+    timing = next(v.text for v in res.views if v.name == "timing")
+    assert re.search(r"compile .+, run .+ \(median of 3\)", timing)
+    untimed = run(ip, "", "jnp.sin(x)")
+    assert untimed.inspection.timing.runs == 0
+
+
+@pytest.mark.parametrize("device", ["cpu", "0"])
+def test_device_flag(ip, device):
+    res = run(ip, f"--device {device}", "jnp.sin(x)")
+    assert {d.platform for d in res.value.devices()} == {"cpu"}
+
+
+def test_compile_binds_a_callable_that_runs(ip):
+    run(ip, "--compile step", "jnp.sin(x) * w")
+    step = ip.user_ns["step"]
+    assert isinstance(step, wb.Compiled)
+    a, b = jnp.ones(3), jnp.full(3, 4.0)
+    np.testing.assert_allclose(step(a, b), jnp.sin(a) * b)
+
+
+def test_grad_equals_wb_gradient(ip):
+    res = run(ip, "--grad x,w", "jnp.sum(jnp.sin(x) * w) * scale")
+    x, w = ip.user_ns["x"], ip.user_ns["w"]
+    expected = wb.gradient(wb.Reverse, lambda x, w: jnp.sum(jnp.sin(x) * w) * 3.0, x, w)
+    np.testing.assert_allclose(res.gradients.values["x"], expected[0])
+    np.testing.assert_allclose(res.gradients.values["w"], expected[1])
+    assert names(res)[-1] == "grad"
+    grad_text = next(v.text for v in res.views if v.name == "grad")
+    assert "d(expression)/dx" in grad_text and "backward" in grad_text
+
+
+def test_grad_of_some_inputs_only(ip):
+    res = run(ip, "--grad w", "jnp.sum(jnp.sin(x) * w)")
+    assert list(res.gradients.values) == ["w"]
+    np.testing.assert_allclose(res.gradients.values["w"], jnp.sin(ip.user_ns["x"]))
+
+
+def test_help_documents_the_flags(ip):
+    doc = ip.find_cell_magic("reactant").__doc__
+    flags = ("--views", "--no-optimize", "--device", "--timed", "--runs", "--compile", "--grad")
+    assert all(flag in doc for flag in flags)
+    assert "--grad" in ip.find_line_magic("reactant").__doc__
+
+
+# --------------------------------------------------------------------------------------------
+# Misuse: one-line UsageError
+
+
+MISUSE = [
+    ("--vews jaxpr", "jnp.sin(x)", r"unknown flag --vews\. Did you mean --views\?"),
+    ("--tmed", "jnp.sin(x)", r"unknown flag --tmed\. Did you mean --timed\?"),
+    ("--views jaxp", "jnp.sin(x)", r"--views got 'jaxp'.*Did you mean jaxpr\?"),
+    ("--views ,", "jnp.sin(x)", r"--views needs a comma-separated list"),
+    ("--device gpx", "jnp.sin(x)", r"--device takes cpu, gpu, tpu.*Did you mean gpu\?"),
+    ("--device 99", "jnp.sin(x)", r"--device 99 is out of range"),
+    ("--compile 1abc", "jnp.sin(x)", r"--compile needs a Python name"),
+    ("--compile", "jnp.sin(x)", r"expected one argument"),
+    ("--grad xx", "jnp.sum(x)", r"--grad got 'xx'.*Did you mean x\?"),
+    ("--grad x", "jnp.sin(x)", r"--grad needs a real scalar expression.*\(3,\)"),
+    ("--grad x", "z = 1", r"--grad needs the cell to end with an expression"),
+    ("--runs 3", "jnp.sin(x)", r"add --timed"),
+    ("--timed --runs 0", "jnp.sin(x)", r"--runs needs 1 or more"),
+    ("--no-optimize --views hlo", "jnp.sin(x)", r"--no-optimize leaves out the optimized HLO"),
+    ("extra", "jnp.sin(x)", r"unrecognized arguments: extra"),
+]
+
+
+@pytest.mark.parametrize(("line", "body", "match"), MISUSE)
+def test_misuse_raises_one_line_usage_error(ip, line, body, match):
+    with pytest.raises(UsageError, match=match) as info:
+        ip.run_cell_magic("reactant", line, body)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_device_kind_is_a_clear_error(ip):
+    missing = next(k for k in ("tpu", "gpu") if not _has(k))
+    with pytest.raises(UsageError, match=rf"no {missing} device \(it sees .*cpu"):
+        ip.run_cell_magic("reactant", f"--device {missing}", "jnp.sin(x)")
+
+
+def _has(kind):
+    try:
+        return bool(jax.devices(kind))
+    except RuntimeError:
+        return False
+
+
+def test_line_magic_misuse(ip):
+    with pytest.raises(UsageError, match="needs an expression"):
+        ip.run_line_magic("reactant", "--timed")
+    with pytest.raises(UsageError, match="Did you mean --grad"):
+        ip.run_line_magic("reactant", "--gradd x jnp.sum(x)")
+
+
+def test_misuse_in_a_cell_shows_one_line_and_keeps_the_kernel(ip):
+    r, text = cell(ip, "--vews jaxpr", "jnp.sin(x)")
+    assert isinstance(r.error_in_exec, UsageError)
+    assert "Traceback" not in text
+    assert run(ip, "", "jnp.sin(x)").value.shape == (3,)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors in user code
+
+
+@pytest.mark.parametrize(
+    ("body", "line_shown", "error"),
+    [
+        ("a = 1\nb = undefined_name + 1\njnp.sin(x)", "b = undefined_name + 1", NameError),
+        ("a = 1\njnp.sin(x) @ jnp.ones(4)", "jnp.sin(x) @ jnp.ones(4)", TypeError),
+        ("a = 1\njnp.sin(x) +", "jnp.sin(x) +", SyntaxError),
+    ],
+)
+def test_user_errors_show_the_users_line_not_ours(ip, body, line_shown, error):
+    r, text = cell(ip, "", body)
+    assert line_shown in text
+    assert "workbench/_src" not in text and "magic.py" not in text
+    if error is not SyntaxError:
+        assert isinstance(r.error_in_exec, error)
+    assert r.result is None
+    assert run(ip, "", "jnp.sin(x)").value.shape == (3,)  # the shell goes on
+
+
+def test_user_error_leaves_the_namespace(ip):
+    x = ip.user_ns["x"]
+    cell(ip, "--compile step", "jnp.sin(x) @ jnp.ones(4)")
+    assert ip.user_ns["x"] is x and "step" not in ip.user_ns
+
+
+# --------------------------------------------------------------------------------------------
+# Views, fallbacks, widget
+
+
+def test_a_failing_view_shows_a_note_and_keeps_the_result(ip):
+    res = run(ip, "", "jnp.sin(x)")
+
+    def broken() -> str:
+        raise RuntimeError("renderer exploded\nsecond line")
+
+    views = build_views(["result", "graph"], res.value, res.inspection, overrides={"graph": broken})
+    assert views[0].text and not views[0].note
+    assert views[1].note == "This view failed: RuntimeError: renderer exploded"
+    assert "renderer exploded" in html.to_html("t", views)
+
+
+def test_user_strings_are_escaped(ip):
+    ip.user_ns["EVIL"] = EVIL
+    res = run(ip, "--views result,hlo", "f = jax.named_scope(EVIL)(jnp.sin)\nf(x)")
+    assert EVIL in next(v.text for v in res.views if v.name == "hlo")
+    page = res._repr_mimebundle_()["text/html"]
+    assert "<img" not in page and "&lt;img src=x onerror=window.__pwned=1&gt;" in page
+    evil_view = View("result", EVIL, "text", EVIL, EVIL)
+    assert "<img" not in html.to_html(EVIL, [evil_view])
+
+
+def test_inspector_widget_traits(ip):
+    res = run(ip, "", "jnp.sin(x)")
+    w = res.widget()
+    assert isinstance(w, Inspector)
+    assert [v["name"] for v in w.views] == names(res)
+    assert w.selected == "result" and w.compare == ["jaxpr", "hlo"]
+    assert {"views", "selected", "compare", "title"} <= set(w.keys)
+
+
+def test_committed_bundle_matches_its_source():
+    source = ROOT / "extensions" / "inspector" / "index.js"
+    bundle = (STATIC / "inspector.js").read_text()
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert f"source sha256: {sha}" in bundle.splitlines()[0], (
+        "workbench/static/inspector.js is stale: run `npm ci && npm run build` and commit it"
+    )
+    assert "innerHTML" not in bundle and "as default" in bundle

@@ -1,0 +1,487 @@
+"""``%%reactant`` and ``%reactant``: run a cell, compile its last expression, inspect it.
+
+Like Reactant's ``@jit expr``: the cell runs in the user namespace; its last expression becomes a
+function of the free variables that hold arrays (traced arguments), every other value being a
+compile-time constant. The result is shown with an inspector whose views are built from
+``wb.inspect``'s data. Modelled on anywidget's cell magic: a ``Magics`` subclass, flags from
+``magic_arguments`` (so ``%%reactant?`` documents them), then ``shell.transform_cell``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import dataclasses
+import difflib
+import inspect as _pyinspect
+import keyword
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from workbench._src.notebook.views import VIEWS, Gradients, View, build_views
+
+DEFAULT_VIEWS = ["result", "jaxpr", "stablehlo", "hlo", "graph", "memory", "cost", "timing"]
+UNOPTIMIZED_VIEWS = [v for v in DEFAULT_VIEWS if v != "hlo"]
+DEFAULT_TIMED_RUNS = 7
+DEVICE_KINDS = ("cpu", "gpu", "tpu")
+
+
+def _flags(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags shared by ``%%reactant`` and ``%reactant``."""
+    decorators = [
+        argument(
+            "--views",
+            default=None,
+            metavar="LIST",
+            help="comma-separated views to show, out of: "
+            + ", ".join(VIEWS)
+            + ". Default: all but grad (grad is added by --grad).",
+        ),
+        argument(
+            "--no-optimize",
+            action="store_true",
+            help="show the program as JAX lowered it (jaxpr, StableHLO) and leave out XLA's "
+            "optimized HLO, like Reactant's @code_hlo optimize=false.",
+        ),
+        argument(
+            "--device",
+            default=None,
+            metavar="DEV",
+            help="where the traced arrays are placed and the program runs: cpu, gpu, tpu, or a "
+            "device index into jax.devices(). Default: JAX's default device.",
+        ),
+        argument(
+            "--timed",
+            action="store_true",
+            help=f"run the compiled program {DEFAULT_TIMED_RUNS} times (after a warm-up) and "
+            "report the compile time and the median run time.",
+        ),
+        argument(
+            "--runs",
+            type=int,
+            default=None,
+            metavar="N",
+            help="how many timed runs --timed makes.",
+        ),
+        argument(
+            "--compile",
+            default=None,
+            metavar="NAME",
+            help="bind the compiled program in the namespace as NAME; it takes the traced "
+            "arrays, in the order the inspector's title lists them.",
+        ),
+        argument(
+            "--grad",
+            default=None,
+            metavar="NAMES",
+            help="comma-separated array inputs of the expression to differentiate with respect "
+            "to (reverse mode; the expression must be a real scalar); adds the gradient view.",
+        ),
+    ]
+    for d in reversed(decorators):
+        f = d(f)
+    return magic_arguments()(f)
+
+
+@dataclasses.dataclass
+class ReactantResult:
+    """What ``%%reactant`` returns and displays.
+
+    Attributes:
+      value: the expression's value, computed by the compiled program.
+      inputs: the traced inputs, by name (the free variables of the expression holding arrays).
+      inspection: ``wb.inspect``'s report on the expression.
+      views: the inspector's views (built from ``inspection``; a failed one carries a note).
+      gradients: with ``--grad``, the gradient values by name and the derivative's inspection.
+      compiled: the ``wb.Compiled`` program.
+    """
+
+    value: Any
+    inputs: dict[str, Any]
+    inspection: Any
+    views: list[View]
+    gradients: Gradients | None
+    compiled: Any
+
+    @property
+    def title(self) -> str:
+        args = ", ".join(self.inputs)
+        return f"%%reactant: {self.inspection.name}({args})"
+
+    def widget(self) -> Any:
+        """The inspector widget for this result."""
+        from workbench._src.notebook.inspector import Inspector
+
+        return Inspector.of(self.title, self.views)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from workbench._src.notebook import html
+
+        bundle: dict[str, Any] = {}
+        # Without widget support here, the fallbacks below still show.
+        with contextlib.suppress(Exception):
+            widget = self.widget()._repr_mimebundle_()
+            # ipywidgets returns (data, metadata)
+            data = widget[0] if isinstance(widget, tuple) else widget
+            bundle.update(data or {})
+        bundle["text/html"] = html.to_html(self.title, self.views)
+        bundle["text/plain"] = html.to_plain(self.title, self.views)
+        return bundle
+
+    def __repr__(self) -> str:
+        from workbench._src.notebook import html
+
+        return html.to_plain(self.title, self.views)
+
+
+@magics_class
+class ReactantMagics(Magics):
+    """``%%reactant`` (cell) and ``%reactant`` (line)."""
+
+    @_flags
+    @cell_magic
+    def reactant(self, line: str, cell: str) -> ReactantResult | None:
+        """Run the cell; compile and inspect its last expression, like Reactant's ``@jit``.
+
+        The cell runs in the notebook's namespace. Its last expression is traced as a function of
+        its free variables that hold arrays; other values are compile-time constants. The
+        result is shown with an inspector (result, jaxpr, StableHLO, optimized HLO, graph,
+        memory, cost, timing; gradient with --grad). Example::
+
+            %%reactant --grad x --timed
+            y = 2.0
+            jnp.sum(jnp.sin(x) * y)
+        """
+        args = _parse(self.reactant, line, "%%reactant")
+        return _Run(self.shell, args, "%%reactant").cell(cell)
+
+    @_flags
+    @line_magic("reactant")  # type: ignore[arg-type]
+    def reactant_line(self, line: str) -> ReactantResult | None:
+        """``%reactant [flags] EXPRESSION``: compile and inspect one expression (see
+        ``%%reactant?``)."""
+        flags, expression = _split_line(self.reactant_line, line)
+        if not expression.strip():
+            raise UsageError(
+                "%reactant needs an expression after the flags, e.g. %reactant jnp.sin(x) * 2"
+            )
+        args = _parse(self.reactant_line, flags, "%reactant")
+        return _Run(self.shell, args, "%reactant").cell(expression)
+
+
+# --------------------------------------------------------------------------------------------
+# Flags
+
+
+def _option_strings(magic: Any) -> dict[str, bool]:
+    """Every flag of ``magic`` -> whether it takes a value."""
+    parser = magic.parser
+    out = {}
+    for action in parser._actions:
+        for opt in action.option_strings:
+            out[opt] = action.nargs != 0
+    return out
+
+
+def _guess(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f" Did you mean {close[0]}?" if close else ""
+
+
+def _check_flag_names(magic: Any, tokens: Sequence[str], where: str) -> None:
+    known = _option_strings(magic)
+    for tok in tokens:
+        if tok.startswith("-") and not re.fullmatch(r"-?\d+", tok):
+            name = tok.split("=", 1)[0]
+            if name not in known:
+                long = [k for k in known if k.startswith("--")]
+                raise UsageError(
+                    f"{where}: unknown flag {name}.{_guess(name, long)} See {where}? for the flags."
+                )
+
+
+def _parse(magic: Any, line: str, where: str) -> Any:
+    tokens = line.split()
+    _check_flag_names(magic, tokens, where)
+    try:
+        return parse_argstring(magic, line)
+    except UsageError as e:
+        message = " ".join(str(e).split())
+        raise UsageError(f"{where}: {message}. See {where}? for the flags.") from None
+
+
+def _split_line(magic: Any, line: str) -> tuple[str, str]:
+    """``%reactant``'s line split into its leading flags and the expression after them
+    (the expression is kept verbatim: quotes, spaces and operators included)."""
+    known = _option_strings(magic)
+    pos = 0
+    flags = []
+    while True:
+        m = re.match(r"\s*(\S+)", line[pos:])
+        if m is None:
+            break
+        tok = m.group(1)
+        name = tok.split("=", 1)[0]
+        if not tok.startswith("--") and name not in known:
+            break
+        flags.append(tok)
+        pos += m.end()
+        if known.get(name) and "=" not in tok:
+            v = re.match(r"\s*(\S+)", line[pos:])
+            if v is not None:
+                flags.append(v.group(1))
+                pos += v.end()
+    return " ".join(flags), line[pos:].strip()
+
+
+def _names(text: str | None, flag: str, choices: Sequence[str], where: str) -> list[str]:
+    if text is None:
+        return []
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UsageError(f"{where}: {flag} needs a comma-separated list, e.g. {flag} x,y.")
+    for n in names:
+        if n not in choices:
+            raise UsageError(
+                f"{where}: {flag} got {n!r}, which is not one of: {', '.join(choices)}."
+                f"{_guess(n, choices)}"
+            )
+    return names
+
+
+# --------------------------------------------------------------------------------------------
+# One run of the magic
+
+
+class _UserError(Exception):
+    """The user's code raised; the traceback was shown already."""
+
+
+class _Run:
+    def __init__(self, shell: Any, args: Any, where: str):
+        self.shell = shell
+        self.args = args
+        self.where = where
+
+    # The steps -----------------------------------------------------------------------------
+
+    def cell(self, cell: str) -> ReactantResult | None:
+        args, where = self.args, self.where
+        views = _names(args.views, "--views", list(VIEWS), where)
+        if args.compile is not None and (
+            not args.compile.isidentifier() or keyword.iskeyword(args.compile)
+        ):
+            raise UsageError(
+                f"{where}: --compile needs a Python name to bind, but got {args.compile!r}; "
+                "e.g. --compile step."
+            )
+        if args.runs is not None and args.runs < 1:
+            raise UsageError(f"{where}: --runs needs 1 or more, but got {args.runs}.")
+        if args.runs is not None and not args.timed:
+            raise UsageError(
+                f"{where}: --runs {args.runs} counts the runs of --timed; add --timed."
+            )
+        device = _device(args.device, where)
+
+        source = self.shell.transform_cell(cell) if where == "%%reactant" else cell
+        filename = self.shell.compile.cache(source, self.shell.execution_count, raw_code=cell)
+        try:
+            module = ast.parse(source, filename=filename)
+        except SyntaxError:
+            self.shell.showsyntaxerror(filename)
+            self._mark_error()
+            return None
+        body, last = module.body, None
+        if body and isinstance(body[-1], ast.Expr):
+            last = body[-1].value
+            body = body[:-1]
+        try:
+            if body:
+                code = compile(ast.Module(body=body, type_ignores=[]), filename, "exec")
+                self._user(lambda: exec(code, self.shell.user_ns), filename)
+            if last is None:
+                for flag in ("grad", "compile"):
+                    if getattr(args, flag) is not None:
+                        raise UsageError(
+                            f"{where}: --{flag} needs the cell to end with an expression to "
+                            "compile, but its last line is a statement."
+                        )
+                return None
+            return self._inspect(last, source, filename, views, device)
+        except _UserError:
+            return None
+
+    def _inspect(
+        self, node: ast.expr, source: str, filename: str, views: list[str], device: Any
+    ) -> ReactantResult:
+        import jax
+        import numpy as np
+
+        import workbench as wb
+        from workbench._src.introspect.inspection import inspect
+
+        args, where = self.args, self.where
+        ns = self.shell.user_ns
+        names = _free_arrays(node, ns)
+        values = [ns[n] for n in names]
+        if device is not None:
+            values = [jax.device_put(v, device) for v in values]
+        grad_names = _names(args.grad, "--grad", names, where) if args.grad is not None else []
+        if args.grad is not None and not names:
+            raise UsageError(
+                f"{where}: --grad needs array inputs, but the expression reads no variable that "
+                "holds an array."
+            )
+        fn = _expression_function(node, filename, ns, names)
+
+        runs = (args.runs or DEFAULT_TIMED_RUNS) if args.timed else 0
+        ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
+        compiled = self._user(lambda: wb.compile(fn, *values), filename)
+        value = self._user(lambda: compiled(*values), filename)
+
+        grads = None
+        if grad_names:
+            leaves = jax.tree_util.tree_leaves(value)
+            if len(leaves) != 1 or np.shape(leaves[0]) != () or np.iscomplexobj(leaves[0]):
+                shapes = ", ".join(f"{np.shape(v)} {np.asarray(v).dtype}" for v in leaves)
+                raise UsageError(
+                    f"{where}: --grad needs a real scalar expression, but it gave {shapes}; end "
+                    "the cell with a scalar, e.g. jnp.sum(...)."
+                )
+            wrapped = [
+                v if n in grad_names else wb.Const(v) for n, v in zip(names, values, strict=True)
+            ]
+            derivs = self._user(lambda: wb.gradient(wb.Reverse, fn, *wrapped), filename)
+            grad_ins = self._user(lambda: inspect(fn, *wrapped, mode=wb.Reverse, runs=0), filename)
+            grads = Gradients(
+                {n: d for n, d in zip(names, derivs, strict=True) if n in grad_names}, grad_ins
+            )
+
+        if not views:
+            views = list(UNOPTIMIZED_VIEWS if args.no_optimize else DEFAULT_VIEWS)
+            if grads is not None:
+                views.append("grad")
+        elif args.no_optimize and "hlo" in views:
+            raise UsageError(
+                f"{where}: --no-optimize leaves out the optimized HLO, but --views asks for hlo; "
+                "drop one of the two."
+            )
+        if args.compile is not None:
+            ns[args.compile] = compiled
+        return ReactantResult(
+            value=value,
+            inputs=dict(zip(names, values, strict=True)),
+            inspection=ins,
+            views=build_views(views, value, ins, grads),
+            gradients=grads,
+            compiled=compiled,
+        )
+
+    # Running the user's code ----------------------------------------------------------------
+
+    def _user(self, call: Callable[[], Any], filename: str) -> Any:
+        """``call()``; if the user's code raises, its traceback is shown from the user's first
+        line on (our frames left out) and the cell is marked failed."""
+        try:
+            return call()
+        except UsageError:
+            raise
+        except Exception as e:
+            tb = e.__traceback__
+            user_tb = tb
+            while user_tb is not None and user_tb.tb_frame.f_code.co_filename != filename:
+                user_tb = user_tb.tb_next
+            self.shell.showtraceback((type(e), e, user_tb or tb), tb_offset=0)
+            self._mark_error(e)
+            raise _UserError from None
+
+    def _mark_error(self, e: BaseException | None = None) -> None:
+        """Marks the running cell failed (as an exception in a plain cell would), so that
+        "run all" stops and ``run_cell(...).error_in_exec`` holds the user's exception."""
+        result = getattr(self.shell.displayhook, "exec_result", None)
+        if result is not None and e is not None:
+            result.error_in_exec = e
+
+
+def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
+    """The names the expression reads that hold arrays in ``ns``, in order of appearance."""
+    import jax
+    import numpy as np
+
+    out: list[str] = []
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in out:
+            v = ns.get(n.id)
+            if isinstance(v, jax.Array | np.ndarray):
+                out.append(n.id)
+    # ast.walk is breadth-first; order by position in the source instead
+    pos: dict[str, tuple[int, int]] = {}
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id in out:
+            pos.setdefault(n.id, (n.lineno, n.col_offset))
+            pos[n.id] = min(pos[n.id], (n.lineno, n.col_offset))
+    return sorted(out, key=lambda k: pos[k])
+
+
+def _expression_function(
+    node: ast.expr, filename: str, ns: dict[str, Any], names: list[str]
+) -> Callable[..., Any]:
+    """A function of ``names`` that evaluates the expression; the namespace is read, never
+    written (the expression runs in a copy of it)."""
+    code = compile(ast.Expression(body=node), filename, "eval")
+
+    def cell(*arrays: Any) -> Any:
+        scope = dict(ns)
+        scope.update(zip(names, arrays, strict=True))
+        scope.setdefault("__builtins__", builtins)
+        return eval(code, scope)
+
+    cell.__signature__ = _pyinspect.Signature(  # type: ignore[attr-defined]
+        [_pyinspect.Parameter(n, _pyinspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    )
+    return cell
+
+
+def _device(spec: str | None, where: str) -> Any:
+    """``--device``'s value as a ``jax.Device`` (``None``: JAX's default)."""
+    if spec is None:
+        return None
+    import jax
+
+    seen = ", ".join(str(d) for d in jax.devices())
+    if re.fullmatch(r"\d+", spec):
+        devices = jax.devices()
+        i = int(spec)
+        if i >= len(devices):
+            raise UsageError(
+                f"{where}: --device {i} is out of range: this kernel's JAX sees {len(devices)} "
+                f"device(s) ({seen}); pass an index below {len(devices)}, or cpu/gpu/tpu."
+            )
+        return devices[i]
+    kind = spec.lower()
+    if kind not in DEVICE_KINDS:
+        raise UsageError(
+            f"{where}: --device takes cpu, gpu, tpu or a device index, but got {spec!r}."
+            f"{_guess(kind, DEVICE_KINDS)}"
+        )
+    try:
+        return jax.devices(kind)[0]
+    except RuntimeError:
+        raise UsageError(
+            f"{where}: --device {kind}: this kernel's JAX has no {kind} device (it sees {seen}); "
+            "use --device cpu, or install a JAX build for that accelerator."
+        ) from None
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Registers ``%%reactant`` and ``%reactant``."""
+    ipython.register_magics(ReactantMagics)
+
+
+__all__ = ["ReactantMagics", "ReactantResult", "load_ipython_extension"]
