@@ -6,7 +6,11 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
-const WIDGETS = [["extensions/inspector/index.js", "workbench/static/inspector.js"]];
+const WIDGETS = [
+  ["extensions/inspector/index.js", "workbench/static/inspector.js"],
+  ["extensions/graph/index.js", "workbench/static/graph.js"],
+  ["extensions/tradeoffs/index.js", "workbench/static/tradeoffs.js"],
+];
 const check = process.argv.includes("--check");
 let stale = 0;
 for (const [source, out] of WIDGETS) {

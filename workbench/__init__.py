@@ -51,6 +51,8 @@ from workbench._src.loops.schemes import MemoryBudget as MemoryBudget  # noqa: E
 from workbench._src.loops.schemes import Periodic as Periodic  # noqa: E402
 from workbench._src.loops.tradeoffs import Tradeoffs as Tradeoffs  # noqa: E402
 from workbench._src.loops.tradeoffs import tradeoffs as tradeoffs  # noqa: E402
+from workbench._src.notebook.api import graph as graph  # noqa: E402
+from workbench._src.notebook.api import tradeoff_explorer as tradeoff_explorer  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 
@@ -96,6 +98,7 @@ __all__ = [
     "compile",
     "fori_loop",
     "gradient",
+    "graph",
     "ignore_derivatives",
     "inspect",
     "jacobian",
@@ -103,6 +106,7 @@ __all__ = [
     "onehot",
     "set_strong_zero",
     "to_rarray",
+    "tradeoff_explorer",
     "tradeoffs",
     "while_loop",
 ]

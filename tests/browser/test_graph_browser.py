@@ -1,0 +1,376 @@
+"""The graph viewer and the trade-off explorer in a real browser: JupyterLab on 127.0.0.1, Debian's
+Chromium, driven by Playwright (never ``playwright install``: the system Chromium is used).
+
+One JupyterLab and one page serve every test (module fixtures), as in
+``test_inspector_browser.py``: the notebook is run once, then each test works the widgets. Every
+wait is on a condition with a bounded timeout. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+EVIL = "<img src=x onerror=window.__pwned=1>"
+STARTUP_S = 90  # JupyterLab's server start
+RUN_S = int(os.environ.get("WB_BROWSER_RUN_S", "120"))  # kernel start, import jax, the cells
+WAIT_MS = 30_000  # one interaction's round trip (browser -> kernel -> browser)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and os.environ.get("CI", "").lower() not in ("true", "1"),
+        reason=f"{CHROMIUM} is missing (apt-get install chromium); CI=true never skips",
+    ),
+]
+
+CELLS = [
+    "import jax, jax.numpy as jnp, workbench as wb\n"
+    "def loss(x):\n"
+    "    with jax.named_scope('block'):\n"
+    "        y = jnp.sin(x) * x\n"
+    "    return jnp.sum(jax.jit(jnp.cos)(y))",
+    "g = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)\ng",
+    "ex = wb.tradeoff_explorer(lambda i, y: jnp.sin(y) * 0.9, jnp.zeros(32), 48,\n"
+    "    schemes=[False, True, wb.Binomial(2), wb.Binomial(4)])\nex",
+    f"evil = jax.named_scope({EVIL!r})(lambda x: jnp.sum(jnp.cos(x) * x))\n"
+    "wb.graph(evil, jnp.arange(3.0), mode=wb.Reverse)",
+    "g  # a second view of the same widget: a re-render",
+]
+
+
+def _notebook() -> dict:
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"cell{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": src,
+            }
+            for i, src in enumerate(CELLS)
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(url: str, proc: subprocess.Popen, log: pathlib.Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = "\n".join(log.read_text().splitlines()[-15:])
+            raise RuntimeError(f"jupyter lab exited with {proc.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)  # poll interval of a bounded wait on the server
+    raise TimeoutError(f"jupyter lab did not answer {url} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    (root / "graph.ipynb").write_text(json.dumps(_notebook()))
+    token = secrets.token_hex(16)
+    port = _free_port()
+    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"}
+    env["JUPYTER_CONFIG_DIR"] = str(root / ".jupyter-config")
+    env["JUPYTER_RUNTIME_DIR"] = str(root / ".jupyter-runtime")
+    env.pop("JUPYTER_PATH", None)
+    settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(root / ".lab-settings")
+    log = open(root / "lab.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",  # CI runs as root
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.open_browser=False",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/api/status?token={token}", proc, root / "lab.log", STARTUP_S)
+        yield base, token, root
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, token, root = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+            pg.set_default_timeout(WAIT_MS)
+            pg.goto(f"{base}/lab/tree/graph.ipynb?token={token}")
+            pg.wait_for_function(
+                "() => window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell')",
+                timeout=STARTUP_S * 1000,
+            )
+            pg.wait_for_function(
+                """() => {
+                  const w = window.jupyterapp.shell.currentWidget;
+                  const k = w && w.sessionContext && w.sessionContext.session
+                    && w.sessionContext.session.kernel;
+                  return k && k.status === 'idle';
+                }""",
+                timeout=STARTUP_S * 1000,
+            )
+            pg.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            try:
+                pg.wait_for_function(
+                    """() => document.querySelectorAll('.wb-graph[data-ready]').length >= 3
+                      && document.querySelector('.wb-tradeoffs[data-rows="4"]')""",
+                    timeout=RUN_S * 1000,
+                )
+            except Exception:
+                pg.screenshot(path=str(ARTIFACTS / "failure-graph-notebook.png"))
+                outputs = pg.locator(".jp-OutputArea").all_text_contents()
+                pytest.fail(f"the widgets did not render; cell outputs: {outputs}"[:4000])
+            yield pg
+        finally:
+            browser.close()
+            log = root / "lab.log"
+            if log.exists():
+                (ARTIFACTS / "jupyter-lab-graph.log").write_text(log.read_text())
+
+
+def _graph(page, index: int = 0):
+    return page.locator(".wb-graph").nth(index)
+
+
+def _ready(widget) -> int:
+    return int(widget.get_attribute("data-ready") or "0")
+
+
+def _wait_redrawn(page, widget, before: int) -> None:
+    handle = widget.element_handle()
+    page.wait_for_function(
+        "([el, n]) => Number(el.dataset.ready || 0) > n", arg=[handle, before], timeout=WAIT_MS
+    )
+
+
+def test_graph_draws_nodes_regions_and_three_kinds_of_edges(page):
+    g = _graph(page)
+    assert g.locator(".wb-node[data-id='main/0']").get_attribute("data-primitive") == "sin"
+    for kind in "fbr":
+        assert g.locator(f".wb-edge.wb-e-{kind}").count() > 0
+    labels = g.locator(".wb-cluster text").all_text_contents()
+    assert any("block" in t for t in labels) and any("jit(cos)" in t for t in labels)
+    assert g.locator(".wb-node text.wb-bytes").count() > 0  # residual bytes on their producers
+    g.screenshot(path=str(ARTIFACTS / "graph-expanded.png"))
+
+
+def test_region_collapses_and_expands_and_the_state_survives_a_rerender(page):
+    g = _graph(page)
+    cluster = g.locator(".wb-cluster").filter(has_text="jit(cos)").first
+    region = cluster.get_attribute("data-region")
+    before = _ready(g)
+    cluster.locator("rect.wb-head").click()
+    _wait_redrawn(page, g, before)
+    collapsed = g.locator(f".wb-node.wb-collapsed[data-region='{region}']")
+    collapsed.wait_for(state="visible", timeout=WAIT_MS)
+    assert g.locator(f".wb-cluster[data-region='{region}']").count() == 0
+    page.mouse.move(0, 0)
+    g.screenshot(path=str(ARTIFACTS / "graph-collapsed.png"))
+    # The second view of the same widget (the last cell) follows: the state is in the model.
+    second = page.locator(".wb-graph").last
+    page.wait_for_function(
+        "([el, r]) => !!el.querySelector(`.wb-node.wb-collapsed[data-region='${r}']`)",
+        arg=[second.element_handle(), region],
+        timeout=WAIT_MS,
+    )
+    # Re-run that cell: a fresh view is drawn from the synced traits, still collapsed.
+    page.evaluate(
+        """() => {
+          const panel = window.jupyterapp.shell.currentWidget;
+          panel.content.activeCellIndex = panel.content.widgets.length - 1;
+          return window.jupyterapp.commands.execute('notebook:run-cell');
+        }"""
+    )
+    page.wait_for_function(
+        """(r) => {
+          const views = document.querySelectorAll('.wb-graph');
+          const last = views[views.length - 1];
+          return last && last.dataset.ready
+            && !!last.querySelector(`.wb-node.wb-collapsed[data-region='${r}']`);
+        }""",
+        arg=region,
+        timeout=WAIT_MS,
+    )
+    before = _ready(g)
+    collapsed.click()
+    _wait_redrawn(page, g, before)
+    g.locator(f".wb-cluster[data-region='{region}']").wait_for(timeout=WAIT_MS)
+    assert g.locator(f".wb-node.wb-collapsed[data-region='{region}']").count() == 0
+
+
+def test_hover_shows_primitive_shapes_dtypes_and_source(page):
+    g = _graph(page)
+    g.locator(".wb-node[data-id='main/0']").hover()
+    tip = g.locator(".wb-tooltip")
+    tip.wait_for(state="visible", timeout=WAIT_MS)
+    text = tip.text_content() or ""
+    assert text.startswith("sin") and "f64[3]" in text and "phase: forward" in text
+    source = text.split("source: ", 1)[1].splitlines()[0]
+    assert source.endswith(":4:12 (loss)")  # the cell's `y = jnp.sin(x) * x`
+    g.screenshot(path=str(ARTIFACTS / "graph-hover.png"))
+    page.mouse.move(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown", "hidden"), [("forward", "f", "b"), ("backward", "b", "f"), ("both", "r", "")]
+)
+def test_edge_toggle_shows_one_pass_or_both(page, mode, shown, hidden):
+    g = _graph(page)
+    g.locator(f"button.wb-edges-mode[data-edges='{mode}']").click()
+    page.wait_for_function(
+        "([el, m]) => el.dataset.edges === m", arg=[g.element_handle(), mode], timeout=WAIT_MS
+    )
+    assert g.locator(f".wb-edge.wb-e-{shown}").first.is_visible()
+    if hidden:
+        assert not g.locator(f".wb-edge.wb-e-{hidden}").first.is_visible()
+    assert "wb-active" in (g.locator(f"button[data-edges='{mode}']").get_attribute("class") or "")
+    g.screenshot(path=str(ARTIFACTS / f"graph-edges-{mode}.png"))
+
+
+def test_search_highlights_matches(page):
+    g = _graph(page)
+    g.locator("input.wb-search").fill("cos")
+    page.wait_for_function(
+        "(el) => Number(el.dataset.matches || 0) > 0", arg=g.element_handle(), timeout=WAIT_MS
+    )
+    assert g.locator(".wb-node.wb-match").count() >= 1
+    assert "match" in (g.locator(".wb-matches").text_content() or "")
+    g.screenshot(path=str(ARTIFACTS / "graph-search.png"))
+    g.locator("input.wb-search").fill("")
+    page.wait_for_function(
+        "(el) => el.dataset.matches === '0'", arg=g.element_handle(), timeout=WAIT_MS
+    )
+
+
+def test_pan_and_zoom_move_the_viewport(page):
+    g = _graph(page)
+    view = g.locator("g.wb-viewport")
+    start = view.get_attribute("transform")
+    box = g.locator("svg.wb-canvas").bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] - 30, box["y"] + box["height"] - 30
+    page.mouse.move(cx, cy)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(
+        "([el, t]) => el.getAttribute('transform') !== t",
+        arg=[view.element_handle(), start],
+        timeout=WAIT_MS,
+    )
+    zoomed = view.get_attribute("transform")
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx - 80, cy - 40, steps=5)
+    page.mouse.up()
+    assert view.get_attribute("transform") != zoomed
+
+
+def test_tradeoff_slider_redraws_the_timeline(page):
+    ex = page.locator(".wb-tradeoffs").first
+    assert ex.get_attribute("data-progress") == "4/4"
+    assert ex.locator("circle.wb-theory").count() == 4
+    assert ex.locator("rect.wb-measured").count() == 4
+    assert ex.locator(".wb-chosen").count() == 1
+    before = ex.get_attribute("data-timeline") or ""
+    marks = ex.locator(".wb-timeline .wb-mark").count()
+    assert before.startswith("Binomial(snapshots=6)") and marks > 0
+    ex.screenshot(path=str(ARTIFACTS / "tradeoffs-before.png"))
+    ex.locator("input.wb-slider").fill("2")
+    page.wait_for_function(
+        "([el, t]) => el.dataset.timeline !== t && el.dataset.timeline.startsWith("
+        "'Binomial(snapshots=2)')",
+        arg=[ex.element_handle(), before],
+        timeout=WAIT_MS,
+    )
+    assert ex.locator(".wb-timeline .wb-mark").count() != marks
+    assert "Binomial(snapshots=2)" in (ex.locator(".wb-summary").text_content() or "")
+    ex.screenshot(path=str(ARTIFACTS / "tradeoffs-after.png"))
+
+
+def test_evil_scope_name_shows_as_text_and_runs_nothing(page):
+    g = _graph(page, 1)
+    labels = g.locator(".wb-cluster text").all_text_contents()
+    assert any(EVIL in t for t in labels)
+    g.locator(".wb-cluster rect.wb-head").first.hover()
+    g.locator(".wb-tooltip").wait_for(state="visible", timeout=WAIT_MS)
+    assert EVIL in (g.locator(".wb-tooltip").text_content() or "")
+    g.locator("input.wb-search").fill("img src")
+    page.wait_for_function(
+        "(el) => Number(el.dataset.matches || 0) > 0", arg=g.element_handle(), timeout=WAIT_MS
+    )
+    assert page.locator(".jp-Notebook img[src='x']").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    g.screenshot(path=str(ARTIFACTS / "graph-evil-scope.png"))

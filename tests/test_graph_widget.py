@@ -1,0 +1,171 @@
+"""The graph viewer's Python side: the data it sends, its synced state, its fallbacks.
+
+Oracles: the introspection graph model itself (``wb.inspect(...).graph``) and its memory
+report's residuals; the browser side is tested in ``tests/browser/test_graph_browser.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import pytest
+import traitlets
+
+import workbench as wb
+from workbench._src.introspect import graph_from_jaxpr, residuals
+from workbench._src.notebook import graph_widget as gw
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+STATIC = ROOT / "workbench" / "static"
+EVIL = "<img src=x onerror=window.__pwned=1>"
+
+
+def loss(x):
+    with jax.named_scope("block"):
+        y = jnp.sin(x) * x
+    return jnp.sum(jax.jit(jnp.cos)(y))
+
+
+def evil(x):
+    with jax.named_scope(EVIL):
+        return jnp.sum(jnp.sin(x) * x)
+
+
+def deep(x):
+    for i in range(120):
+        with jax.named_scope(f"layer{i}"):
+            x = jnp.tanh(x * 1.01 + 0.1)
+    return jnp.sum(x)
+
+
+CASES = [
+    ("primal", loss, None),
+    ("reverse", loss, wb.Reverse),
+    ("forward", loss, wb.Forward),
+    ("evil scope", evil, wb.Reverse),
+]
+
+
+@pytest.mark.parametrize(("case", "f", "mode"), CASES, ids=[c[0] for c in CASES])
+def test_graph_data_is_the_graph_model(case, f, mode):
+    x = jnp.arange(3.0)
+    w = wb.graph(f, x, mode=mode)
+    oracle = wb.inspect(f, x, mode=mode, runs=0)
+    model = oracle.graph
+    data = w.graph
+    assert json.loads(json.dumps(data)) == data  # JSON-able as sent
+    assert [row[0] for row in data["nodes"]] == [n.id for n in model.nodes]
+    assert [row[2] for row in data["nodes"]] == [n.primitive for n in model.nodes]
+    assert [row[4] for row in data["nodes"]] == [n.phase for n in model.nodes]
+    assert [row[7] for row in data["nodes"]] == [[a.text for a in n.outputs] for n in model.nodes]
+    assert [row[0] for row in data["regions"]] == [r.id for r in model.regions]
+    assert [row[2] for row in data["regions"]] == [r.label for r in model.regions]
+    ids = [n.id for n in model.nodes]
+    codes = {"forward": "f", "backward": "b", "residual": "r"}
+    assert [(ids[e[0]], ids[e[1]], e[2]) for e in data["edges"]] == [
+        (e.source, e.target, codes[e.kind]) for e in model.edges
+    ]
+    assert data["summary"] == repr(model)
+    # Residual bytes sit on the nodes (or regions) that produce them.
+    kept = {}
+    for r in oracle.memory.residuals:
+        kept[r.producer] = kept.get(r.producer, 0) + r.nbytes
+    shown = {row[0]: row[10] for row in data["nodes"] if row[10]}
+    shown.update({row[0]: row[6] for row in data["regions"] if row[6]})
+    assert shown == kept
+    assert sum(shown.values()) == oracle.memory.residual_bytes
+    if mode is wb.Reverse:
+        assert {e[2] for e in data["edges"]} == {"f", "b", "r"}
+
+
+def test_graph_data_rows_follow_the_documented_fields():
+    closed = jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0)
+    data = gw.graph_data(graph_from_jaxpr(closed), residuals(closed))
+    assert all(len(row) == len(gw.NODE_FIELDS) for row in data["nodes"])
+    assert all(len(row) == len(gw.REGION_FIELDS) for row in data["regions"])
+    assert all(len(row) == len(gw.EDGE_FIELDS) for row in data["edges"])
+    sin = next(row for row in data["nodes"] if row[2] == "sin")
+    assert sin[gw.NODE_FIELDS.index("source")].startswith(__file__ + ":")
+
+
+def test_small_graphs_start_expanded_and_large_ones_collapsed():
+    small = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
+    assert set(small.expanded) == {r.id for r in small.model.regions if r.parent is not None}
+    large = wb.graph(deep, jnp.arange(3.0), mode=wb.Reverse)
+    assert len(large.model.nodes) > gw.LARGE_GRAPH
+    assert large.expanded == []
+    assert len(large.graph["regions"]) > 200
+
+
+def test_browser_state_lives_in_synced_traits():
+    w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
+    synced = set(w.keys)
+    assert {"graph", "expanded", "viewport", "edges", "search"} <= synced
+    # What the front end sends (a comm "update" message) lands in the traits.
+    state = {
+        "expanded": ["main/3"],
+        "viewport": {"x": 10.0, "y": -4.0, "k": 0.5},
+        "edges": "backward",
+        "search": "sin",
+    }
+    w.set_state(state)
+    assert w.expanded == ["main/3"] and w.viewport == state["viewport"]
+    assert w.edges == "backward" and w.search == "sin"
+    # ... and is what a new view of the widget (a re-render) is sent.
+    sent = w.get_state()
+    assert {k: sent[k] for k in state} == state
+
+
+def test_edge_mode_is_checked_and_names_the_choices():
+    w = wb.graph(loss, jnp.arange(3.0))
+    with pytest.raises(traitlets.TraitError, match="'both', 'forward', 'backward'"):
+        w.edges = "sideways"
+
+
+def test_fallbacks_escape_user_strings(monkeypatch):
+    monkeypatch.setattr(gw.shutil, "which", lambda name: None)  # no `dot`: the text fallback
+    w = wb.graph(evil, jnp.arange(3.0), mode=wb.Reverse)
+    assert any(row[2] == EVIL for row in w.graph["regions"])  # sent as data, unescaped
+    bundle = w._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"] == w.model.to_text(200)
+    assert EVIL in data["text/plain"]
+    assert EVIL not in data["text/html"] and html.escape(EVIL) in data["text/html"]
+    assert "<pre>" in data["text/html"]
+
+
+def test_svg_fallback_when_dot_exists():
+    pytest.importorskip("graphviz")
+    if gw.shutil.which("dot") is None:
+        pytest.skip("the `dot` program is not installed")
+    w = wb.graph(evil, jnp.arange(3.0), mode=wb.Reverse)
+    svg = gw.graphviz_svg(w.model)
+    assert svg is not None and "<svg" in svg
+    assert EVIL not in svg and "&lt;img" in svg
+
+
+def test_no_svg_for_graphs_over_the_limit():
+    w = wb.graph(loss, jnp.arange(3.0))
+    assert gw.graphviz_svg(w.model, max_nodes=1) is None
+
+
+def test_graph_names_the_fix_for_a_bad_call():
+    with pytest.raises(Exception, match="graph"):
+        wb.graph("not a function", jnp.ones(3))
+
+
+@pytest.mark.parametrize("name", ["graph", "tradeoffs"])
+def test_committed_bundle_matches_its_source(name):
+    source = ROOT / "extensions" / name / "index.js"
+    bundle = (STATIC / f"{name}.js").read_text()
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert f"source sha256: {sha}" in bundle.splitlines()[0], (
+        f"workbench/static/{name}.js is stale: run `npm ci && npm run build` and commit it"
+    )
+    assert "innerHTML" not in bundle and "as default" in bundle

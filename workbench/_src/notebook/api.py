@@ -1,0 +1,84 @@
+"""The public entry points of the notebook widgets, ``wb.graph`` and ``wb.tradeoff_explorer``.
+
+They import the widget modules (and with them ``anywidget`` and ``ipywidgets``) only when called,
+so ``import workbench`` stays as quick as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench._src.notebook.graph_widget import GraphWidget
+    from workbench._src.notebook.tradeoff_widget import TradeoffExplorer
+
+
+def graph(f: Callable[..., Any], *args: Any, mode: Any = None) -> GraphWidget:
+    """The interactive graph of ``f(*args)`` (or, with ``mode``, of its derivative).
+
+    Traces the program once (no compilation) and builds the graph model and its residuals, the
+    same model as ``wb.inspect(f, *args, mode=mode).graph``. In a notebook the widget draws it:
+    pan (drag) and zoom (wheel), regions (jit calls, loops, remat, named scopes) that collapse
+    and expand on click, forward / backward / residual edges in their own colours, hover for
+    shapes, dtypes and the source line, search by name. Graphs of more than 300 nodes start with
+    their regions collapsed.
+
+    Args:
+      f: the function.
+      *args: its arguments (arrays or pytrees of arrays); with ``mode``, wrap the ones not to
+        differentiate in ``wb.Const``.
+      mode: ``None`` for ``f`` itself, or ``wb.Reverse`` / ``wb.Forward`` / ... for the program
+        that computes ``wb.gradient(mode, f, *args)`` (forward, backward and residual edges).
+
+    Returns:
+      A ``GraphWidget``. Its ``expanded``, ``viewport``, ``edges`` and ``search`` traits hold
+      what the user changed in the browser; ``.model`` is the graph model.
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> w = wb.graph(lambda x: jnp.sum(jnp.sin(x) * x), jnp.ones(3), mode=wb.Reverse)
+    >>> sorted({row[2] for row in w.graph["edges"]})
+    ['b', 'f', 'r']
+    """
+    from workbench._src.notebook.graph_widget import graph_widget
+
+    return graph_widget(f, *args, mode=mode)
+
+
+def tradeoff_explorer(
+    body: Callable[[Any, Any], Any],
+    init: Any,
+    steps: int,
+    schemes: Sequence[Any] | None = None,
+    measure: bool = True,
+    *,
+    background: bool | None = None,
+) -> TradeoffExplorer:
+    """An interactive explorer of the memory / recomputation trade-off of one loop.
+
+    Shows the memory-vs-recomputation curve (``wb.tradeoffs``: theory and measured points) of
+    store-all, periodic and binomial checkpointing, a progress bar while the schemes compile, a
+    slider for the number of snapshots and the ``Binomial(s)`` schedule for the slider's value
+    drawn as a timeline of its actions.
+
+    Args:
+      body, init, steps: the loop, as for ``wb.fori_loop(0, steps, body, init)``.
+      schemes: the ``checkpointing`` values to compare (default: store-all, periodic and
+        ``Binomial(2, 4, ...)``, as ``wb.tradeoffs``).
+      measure: compile each scheme's gradient and measure its temp bytes and time (``False``:
+        the theory only, instant).
+      background: compute the table in a background thread so that the widget, and its
+        progress bar, show at once; default: only in a running Jupyter kernel. ``.wait()``
+        joins the thread.
+
+    Returns:
+      A ``TradeoffExplorer``; ``.table`` is the ``Tradeoffs`` table once computed.
+
+    >>> import jax.numpy as jnp, workbench as wb
+    >>> ex = wb.tradeoff_explorer(lambda i, y: jnp.sin(y), jnp.zeros(4), 16, measure=False)
+    >>> [r["evaluations"] for r in ex.rows], ex.timeline["scheme"]
+    ([16, 32, 61, 43], 'Binomial(snapshots=4)')
+    """
+    from workbench._src.notebook.tradeoff_widget import explorer
+
+    return explorer(body, init, steps, schemes, measure, background=background)

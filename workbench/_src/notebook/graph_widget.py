@@ -1,0 +1,233 @@
+"""The interactive graph viewer: ``wb.graph(f, *args, mode=None)``.
+
+A thin ``anywidget.AnyWidget`` whose ``graph`` trait carries the introspection graph model
+(``workbench._src.introspect.graph``) as plain JSON, made by ``graph_data`` without recomputing
+anything. The front end, ``workbench/static/graph.js`` (bundled from ``extensions/graph/index.js``
+with ``@dagrejs/dagre``), lays the graph out in the browser and draws it as SVG: pan and zoom,
+regions that collapse and expand, forward / backward / residual edges, hover, search.
+
+The state a user changes in the browser lives in synced traits, so it survives a re-render:
+``expanded`` (ids of the open regions), ``viewport`` (pan and zoom), ``edges`` (which edges are
+drawn) and ``search``.
+
+Exported notebooks and front ends without widgets see ``_repr_mimebundle_``'s fallbacks: an SVG
+made by Graphviz's ``dot`` when the ``graphviz`` package and the ``dot`` program exist, else the
+text rendering of the graph; every user string is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import anywidget
+import traitlets
+
+from workbench._src.compile import jit
+from workbench._src.introspect import text as _text
+from workbench._src.introspect.graph import Graph, graph_from_jaxpr
+from workbench._src.introspect.inspection import _program
+from workbench._src.introspect.memory import Residual, residuals
+from workbench._src.notebook.inspector import STATIC
+
+LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
+DOT_MAX_NODES = 400  # the static SVG fallback is drawn for graphs up to this size
+EDGE_MODES = ("both", "forward", "backward")
+
+# Field order of the rows in graph_data()["nodes"], ["regions"] and ["edges"].
+NODE_FIELDS = (
+    "id",
+    "kind",
+    "primitive",
+    "name",
+    "phase",
+    "region",
+    "inputs",
+    "outputs",
+    "source",
+    "name_stack",
+    "residual_bytes",
+)
+REGION_FIELDS = ("id", "kind", "label", "parent", "phase", "source", "residual_bytes")
+EDGE_FIELDS = ("source", "target", "kind", "aval")
+_EDGE_CODES = {"forward": "f", "backward": "b", "residual": "r"}
+
+
+def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = "") -> dict[str, Any]:
+    """The graph model as the widget's ``graph`` trait holds it (JSON-able, compact).
+
+    Nodes, regions and edges are rows (lists) in the order of ``NODE_FIELDS``, ``REGION_FIELDS``
+    and ``EDGE_FIELDS``; an edge names its ends by node index and its kind by one letter
+    (``f``orward, ``b``ackward, ``r``esidual). ``residual_bytes`` is what the residuals produced
+    by a node (or by a region, for a loop's stacked residuals) keep for the backward pass.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from workbench._src.introspect import graph_from_jaxpr
+    >>> d = graph_data(graph_from_jaxpr(jax.make_jaxpr(jnp.sin)(1.0)))
+    >>> [row[2] for row in d["nodes"]], d["edges"]
+    (['argument', 'sin', 'result'], [[0, 1, 'f', 'f64[]'], [1, 2, 'f', 'f64[]']])
+    """
+    kept: dict[str, int] = {}
+    for r in residuals:
+        kept[r.producer] = kept.get(r.producer, 0) + r.nbytes
+    index = {n.id: i for i, n in enumerate(graph.nodes)}
+    nodes = [
+        [
+            n.id,
+            n.kind,
+            n.primitive,
+            n.name,
+            n.phase,
+            n.region,
+            [a.text for a in n.inputs],
+            [a.text for a in n.outputs],
+            str(n.source) if n.source is not None else "",
+            n.name_stack,
+            kept.get(n.id, 0),
+        ]
+        for n in graph.nodes
+    ]
+    regions = [
+        [
+            r.id,
+            r.kind,
+            r.label,
+            r.parent,
+            r.phase,
+            str(r.source) if r.source is not None else "",
+            kept.get(r.id, 0),
+        ]
+        for r in graph.regions
+    ]
+    edges = [
+        [index[e.source], index[e.target], _EDGE_CODES[e.kind], e.aval.text]
+        for e in graph.edges
+        if e.source in index and e.target in index
+    ]
+    return {
+        "title": title,
+        "summary": repr(graph),
+        "nodes": nodes,
+        "regions": regions,
+        "edges": edges,
+    }
+
+
+class GraphWidget(anywidget.AnyWidget):
+    """The interactive view of one program's graph model.
+
+    Traits (synced with the browser): ``graph`` (``graph_data``'s dict); ``expanded`` (ids of
+    the regions drawn open; the program itself is always open); ``viewport`` (``{"x", "y",
+    "k"}``: pan and zoom, ``{}`` to fit the graph); ``edges`` (``"both"``, ``"forward"`` or
+    ``"backward"``); ``search`` (highlights nodes and regions whose name contains it).
+    """
+
+    _esm = STATIC / "graph.js"
+    graph = traitlets.Dict().tag(sync=True)
+    expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    viewport = traitlets.Dict().tag(sync=True)
+    edges = traitlets.Unicode("both").tag(sync=True)
+    search = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, model: Graph, residuals: Iterable[Residual] = (), title: str = "") -> None:
+        data = graph_data(model, residuals, title)
+        if len(model.nodes) > LARGE_GRAPH:
+            expanded: list[str] = []
+        else:
+            expanded = [r.id for r in model.regions if r.parent is not None]
+        super().__init__(graph=data, expanded=expanded)
+        self._model = model
+
+    @traitlets.validate("edges")
+    def _check_edges(self, proposal: Mapping[str, Any]) -> str:
+        value = proposal["value"]
+        if value not in EDGE_MODES:
+            raise traitlets.TraitError(
+                f"GraphWidget.edges is one of {', '.join(map(repr, EDGE_MODES))}, not {value!r}."
+            )
+        return str(value)
+
+    @property
+    def model(self) -> Graph:
+        """The graph model drawn."""
+        return self._model
+
+    def to_text(self, max_lines: int = 200) -> str:
+        """The text rendering of the graph (the ``text/plain`` fallback)."""
+        return _text.render_graph(self._model, max_lines)
+
+    def to_html(self) -> str:
+        """The ``text/html`` fallback: Graphviz's SVG where ``dot`` exists, else the text."""
+        title = html.escape(self.graph.get("title", ""))
+        head = f"<div><strong>{title}</strong></div>" if title else ""
+        svg = graphviz_svg(self._model)
+        if svg is not None:
+            return f'<div class="wb-graph-static">{head}{svg}</div>'
+        return f'<div class="wb-graph-static">{head}<pre>{html.escape(self.to_text())}</pre></div>'
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is None:
+            data = {}
+        data["text/plain"] = self.to_text()
+        data["text/html"] = self.to_html()
+        return bundle if isinstance(bundle, tuple) else data
+
+
+def graphviz_svg(model: Graph, max_nodes: int = DOT_MAX_NODES) -> str | None:
+    """The graph drawn by Graphviz's ``dot`` as SVG, or ``None`` when the ``graphviz`` package
+    or the ``dot`` program is missing or the graph has more than ``max_nodes`` nodes.
+
+    Graphviz escapes the labels it writes into the SVG; labels are passed as plain strings.
+    """
+    if len(model.nodes) > max_nodes or shutil.which("dot") is None:
+        return None
+    try:
+        import graphviz
+    except ImportError:
+        return None
+    colours = {"forward": "#1f77b4", "backward": "#d62728", "residual": "#ff7f0e"}
+    dot = graphviz.Digraph(graph_attr={"rankdir": "TB"}, node_attr={"shape": "box"})
+    clusters: dict[str | None, Any] = {None: dot}
+    children: dict[str | None, list[str]] = {}
+    for r in model.regions:
+        children.setdefault(r.parent, []).append(r.id)
+
+    def fill(parent: Any, region_id: str) -> None:
+        for n in model.nodes:
+            if n.region == region_id:
+                label = n.name or n.primitive
+                parent.node(_dot_id(n.id), label=_dot_label(label))
+        for child in children.get(region_id, []):
+            with parent.subgraph(name="cluster_" + _dot_id(child)) as sub:
+                sub.attr(label=_dot_label(model.region(child).label))
+                fill(sub, child)
+
+    for root in children.get(None, []):
+        fill(clusters[None], root)
+    for e in model.edges:
+        dot.edge(_dot_id(e.source), _dot_id(e.target), color=colours[e.kind])
+    try:
+        return str(dot.pipe(format="svg").decode("utf-8"))
+    except Exception:  # a broken Graphviz install: fall back to the text
+        return None
+
+
+def _dot_id(node_id: str) -> str:
+    return "n" + "".join(c if c.isalnum() else "_" for c in node_id)
+
+
+def _dot_label(text: str) -> str:
+    # Graphviz reads backslash escapes in labels; the SVG it writes escapes <, > and &.
+    return text.replace("\\", "\\\\")
+
+
+def graph_widget(f: Callable[..., Any], *args: Any, mode: Any = None) -> GraphWidget:
+    """``wb.graph``: traces ``f(*args)`` (or its derivative, with ``mode``) once, without
+    compiling, and returns the widget of its graph model and residuals."""
+    program, traced_args, name = _program("graph", f, args, mode)
+    closed = jit(program).trace(*traced_args).jaxpr
+    return GraphWidget(graph_from_jaxpr(closed), residuals(closed), title=name)

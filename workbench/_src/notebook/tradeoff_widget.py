@@ -1,0 +1,275 @@
+"""The checkpoint trade-off explorer: ``wb.tradeoff_explorer(body, init, steps)``.
+
+A thin ``anywidget.AnyWidget`` over ``wb.tradeoffs`` and ``wb.checkpoint_schedule``. Its front
+end, ``workbench/static/tradeoffs.js`` (from ``extensions/tradeoffs/index.js``), draws the
+memory-vs-recomputation curve (theory and measured points for store-all, periodic and binomial
+schedules), a progress bar while the schemes compile, a slider for the number of snapshots, and
+the ``Binomial(s)`` schedule for the slider's ``s`` as a timeline of its actions. The schedule is
+computed here, in Python, by an observer of the ``snapshots`` trait.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import anywidget
+import traitlets
+
+from workbench._src.loops.schedules import (
+    Advance,
+    Recompute,
+    Restore,
+    Reverse,
+    Snapshot,
+    Tape,
+    checkpoint_schedule,
+)
+from workbench._src.loops.schemes import Binomial
+from workbench._src.loops.tradeoffs import Tradeoffs, default_schemes, tradeoffs
+from workbench._src.notebook.inspector import STATIC
+
+MAX_TIMELINE_STEPS = 2000  # longer loops: the timeline is not drawn (a note says so)
+MAX_TIMELINE_ACTIONS = 6000  # longer plans: the timeline shows the first ones (a note says so)
+MAX_SLIDER_SNAPSHOTS = 64
+
+
+def timeline_data(steps: int, snapshots: int, snapshot_bytes: int = 0) -> dict[str, Any]:
+    """The ``Binomial(snapshots)`` plan for ``steps`` steps as the ``timeline`` trait holds it.
+
+    ``actions`` are rows ``[kind, a, b]``: ``["advance", start, stop]``, ``["tape", start,
+    stop]``, ``["snapshot", slot, step]``, ``["restore", slot, step]``, ``["recompute", step,
+    step]``, ``["reverse", step, step]``.
+
+    >>> d = timeline_data(4, 1)
+    >>> d["evaluations"], [a[0] for a in d["actions"]][:3]
+    (10, ['snapshot', 'advance', 'tape'])
+    """
+    plan = checkpoint_schedule(steps, Binomial(snapshots), snapshot_bytes=snapshot_bytes)
+    out: dict[str, Any] = {
+        "steps": steps,
+        "snapshots": snapshots,
+        "scheme": repr(plan.scheme),
+        "evaluations": plan.evaluations,
+        "used_snapshots": plan.snapshots,
+        "taped_steps": plan.taped_steps,
+        "total_actions": len(plan.actions),
+        "note": "",
+        "actions": [],
+    }
+    if steps > MAX_TIMELINE_STEPS:
+        out["note"] = (
+            f"The timeline is drawn for loops of up to {MAX_TIMELINE_STEPS:,} steps; this one has "
+            f"{steps:,} ({len(plan.actions):,} actions). The curve above still shows its costs."
+        )
+        return out
+    rows: list[list[Any]] = []
+    for a in plan.actions[:MAX_TIMELINE_ACTIONS]:
+        if isinstance(a, Advance):
+            rows.append(["advance", a.start, a.stop])
+        elif isinstance(a, Tape):
+            rows.append(["tape", a.start, a.stop])
+        elif isinstance(a, Snapshot):
+            rows.append(["snapshot", a.slot, a.step])
+        elif isinstance(a, Restore):
+            rows.append(["restore", a.slot, a.step])
+        elif isinstance(a, Recompute):
+            rows.append(["recompute", a.step, a.step])
+        elif isinstance(a, Reverse):
+            rows.append(["reverse", a.step, a.step])
+    out["actions"] = rows
+    if len(plan.actions) > MAX_TIMELINE_ACTIONS:
+        out["note"] = (
+            f"Showing the first {MAX_TIMELINE_ACTIONS:,} of {len(plan.actions):,} actions."
+        )
+    return out
+
+
+def rows_data(t: Tradeoffs) -> list[dict[str, Any]]:
+    """The rows of a ``Tradeoffs`` table as the ``rows`` trait holds them."""
+    return [
+        {
+            "scheme": repr(r.scheme),
+            "label": _label(r.scheme),
+            "snapshots": r.snapshots,
+            "taped_steps": r.taped_steps,
+            "evaluations": r.evaluations,
+            "theory_bytes": r.theory_bytes,
+            "measured_temp_bytes": r.measured_temp_bytes,
+            "seconds": r.seconds,
+        }
+        for r in t.rows
+    ]
+
+
+class TradeoffExplorer(anywidget.AnyWidget):
+    """Memory against recomputation for the checkpointing schemes of one loop.
+
+    Traits (synced with the browser): ``title``; ``steps``; ``carry_bytes`` and
+    ``step_residual_bytes`` (what a snapshot and a taped step keep); ``rows`` (the table of
+    ``wb.tradeoffs``, one dict per scheme); ``progress`` (``{"done", "total", "label"}`` while
+    the schemes compile); ``error`` (why the table could not be made, or ``""``);
+    ``snapshots`` (the slider); ``max_snapshots``; ``timeline`` (``timeline_data`` for the
+    slider's value, recomputed whenever it moves).
+    """
+
+    _esm = STATIC / "tradeoffs.js"
+    title = traitlets.Unicode("").tag(sync=True)
+    steps = traitlets.Int(1).tag(sync=True)
+    carry_bytes = traitlets.Int(0).tag(sync=True)
+    step_residual_bytes = traitlets.Int(0).tag(sync=True)
+    rows = traitlets.List(traitlets.Dict()).tag(sync=True)
+    progress = traitlets.Dict().tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    snapshots = traitlets.Int(1).tag(sync=True)
+    max_snapshots = traitlets.Int(1).tag(sync=True)
+    timeline = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, steps: int, snapshots: int | None = None, title: str = "") -> None:
+        top = max(1, min(MAX_SLIDER_SNAPSHOTS, steps))
+        first = snapshots if snapshots is not None else max(1, min(top, _isqrt(steps)))
+        super().__init__(steps=steps, max_snapshots=top, title=title)
+        self._table: Tradeoffs | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: Exception | None = None
+        self.snapshots = max(1, min(top, first))
+        if not self.timeline:
+            self._update_timeline({"new": self.snapshots})
+
+    @traitlets.validate("snapshots")
+    def _clamp(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
+        return max(1, min(self.max_snapshots, value))
+
+    @traitlets.observe("snapshots")
+    def _update_timeline(self, change: Any) -> None:
+        self.timeline = timeline_data(self.steps, int(change["new"]), self.carry_bytes)
+
+    @property
+    def table(self) -> Tradeoffs | None:
+        """The ``Tradeoffs`` table, once computed."""
+        return self._table
+
+    def compute(
+        self,
+        body: Callable[[Any, Any], Any],
+        init: Any,
+        schemes: Sequence[Any] | None,
+        measure: bool,
+    ) -> None:
+        """Runs ``wb.tradeoffs`` and fills ``rows``, reporting each scheme in ``progress``."""
+        chosen = list(schemes) if schemes is not None else default_schemes(self.steps)
+        self.progress = {"done": 0, "total": len(chosen), "label": "starting"}
+
+        def report(done: int, total: int, scheme: Any) -> None:
+            self.progress = {"done": done, "total": total, "label": repr(scheme)}
+
+        try:
+            table = tradeoffs(
+                body, init, self.steps, schemes=chosen, measure=measure, on_progress=report
+            )
+        except Exception as e:
+            self.error = f"{type(e).__name__}: {e}"
+            raise
+        self._table = table
+        self.carry_bytes = table.carry_bytes
+        self.step_residual_bytes = table.step_residual_bytes
+        self.rows = rows_data(table)
+        self._update_timeline({"new": self.snapshots})
+
+    def start(self, body: Callable[..., Any], init: Any, schemes: Any, measure: bool) -> None:
+        """``compute`` in a background thread, so the widget shows its progress bar."""
+
+        def work() -> None:
+            try:
+                self.compute(body, init, schemes, measure)
+            except Exception as e:  # shown in the widget through the error trait
+                self._failure = e
+
+        self._thread = threading.Thread(target=work, name="wb-tradeoffs", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> TradeoffExplorer:
+        """Waits for a background computation (``background=True``) and returns the widget;
+        raises what the computation raised."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._failure is not None:
+            raise self._failure
+        return self
+
+    def to_text(self) -> str:
+        """The ``text/plain`` fallback: the title, the ``Tradeoffs`` table, the chosen schedule."""
+        head = f"{self.title}\n" if self.title else ""
+        if self.error:
+            return f"{head}Tradeoffs failed: {self.error}"
+        if self._table is None:
+            p = self.progress
+            done, total = p.get("done", 0), p.get("total", "?")
+            return f"{head}Tradeoffs: computing ({done} of {total} schemes)"
+        t = self.timeline
+        return (
+            f"{head}{self._table!r}\nChosen: {t.get('scheme')}: {t.get('evaluations'):,} "
+            f"evaluations, {t.get('used_snapshots')} snapshots"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is None:
+            data = {}
+        text = self.to_text()
+        data["text/plain"] = text
+        data["text/html"] = f'<pre class="wb-tradeoffs-static">{html.escape(text)}</pre>'
+        return bundle if isinstance(bundle, tuple) else data
+
+
+def _label(scheme: Any) -> str:
+    if scheme is False:
+        return "store all"
+    if scheme is True:
+        return "periodic (sqrt N)"
+    return repr(scheme)
+
+
+def _isqrt(n: int) -> int:
+    import math
+
+    return math.isqrt(n)
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def explorer(
+    body: Callable[[Any, Any], Any],
+    init: Any,
+    steps: int,
+    schemes: Sequence[Any] | None = None,
+    measure: bool = True,
+    *,
+    background: bool | None = None,
+) -> TradeoffExplorer:
+    """``wb.tradeoff_explorer`` (see ``workbench._src.notebook.api``)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(
+            f"tradeoff_explorer needs a positive int number of steps, got {steps!r}: pass "
+            "the loop's trip count, as for wb.fori_loop(0, steps, body, init)."
+        )
+    name = getattr(body, "__name__", type(body).__name__)
+    widget = TradeoffExplorer(steps, title=f"Checkpointing {name} over {steps:,} steps")
+    if background is None:
+        background = _in_kernel()
+    if background:
+        widget.start(body, init, schemes, measure)
+    else:
+        widget.compute(body, init, schemes, measure)
+    return widget
