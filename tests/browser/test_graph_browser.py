@@ -8,33 +8,19 @@ wait is on a condition with a bounded timeout. Screenshots go to ``test-artifact
 
 from __future__ import annotations
 
-import json
-import os
-import pathlib
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-EVIL = "<img src=x onerror=window.__pwned=1>"
-STARTUP_S = 90  # JupyterLab's server start
-RUN_S = int(os.environ.get("WB_BROWSER_RUN_S", "120"))  # kernel start, import jax, the cells
+from tests.browser.lab_session import (
+    ARTIFACTS,
+    EVIL,
+    jupyter_lab,
+    notebook_page,
+    requires_chromium,
+)
+
 WAIT_MS = 30_000  # one interaction's round trip (browser -> kernel -> browser)
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and os.environ.get("CI", "").lower() not in ("true", "1"),
-        reason=f"{CHROMIUM} is missing (apt-get install chromium); CI=true never skips",
-    ),
-]
+pytestmark = requires_chromium
 
 CELLS = [
     "import jax, jax.numpy as jnp, workbench as wb\n"
@@ -51,155 +37,26 @@ CELLS = [
 ]
 
 
-def _notebook() -> dict:
-    return {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": f"cell{i}",
-                "metadata": {},
-                "outputs": [],
-                "source": src,
-            }
-            for i, src in enumerate(CELLS)
-        ],
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(url: str, proc: subprocess.Popen, log: pathlib.Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = "\n".join(log.read_text().splitlines()[-15:])
-            raise RuntimeError(f"jupyter lab exited with {proc.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)  # poll interval of a bounded wait on the server
-    raise TimeoutError(f"jupyter lab did not answer {url} within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
-    (root / "graph.ipynb").write_text(json.dumps(_notebook()))
-    token = secrets.token_hex(16)
-    port = _free_port()
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"}
-    env["JUPYTER_CONFIG_DIR"] = str(root / ".jupyter-config")
-    env["JUPYTER_RUNTIME_DIR"] = str(root / ".jupyter-runtime")
-    env.pop("JUPYTER_PATH", None)
-    settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    env["JUPYTERLAB_SETTINGS_DIR"] = str(root / ".lab-settings")
-    log = open(root / "lab.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--allow-root",  # CI runs as root
-            f"--port={port}",
-            "--ip=127.0.0.1",
-            f"--ServerApp.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.open_browser=False",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{base}/api/status?token={token}", proc, root / "lab.log", STARTUP_S)
-        yield base, token, root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
-        log.close()
+    with jupyter_lab(root, "graph.ipynb", CELLS) as served:
+        yield served, root
 
 
 @pytest.fixture(scope="module")
 def page(lab):
-    from playwright.sync_api import sync_playwright
-
-    base, token, root = lab
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-            pg.set_default_timeout(WAIT_MS)
-            pg.goto(f"{base}/lab/tree/graph.ipynb?token={token}")
-            pg.wait_for_function(
-                "() => window.jupyterapp && document.querySelector('.jp-Notebook .jp-Cell')",
-                timeout=STARTUP_S * 1000,
-            )
-            pg.wait_for_function(
-                """() => {
-                  const w = window.jupyterapp.shell.currentWidget;
-                  const k = w && w.sessionContext && w.sessionContext.session
-                    && w.sessionContext.session.kernel;
-                  return k && k.status === 'idle';
-                }""",
-                timeout=STARTUP_S * 1000,
-            )
-            pg.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            try:
-                pg.wait_for_function(
-                    """() => document.querySelectorAll('.wb-graph[data-ready]').length >= 3
-                      && document.querySelector('.wb-tradeoffs[data-rows="4"]')""",
-                    timeout=RUN_S * 1000,
-                )
-            except Exception:
-                pg.screenshot(path=str(ARTIFACTS / "failure-graph-notebook.png"))
-                outputs = pg.locator(".jp-OutputArea").all_text_contents()
-                pytest.fail(f"the widgets did not render; cell outputs: {outputs}"[:4000])
-            yield pg
-        finally:
-            browser.close()
-            log = root / "lab.log"
-            if log.exists():
-                (ARTIFACTS / "jupyter-lab-graph.log").write_text(log.read_text())
+    served, root = lab
+    with notebook_page(
+        served,
+        root,
+        "graph.ipynb",
+        rendered_js="""() => document.querySelectorAll('.wb-graph[data-ready]').length >= 3
+          && document.querySelector('.wb-tradeoffs[data-rows="4"]')""",
+        what="widgets",
+        default_timeout_ms=WAIT_MS,
+    ) as pg:
+        yield pg
 
 
 def _graph(page, index: int = 0):
