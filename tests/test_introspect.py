@@ -400,3 +400,15 @@ def test_optimized_hlo_ops_are_tagged_by_their_op_name() -> None:
 def test_optimized_hlo_of_a_plain_function_has_no_backward_ops() -> None:
     ops = hlo_ops(jax.jit(f_flat).lower(X, X).compile().as_text()).ops
     assert ops and {op.phase for op in ops} <= {"primal", None}
+
+
+def test_numpy_scalar_parameters_print_as_python_numbers() -> None:
+    # jnp.sum(x, axis=np.int64(1)) and jnp.sum(x, axis=1) trace to equal parameters; whichever
+    # is traced first, both must print as (1,).
+    import numpy as np
+
+    from workbench._src.introspect.structure import op_params
+
+    for axis in (np.int64(1), 1):
+        eqn = jax.make_jaxpr(lambda x, a=axis: jnp.sum(x, axis=a))(jnp.ones((2, 3))).eqns[-1]
+        assert dict(op_params(eqn))["axes"] == "(1,)"

@@ -159,9 +159,9 @@ def _named(*names: str) -> list[Fn]:
 # Forward mode: every vector function plus the scalar ones with pytree or several arguments (the
 # one-argument scalar functions are covered by the gradient and agreement tests).
 FORWARD_FNS = _named("mlp", "tuple_arg", "multi_arg") + VECTOR_FNS
-# float32 runs an elementwise function, one with a pytree argument and one with tuple outputs.
+# float32 runs elementwise functions, one with a pytree argument and one with tuple outputs.
 F32_SCALAR_FNS = _named("sin_cos", "mlp")
-F32_VECTOR_FNS = _named("elementwise", "tuple_out")
+F32_VECTOR_FNS = _named("elementwise")
 F32_FORWARD_FNS = _named("mlp", "tuple_out")
 # jacobian (float64): matrix-vector, tuple and dict outputs, and a scalar one with a pytree argument
 # (matrix_out's and elementwise's Jacobians are checked column by column in the onehot test).
@@ -723,7 +723,8 @@ def test_complex_reverse_autodiff(fn, codes, dtype):
 @pytest.mark.parametrize("dtype", COMPLEX_DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("fn", COMPLEX_FNS, ids=repr)
 def test_complex_forward_autodiff_matches_jvp(fn, dtype):
-    """A tangent is a direction: no convention to convert. Also: <d, Re(conj(grad) dz)> pairing."""
+    """A tangent is a direction, so there is no convention to convert; and it pairs with the
+    Enzyme-convention gradient g through the real inner product: sum(Re(conj(g) * dz))."""
     vals = _complex_args(fn, dtype)
     rng = _rng(fn.name, "cfwd")
     tangents = [_like(v, rng) for v in vals]
@@ -843,15 +844,16 @@ def test_second_derivative(outer, inner, dtype):
     _assert_matches(d2, _analytic(2, X0, dtype)[0])
 
 
-@pytest.mark.parametrize(("m3", "m2", "m1"), NESTED_TRIPLES)
+@pytest.mark.parametrize(("m3", "m2", "m1"), [NESTED_TRIPLES[i] for i in (0, 2, 5, 7)])
 def test_third_derivative(m3, m2, m1):
+    """Eager, for the pure and alternating nestings (all eight run in the vmap-of-jit test)."""
     x = jnp.asarray(X0, np.float64)
     d3 = _d(m3, _d(m2, _d(m1, _sin_exp)))(x)
     _assert_matches(d3, _D3_SIN_EXP(x[None])[0])
     _assert_matches(d3, _analytic(3, X0, np.float64)[0])
 
 
-@pytest.mark.parametrize(("outer", "inner"), NESTED_PAIRS)
+@pytest.mark.parametrize(("outer", "inner"), PLAIN_PAIRS)
 def test_second_derivative_under_jit_and_vmap(outer, inner):
     d2 = _d(outer, _d(inner, _sin_exp))
     xs = jnp.asarray(XS)
@@ -891,8 +893,11 @@ def test_hessian_jacobian_of_gradient_under_jit(outer, inner, dtype):
     _assert_matches(hessian(x), _HESSIAN(x))
 
 
-@pytest.mark.parametrize("dtype", REAL_DTYPES, ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize(("outer", "inner"), PLAIN_PAIRS)
+@pytest.mark.parametrize(
+    ("outer", "inner", "dtype"),
+    [pytest.param(*p.values, F64, id=f"{p.id}-float64") for p in PLAIN_PAIRS]
+    + [pytest.param(*PLAIN_PAIRS[1].values, F32, id=f"{PLAIN_PAIRS[1].id}-float32")],
+)
 def test_hessian_vector_product_with_autodiff(outer, inner, dtype):
     """Outer autodiff over the inner directional derivative <grad f(x), v>, every mode pair;
     under wb.jit, and eager for forward-over-reverse in float64."""

@@ -327,6 +327,16 @@ def op_params(eqn: Any) -> tuple[tuple[str, str], ...]:
     return out
 
 
+def _plain(value: Any) -> Any:
+    """NumPy scalars as Python numbers, so that equal parameters print alike: ``axes=(1,)`` and
+    ``axes=(np.int64(1),)`` are the same parameter (and the same key of the cache above)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
 def _op_params(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     out = []
     for key, value in params.items():
@@ -338,7 +348,7 @@ def _op_params(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
             isinstance(x, jcore.ClosedJaxpr | jcore.Jaxpr) for x in value
         ):
             continue
-        text = str(value)
+        text = str(_plain(value))
         if len(text) > MAX_PARAM_CHARS:
             text = text[: MAX_PARAM_CHARS - 3] + "..."
         out.append((key, text))
