@@ -1,11 +1,14 @@
 """The trade-off explorer's Python side: its table, progress, slider observer and fallbacks.
 
-Oracles: ``wb.tradeoffs`` for the table and ``wb.checkpoint_schedule`` for the timeline.
+Oracles: ``wb.tradeoffs`` for the table and ``wb.checkpoint_schedule`` for the timeline, in the
+widget's traits and in the static SVG fallback alike.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import sys
 
 import jax.numpy as jnp
 import pytest
@@ -136,6 +139,71 @@ def test_fallbacks_show_the_table_escaped():
     assert repr(ex.table) in data["text/plain"] and EVIL in data["text/plain"]
     assert "Chosen: Binomial(snapshots=4)" in data["text/plain"]
     assert EVIL not in data["text/html"] and html.escape(EVIL) in data["text/html"]
+
+
+def svg_group(svg, gid):
+    """The text of the SVG group ``<g id=gid>``, nested groups included."""
+    start = svg.index(f'<g id="{gid}"')
+    depth = 0
+    for m in re.finditer(r"<g\b|</g>", svg[start:]):
+        depth += -1 if m.group() == "</g>" else 1
+        if depth == 0:
+            return svg[start : start + m.end()]
+    raise AssertionError(f"unclosed group {gid}")
+
+
+def marks(svg, gid):
+    """How many marks the group draws: each is a ``<use>`` of a shape defined once, or a
+    ``<path>`` of its own (Matplotlib picks per artist)."""
+    group = re.sub(r"<defs>.*?</defs>", "", svg_group(svg, gid), flags=re.S)
+    return group.count("<use") + group.count("<path")
+
+
+def test_static_svg_draws_every_scheme_and_the_chosen_plan():
+    schemes = [False, True, wb.Binomial(2), wb.Binomial(4), wb.Binomial(8)]
+    ex = wb.tradeoff_explorer(body, jnp.zeros(5), 40, schemes=schemes, measure=False)
+    ex.set_state({"snapshots": 3})
+    page = ex.to_html()
+    assert page.count("<svg") == 1 and "<?xml" not in page and "DOCTYPE" not in page
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    # A marker per scheme, in the group of its family.
+    assert marks(svg, "wb-theory-binomial") == 3
+    assert marks(svg, "wb-theory-periodic") == 1
+    assert marks(svg, "wb-theory-store-all") == 1
+    assert 'id="wb-measured"' not in svg  # measure=False: nothing measured to draw
+    for r in wb.tradeoffs(body, jnp.zeros(5), 40, schemes=schemes, measure=False).rows:
+        label = "store all" if r.scheme is False else repr(r.scheme)
+        if r.scheme is True:
+            label = "periodic (sqrt N)"
+        assert f">{label}<" in svg
+    # The timeline is the Binomial(3) plan, action by action kind.
+    plan = wb.checkpoint_schedule(40, wb.Binomial(3))
+    counts = {kind: 0 for kind in KINDS.values()}
+    for a in plan.actions:
+        counts[KINDS[type(a)]] += 1
+    assert marks(svg, "wb-restore") == counts["restore"]
+    assert marks(svg, "wb-snapshot") == counts["snapshot"]
+    for kind in ("advance", "tape", "reverse"):  # one segment (a <path>) per action
+        if counts[kind]:
+            assert marks(svg, f"wb-{kind}") == counts[kind], kind
+    assert "chosen: Binomial(snapshots=3)" in svg
+    assert marks(svg, "wb-chosen") == 1
+    assert ex.to_html() == page  # the same explorer gives the same bytes
+
+
+def test_static_svg_shows_measured_points():
+    ex = wb.tradeoff_explorer(body, jnp.zeros(8), 12, schemes=[False, wb.Binomial(2)])
+    svg = ex.to_html()
+    assert marks(svg, "wb-measured") == 2
+
+
+def test_static_svg_waits_for_the_table_and_needs_matplotlib(monkeypatch):
+    waiting = tw.TradeoffExplorer(16, title="t")
+    assert "<svg" not in waiting.to_html() and "computing" in waiting.to_html()
+    ex = wb.tradeoff_explorer(body, jnp.zeros(3), 16, schemes=[False], measure=False)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    page = ex.to_html()
+    assert "<svg" not in page and html.escape(repr(ex.table)) in page
 
 
 @pytest.mark.parametrize("steps", [0, -3, 2.5, True])

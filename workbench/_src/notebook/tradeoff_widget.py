@@ -30,6 +30,7 @@ from workbench._src.loops.schedules import (
 from workbench._src.loops.schemes import Binomial
 from workbench._src.loops.tradeoffs import Tradeoffs, default_schemes, tradeoffs
 from workbench._src.notebook.inspector import STATIC
+from workbench._src.notebook.tradeoff_static import tradeoff_svg
 
 MAX_TIMELINE_STEPS = 2000  # longer loops: the timeline is not drawn (a note says so)
 MAX_TIMELINE_ACTIONS = 6000  # longer plans: the timeline shows the first ones (a note says so)
@@ -220,10 +221,20 @@ class TradeoffExplorer(anywidget.AnyWidget):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         if data is None:
             data = {}
-        text = self.to_text()
-        data["text/plain"] = text
-        data["text/html"] = f'<pre class="wb-tradeoffs-static">{html.escape(text)}</pre>'
+        data["text/plain"] = self.to_text()
+        data["text/html"] = self.to_html()
         return bundle if isinstance(bundle, tuple) else data
+
+    def to_html(self) -> str:
+        """The ``text/html`` fallback: the curve and the chosen schedule drawn as SVG (once the
+        table exists and Matplotlib is installed), above the text of ``to_text``."""
+        svg = None
+        if self._table is not None and not self.error:
+            svg = tradeoff_svg(
+                self.rows, self.timeline, self.carry_bytes, self.step_residual_bytes, self.title
+            )
+        text = f'<pre class="wb-tradeoffs-text">{html.escape(self.to_text())}</pre>'
+        return f'<div class="wb-tradeoffs-static">{svg or ""}{text}</div>'
 
 
 def _label(scheme: Any) -> str:
