@@ -14,6 +14,9 @@ instead of degrading silently.
   (``jax._src.ad_checkpoint.saved_residuals``); the fallback parses what the printer prints.
 - ``optimized_stablehlo``: XLA's optimized module as StableHLO text, through the compiled
   executable's HLO modules (a jaxlib object) and the public ``jax.extend.mlir.hlo_to_stablehlo``.
+- ``executable_devices``: the devices of a compiled program in its device-assignment order (the
+  order the HLO's replica groups index), from the jaxlib executable's ``local_devices()``, whose
+  order JAX does not document; the fallback sorts the shardings' devices by id.
 """
 
 from __future__ import annotations
@@ -209,3 +212,27 @@ def optimized_stablehlo(compiled: Any, lowered: Any) -> str | None:
             return str(module.operation.get_asm(enable_debug_info=False))
     except Exception:  # any failure of this optional route means: not available
         return None
+
+
+# --------------------------------------------------------------------------------------------
+# The devices of a compiled program, in device-assignment order
+
+
+def executable_devices(compiled: Any) -> tuple[Any, ...] | None:
+    """The compiled program's devices in the order of its device assignment (logical id ``i``
+    of the HLO is ``devices[i]``); ``None`` if the route is not available."""
+    try:
+        devices = compiled.runtime_executable().local_devices()
+    except Exception:  # any failure of this optional route means: not available
+        return None
+    return tuple(devices) if devices else None
+
+
+def executable_devices_public(shardings: Any) -> tuple[Any, ...]:
+    """The devices of the given shardings, sorted by id (right for a single process whose
+    shardings carry no mesh; with a mesh, the mesh's own order is the device assignment)."""
+    found: dict[int, Any] = {}
+    for s in shardings:
+        for d in s.device_set:
+            found[d.id] = d
+    return tuple(found[k] for k in sorted(found))

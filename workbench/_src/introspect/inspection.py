@@ -34,6 +34,7 @@ from workbench._src.introspect.cost import Cost, Timing, cost_report, time_runs
 from workbench._src.introspect.graph import Graph, graph_from_jaxpr
 from workbench._src.introspect.hlo import HloProgram, hlo_ops
 from workbench._src.introspect.memory import MemoryReport, memory_report
+from workbench._src.introspect.sharding import ShardingReport, sharding_report
 from workbench._src.introspect.stages import IRText
 
 
@@ -54,6 +55,8 @@ class Inspection:
       cost: XLA's cost analysis (``Cost``).
       timing: trace, lower, compile and run times (``Timing``).
       hlo_ops: the optimized HLO's instructions, each tagged forward/backward (``HloProgram``).
+      sharding: devices, mesh, each argument's and output's layout across the devices, the
+        collectives and per-device memory (``ShardingReport``; ``.to_json()`` for widgets).
       closed_jaxpr: the ``ClosedJaxpr`` itself, for further JAX work.
     """
 
@@ -68,6 +71,7 @@ class Inspection:
     cost: Cost
     timing: Timing
     hlo_ops: HloProgram
+    sharding: ShardingReport
     closed_jaxpr: Any = dataclasses.field(repr=False, compare=False)
 
     @property
@@ -108,7 +112,8 @@ def inspect(
 
     Returns:
       An ``Inspection`` with ``jaxpr``, ``stablehlo``, ``hlo``, ``derivative`` (backward or
-      tangent jaxpr), ``graph``, ``memory``, ``cost``, ``timing`` and ``hlo_ops``.
+      tangent jaxpr), ``graph``, ``memory``, ``cost``, ``timing``, ``hlo_ops`` and
+      ``sharding``.
 
     >>> import jax.numpy as jnp, workbench as wb
     >>> from workbench._src.introspect import inspect
@@ -154,6 +159,7 @@ def inspect(
         cost=cost_report(compiled, g),
         timing=Timing(trace_s, lower_s, compile_s, median, len(times), times),
         hlo_ops=hlo_ops(hlo_text),
+        sharding=sharding_report(compiled, jaxpr=closed, hlo_text=hlo_text, memory=mem.compiled),
         closed_jaxpr=closed,
     )
 
