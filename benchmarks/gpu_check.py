@@ -2,7 +2,8 @@
 
 Runs the tutorial's examples with their numbers (forward, reverse, multi-argument, vector mode,
 nested, strong zero, ignore_derivatives, complex) and the agreement of ``wb.gradient`` with raw
-``jax.grad`` on an MLP, then the call-overhead and zero-cost-gradient benchmarks. Writes one
+``jax.grad`` on an MLP, then the call-overhead, zero-cost-gradient, strong-zero and sharding
+(data-parallel step on as many of 1, 2, 4, 8 devices as the machine has) benchmarks. Writes one
 Markdown report (``--out``, default ``benchmarks/gpu_report.md``) with the device, each check's
 result and the benchmark tables, and appends the tables to ``benchmarks/RESULTS.md``. Exits 1 if
 a check fails. A full run takes about a minute on this 2-core CPU, less on a GPU; ``--quick`` is a
@@ -24,6 +25,7 @@ from typing import Any
 
 import _report
 import bench_call_overhead
+import bench_sharding
 import bench_strong_zero
 import bench_zero_cost_gradients as zero_cost
 import jax
@@ -308,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_checks()
     tables = [checks_table(results)]
     failures = [r for r in results if not r.passed]
-    for module in (bench_call_overhead, zero_cost, bench_strong_zero):
+    for module in (bench_call_overhead, zero_cost, bench_strong_zero, bench_sharding):
         try:
             tables += module.run(quick=args.quick)
         except Exception as e:

@@ -32,7 +32,13 @@ SCRIPTS = {
     "bench_loops.py": ["Memory and time of the gradient", "Program size", "Equinox"],
     "bench_introspect.py": ["Graph model and memory report", "What was built"],
     "bench_graph_viewer.py": ["Cell to interactive graph"],
-    "gpu_check.py": ["Call overhead", "Optimized HLO", "strong zero / without"],
+    "bench_sharding.py": ["Data-parallel gradient step per device count"],
+    "gpu_check.py": [
+        "Call overhead",
+        "Optimized HLO",
+        "strong zero / without",
+        "Data-parallel gradient step",
+    ],
 }
 
 
@@ -64,6 +70,8 @@ def test_quick_run_prints_tables_and_appends_to_the_given_file(script: str, tmp_
     results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert results.startswith("# Benchmark results")
     assert "(quick run)" in results and "- command: `" in results and _has_table(results)
+    if script == "bench_sharding.py":  # the script asks JAX for 8 host devices: every row ran
+        assert all(f"\n| {k} | " in proc.stdout for k in (1, 2, 4, 8)), proc.stdout
     if script == "gpu_check.py":
         checks = re.search(r"Core checks: (\d+) of (\d+) passed", proc.stdout)
         assert checks and checks.group(1) == checks.group(2), proc.stdout
