@@ -12,6 +12,7 @@ from workbench._src.introspect.graph import Graph as Graph
 from workbench._src.introspect.graph import Node as Node
 from workbench._src.introspect.graph import Region as Region
 from workbench._src.introspect.graph import graph_from_jaxpr as graph_from_jaxpr
+from workbench._src.introspect.hlo import Collective as Collective
 from workbench._src.introspect.hlo import HloOp as HloOp
 from workbench._src.introspect.hlo import HloProgram as HloProgram
 from workbench._src.introspect.hlo import hlo_ops as hlo_ops
@@ -25,12 +26,17 @@ from workbench._src.introspect.memory import MemoryReport as MemoryReport
 from workbench._src.introspect.memory import Residual as Residual
 from workbench._src.introspect.memory import memory_report as memory_report
 from workbench._src.introspect.memory import residuals as residuals
+from workbench._src.introspect.sharding import ArrayLayout as ArrayLayout
+from workbench._src.introspect.sharding import ShardingReport as ShardingReport
+from workbench._src.introspect.sharding import sharding_report as sharding_report
 from workbench._src.introspect.stages import IRText as IRText
 from workbench._src.introspect.stages import backward_jaxpr as backward_jaxpr
 from workbench._src.introspect.structure import Aval as Aval
 
 __all__ = [
+    "ArrayLayout",
     "Aval",
+    "Collective",
     "CompiledMemory",
     "Cost",
     "Edge",
@@ -44,6 +50,7 @@ __all__ = [
     "Node",
     "Region",
     "Residual",
+    "ShardingReport",
     "Timing",
     "backward_jaxpr",
     "code_hlo",
@@ -54,4 +61,5 @@ __all__ = [
     "inspect",
     "memory_report",
     "residuals",
+    "sharding_report",
 ]
