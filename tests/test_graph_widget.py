@@ -105,20 +105,31 @@ def test_small_graphs_start_expanded_and_large_ones_collapsed():
 def test_browser_state_lives_in_synced_traits():
     w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     synced = set(w.keys)
-    assert {"graph", "expanded", "viewport", "edges", "search"} <= synced
+    assert {"graph", "expanded", "viewport", "edges", "search", "highlight"} <= synced
     # What the front end sends (a comm "update" message) lands in the traits.
+    sin = next(n.id for n in w.model.ops if n.primitive == "sin")
     state = {
         "expanded": ["main/3"],
-        "viewport": {"x": 10.0, "y": -4.0, "k": 0.5},
+        "viewport": {"x": 10.0, "y": -4.0, "k": 0.5, "focus": f'["{sin}"]'},
         "edges": "backward",
         "search": "sin",
+        "highlight": [sin, "main/3"],
     }
     w.set_state(state)
     assert w.expanded == ["main/3"] and w.viewport == state["viewport"]
-    assert w.edges == "backward" and w.search == "sin"
+    assert w.edges == "backward" and w.search == "sin" and w.highlight == [sin, "main/3"]
     # ... and is what a new view of the widget (a re-render) is sent.
     sent = w.get_state()
     assert {k: sent[k] for k in state} == state
+
+
+def test_highlight_takes_ids_of_the_graph_and_names_near_ones():
+    w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
+    ids = [n.id for n in w.model.nodes] + [r.id for r in w.model.regions]
+    w.highlight = [ids[1], w.model.regions[-1].id]  # a node and a region
+    with pytest.raises(traitlets.TraitError, match=r"'main/99' is none of .*Did you mean"):
+        w.highlight = ["main/99"]
+    assert w.highlight == [ids[1], w.model.regions[-1].id]  # unchanged by the refused value
 
 
 def test_edge_mode_is_checked_and_names_the_choices():

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import traitlets
 from IPython.core.error import UsageError
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
@@ -300,14 +301,80 @@ def test_inspector_widget_traits(ip):
     assert isinstance(w, Inspector)
     assert [v["name"] for v in w.views] == names(res)
     assert w.selected == "result" and w.compare == ["jaxpr", "hlo"]
-    assert {"views", "selected", "compare", "title"} <= set(w.keys)
+    assert {"views", "selected", "compare", "title", "links", "ir_selection"} <= set(w.keys)
+    # The graph tab is the graph viewer, driven by the same traits as wb.graph's widget.
+    assert {"graph", "expanded", "viewport", "edges", "search", "highlight"} <= set(w.keys)
+
+
+def test_inspector_graph_tab_draws_the_programs_graph(ip):
+    res = run(ip, "--grad x", "jnp.sum(jax.jit(jnp.cos)(jnp.sin(x) * w))")
+    w = res.widget()
+    model = res.inspection.graph
+    assert [row[0] for row in w.graph["nodes"]] == [n.id for n in model.nodes]
+    assert [row[2] for row in w.graph["nodes"]] == [n.primitive for n in model.nodes]
+    assert [row[0] for row in w.graph["regions"]] == [r.id for r in model.regions]
+    kept = sum(row[10] for row in w.graph["nodes"]) + sum(row[6] for row in w.graph["regions"])
+    assert kept == res.inspection.memory.residual_bytes
+    # A small graph opens with every region expanded, as wb.graph's widget does.
+    assert set(w.expanded) == {r.id for r in model.regions if r.parent is not None}
+    # The state the browser changes lands in the traits (and a new view is drawn from them).
+    state = {"expanded": [], "viewport": {"x": 3.0, "y": 1.0, "k": 0.5}, "highlight": ["main/0"]}
+    w.set_state(state)
+    assert {k: w.get_state()[k] for k in state} == state
+
+
+def test_inspector_graph_of_a_large_program(ip, monkeypatch):
+    from workbench._src.notebook import graph_widget, inspector
+
+    monkeypatch.setattr(graph_widget, "LARGE_GRAPH", 3)
+    res = run(ip, "", "jnp.sum(jax.jit(jnp.cos)(jnp.sin(x) * w))")
+    assert len(res.inspection.graph.nodes) > 3
+    w = res.widget()
+    assert w.graph["nodes"] and w.expanded == []  # large graphs open collapsed
+    monkeypatch.setattr(inspector, "INSPECTOR_MAX_NODES", 3)
+    w = res.widget()  # too large for the inspector: its graph tab shows the view's text
+    assert "nodes" not in w.graph and w.graph["too_large"] == len(res.inspection.graph.nodes)
+    assert "Graph:" in next(v["text"] for v in w.views if v["name"] == "graph")
+
+
+def test_ir_lines_link_to_graph_nodes(ip):
+    res = run(ip, "", "jnp.sum(jnp.sin(x) * w)")
+    w = res.widget()
+    lines = next(v["text"] for v in w.views if v["name"] == "jaxpr").splitlines()
+    nodes = {n.id: n for n in res.inspection.graph.nodes}
+    linked = {int(k): ids for k, ids in w.links["jaxpr"].items()}
+    assert {n.id for n in res.inspection.graph.ops} <= {i for ids in linked.values() for i in ids}
+    for k, ids in linked.items():
+        assert all(nodes[i].primitive in lines[k] for i in ids)
+    # Selecting a line in the browser sets the highlight to its ids; an unknown id is refused.
+    line = next(k for k, ids in linked.items() if nodes[ids[0]].primitive == "sin")
+    w.set_state({"ir_selection": {"view": "jaxpr", "line": line}, "highlight": linked[line]})
+    assert [nodes[i].primitive for i in w.highlight] == ["sin"]
+    with pytest.raises(traitlets.TraitError, match="is none of"):
+        w.highlight = ["main/999"]
+
+
+def test_a_failed_graph_view_sends_no_graph(ip):
+    res = run(ip, "", "jnp.sin(x)")
+
+    def broken() -> str:
+        raise RuntimeError("no graph today")
+
+    views = build_views(["result", "graph"], res.value, res.inspection, overrides={"graph": broken})
+    w = Inspector.of("t", views, res.inspection)
+    assert w.graph == {} and views[1].note
 
 
 def test_committed_bundle_matches_its_source():
     source = ROOT / "extensions" / "inspector" / "index.js"
     bundle = (STATIC / "inspector.js").read_text()
+    banner = bundle.splitlines()[0]
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    assert f"source sha256: {sha}" in bundle.splitlines()[0], (
-        "workbench/static/inspector.js is stale: run `npm ci && npm run build` and commit it"
-    )
+    stale = "workbench/static/inspector.js is stale: run `npm ci && npm run build` and commit it"
+    assert f"source sha256: {sha}" in banner, stale
+    # The graph viewer it imports (its graph tab) is bundled in, and must be current too.
+    imports = dict(re.findall(r"imports (\S+) \(sha256: ([0-9a-f]+)\)", banner))
+    assert "extensions/graph/index.js" in imports
+    for path, digest in imports.items():
+        assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == digest, stale
     assert "innerHTML" not in bundle and "as default" in bundle

@@ -10,6 +10,12 @@
 //   viewport  {x, y, k}: pan and zoom ({} fits the graph)
 //   edges     "both" | "forward" | "backward" (backward shows the residual edges too)
 //   search    highlights nodes (and the collapsed regions holding them) whose name contains it
+//   highlight ids of nodes or regions drawn distinctly; when it changes (or when a view opens
+//             with a highlight it has not shown yet) the regions holding them open and the
+//             viewport pans to them. viewport.focus records the highlight last panned to.
+//
+// The inspector's graph tab calls this module's `render` with its own model, which has the same
+// traits (workbench/_src/notebook/inspector.py).
 import dagre from "@dagrejs/dagre";
 
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -38,6 +44,8 @@ const STYLE = `
 .wb-graph .wb-node.wb-collapsed[data-phase="forward"] rect { stroke: #0969da; }
 .wb-graph .wb-node.wb-collapsed[data-phase="backward"] rect { stroke: #cf222e; }
 .wb-graph .wb-node.wb-match rect { stroke: #bf3989; stroke-width: 3; }
+.wb-graph .wb-node.wb-highlight rect { fill: #ffe8a3; stroke: #e36209; stroke-width: 3.5; }
+.wb-graph .wb-cluster.wb-highlight > rect.wb-box { fill: rgba(255, 232, 163, 0.35); stroke: #e36209; stroke-width: 3; stroke-dasharray: none; }
 .wb-graph .wb-node text { font-size: 11px; fill: #1f2328; pointer-events: none; }
 .wb-graph .wb-node text.wb-bytes { font-size: 9px; fill: #9a6700; }
 .wb-graph .wb-cluster > rect.wb-box { fill: rgba(175, 184, 193, 0.08); stroke: #afb8c1; stroke-dasharray: 4 2; }
@@ -309,7 +317,34 @@ function edgePath(e, L) {
 
 let uid = 0;
 
-function render({ model, el }) {
+// The highlighted ids: nodes by index, regions by id, and the regions to open to show them.
+export function highlightTargets(G, ids) {
+  const nodes = new Set();
+  const regions = new Set();
+  const open = new Set();
+  const byId = new Map(G.nodes.map((n) => [n.id, n]));
+  const openAbove = (rid) => {
+    for (let r = rid; r !== null && r !== undefined && r !== G.root; ) {
+      const reg = G.regions.get(r);
+      if (!reg) break;
+      open.add(r);
+      r = reg.parent;
+    }
+  };
+  for (const id of ids || []) {
+    const n = byId.get(id);
+    if (n) {
+      nodes.add(n.index);
+      openAbove(n.region);
+    } else if (G.regions.has(id)) {
+      regions.add(id);
+      openAbove(G.regions.get(id).parent);
+    }
+  }
+  return { nodes, regions, open };
+}
+
+export function render({ model, el }) {
   uid += 1;
   const me = `wbg${uid}`;
   const root = h("div", "wb-graph", el);
@@ -354,14 +389,19 @@ function render({ model, el }) {
   let L = null;
   let vp = { x: 0, y: 0, k: 1 };
   let saveTimer = null;
+  let focus = (model.get("viewport") || {}).focus || "";
+  let pendingFocus = false;
+  const highlightKey = () => JSON.stringify(model.get("highlight") || []);
 
   const applyViewport = () => view.setAttribute("transform", `translate(${vp.x},${vp.y}) scale(${vp.k})`);
+  const writeViewport = () => {
+    saveTimer = null;
+    model.set("viewport", { x: vp.x, y: vp.y, k: vp.k, focus });
+    model.save_changes();
+  };
   const saveViewport = () => {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => {
-      model.set("viewport", { x: vp.x, y: vp.y, k: vp.k });
-      model.save_changes();
-    }, 250);
+    saveTimer = setTimeout(writeViewport, 250);
   };
   const fit = () => {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -512,6 +552,11 @@ function render({ model, el }) {
     }
     applySearch();
     applyEdges();
+    applyHighlight();
+    if (pendingFocus) {
+      pendingFocus = false;
+      panNow(highlightTargets(G, model.get("highlight")));
+    }
     const t2 = performance.now();
     const total = G.nodes.length;
     title.textContent = (model.get("graph") || {}).title || "";
@@ -551,6 +596,79 @@ function render({ model, el }) {
     for (const g of view.querySelectorAll(".wb-cluster")) g.classList.toggle("wb-match", hit.has("c:" + g.dataset.region));
     matches.textContent = q ? `${count} match${count === 1 ? "" : "es"}` : "";
     root.dataset.matches = String(count);
+  };
+  // The highlighted nodes and regions: drawn distinctly; focusHighlight opens the regions that
+  // hold them and pans to them.
+  const applyHighlight = () => {
+    const T = highlightTargets(G, model.get("highlight"));
+    const keys = new Set();
+    for (const i of T.nodes) keys.add(V.keyOf[i]);
+    for (const r of T.regions) keys.add("r:" + r);
+    let count = 0;
+    for (const g of view.querySelectorAll(".wb-node")) {
+      const on = keys.has(g.dataset.key);
+      g.classList.toggle("wb-highlight", on);
+      if (on) g.dataset.highlight = "true";
+      else delete g.dataset.highlight;
+      count += on ? 1 : 0;
+    }
+    for (const g of view.querySelectorAll(".wb-cluster")) {
+      const on = T.regions.has(g.dataset.region);
+      g.classList.toggle("wb-highlight", on);
+      if (on) g.dataset.highlight = "true";
+      else delete g.dataset.highlight;
+      count += on ? 1 : 0;
+    }
+    root.dataset.highlighted = String(count);
+    return { T, keys };
+  };
+  const panToHighlight = (keys, T) => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const boxes = [...keys].map((k) => L.pos.get(k));
+    for (const r of T.regions) boxes.push(L.pos.get("c:" + r));
+    for (const p of boxes) {
+      if (!p) continue;
+      x0 = Math.min(x0, p.x - p.width / 2);
+      y0 = Math.min(y0, p.y - p.height / 2);
+      x1 = Math.max(x1, p.x + p.width / 2);
+      y1 = Math.max(y1, p.y + p.height / 2);
+    }
+    const W = canvas.clientWidth;
+    const H = canvas.clientHeight;
+    if (!isFinite(x0) || !W || !H) return false; // nothing drawn, or the canvas is hidden
+    let k = vp.k;
+    const need = Math.min(W / (x1 - x0 + 40), H / (y1 - y0 + 40));
+    if (need < k) k = Math.max(0.05, need); // zoom out until all of it shows
+    if (k < 0.6 && need >= 0.6) k = 0.6; // and in, to a readable scale, where it fits
+    vp = { k, x: W / 2 - (k * (x0 + x1)) / 2, y: H / 2 - (k * (y0 + y1)) / 2 };
+    applyViewport();
+    return true;
+  };
+  const focusHighlight = () => {
+    const ids = model.get("highlight") || [];
+    focus = highlightKey();
+    if (!ids.length) {
+      applyHighlight();
+      return;
+    }
+    const T = highlightTargets(G, ids);
+    const cur = new Set(model.get("expanded") || []);
+    const missing = [...T.open].filter((r) => !cur.has(r));
+    if (missing.length) {
+      pendingFocus = true; // the redraw (change:expanded) pans
+      setExpanded([...cur, ...missing]);
+      return;
+    }
+    panNow(T);
+  };
+  const panNow = (T) => {
+    const { keys } = applyHighlight();
+    if (panToHighlight(keys, T)) {
+      clearTimeout(saveTimer);
+      writeViewport();
+    } else {
+      focus = ""; // not shown yet: pan when the view is drawn in the page
+    }
   };
   const applyEdges = () => {
     const m = model.get("edges") || "both";
@@ -624,20 +742,35 @@ function render({ model, el }) {
       applyViewport();
     }
   };
+  const onHighlight = () => {
+    if (V) focusHighlight();
+  };
+  const firstDraw = () => {
+    draw();
+    // A highlight set while this view was not drawn (from the inspector's IR, or Python).
+    if ((model.get("highlight") || []).length && focus !== highlightKey()) focusHighlight();
+  };
   model.on("change:graph", onGraph);
   model.on("change:expanded", draw);
   model.on("change:search", applySearch);
   model.on("change:edges", applyEdges);
   model.on("change:viewport", onViewport);
+  model.on("change:highlight", onHighlight);
   // Lay out once the element is in the page (so the canvas has a size to fit to).
-  requestAnimationFrame(draw);
+  const frame = requestAnimationFrame(firstDraw);
   return () => {
-    clearTimeout(saveTimer);
+    cancelAnimationFrame(frame);
+    if (saveTimer !== null) {
+      clearTimeout(saveTimer);
+      writeViewport(); // a pan or zoom of the last 250 ms is kept for the next view
+    }
     model.off("change:graph", onGraph);
     model.off("change:expanded", draw);
     model.off("change:search", applySearch);
     model.off("change:edges", applyEdges);
     model.off("change:viewport", onViewport);
+    model.off("change:highlight", onHighlight);
+    root.remove();
   };
 }
 

@@ -1,12 +1,19 @@
-// The %%reactant inspector: tabs for the views, highlighted IR, two stages side by side.
-// Everything the user wrote (scope names, constants) reaches the page through textContent only:
-// this module never parses user text as HTML.
+// The %%reactant inspector: tabs for the views, highlighted IR, two stages side by side, and the
+// interactive graph viewer (extensions/graph/index.js) in the graph tab.
+// Everything the user wrote (scope names, constants) reaches the page through textContent (or
+// SVG text) only: this module never parses user text as HTML.
 //
 // Model traits (see workbench/_src/notebook/inspector.py):
-//   title    string
-//   views    [{name, title, kind: "ir" | "text", text, note}]
-//   selected the name of the shown view, or "compare"
-//   compare  [left, right]: the names of the two IR views compared side by side
+//   title        string
+//   views        [{name, title, kind: "ir" | "text", text, note}]
+//   selected     the name of the shown view, or "compare"
+//   compare      [left, right]: the names of the two IR views compared side by side
+//   links        {view name: {line index: [graph ids]}}: what each IR line shows in the graph
+//   ir_selection {view, line}: the selected IR line ({} for none)
+//   graph, expanded, viewport, edges, search, highlight: the graph viewer's traits; selecting
+//                an IR line sets highlight to its ids. graph is {} (or {too_large}) when the
+//                graph tab shows the view's text instead.
+import { render as renderGraph } from "../graph/index.js";
 
 const STYLE = `
 .wb-inspector { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px;
@@ -31,6 +38,14 @@ const STYLE = `
 .wb-inspector .tok-type { color: #116329; }
 .wb-inspector .tok-op { color: #cf222e; font-weight: 600; }
 .wb-inspector .tok-number { color: #0550ae; }
+.wb-inspector .wb-line { display: block; min-height: 1.4em; }
+.wb-inspector .wb-line.wb-linked { cursor: pointer; }
+.wb-inspector .wb-line.wb-linked:hover { background: #f6f8fa; }
+.wb-inspector .wb-line.wb-related { background: #fff8c5; }
+.wb-inspector .wb-line.wb-selected { background: #ffe8a3; box-shadow: inset 3px 0 0 #e36209; }
+.wb-inspector .wb-line:focus { outline: 1px dotted #0969da; }
+.wb-inspector .wb-hint { color: #57606a; font-size: 11px; margin: 2px 0 4px; }
+.wb-inspector .wb-graph { margin: 0; }
 `;
 
 // One regex, one group per token class; anything else is plain text.
@@ -63,20 +78,76 @@ export function highlight(pre, text) {
   if (last < text.length) pre.append(document.createTextNode(text.slice(last)));
 }
 
-function viewBlock(view) {
+function note(text) {
+  const div = document.createElement("div");
+  div.className = "wb-note";
+  div.textContent = text;
+  return div;
+}
+
+// An IR view, one element per line (highlighted); lines that show graph nodes (`links`) can be
+// selected with the mouse or the arrow keys, which calls `onSelect(line index)`.
+function irBlock(view, links, onSelect) {
+  const pre = document.createElement("pre");
+  const lines = (view.text || "").split("\n");
+  const linked = [];
+  lines.forEach((text, i) => {
+    const line = document.createElement("span");
+    line.className = "wb-line";
+    line.dataset.line = String(i);
+    highlight(line, text);
+    if (links && links[String(i)]) {
+      line.classList.add("wb-linked");
+      line.tabIndex = -1;
+      line.title = "show in the graph";
+      linked.push(line);
+    }
+    pre.append(line);
+  });
+  if (linked.length) {
+    pre.tabIndex = 0;
+    pre.setAttribute("role", "listbox");
+    pre.setAttribute("aria-label", `${view.title}: select a line to show it in the graph`);
+    for (const line of linked) line.setAttribute("role", "option");
+    pre.addEventListener("click", (ev) => {
+      const line = ev.target.closest && ev.target.closest(".wb-line.wb-linked");
+      if (line && pre.contains(line)) onSelect(Number(line.dataset.line));
+    });
+    pre.addEventListener("keydown", (ev) => {
+      const cur = pre.querySelector(".wb-line.wb-selected") || document.activeElement;
+      let at = linked.indexOf(cur);
+      if (ev.key === "ArrowDown") at = Math.min(linked.length - 1, at + 1);
+      else if (ev.key === "ArrowUp") at = at < 0 ? 0 : Math.max(0, at - 1);
+      else if ((ev.key === "Enter" || ev.key === " ") && linked.includes(document.activeElement)) at = linked.indexOf(document.activeElement);
+      else return;
+      ev.preventDefault();
+      const line = linked[Math.max(0, at)];
+      line.focus({ preventScroll: true });
+      line.scrollIntoView({ block: "nearest" });
+      onSelect(Number(line.dataset.line));
+    });
+  }
+  return pre;
+}
+
+function viewBlock(view, links, onSelect) {
   const box = document.createElement("div");
   box.className = "wb-view";
   box.dataset.view = view.name;
-  if (view.note) {
-    const note = document.createElement("div");
-    note.className = "wb-note";
-    note.textContent = view.note;
-    box.append(note);
+  if (view.note) box.append(note(view.note));
+  if (view.kind === "ir") {
+    if (links) {
+      const hint = document.createElement("div");
+      hint.className = "wb-hint";
+      hint.textContent = "Click a line (or use \u2191 \u2193) to show it in the graph tab.";
+      box.append(hint);
+    }
+    box.append(irBlock(view, links, (line) => onSelect(view.name, line)));
+  } else {
+    const pre = document.createElement("pre");
+    pre.textContent = view.text || "";
+    box.append(pre);
   }
-  const pre = document.createElement("pre");
-  if (view.kind === "ir") highlight(pre, view.text || "");
-  else pre.textContent = view.text || "";
-  box.append(pre);
   return box;
 }
 
@@ -97,10 +168,59 @@ function render({ model, el }) {
 
   const views = () => model.get("views") || [];
   const irViews = () => views().filter((v) => v.kind === "ir");
+  const linksOf = (name) => (model.get("links") || {})[name] || null;
+  let graphCleanup = null; // the graph viewer drawn in the graph tab, while it is shown
 
   function select(name) {
     model.set("selected", name);
     model.save_changes();
+  }
+
+  // An IR line selected: its graph ids become the highlight (the graph tab shows them).
+  function selectLine(viewName, line) {
+    const ids = linksOf(viewName)?.[String(line)] || [];
+    model.set("ir_selection", { view: viewName, line });
+    model.set("highlight", ids);
+    model.save_changes();
+  }
+
+  // Marks the selected IR line, and the other lines that show a highlighted node.
+  function markLines() {
+    const sel = model.get("ir_selection") || {};
+    const hl = new Set(model.get("highlight") || []);
+    for (const box of body.querySelectorAll(".wb-view")) {
+      const links = linksOf(box.dataset.view);
+      if (!links) continue;
+      for (const line of box.querySelectorAll(".wb-line.wb-linked")) {
+        const i = line.dataset.line;
+        const selected = sel.view === box.dataset.view && String(sel.line) === i;
+        line.classList.toggle("wb-selected", selected);
+        line.setAttribute("aria-selected", String(selected));
+        const related = !selected && (links[i] || []).some((id) => hl.has(id));
+        line.classList.toggle("wb-related", related);
+      }
+    }
+  }
+
+  function graphBlock(view) {
+    const box = document.createElement("div");
+    box.className = "wb-view";
+    box.dataset.view = view.name;
+    const data = model.get("graph") || {};
+    if (view.note || !data.nodes || !data.nodes.length) {
+      if (view.note) box.append(note(view.note));
+      else if (data.too_large)
+        box.append(note(`This graph has ${data.too_large} nodes, more than the inspector draws (${data.limit}); wb.graph(f, *args) draws it in a viewer of its own. Its outline:`));
+      const pre = document.createElement("pre");
+      pre.textContent = view.text || "";
+      box.append(pre);
+      return box;
+    }
+    const holder = document.createElement("div");
+    holder.className = "wb-graph-holder";
+    box.append(holder);
+    graphCleanup = renderGraph({ model, el: holder });
+    return box;
   }
 
   function stageSelect(side, current) {
@@ -141,6 +261,10 @@ function render({ model, el }) {
       b.addEventListener("click", () => select(name));
       tabs.append(b);
     }
+    if (graphCleanup) {
+      graphCleanup();
+      graphCleanup = null;
+    }
     body.replaceChildren();
     if (selected === "compare") {
       const pair = model.get("compare") || [];
@@ -150,26 +274,28 @@ function render({ model, el }) {
       grid.className = "wb-compare";
       for (const [side, v] of [["left", left], ["right", right]]) {
         const col = document.createElement("div");
-        col.append(stageSelect(side, v.name), viewBlock(v));
+        col.append(stageSelect(side, v.name), viewBlock(v, linksOf(v.name), selectLine));
         grid.append(col);
       }
       body.append(grid);
     } else {
       const view = all.find((v) => v.name === selected);
-      if (view) body.append(viewBlock(view));
+      if (view && view.name === "graph") body.append(graphBlock(view));
+      else if (view) body.append(viewBlock(view, linksOf(view.name), selectLine));
     }
+    markLines();
   }
 
   draw();
-  model.on("change:views", draw);
-  model.on("change:selected", draw);
-  model.on("change:compare", draw);
-  model.on("change:title", draw);
+  const events = ["change:views", "change:selected", "change:compare", "change:title", "change:links"];
+  for (const e of events) model.on(e, draw);
+  model.on("change:ir_selection", markLines);
+  model.on("change:highlight", markLines);
   return () => {
-    model.off("change:views", draw);
-    model.off("change:selected", draw);
-    model.off("change:compare", draw);
-    model.off("change:title", draw);
+    for (const e of events) model.off(e, draw);
+    model.off("change:ir_selection", markLines);
+    model.off("change:highlight", markLines);
+    if (graphCleanup) graphCleanup();
     root.remove();
   };
 }

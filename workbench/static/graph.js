@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: e898dcedebf15ae22cbacdf171b95d55630891f89bcbb7f8a2fc79b46e9cd30f). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: da4bccc1014aa5baf379e500c1837e531a8e81d29f303f034295cd5231b3d999). Do not edit.
 
 // node_modules/@dagrejs/dagre/dist/dagre.esm.js
 var Te = Object.defineProperty;
@@ -1936,6 +1936,8 @@ var STYLE = `
 .wb-graph .wb-node.wb-collapsed[data-phase="forward"] rect { stroke: #0969da; }
 .wb-graph .wb-node.wb-collapsed[data-phase="backward"] rect { stroke: #cf222e; }
 .wb-graph .wb-node.wb-match rect { stroke: #bf3989; stroke-width: 3; }
+.wb-graph .wb-node.wb-highlight rect { fill: #ffe8a3; stroke: #e36209; stroke-width: 3.5; }
+.wb-graph .wb-cluster.wb-highlight > rect.wb-box { fill: rgba(255, 232, 163, 0.35); stroke: #e36209; stroke-width: 3; stroke-dasharray: none; }
 .wb-graph .wb-node text { font-size: 11px; fill: #1f2328; pointer-events: none; }
 .wb-graph .wb-node text.wb-bytes { font-size: 9px; fill: #9a6700; }
 .wb-graph .wb-cluster > rect.wb-box { fill: rgba(175, 184, 193, 0.08); stroke: #afb8c1; stroke-dasharray: 4 2; }
@@ -2183,6 +2185,31 @@ function edgePath(e, L) {
   return `M${a.x.toFixed(1)},${(a.y + a.height / 2).toFixed(1)}L${b.x.toFixed(1)},${(b.y - b.height / 2).toFixed(1)}`;
 }
 var uid = 0;
+function highlightTargets(G, ids) {
+  const nodes = /* @__PURE__ */ new Set();
+  const regions = /* @__PURE__ */ new Set();
+  const open = /* @__PURE__ */ new Set();
+  const byId = new Map(G.nodes.map((n) => [n.id, n]));
+  const openAbove = (rid) => {
+    for (let r = rid; r !== null && r !== void 0 && r !== G.root; ) {
+      const reg = G.regions.get(r);
+      if (!reg) break;
+      open.add(r);
+      r = reg.parent;
+    }
+  };
+  for (const id of ids || []) {
+    const n = byId.get(id);
+    if (n) {
+      nodes.add(n.index);
+      openAbove(n.region);
+    } else if (G.regions.has(id)) {
+      regions.add(id);
+      openAbove(G.regions.get(id).parent);
+    }
+  }
+  return { nodes, regions, open };
+}
 function render({ model, el }) {
   uid += 1;
   const me2 = `wbg${uid}`;
@@ -2227,13 +2254,18 @@ function render({ model, el }) {
   let L = null;
   let vp = { x: 0, y: 0, k: 1 };
   let saveTimer = null;
+  let focus = (model.get("viewport") || {}).focus || "";
+  let pendingFocus = false;
+  const highlightKey = () => JSON.stringify(model.get("highlight") || []);
   const applyViewport = () => view.setAttribute("transform", `translate(${vp.x},${vp.y}) scale(${vp.k})`);
+  const writeViewport = () => {
+    saveTimer = null;
+    model.set("viewport", { x: vp.x, y: vp.y, k: vp.k, focus });
+    model.save_changes();
+  };
   const saveViewport = () => {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => {
-      model.set("viewport", { x: vp.x, y: vp.y, k: vp.k });
-      model.save_changes();
-    }, 250);
+    saveTimer = setTimeout(writeViewport, 250);
   };
   const fit = () => {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -2380,6 +2412,11 @@ function render({ model, el }) {
     }
     applySearch();
     applyEdges();
+    applyHighlight();
+    if (pendingFocus) {
+      pendingFocus = false;
+      panNow(highlightTargets(G, model.get("highlight")));
+    }
     const t2 = performance.now();
     const total = G.nodes.length;
     title.textContent = (model.get("graph") || {}).title || "";
@@ -2418,6 +2455,77 @@ function render({ model, el }) {
     for (const g of view.querySelectorAll(".wb-cluster")) g.classList.toggle("wb-match", hit.has("c:" + g.dataset.region));
     matches.textContent = q2 ? `${count} match${count === 1 ? "" : "es"}` : "";
     root.dataset.matches = String(count);
+  };
+  const applyHighlight = () => {
+    const T2 = highlightTargets(G, model.get("highlight"));
+    const keys = /* @__PURE__ */ new Set();
+    for (const i of T2.nodes) keys.add(V2.keyOf[i]);
+    for (const r of T2.regions) keys.add("r:" + r);
+    let count = 0;
+    for (const g of view.querySelectorAll(".wb-node")) {
+      const on2 = keys.has(g.dataset.key);
+      g.classList.toggle("wb-highlight", on2);
+      if (on2) g.dataset.highlight = "true";
+      else delete g.dataset.highlight;
+      count += on2 ? 1 : 0;
+    }
+    for (const g of view.querySelectorAll(".wb-cluster")) {
+      const on2 = T2.regions.has(g.dataset.region);
+      g.classList.toggle("wb-highlight", on2);
+      if (on2) g.dataset.highlight = "true";
+      else delete g.dataset.highlight;
+      count += on2 ? 1 : 0;
+    }
+    root.dataset.highlighted = String(count);
+    return { T: T2, keys };
+  };
+  const panToHighlight = (keys, T2) => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const boxes = [...keys].map((k2) => L.pos.get(k2));
+    for (const r of T2.regions) boxes.push(L.pos.get("c:" + r));
+    for (const p of boxes) {
+      if (!p) continue;
+      x0 = Math.min(x0, p.x - p.width / 2);
+      y0 = Math.min(y0, p.y - p.height / 2);
+      x1 = Math.max(x1, p.x + p.width / 2);
+      y1 = Math.max(y1, p.y + p.height / 2);
+    }
+    const W2 = canvas.clientWidth;
+    const H2 = canvas.clientHeight;
+    if (!isFinite(x0) || !W2 || !H2) return false;
+    let k = vp.k;
+    const need = Math.min(W2 / (x1 - x0 + 40), H2 / (y1 - y0 + 40));
+    if (need < k) k = Math.max(0.05, need);
+    if (k < 0.6 && need >= 0.6) k = 0.6;
+    vp = { k, x: W2 / 2 - k * (x0 + x1) / 2, y: H2 / 2 - k * (y0 + y1) / 2 };
+    applyViewport();
+    return true;
+  };
+  const focusHighlight = () => {
+    const ids = model.get("highlight") || [];
+    focus = highlightKey();
+    if (!ids.length) {
+      applyHighlight();
+      return;
+    }
+    const T2 = highlightTargets(G, ids);
+    const cur = new Set(model.get("expanded") || []);
+    const missing = [...T2.open].filter((r) => !cur.has(r));
+    if (missing.length) {
+      pendingFocus = true;
+      setExpanded([...cur, ...missing]);
+      return;
+    }
+    panNow(T2);
+  };
+  const panNow = (T2) => {
+    const { keys } = applyHighlight();
+    if (panToHighlight(keys, T2)) {
+      clearTimeout(saveTimer);
+      writeViewport();
+    } else {
+      focus = "";
+    }
   };
   const applyEdges = () => {
     const m = model.get("edges") || "both";
@@ -2488,26 +2596,42 @@ function render({ model, el }) {
       applyViewport();
     }
   };
+  const onHighlight = () => {
+    if (V2) focusHighlight();
+  };
+  const firstDraw = () => {
+    draw();
+    if ((model.get("highlight") || []).length && focus !== highlightKey()) focusHighlight();
+  };
   model.on("change:graph", onGraph);
   model.on("change:expanded", draw);
   model.on("change:search", applySearch);
   model.on("change:edges", applyEdges);
   model.on("change:viewport", onViewport);
-  requestAnimationFrame(draw);
+  model.on("change:highlight", onHighlight);
+  const frame = requestAnimationFrame(firstDraw);
   return () => {
-    clearTimeout(saveTimer);
+    cancelAnimationFrame(frame);
+    if (saveTimer !== null) {
+      clearTimeout(saveTimer);
+      writeViewport();
+    }
     model.off("change:graph", onGraph);
     model.off("change:expanded", draw);
     model.off("change:search", applySearch);
     model.off("change:edges", applyEdges);
     model.off("change:viewport", onViewport);
+    model.off("change:highlight", onHighlight);
+    root.remove();
   };
 }
 var index_default = { render };
 export {
   index_default as default,
   formatBytes,
+  highlightTargets,
   layout,
   prepare,
+  render,
   visibleGraph
 };

@@ -8,7 +8,9 @@ regions that collapse and expand, forward / backward / residual edges, hover, se
 
 The state a user changes in the browser lives in synced traits, so it survives a re-render:
 ``expanded`` (ids of the open regions), ``viewport`` (pan and zoom), ``edges`` (which edges are
-drawn) and ``search``.
+drawn), ``search`` and ``highlight`` (node or region ids drawn distinctly; the viewer opens the
+regions that hold them and pans to them). ``GraphTraits`` holds these traits, so that the
+inspector (``inspector.py``), which draws the same viewer in its graph tab, has them too.
 
 Exported notebooks and front ends without widgets see ``_repr_mimebundle_``'s fallbacks: an SVG
 made by Graphviz's ``dot`` when the ``graphviz`` package and the ``dot`` program exist, else the
@@ -17,7 +19,9 @@ text rendering of the graph; every user string is escaped.
 
 from __future__ import annotations
 
+import difflib
 import html
+import pathlib
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -30,8 +34,8 @@ from workbench._src.introspect import text as _text
 from workbench._src.introspect.graph import Graph, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
-from workbench._src.notebook.inspector import STATIC
 
+STATIC = pathlib.Path(__file__).resolve().parents[2] / "static"
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
 DOT_MAX_NODES = 400  # the static SVG fallback is drawn for graphs up to this size
 EDGE_MODES = ("both", "forward", "backward")
@@ -115,39 +119,77 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
     }
 
 
-class GraphWidget(anywidget.AnyWidget):
-    """The interactive view of one program's graph model.
+def initial_expanded(model: Graph) -> list[str]:
+    """The regions drawn open at first: all of them, or none for a graph of more than
+    ``LARGE_GRAPH`` nodes (it starts collapsed and stays responsive)."""
+    if len(model.nodes) > LARGE_GRAPH:
+        return []
+    return [r.id for r in model.regions if r.parent is not None]
 
-    Traits (synced with the browser): ``graph`` (``graph_data``'s dict); ``expanded`` (ids of
-    the regions drawn open; the program itself is always open); ``viewport`` (``{"x", "y",
-    "k"}``: pan and zoom, ``{}`` to fit the graph); ``edges`` (``"both"``, ``"forward"`` or
-    ``"backward"``); ``search`` (highlights nodes and regions whose name contains it).
+
+class GraphTraits(traitlets.HasTraits):
+    """The synced state of a graph viewer (``GraphWidget``, and the inspector's graph tab).
+
+    ``graph`` (``graph_data``'s dict); ``expanded`` (ids of the regions drawn open; the program
+    itself is always open); ``viewport`` (``{"x", "y", "k"}``: pan and zoom, ``{}`` to fit the
+    graph; the viewer adds ``"focus"``, the highlight it last panned to); ``edges``
+    (``"both"``, ``"forward"`` or ``"backward"``); ``search`` (highlights nodes and regions
+    whose name contains it); ``highlight`` (ids of nodes or regions drawn distinctly: the viewer
+    opens the regions that hold them and pans to them).
     """
 
-    _esm = STATIC / "graph.js"
     graph = traitlets.Dict().tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
     viewport = traitlets.Dict().tag(sync=True)
     edges = traitlets.Unicode("both").tag(sync=True)
     search = traitlets.Unicode("").tag(sync=True)
-
-    def __init__(self, model: Graph, residuals: Iterable[Residual] = (), title: str = "") -> None:
-        data = graph_data(model, residuals, title)
-        if len(model.nodes) > LARGE_GRAPH:
-            expanded: list[str] = []
-        else:
-            expanded = [r.id for r in model.regions if r.parent is not None]
-        super().__init__(graph=data, expanded=expanded)
-        self._model = model
+    highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
     @traitlets.validate("edges")
     def _check_edges(self, proposal: Mapping[str, Any]) -> str:
         value = proposal["value"]
         if value not in EDGE_MODES:
             raise traitlets.TraitError(
-                f"GraphWidget.edges is one of {', '.join(map(repr, EDGE_MODES))}, not {value!r}."
+                f"{type(self).__name__}.edges is one of {', '.join(map(repr, EDGE_MODES))}, "
+                f"not {value!r}."
             )
         return str(value)
+
+    @traitlets.validate("highlight")
+    def _check_highlight(self, proposal: Mapping[str, Any]) -> list[str]:
+        value = list(proposal["value"])
+        data = self.graph or {}
+        known = [row[0] for row in data.get("nodes", [])] + [
+            row[0] for row in data.get("regions", [])
+        ]
+        if not known:
+            return value
+        ids = set(known)
+        for item in value:
+            if item not in ids:
+                near = difflib.get_close_matches(item, known, n=3)
+                hint = f" Did you mean {', '.join(map(repr, near))}?" if near else ""
+                raise traitlets.TraitError(
+                    f"{type(self).__name__}.highlight takes node or region ids of this graph "
+                    f"(such as {known[min(1, len(known) - 1)]!r}), but {item!r} is none of "
+                    f"its {len(known)}.{hint}"
+                )
+        return value
+
+
+class GraphWidget(GraphTraits, anywidget.AnyWidget):
+    """The interactive view of one program's graph model.
+
+    Traits (synced with the browser): those of ``GraphTraits``: ``graph``, ``expanded``,
+    ``viewport``, ``edges``, ``search`` and ``highlight``.
+    """
+
+    _esm = STATIC / "graph.js"
+
+    def __init__(self, model: Graph, residuals: Iterable[Residual] = (), title: str = "") -> None:
+        data = graph_data(model, residuals, title)
+        super().__init__(graph=data, expanded=initial_expanded(model))
+        self._model = model
 
     @property
     def model(self) -> Graph:
@@ -221,8 +263,12 @@ def _dot_id(node_id: str) -> str:
 
 
 def _dot_label(text: str) -> str:
-    # Graphviz reads backslash escapes in labels; the SVG it writes escapes <, > and &.
-    return text.replace("\\", "\\\\")
+    # Graphviz reads backslash escapes in labels; the SVG it writes escapes <, > and &. A label
+    # that looks like "<...>" would be read as an HTML-like label (its markup dropped): nohtml
+    # keeps it a plain string.
+    import graphviz
+
+    return graphviz.nohtml(text.replace("\\", "\\\\"))
 
 
 def graph_widget(f: Callable[..., Any], *args: Any, mode: Any = None) -> GraphWidget:

@@ -115,10 +115,11 @@ class ReactantResult:
         return f"%%reactant: {self.inspection.name}({args})"
 
     def widget(self) -> Any:
-        """The inspector widget for this result."""
+        """The inspector widget for this result: its graph tab draws the graph viewer, and its
+        IR lines link to the graph's nodes."""
         from workbench._src.notebook.inspector import Inspector
 
-        return Inspector.of(self.title, self.views)
+        return Inspector.of(self.title, self.views, self.inspection)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from workbench._src.notebook import html

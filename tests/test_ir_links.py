@@ -1,0 +1,224 @@
+"""Links from IR lines to graph nodes (``workbench/_src/notebook/ir_links.py``).
+
+Oracles: the printed jaxpr itself (the line a node links to names its primitive), the graph model
+(every op node is reachable from some line; region equations link to their region), and the
+optimized HLO's own opcodes (``sine`` is the instruction of ``sin``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import workbench as wb
+from workbench._src.introspect import inspect
+from workbench._src.notebook import ir_links
+from workbench._src.notebook.inspector import Inspector
+from workbench._src.notebook.views import build_views
+
+
+def sin_times_x(x):
+    return jnp.sin(x) * x
+
+
+def jit_call(x):
+    return jnp.sum(jax.jit(jnp.cos)(jnp.sin(x) * x))
+
+
+def scan_loop(x):
+    def body(c, xi):
+        return c * jnp.sin(xi), c
+
+    c, ys = jax.lax.scan(body, 1.0, x)
+    return c + jnp.sum(ys)
+
+
+def two_calls(x):  # one jaxpr printed once ("let lambda = ..."), called at two sites
+    h = jax.jit(lambda y: y * 2.0)
+    return jnp.sum(h(x) + h(jnp.cos(x)))
+
+
+def long_inner(x):  # a nested jaxpr of more than ten equations is printed at the top
+    def inner(y):
+        for i in range(12):
+            y = jnp.sin(y) + i
+        return y
+
+    return jnp.sum(jax.jit(inner)(x))
+
+
+def cond_remat(x):
+    x = jax.lax.cond(jnp.sum(x) > 0, jnp.cos, jnp.sin, x)
+    x = jax.checkpoint(lambda y: jnp.exp(jnp.sin(y)))(x)
+    return jnp.sum(jax.nn.relu(x))
+
+
+def control_flow(x):
+    _, x = jax.lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, jnp.tanh(c[1])), (0, x))
+    return cond_remat(x)
+
+
+CASES = [
+    ("sin*x", sin_times_x, None),
+    ("jit call", jit_call, None),
+    ("scan", scan_loop, None),
+    ("grad of jit call", jit_call, wb.Reverse),
+    ("grad of scan", scan_loop, wb.Reverse),
+    ("two call sites", two_calls, None),
+    ("long nested jaxpr", long_inner, None),
+    ("grad of cond, remat, custom_jvp", cond_remat, wb.Reverse),
+    ("while, cond, remat", control_flow, None),
+]
+
+
+def _inspect(f, mode):
+    return inspect(f, jnp.arange(3.0) + 0.5, mode=mode, runs=0)
+
+
+@pytest.mark.parametrize(("case", "f", "mode"), CASES, ids=[c[0] for c in CASES])
+def test_jaxpr_lines_link_to_the_nodes_they_print(case, f, mode):
+    ins = _inspect(f, mode)
+    text = ins.jaxpr.text
+    lines = text.splitlines()
+    found = ir_links.jaxpr_links(ins.closed_jaxpr, text)
+    nodes = {n.id: n for n in ins.graph.nodes}
+    regions = {r.id: r for r in ins.graph.regions}
+    first_line: dict[str, int] = {}
+    for i, ids in sorted(found.items()):
+        assert ids, i
+        for nid in ids:
+            assert nid in nodes or nid in regions, f"line {i} links to an unknown id {nid!r}"
+            first_line.setdefault(nid, i)
+    # The first line of each op node is its equation: it prints the primitive, bound by " = "
+    # (or, for an equation without outputs, first on its line).
+    for nid, i in first_line.items():
+        if nid in nodes:
+            prim = nodes[nid].primitive
+            assert re.search(rf"(^|= |let |; )\s*{re.escape(prim)}(\[|\s|$)", lines[i]), (
+                f"line {i} ({lines[i].strip()!r}) links to {nid}, a {prim}"
+            )
+    # Every op node of the graph is reachable from some line.
+    ops = {n.id for n in ins.graph.ops}
+    assert ops <= set(first_line), f"not linked: {sorted(ops - set(first_line))}"
+    # Equations of the program print in order: the first lines of main/i increase with i.
+    top = sorted(
+        (int(nid.split("/")[1]), i)
+        for nid, i in first_line.items()
+        if re.fullmatch(r"main/\d+", nid)
+    )
+    assert [i for _, i in top] == sorted(i for _, i in top)
+
+
+@pytest.mark.parametrize(
+    ("f", "mode", "head", "kind"),
+    [
+        (jit_call, None, r"= jit\[", "jit"),
+        (scan_loop, None, r"= scan\[", "scan"),
+        (jit_call, wb.Reverse, r"= jit\[", "jit"),
+        (cond_remat, wb.Reverse, r"= cond\[", "cond"),
+        (control_flow, None, r"= while\[", "while"),
+        (control_flow, None, r"= remat2\[", "remat"),
+    ],
+)
+def test_region_equations_link_to_their_region(f, mode, head, kind):
+    ins = _inspect(f, mode)
+    lines = ins.jaxpr.text.splitlines()
+    found = ir_links.jaxpr_links(ins.closed_jaxpr, ins.jaxpr.text)
+    heads = [i for i, line in enumerate(lines) if re.search(head, line)]
+    expected = [r.id for r in ins.graph.regions if r.kind == kind]
+    assert heads and len(heads) == len(expected)
+    assert [found[i] for i in heads] == [[rid] for rid in expected]
+    # The region's own lines (its parameters, the closing "]") link to it too, and the
+    # equations inside link to nodes inside it.
+    inner = {n.id: n.region for n in ins.graph.nodes}
+    for i, rid in zip(heads, expected, strict=True):
+        end = next(j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("]"))
+        assert found[end] == [rid]
+        for j in range(i + 1, end):
+            for nid in found.get(j, []):
+                assert nid == rid or nid.startswith(rid), (j, nid, rid)
+                if nid in inner:
+                    assert inner[nid].startswith(rid)
+
+
+def test_a_jaxpr_printed_once_links_to_every_call_site():
+    ins = _inspect(two_calls, None)
+    found = ir_links.jaxpr_links(ins.closed_jaxpr, ins.jaxpr.text)
+    lines = ins.jaxpr.text.splitlines()
+    mul = [i for i, line in enumerate(lines) if re.search(r"= mul ", line)]
+    assert len(mul) == 1  # printed once, as a shared "let lambda = { ... }"
+    sites = [n.id for n in ins.graph.ops if n.primitive == "mul"]
+    assert len(sites) == 2 and sorted(found[mul[0]]) == sorted(sites)
+
+
+def test_lines_outside_equations_link_to_nothing():
+    ins = _inspect(jit_call, None)
+    lines = ins.jaxpr.text.splitlines()
+    found = ir_links.jaxpr_links(ins.closed_jaxpr, ins.jaxpr.text)
+    assert 0 not in found  # "{ lambda ; a:f64[3]. let"
+    assert len(lines) - 1 not in found  # "in (e,) }"
+
+
+# Optimized HLO: the primitive each of these instructions comes from (an independent table).
+PRIMITIVES = {"sine": "sin", "cosine": "cos", "multiply": "mul"}
+
+
+@pytest.mark.parametrize(("f", "mode"), [(jit_call, None), (jit_call, wb.Reverse)])
+def test_hlo_instructions_link_to_nodes_of_their_primitive(f, mode):
+    ins = _inspect(f, mode)
+    lines = ins.hlo.text.splitlines()
+    found = ir_links.hlo_links(ins.hlo.text, ins.graph)
+    nodes = {n.id: n for n in ins.graph.nodes}
+    assert found
+    checked = 0
+    for i, ids in found.items():
+        m = re.search(r"=\s*\S+\s+([\w\-]+)\(", lines[i])
+        assert m is not None, lines[i]
+        opcode = m.group(1)
+        if opcode in PRIMITIVES:  # (XLA turns some ops into others, e.g. neg into a constant)
+            assert all(nodes[nid].primitive == PRIMITIVES[opcode] for nid in ids), lines[i]
+            checked += 1
+    assert checked >= 3
+    # The plain sine instruction links to sin nodes, and only to those of its pass.
+    sine = [i for i, line in enumerate(lines) if re.search(r"= f64\[3\]\{0\} sine\(", line)]
+    assert sine
+    for i in sine:
+        assert found[i] and all(nodes[n].primitive == "sin" for n in found[i])
+
+
+def test_hlo_parameter_links_to_the_argument():
+    ins = _inspect(jit_call, None)
+    lines = ins.hlo.text.splitlines()
+    found = ir_links.hlo_links(ins.hlo.text, ins.graph)
+    params = [i for i, line in enumerate(lines) if 'parameter(0), metadata={op_name="x"}' in line]
+    argument = next(n for n in ins.graph.nodes if n.kind == "argument")
+    assert argument.name == "x" and len(params) == 1  # XLA names the entry parameter x
+    assert found[params[0]] == [argument.id]
+
+
+def test_inspector_sends_the_links_of_its_views():
+    ins = _inspect(jit_call, wb.Reverse)
+    views = build_views(["result", "jaxpr", "stablehlo", "hlo", "graph"], 1.0, ins)
+    w = Inspector.of("t", views, ins)
+    assert set(w.links) == {"jaxpr", "hlo"}  # StableHLO is printed without locations
+    ids = {n.id for n in ins.graph.nodes} | {r.id for r in ins.graph.regions}
+    jaxpr_lines = views[1].text.splitlines()
+    for view, table in w.links.items():
+        assert all(k.isdigit() and set(v) <= ids for k, v in table.items()), view
+    sin = next(n for n in ins.graph.ops if n.primitive == "sin")
+    line = next(int(k) for k, v in w.links["jaxpr"].items() if sin.id in v)
+    assert "sin" in jaxpr_lines[line]
+
+
+def test_links_never_break_the_inspector():
+    ins = _inspect(sin_times_x, None)
+    views = build_views(["jaxpr"], 1.0, ins)
+
+    class Broken:
+        closed_jaxpr = None  # not a jaxpr: the walk raises, the view has no links
+        graph = ins.graph
+
+    assert ir_links.links(Broken(), views) == {}  # type: ignore[arg-type]
