@@ -210,6 +210,24 @@ def emit(title: str, tables: Sequence[Table], *, quick: bool, results: Path | No
     return text
 
 
+def run_main(
+    doc: str,
+    title: str,
+    run: Callable[..., Sequence[Table]],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """What every benchmark's ``main`` does: parse the common flags (the description is the
+    first line of ``doc``), ``run(quick=...)``, then ``emit`` the tables where they belong."""
+    args = parse_args(doc.splitlines()[0], argv)
+    emit(
+        title,
+        run(quick=args.quick),
+        quick=args.quick,
+        results=results_path(args.results, args.quick),
+    )
+    return 0
+
+
 # --------------------------------------------------------------------------------------------
 # Timing
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from _report import Table, emit, parse_args, results_path
+from _report import Table, run_main
 
 import workbench as wb
 from workbench._src.notebook.graph_widget import graph_data
@@ -367,14 +367,7 @@ def run(quick: bool) -> list[Table]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(__doc__.splitlines()[0], argv)
-    emit(
-        TITLE,
-        run(quick=args.quick),
-        quick=args.quick,
-        results=results_path(args.results, args.quick),
-    )
-    return 0
+    return run_main(__doc__, TITLE, run, argv)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _hlo import compare_hlo
-from _report import Table, compare, emit, format_time, parse_args, results_path
+from _report import Table, compare, format_time, run_main
 from jax.sharding import AxisType, Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
@@ -208,14 +208,7 @@ def run(quick: bool = False) -> list[Table]:
 
 def main(argv: list[str] | None = None) -> int:
     ask_for_host_devices()
-    args = parse_args(__doc__.splitlines()[0], argv)
-    emit(
-        TITLE,
-        run(quick=args.quick),
-        quick=args.quick,
-        results=results_path(args.results, args.quick),
-    )
-    return 0
+    return run_main(__doc__, TITLE, run, argv)
 
 
 if __name__ == "__main__":

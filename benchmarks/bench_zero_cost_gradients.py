@@ -31,10 +31,8 @@ from _report import (
     Comparison,
     Table,
     compare,
-    emit,
-    parse_args,
     ratio_row,
-    results_path,
+    run_main,
 )
 
 import workbench as wb
@@ -298,14 +296,7 @@ def run(quick: bool = False) -> list[Table]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(__doc__.splitlines()[0], argv)
-    emit(
-        TITLE,
-        run(quick=args.quick),
-        quick=args.quick,
-        results=results_path(args.results, args.quick),
-    )
-    return 0
+    return run_main(__doc__, TITLE, run, argv)
 
 
 if __name__ == "__main__":
