@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -70,7 +74,8 @@ def test_cell_result_and_default_views(ip):
     expected = jnp.sin(ip.user_ns["x"]) * 2.0 + ip.user_ns["w"]
     np.testing.assert_allclose(res.value, expected)
     assert list(res.inputs) == ["x", "w"]  # arrays are traced, y (a float) is a constant
-    assert names(res) == [*VIEWS][:-1]  # every view but grad
+    # every view but grad and sharding (the program runs on one device)
+    assert names(res) == [v for v in VIEWS if v not in ("grad", "sharding")]
     text = {v.name: v.text for v in res.views}
     assert "sin" in text["jaxpr"] and "stablehlo.sine" in text["stablehlo"]
     assert text["hlo"].startswith("HloModule")
@@ -378,3 +383,122 @@ def test_committed_bundle_matches_its_source():
     for path, digest in imports.items():
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == digest, stale
     assert "innerHTML" not in bundle and "as default" in bundle
+
+
+# --------------------------------------------------------------------------------------------
+# Sharding: a program over several devices
+
+
+SHARDED_SETUP = """
+from jax.sharding import NamedSharding, PartitionSpec as P
+mesh = jax.make_mesh((4, 2), ("data", "model"))
+xs = jax.device_put(jnp.arange(32.0).reshape(8, 4), NamedSharding(mesh, P("data", "model")))
+"""
+
+
+def _sharded_facts(shell) -> dict:
+    """Runs ``%%reactant`` on a program over a 4 x 2 mesh; returns what it showed and, from raw
+    JAX, where each device's shard of the argument lies (JSON, so a subprocess can send it)."""
+    shell.run_cell(SHARDED_SETUP)
+    res = run(shell, "", "jnp.sum(jnp.sin(xs) * 2.0, axis=0)")
+    xs = shell.user_ns["xs"]
+    widget_views = {v["name"]: v for v in res.widget().views}
+    shards = {
+        f"{d.platform}:{d.id}": [[idx[0].start or 0, idx[1].start or 0]]
+        for d, idx in xs.sharding.devices_indices_map(xs.shape).items()
+    }
+    view = next(v for v in res.views if v.name == "sharding")
+    return {
+        "views": names(res),
+        "text": view.text,
+        "data": view.data,
+        "widget_data": widget_views["sharding"]["data"],
+        "shards": shards,
+        "value": np.asarray(res.value).tolist(),
+        "expected": np.asarray(jnp.sum(jnp.sin(xs) * 2.0, axis=0)).tolist(),
+    }
+
+
+_SUBPROCESS = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT)!r})
+import jax
+from IPython.testing.globalipapp import start_ipython
+import workbench
+from tests.test_magic import _sharded_facts
+ip = start_ipython()
+ip.run_line_magic("load_ext", "workbench")
+ip.user_ns.update(jax=jax, jnp=jax.numpy)
+print("FACTS=" + json.dumps(_sharded_facts(ip)))
+"""
+
+
+@pytest.fixture(scope="module")
+def sharded(shell):
+    if len(jax.devices()) >= 8 and not os.environ.get("WB_TEST_SHARDING_SUBPROCESS"):
+        shell.user_ns.update(jax=jax, jnp=jnp, np=np)
+        return _sharded_facts(shell)
+    # This process has too few devices (they are fixed once JAX starts): 8 host devices in a
+    # fresh interpreter.
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
+    env.pop("WB_TEST_SHARDING_SUBPROCESS", None)
+    out = subprocess.run(
+        [sys.executable, "-c", _SUBPROCESS], env=env, capture_output=True, text=True, timeout=300
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("FACTS=")), None)
+    assert line is not None, out.stdout[-2000:] + out.stderr[-4000:]
+    return json.loads(line[len("FACTS=") :])
+
+
+def test_sharding_view_is_shown_for_a_program_over_several_devices(sharded):
+    views = sharded["views"]
+    assert "sharding" in views and views.index("sharding") == views.index("graph") + 1
+    np.testing.assert_allclose(sharded["value"], sharded["expected"])
+    assert sharded["text"].startswith("Sharding: 8 devices")
+    assert "PartitionSpec('data', 'model')" in sharded["text"]
+
+
+def test_sharding_view_data_is_a_grid_of_each_devices_block(sharded):
+    data = sharded["data"]
+    assert sharded["widget_data"] == data  # what the widget receives
+    assert len(data["devices"]) == 8 and data["mesh"] == [["data", 4], ["model", 2]]
+    (xs,) = [a for a in data["arguments"] if a["name"] == "xs"]
+    assert xs["shape"] == [8, 4] and not xs["replicated"]
+    # Raw JAX's shards: each device's block starts at its slice; the grid puts it there.
+    starts = {tuple(s[0]) for s in sharded["shards"].values()}
+    assert len(starts) == 8 == (len(xs["rows"]) - 1) * (len(xs["cols"]) - 1)
+    for name, [[r0, c0]] in sharded["shards"].items():
+        i, j = xs["rows"].index(r0), xs["cols"].index(c0)
+        assert xs["cells"][i][j] == [data["devices"].index(name)]
+    assert xs["bytes_per_device"] == 8 * 4 * 8 // 8  # float64, one eighth each
+    # Summing over the sharded axis 0 moves data between devices.
+    assert data["collectives"] and all(c["kind"] for c in data["collectives"])
+    assert set(data["memory_per_device"]) >= {"argument_bytes", "total_bytes"}
+
+
+def test_sharding_view_on_one_device_on_request(ip):
+    res = run(ip, "--views result,sharding", "jnp.sin(x)")
+    view = res.views[1]
+    assert view.name == "sharding" and not view.note
+    assert view.text.startswith("Sharding: 1 device")
+    assert len(view.data["devices"]) == 1
+    (arg,) = view.data["arguments"]
+    assert arg["replicated"] and arg["cells"] == [[[0]]]
+    assert "Sharding: 1 device" in html.to_html("t", res.views)  # the text fallback
+
+
+def test_sharding_data_is_bounded():
+    from workbench._src.notebook import views as views_module
+
+    class Report:
+        def to_json(self):
+            grid = {"rows": list(range(101)), "cols": [0, 1], "cells": [[[0]]] * 100}
+            arrays = [{"name": f"a{i}", **grid} for i in range(70)]
+            return {"arguments": arrays, "outputs": [], "collectives": [{}] * 250}
+
+    data = views_module.sharding_data(Report())
+    assert len(data["arguments"]) == views_module.MAX_SHARDING_ARRAYS
+    assert data["left_out"] == {"arguments": 6, "collectives": 50}
+    a = data["arguments"][0]
+    assert len(a["rows"]) == views_module.MAX_SHARDING_BLOCKS + 1 and a["clipped"] == [100, 1]
+    assert len(a["cells"]) == views_module.MAX_SHARDING_BLOCKS

@@ -231,3 +231,55 @@ def test_evil_scope_name_shows_as_text_and_runs_nothing(page):
     assert page.locator(".jp-Notebook img[src='x']").count() == 0
     assert page.evaluate("window.__pwned") is None
     g.screenshot(path=str(ARTIFACTS / "graph-evil-scope.png"))
+
+
+def _kernel(page, code: str) -> None:
+    """Runs ``code`` in the notebook's kernel (as a cell would, without one)."""
+    page.evaluate(
+        """async (code) => {
+          const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+          const reply = await k.requestExecute({ code }).done;
+          if (reply.content.status !== 'ok') throw new Error(JSON.stringify(reply.content));
+        }""",
+        code,
+    )
+
+
+def test_highlight_from_python_opens_its_region_marks_the_node_and_pans(page):
+    g = _graph(page)
+    g.locator("button.wb-fit").click()  # earlier tests panned and zoomed
+    cluster = g.locator(".wb-cluster").filter(has_text="jit(cos)").first
+    region = cluster.get_attribute("data-region")
+    before = _ready(g)
+    cluster.locator("rect.wb-head").click()
+    _wait_redrawn(page, g, before)
+    g.locator(f".wb-node.wb-collapsed[data-region='{region}']").wait_for(timeout=WAIT_MS)
+    # The cos inside the jit call, named by its id from Python.
+    _kernel(
+        page,
+        f"g.highlight = [n.id for n in g.model.ops if n.primitive == 'cos' "
+        f"and n.region == {region!r}]",
+    )
+    lit = g.locator(".wb-node.wb-highlight")
+    lit.first.wait_for(timeout=WAIT_MS)
+    assert lit.count() == 1 and lit.get_attribute("data-primitive") == "cos"
+    assert (lit.get_attribute("data-id") or "").startswith(f"{region}/")
+    assert g.locator(f".wb-cluster[data-region='{region}']").count() == 1  # opened for it
+    canvas = g.locator("svg.wb-canvas").bounding_box()
+    box = lit.bounding_box()
+    assert canvas is not None and box is not None
+    assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
+    assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
+    # The other view of the same widget shows it too (the highlight is synced state).
+    second = page.locator(".wb-graph").last
+    page.wait_for_function(
+        "(el) => !!el.querySelector('.wb-node.wb-highlight[data-primitive=\"cos\"]')",
+        arg=second.element_handle(),
+        timeout=WAIT_MS,
+    )
+    page.mouse.move(0, 0)
+    g.screenshot(path=str(ARTIFACTS / "graph-highlight.png"))
+    _kernel(page, "g.highlight = []")
+    page.wait_for_function(
+        "(el) => el.dataset.highlighted === '0'", arg=g.element_handle(), timeout=WAIT_MS
+    )

@@ -19,12 +19,26 @@ from tests.browser.lab_session import (
 
 pytestmark = requires_chromium
 
+WAIT_MS = 30_000  # one interaction's round trip (browser -> kernel -> browser)
+
 CELLS = [
-    "%load_ext workbench\nimport jax, jax.numpy as jnp\nx = jnp.arange(3.0)",
+    # Eight CPU devices for the sharding view: set before the kernel's first computation.
+    "%load_ext workbench\nimport jax, jax.numpy as jnp\n"
+    'jax.config.update("jax_num_cpu_devices", 8)\nx = jnp.arange(3.0)',
     "%%reactant --grad x\ny = 2.0\njnp.sum(jnp.sin(x) * y)",
     f"evil = jax.named_scope({EVIL!r})(jnp.cos)\nEVIL = {EVIL!r}",
     "%%reactant --views result,hlo\nevil(x) * 2",
+    # A program with a region (a jit call) for the graph tab and the IR links.
+    "%%reactant --views result,jaxpr,hlo,graph\njnp.sum(jax.jit(jnp.cos)(jnp.sin(x) * x))",
+    # An argument sharded over a 4 x 2 mesh of the eight devices.
+    "from jax.sharding import NamedSharding, PartitionSpec as P\n"
+    'mesh = jax.make_mesh((4, 2), ("data", "model"))\n'
+    'xs = jax.device_put(jnp.arange(32.0).reshape(8, 4), NamedSharding(mesh, P("data", "model")))\n'
+    "len(jax.devices())",
+    "%%reactant\njnp.sum(jnp.sin(xs) * 2.0, axis=0)",
 ]
+GRAPH = 2  # the inspector of the graph cell
+SHARDED = 3  # the inspector of the sharded program
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +55,7 @@ def page(lab):
         served,
         root,
         "inspector.ipynb",
-        rendered_js="() => document.querySelectorAll('.wb-inspector').length >= 2",
+        rendered_js="() => document.querySelectorAll('.wb-inspector').length >= 4",
         what="inspectors",
         default_timeout_ms=60_000,
     ) as pg:
@@ -62,7 +76,6 @@ def test_inspector_renders_every_view(page):
         "jaxpr": "sin",
         "stablehlo": "stablehlo.sine",
         "hlo": "HloModule",
-        "graph": "Graph:",
         "memory": "Residuals:",
         "cost": "Cost (XLA)",
         "timing": "Timing:",
@@ -75,6 +88,130 @@ def test_inspector_renders_every_view(page):
         assert needle in view.text_content()
         assert "wb-active" in insp.locator(f".wb-tab[data-view='{name}']").get_attribute("class")
         insp.screenshot(path=str(ARTIFACTS / f"inspector-{name}.png"))
+    # The graph tab is the interactive viewer (the text outline is the fallback).
+    insp.locator(".wb-tab[data-view='graph']").click()
+    viewer = insp.locator(".wb-view[data-view='graph'] .wb-graph[data-ready]")
+    viewer.wait_for(timeout=WAIT_MS)
+    assert viewer.locator(".wb-node[data-primitive='sin']").count() >= 1
+    assert viewer.locator(".wb-edge.wb-e-f").count() > 0
+
+
+def _graph_tab(page, insp):
+    """Shows the graph tab of ``insp``; returns the viewer once drawn."""
+    insp.locator(".wb-tab[data-view='graph']").click()
+    viewer = insp.locator(".wb-view[data-view='graph'] .wb-graph[data-ready]")
+    viewer.wait_for(timeout=WAIT_MS)
+    return viewer
+
+
+def _redrawn(page, viewer, before: int) -> None:
+    page.wait_for_function(
+        "([el, n]) => Number(el.dataset.ready || 0) > n",
+        arg=[viewer.element_handle(), before],
+        timeout=WAIT_MS,
+    )
+
+
+def test_graph_tab_is_the_viewer_and_keeps_its_state_across_tabs(page):
+    insp = _inspector(page, GRAPH)
+    viewer = _graph_tab(page, insp)
+    assert viewer.locator("svg.wb-canvas").count() == 1
+    assert viewer.locator(".wb-node[data-primitive='sin']").count() == 1
+    cluster = viewer.locator(".wb-cluster").filter(has_text="jit(cos)").first
+    region = cluster.get_attribute("data-region")
+    page.mouse.move(0, 0)
+    insp.screenshot(path=str(ARTIFACTS / "inspector-graph.png"))
+    # Collapse the jit region in the viewer.
+    before = int(viewer.get_attribute("data-ready") or "0")
+    cluster.locator("rect.wb-head").click()
+    _redrawn(page, viewer, before)
+    collapsed = f".wb-node.wb-collapsed[data-region='{region}']"
+    viewer.locator(collapsed).wait_for(timeout=WAIT_MS)
+    assert viewer.locator(f".wb-cluster[data-region='{region}']").count() == 0
+    # Another tab and back: a fresh view of the graph tab, drawn from the synced state.
+    insp.locator(".wb-tab[data-view='jaxpr']").click()
+    insp.locator(".wb-view[data-view='jaxpr'] pre").wait_for()
+    assert insp.locator(".wb-graph").count() == 0
+    viewer = _graph_tab(page, insp)
+    assert viewer.locator(collapsed).count() == 1
+    assert viewer.locator(f".wb-cluster[data-region='{region}']").count() == 0
+    # Expand it again: the viewer opens the region in place.
+    before = int(viewer.get_attribute("data-ready") or "0")
+    viewer.locator(collapsed).click()
+    _redrawn(page, viewer, before)
+    viewer.locator(f".wb-cluster[data-region='{region}']").wait_for(timeout=WAIT_MS)
+
+
+def _select_line(insp, view: str, needle: str):
+    """Clicks the first linked line of ``view`` that contains ``needle``; returns it."""
+    insp.locator(f".wb-tab[data-view='{view}']").click()
+    line = insp.locator(f".wb-view[data-view='{view}'] .wb-line.wb-linked").filter(has_text=needle)
+    line.first.click()
+    return line.first
+
+
+def test_selecting_an_equation_highlights_its_node(page):
+    insp = _inspector(page, GRAPH)
+    line = _select_line(insp, "jaxpr", "= sin ")
+    page.wait_for_function(
+        "(el) => el.classList.contains('wb-selected')", arg=line.element_handle(), timeout=WAIT_MS
+    )
+    assert line.get_attribute("aria-selected") == "true"
+    insp.screenshot(path=str(ARTIFACTS / "inspector-ir-selected.png"))
+    viewer = _graph_tab(page, insp)
+    lit = viewer.locator(".wb-node.wb-highlight")
+    lit.first.wait_for(timeout=WAIT_MS)
+    assert lit.count() == 1
+    assert lit.get_attribute("data-primitive") == "sin"
+    assert lit.get_attribute("data-highlight") == "true"
+    # The viewport was panned so the highlighted node is in view.
+    canvas = viewer.locator("svg.wb-canvas").bounding_box()
+    box = lit.bounding_box()
+    assert canvas is not None and box is not None
+    assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
+    assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
+    page.mouse.move(0, 0)
+    insp.screenshot(path=str(ARTIFACTS / "inspector-ir-highlight.png"))
+
+
+def test_selecting_an_equation_inside_a_collapsed_region_opens_it(page):
+    insp = _inspector(page, GRAPH)
+    viewer = _graph_tab(page, insp)
+    cluster = viewer.locator(".wb-cluster").filter(has_text="jit(cos)").first
+    region = cluster.get_attribute("data-region")
+    before = int(viewer.get_attribute("data-ready") or "0")
+    cluster.locator("rect.wb-head").click()
+    _redrawn(page, viewer, before)
+    viewer.locator(f".wb-node.wb-collapsed[data-region='{region}']").wait_for(timeout=WAIT_MS)
+    # The cos inside the jit call's jaxpr, in the jaxpr view; then the graph tab.
+    _select_line(insp, "jaxpr", "= cos ")
+    viewer = _graph_tab(page, insp)
+    lit = viewer.locator(".wb-node.wb-highlight[data-primitive='cos']")
+    lit.wait_for(timeout=WAIT_MS)
+    assert viewer.locator(f".wb-cluster[data-region='{region}']").count() == 1  # opened
+    assert (lit.get_attribute("data-id") or "").startswith(f"{region}/")
+
+
+def test_keyboard_and_hlo_lines_select_too(page):
+    insp = _inspector(page, GRAPH)
+    insp.locator(".wb-tab[data-view='jaxpr']").click()
+    first = insp.locator(".wb-view[data-view='jaxpr'] .wb-line.wb-linked").first
+    first.click()  # selects it, and focuses it for the keys
+    page.wait_for_function(
+        "(el) => el.classList.contains('wb-selected')", arg=first.element_handle(), timeout=WAIT_MS
+    )
+    page.keyboard.press("ArrowDown")
+    second = insp.locator(".wb-view[data-view='jaxpr'] .wb-line.wb-linked").nth(1)
+    page.wait_for_function(
+        "(el) => el.classList.contains('wb-selected')", arg=second.element_handle(), timeout=WAIT_MS
+    )
+    assert "wb-selected" not in (first.get_attribute("class") or "")
+    # An optimized-HLO instruction (the cosine XLA emits for the jit call's cos).
+    _select_line(insp, "hlo", " cosine(")
+    viewer = _graph_tab(page, insp)
+    lit = viewer.locator(".wb-node.wb-highlight")
+    lit.first.wait_for(timeout=WAIT_MS)
+    assert {lit.nth(i).get_attribute("data-primitive") for i in range(lit.count())} == {"cos"}
 
 
 def test_ir_is_highlighted(page):
@@ -116,3 +253,40 @@ def test_scope_names_show_as_text_and_run_nothing(page):
     assert page.locator(".jp-Notebook img[src='x']").count() == 0
     assert page.evaluate("window.__pwned") is None
     insp.screenshot(path=str(ARTIFACTS / "inspector-escaped-scope.png"))
+
+
+def test_sharding_tab_draws_a_grid_of_blocks_per_array(page):
+    insp = _inspector(page, SHARDED)
+    tabs = [t.get_attribute("data-view") for t in insp.locator(".wb-tab").all()]
+    assert "sharding" in tabs and tabs.index("sharding") == tabs.index("graph") + 1
+    insp.locator(".wb-tab[data-view='sharding']").click()
+    view = insp.locator(".wb-view.wb-sharding[data-view='sharding']")
+    view.wait_for(timeout=WAIT_MS)
+    card = view.locator(".wb-arrays[data-kind='arguments'] .wb-array[data-name='xs']")
+    grid = card.locator("svg.wb-grid")
+    # 8 x 4 over a 4 x 2 mesh: 4 row blocks of 2 rows, 2 column blocks of 2 columns, one device
+    # each, every device once.
+    assert grid.get_attribute("data-blocks") == "8"
+    blocks = grid.locator("g.wb-block")
+    assert blocks.count() == 8
+    held = sorted(blocks.nth(i).get_attribute("data-devices") for i in range(8))
+    assert held == [str(d) for d in range(8)]
+    labels = sorted(grid.locator("text").all_text_contents())
+    assert labels == [str(d) for d in range(8)]
+    # Blocks are sized by their boundaries: equal blocks, laid out 4 down and 2 across.
+    boxes = [blocks.nth(i).locator("rect").bounding_box() for i in range(8)]
+    assert (
+        len({round(b["width"]) for b in boxes}) == 1
+        and len({round(b["height"]) for b in boxes}) == 1
+    )
+    assert len({round(b["x"]) for b in boxes}) == 2 and len({round(b["y"]) for b in boxes}) == 4
+    # The 1-D output, sharded over "model" (2 devices per block): its 2 blocks run across.
+    out = view.locator(".wb-arrays[data-kind='outputs'] .wb-array svg.wb-grid g.wb-block")
+    assert out.count() == 2
+    oboxes = [out.nth(i).locator("rect").bounding_box() for i in range(2)]
+    assert oboxes[0]["y"] == oboxes[1]["y"] and oboxes[0]["x"] < oboxes[1]["x"]
+    assert [out.nth(i).get_attribute("data-devices") for i in range(2)] == ["0,2,4,6", "1,3,5,7"]
+    assert view.locator("table.wb-collectives tbody tr").count() >= 1
+    assert view.locator("table.wb-memory tbody tr").count() == 1
+    page.mouse.move(0, 0)
+    insp.screenshot(path=str(ARTIFACTS / "inspector-sharding.png"))

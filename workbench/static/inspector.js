@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: 924dd5f54f9aa57971c445724b9b3e86dd76acd52a33bb513bf02dc2669203a0); imports extensions/graph/index.js (sha256: da4bccc1014aa5baf379e500c1837e531a8e81d29f303f034295cd5231b3d999). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: a10d6bb133b679d46353fdbe683251fd49a1e6d4ccf24535cb9c643498444942); imports extensions/graph/index.js (sha256: da4bccc1014aa5baf379e500c1837e531a8e81d29f303f034295cd5231b3d999). Do not edit.
 
 // node_modules/@dagrejs/dagre/dist/dagre.esm.js
 var Te = Object.defineProperty;
@@ -2210,10 +2210,10 @@ function highlightTargets(G, ids) {
   }
   return { nodes, regions, open };
 }
-function render({ model, el }) {
+function render({ model, el: el2 }) {
   uid += 1;
   const me2 = `wbg${uid}`;
-  const root = h("div", "wb-graph", el);
+  const root = h("div", "wb-graph", el2);
   h("style", null, root, STYLE);
   const bar = h("div", "wb-toolbar", root);
   const title = h("span", "wb-title", bar);
@@ -2653,11 +2653,21 @@ var STYLE2 = `
 .wb-inspector .wb-line { display: block; min-height: 1.4em; }
 .wb-inspector .wb-line.wb-linked { cursor: pointer; }
 .wb-inspector .wb-line.wb-linked:hover { background: #f6f8fa; }
-.wb-inspector .wb-line.wb-related { background: #fff8c5; }
-.wb-inspector .wb-line.wb-selected { background: #ffe8a3; box-shadow: inset 3px 0 0 #e36209; }
+.wb-inspector .wb-line.wb-linked.wb-related { background: #fff8c5; }
+.wb-inspector .wb-line.wb-linked.wb-selected { background: #ffe8a3; box-shadow: inset 3px 0 0 #e36209; }
 .wb-inspector .wb-line:focus { outline: 1px dotted #0969da; }
 .wb-inspector .wb-hint { color: #57606a; font-size: 11px; margin: 2px 0 4px; }
 .wb-inspector .wb-graph { margin: 0; }
+.wb-inspector .wb-sharding h4 { margin: 10px 0 4px; font-size: 13px; }
+.wb-inspector .wb-arrays { display: flex; flex-wrap: wrap; gap: 10px; }
+.wb-inspector .wb-array { border: 1px solid #d0d7de; border-radius: 6px; padding: 6px 8px; }
+.wb-inspector .wb-array-head { font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
+.wb-inspector .wb-array-sub { color: #57606a; font-size: 11px; margin: 2px 0 4px; }
+.wb-inspector svg.wb-grid rect { stroke: #1f2328; stroke-width: 1; }
+.wb-inspector svg.wb-grid text { font-size: 11px; fill: #1f2328; font-family: var(--jp-code-font-family, monospace); }
+.wb-inspector table.wb-table { border-collapse: collapse; font-size: 12px; }
+.wb-inspector table.wb-table th, .wb-inspector table.wb-table td { border: 1px solid #d0d7de; padding: 2px 6px; text-align: left; }
+.wb-inspector table.wb-table th { background: #f6f8fa; }
 `;
 var TOKENS = new RegExp(
   [
@@ -2739,7 +2749,158 @@ function irBlock(view, links, onSelect) {
   }
   return pre;
 }
+var SVGNS2 = "http://www.w3.org/2000/svg";
+var PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+  "#aec7e8",
+  "#ffbb78",
+  "#98df8a",
+  "#ff9896",
+  "#c5b0d5",
+  "#c49c94",
+  "#f7b6d2",
+  "#c7c7c7",
+  "#dbdb8d",
+  "#9edae5"
+];
+function el(tag, cls, parent, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.append(e);
+  return e;
+}
+function svgEl(tag, attrs, parent) {
+  const e = document.createElementNS(SVGNS2, tag);
+  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+  if (parent) parent.append(e);
+  return e;
+}
+function deviceRanges(ids) {
+  const out = [];
+  let run = [];
+  const flush = () => {
+    if (run.length) out.push(run.length > 2 ? `${run[0]}-${run[run.length - 1]}` : run.join(","));
+  };
+  for (const i of ids) {
+    if (run.length && i === run[run.length - 1] + 1) run.push(i);
+    else {
+      flush();
+      run = [i];
+    }
+  }
+  flush();
+  return out.join(",") || "-";
+}
+function formatBytes2(n) {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+function arrayGrid(a, devices) {
+  const flat = (a.shape || []).length === 1;
+  const rows = flat ? [0, 1] : a.rows || [0, 1];
+  const cols = flat ? a.rows || [0, 1] : a.cols || [0, 1];
+  const cells = flat ? [(a.cells || []).map((row) => row[0])] : a.cells || [];
+  const H0 = rows[rows.length - 1] - rows[0] || 1;
+  const W0 = cols[cols.length - 1] - cols[0] || 1;
+  const W2 = 240;
+  const H2 = flat ? 40 : Math.max(36, Math.min(200, W2 * H0 / W0));
+  const svg = svgEl("svg", { class: "wb-grid", width: W2 + 2, height: H2 + 2, viewBox: `-1 -1 ${W2 + 2} ${H2 + 2}` });
+  let blocks = 0;
+  cells.forEach((row, i) => {
+    row.forEach((cell, j) => {
+      const x = (cols[j] - cols[0]) / W0 * W2;
+      const y = (rows[i] - rows[0]) / H0 * H2;
+      const w = (cols[j + 1] - cols[j]) / W0 * W2;
+      const h2 = (rows[i + 1] - rows[i]) / H0 * H2;
+      const g = svgEl("g", { class: "wb-block", "data-row": i, "data-col": j, "data-devices": cell.join(",") }, svg);
+      const color = PALETTE[(cell[0] ?? 0) % PALETTE.length];
+      svgEl("rect", { x, y, width: w, height: h2, fill: color, "fill-opacity": cell.length > 1 ? 0.35 : 0.6 }, g);
+      const label2 = svgEl("text", { x: x + w / 2, y: y + h2 / 2 + 4, "text-anchor": "middle" }, g);
+      label2.textContent = deviceRanges(cell);
+      const tip = svgEl("title", {}, g);
+      const names = cell.map((d) => devices[d] ?? String(d)).join(", ");
+      const where = flat ? `elements ${cols[j]}:${cols[j + 1]}` : `rows ${rows[i]}:${rows[i + 1]}, columns ${cols[j]}:${cols[j + 1]}`;
+      tip.textContent = `${where} on ${names}`;
+      blocks += 1;
+    });
+  });
+  svg.dataset.blocks = String(blocks);
+  return svg;
+}
+function table(parent, head, rows) {
+  const t = el("table", "wb-table", parent);
+  const tr2 = el("tr", null, el("thead", null, t));
+  for (const h2 of head) el("th", null, tr2, h2);
+  const tb = el("tbody", null, t);
+  for (const r of rows) {
+    const row = el("tr", null, tb);
+    for (const c of r) el("td", null, row, String(c));
+  }
+  return t;
+}
+function shardingBlock(view) {
+  const d = view.data;
+  const box = el("div", "wb-view wb-sharding");
+  box.dataset.view = view.name;
+  if (view.note) box.append(note(view.note));
+  const devices = d.devices || [];
+  const mesh = (d.mesh || []).map(([n, k]) => `${n}=${k}`).join(" \xD7 ") || "no named mesh";
+  el("div", "wb-array-sub", box, `${devices.length} devices (${devices.join(", ")}); mesh ${mesh}. Each block is labelled with the indices of the devices that hold it.`);
+  for (const [key, label2] of [["arguments", "Arguments"], ["outputs", "Outputs"]]) {
+    el("h4", null, box, label2);
+    const list = el("div", "wb-arrays", box);
+    list.dataset.kind = key;
+    for (const a of d[key] || []) {
+      const card = el("div", "wb-array", list);
+      card.dataset.name = a.name;
+      el("div", "wb-array-head", card, `${a.name}  ${a.dtype}[${(a.shape || []).join(",")}]`);
+      const how = a.replicated ? "replicated" : "sharded";
+      el("div", "wb-array-sub", card, `${a.spec}; ${how}, ${formatBytes2(a.bytes_per_device)} per device`);
+      if (a.spec !== "unused") card.append(arrayGrid(a, devices));
+      if (a.clipped) el("div", "wb-array-sub", card, `first ${a.rows.length - 1} \xD7 ${a.cols.length - 1} of ${a.clipped[0]} \xD7 ${a.clipped[1]} blocks shown`);
+      if (a.note) el("div", "wb-array-sub", card, a.note);
+    }
+    const cut = (d.left_out || {})[key];
+    if (cut) el("div", "wb-array-sub", box, `... ${cut} more not shown`);
+  }
+  el("h4", null, box, `Collectives (${(d.collectives || []).length})`);
+  if ((d.collectives || []).length) {
+    const t = table(box, ["name", "kind", "shape", "bytes", "phase", "device groups"], d.collectives.map((c) => [c.name, c.kind, c.shape, formatBytes2(c.bytes), c.phase || "", c.groups]));
+    t.classList.add("wb-collectives");
+  } else el("div", "wb-array-sub", box, "none: no data moves between devices");
+  const mem = d.memory_per_device || {};
+  el("h4", null, box, "Memory per device (XLA)");
+  if (Object.keys(mem).length) {
+    const t = table(box, ["arguments", "outputs", "temp", "total"], [[mem.argument_bytes, mem.output_bytes, mem.temp_bytes, mem.total_bytes].map(formatBytes2)]);
+    t.classList.add("wb-memory");
+  } else el("div", "wb-array-sub", box, "not available");
+  return box;
+}
 function viewBlock(view, links, onSelect) {
+  if (view.data && view.name === "sharding") {
+    try {
+      return shardingBlock(view);
+    } catch (err) {
+      console.warn("workbench inspector: the sharding view fell back to its text", err);
+    }
+  }
   const box = document.createElement("div");
   box.className = "wb-view";
   box.dataset.view = view.name;
@@ -2759,7 +2920,7 @@ function viewBlock(view, links, onSelect) {
   }
   return box;
 }
-function render2({ model, el }) {
+function render2({ model, el: el2 }) {
   const root = document.createElement("div");
   root.className = "wb-inspector";
   const style = document.createElement("style");
@@ -2772,7 +2933,7 @@ function render2({ model, el }) {
   const body = document.createElement("div");
   body.className = "wb-body";
   root.append(style, title, tabs, body);
-  el.append(root);
+  el2.append(root);
   const views = () => model.get("views") || [];
   const irViews = () => views().filter((v) => v.kind === "ir");
   const linksOf = (name) => (model.get("links") || {})[name] || null;
@@ -2900,5 +3061,6 @@ function render2({ model, el }) {
 var index_default = { render: render2 };
 export {
   index_default as default,
+  deviceRanges,
   highlight
 };

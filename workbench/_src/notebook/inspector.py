@@ -80,7 +80,8 @@ def _graph_state(title: str, views: Sequence[View], ins: Inspection) -> dict[str
         model = ins.graph
         if len(model.nodes) <= INSPECTOR_MAX_NODES:
             try:
-                out["graph"] = graph_data(model, ins.memory.residuals, title)
+                # No title of its own: the inspector's is above it.
+                out["graph"] = graph_data(model, ins.memory.residuals)
                 out["expanded"] = initial_expanded(model)
             except Exception:  # a renderer must never break the cell: the text is shown
                 out.pop("graph", None)

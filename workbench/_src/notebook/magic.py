@@ -41,7 +41,8 @@ def _flags(f: Callable[..., Any]) -> Callable[..., Any]:
             metavar="LIST",
             help="comma-separated views to show, out of: "
             + ", ".join(VIEWS)
-            + ". Default: all but grad (grad is added by --grad).",
+            + ". Default: all but grad (added by --grad) and sharding (added when the program "
+            "spans more than one device).",
         ),
         argument(
             "--no-optimize",
@@ -153,7 +154,8 @@ class ReactantMagics(Magics):
         The cell runs in the notebook's namespace. Its last expression is traced as a function of
         its free variables that hold arrays; other values are compile-time constants. The
         result is shown with an inspector (result, jaxpr, StableHLO, optimized HLO, graph,
-        memory, cost, timing; gradient with --grad). Example::
+        memory, cost, timing; gradient with --grad; sharding when the program spans several
+        devices). Example::
 
             %%reactant --grad x --timed
             y = 2.0
@@ -366,6 +368,8 @@ class _Run:
 
         if not views:
             views = list(UNOPTIMIZED_VIEWS if args.no_optimize else DEFAULT_VIEWS)
+            if len(ins.sharding.devices) > 1:  # the program spans several devices
+                views.insert(views.index("graph") + 1, "sharding")
             if grads is not None:
                 views.append("grad")
         elif args.no_optimize and "hlo" in views:

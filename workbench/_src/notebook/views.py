@@ -1,7 +1,9 @@
 """The inspector's views: each is text built from an ``Inspection``, never recomputed.
 
 A view that fails to build becomes a ``View`` with a short ``note`` and no text, so one broken
-renderer never hides the result or the other views.
+renderer never hides the result or the other views. A view can also carry structured ``data``
+(JSON) that the widget draws, its text being the fallback: the sharding view sends
+``ShardingReport.to_json()`` (bounded) and draws a grid of blocks per array.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from workbench._src.introspect import text as _text
 from workbench._src.introspect.inspection import Inspection
 
 MAX_VIEW_LINES = 2000  # what one view sends to the browser; the rest is counted, not shown
+MAX_SHARDING_ARRAYS = 64  # arguments (and outputs) whose grids the sharding view sends
+MAX_SHARDING_BLOCKS = 32  # rows (and columns) of blocks sent per array
+MAX_COLLECTIVES = 200  # collectives listed
 
 # name -> (tab title, kind). "ir" views are highlighted and can be compared side by side.
 VIEWS: dict[str, tuple[str, str]] = {
@@ -24,6 +29,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "stablehlo": ("StableHLO", "ir"),
     "hlo": ("optimized HLO", "ir"),
     "graph": ("graph", "text"),
+    "sharding": ("sharding", "text"),
     "memory": ("memory", "text"),
     "cost": ("cost", "text"),
     "timing": ("timing", "text"),
@@ -39,8 +45,9 @@ class View:
       name: a key of ``VIEWS``.
       title: the tab's label.
       kind: ``"ir"`` (highlighted, comparable) or ``"text"``.
-      text: the content (bounded), ``""`` when the view failed.
+      text: the content (bounded), ``""`` when the view failed; the fallback of ``data``.
       note: ``""``, or a short note saying why the view could not be built.
+      data: structured content the widget draws instead of the text (JSON), or ``None``.
     """
 
     name: str
@@ -48,8 +55,9 @@ class View:
     kind: str
     text: str
     note: str = ""
+    data: dict[str, Any] | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         """The view as the widget's ``views`` trait holds it."""
         return dataclasses.asdict(self)
 
@@ -111,11 +119,42 @@ def _builders(value: Any, ins: Inspection, grads: Gradients | None) -> dict[str,
         "stablehlo": lambda: ins.stablehlo.text,
         "hlo": lambda: ins.hlo.text,
         "graph": lambda: _text.render_graph(ins.graph, 200),
+        "sharding": lambda: _text.render_sharding(ins.sharding, 200),
         "memory": lambda: _text.render_memory(ins.memory, 100),
         "cost": cost,
         "timing": lambda: _text.render_timing(ins.timing),
         "grad": grad,
     }
+
+
+def sharding_data(report: Any) -> dict[str, Any]:
+    """``report.to_json()`` bounded for the widget: at most ``MAX_SHARDING_ARRAYS`` arrays of
+    each kind, ``MAX_SHARDING_BLOCKS`` rows and columns of blocks per array and
+    ``MAX_COLLECTIVES`` collectives; ``"left_out"`` counts what was cut, and an array whose grid
+    was cut says so in ``"clipped"``."""
+    data = report.to_json()
+    left_out: dict[str, int] = {}
+    for key, limit in (
+        ("arguments", MAX_SHARDING_ARRAYS),
+        ("outputs", MAX_SHARDING_ARRAYS),
+        ("collectives", MAX_COLLECTIVES),
+    ):
+        if len(data[key]) > limit:
+            left_out[key] = len(data[key]) - limit
+            data[key] = data[key][:limit]
+    for array in (*data["arguments"], *data["outputs"]):
+        n = MAX_SHARDING_BLOCKS
+        if len(array["rows"]) > n + 1 or len(array["cols"]) > n + 1:
+            array["clipped"] = [len(array["rows"]) - 1, len(array["cols"]) - 1]
+            array["rows"] = array["rows"][: n + 1]
+            array["cols"] = array["cols"][: n + 1]
+            array["cells"] = [row[:n] for row in array["cells"][:n]]
+    data["left_out"] = left_out
+    return data
+
+
+def _data_builders(ins: Inspection) -> dict[str, Callable[[], dict[str, Any]]]:
+    return {"sharding": lambda: sharding_data(ins.sharding)}
 
 
 def build_views(
@@ -130,6 +169,7 @@ def build_views(
     ``overrides`` replaces a view's builder (the tests use it to break one view on purpose).
     """
     builders = {**_builders(value, ins, grads), **(overrides or {})}
+    data_builders = _data_builders(ins)
     out = []
     for name in names:
         title, kind = VIEWS[name]
@@ -141,5 +181,11 @@ def build_views(
                 View(name, title, kind, "", f"This view failed: {type(e).__name__}: {first}")
             )
             continue
-        out.append(View(name, title, kind, body))
+        data = None
+        if name in data_builders and name not in (overrides or {}):
+            try:
+                data = data_builders[name]()
+            except Exception:  # the text is shown instead
+                data = None
+        out.append(View(name, title, kind, body, data=data))
     return out
