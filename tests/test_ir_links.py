@@ -222,3 +222,13 @@ def test_links_never_break_the_inspector():
         graph = ins.graph
 
     assert ir_links.links(Broken(), views) == {}  # type: ignore[arg-type]
+
+
+def test_links_per_line_are_bounded(monkeypatch):
+    ins = _inspect(two_calls, None)
+    views = build_views(["jaxpr"], 1.0, ins)
+    shared = next(
+        k for k, v in ir_links.links(ins, views)["jaxpr"].items() if len(v) == 2
+    )  # the shared jaxpr's mul, at its two call sites
+    monkeypatch.setattr(ir_links, "MAX_IDS", 1)
+    assert len(ir_links.links(ins, views)["jaxpr"][shared]) == 1

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 MAX_LINES = 2000  # lines linked per view (the inspector shows no more; see views.MAX_VIEW_LINES)
 SEARCH_LINES = 200  # how far ahead an equation's printed line is looked for before giving up
 SHARED_EQNS = 10  # JAX's printer pulls nested jaxprs of more equations than this to the top
+MAX_IDS = 64  # ids sent per line (a jaxpr called at a thousand sites links to its first 64)
 
 Links = dict[int, list[str]]
 
@@ -393,7 +394,7 @@ def links(ins: Inspection, views: Sequence[Any]) -> dict[str, dict[str, list[str
         except Exception:  # links are an aid: never break the inspector over them
             continue
         if found:
-            out[view.name] = {str(k): v for k, v in found.items()}
+            out[view.name] = {str(k): v[:MAX_IDS] for k, v in found.items()}
     return out
 
 
