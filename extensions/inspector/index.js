@@ -334,6 +334,10 @@ function render({ model, el }) {
   // An IR line selected: its graph ids become the highlight (the graph tab shows them).
   function selectLine(viewName, line) {
     const ids = linksOf(viewName)?.[String(line)] || [];
+    if (JSON.stringify(ids) === JSON.stringify(model.get("highlight") || [])) {
+      // The same nodes again: the graph tab pans back to them even if the user panned away.
+      model.set("viewport", { ...(model.get("viewport") || {}), focus: "" });
+    }
     model.set("ir_selection", { view: viewName, line });
     model.set("highlight", ids);
     model.save_changes();

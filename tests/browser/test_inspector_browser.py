@@ -172,6 +172,21 @@ def test_selecting_an_equation_highlights_its_node(page):
     assert canvas["y"] <= box["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
     page.mouse.move(0, 0)
     insp.screenshot(path=str(ARTIFACTS / "inspector-ir-highlight.png"))
+    # Pan it out of sight; selecting the same line again brings it back into view.
+    start = (canvas["x"] + 40, canvas["y"] + 40)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 900, start[1] + 500, steps=8)
+    page.mouse.up()
+    moved = lit.bounding_box()
+    assert moved is not None and moved["x"] > canvas["x"] + canvas["width"] - 10
+    _select_line(insp, "jaxpr", "= sin ")
+    viewer = _graph_tab(page, insp)
+    lit = viewer.locator(".wb-node.wb-highlight")
+    lit.first.wait_for(timeout=WAIT_MS)
+    box = lit.bounding_box()
+    assert box is not None
+    assert canvas["x"] <= box["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]
 
 
 def test_selecting_an_equation_inside_a_collapsed_region_opens_it(page):

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: a10d6bb133b679d46353fdbe683251fd49a1e6d4ccf24535cb9c643498444942); imports extensions/graph/index.js (sha256: da4bccc1014aa5baf379e500c1837e531a8e81d29f303f034295cd5231b3d999). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: d401d038fb5639de9b9512574f58d3090ae8590dcb32280a905425f601b9d6ed); imports extensions/graph/index.js (sha256: da4bccc1014aa5baf379e500c1837e531a8e81d29f303f034295cd5231b3d999). Do not edit.
 
 // node_modules/@dagrejs/dagre/dist/dagre.esm.js
 var Te = Object.defineProperty;
@@ -2944,6 +2944,9 @@ function render2({ model, el: el2 }) {
   }
   function selectLine(viewName, line) {
     const ids = linksOf(viewName)?.[String(line)] || [];
+    if (JSON.stringify(ids) === JSON.stringify(model.get("highlight") || [])) {
+      model.set("viewport", { ...model.get("viewport") || {}, focus: "" });
+    }
     model.set("ir_selection", { view: viewName, line });
     model.set("highlight", ids);
     model.save_changes();
