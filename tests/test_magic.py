@@ -176,6 +176,19 @@ def test_grad_equals_wb_gradient(ip):
     assert "d(expression)/dx" in grad_text and "backward" in grad_text
 
 
+def test_containers_of_arrays_are_traced_inputs(ip):
+    w, x = jnp.array([1.0, 2.0, 3.0]), ip.user_ns["x"]
+    ip.user_ns["params"] = {"w": w, "b": [jnp.array(0.5)]}
+    ip.user_ns["mixed"] = (jnp.ones(3), "label")  # not only arrays: a constant
+    expr = "jnp.sum(jnp.sin(params['w']) * x) + params['b'][0] + len(mixed[1])"
+    res = run(ip, "--grad params", expr)
+    assert list(res.inputs) == ["params", "x"]  # in order of appearance; `mixed` is a constant
+    np.testing.assert_allclose(res.value, jnp.sum(jnp.sin(w) * x) + 0.5 + 5)
+    grad = res.gradients.values["params"]  # analytic: d/dw = cos(w) x, d/db = 1
+    np.testing.assert_allclose(grad["w"], jnp.cos(w) * x)
+    np.testing.assert_allclose(grad["b"][0], 1.0)
+
+
 def test_grad_of_some_inputs_only(ip):
     res = run(ip, "--grad w", "jnp.sum(jnp.sin(x) * w)")
     assert list(res.gradients.values) == ["w"]
@@ -393,6 +406,7 @@ SHARDED_SETUP = """
 from jax.sharding import NamedSharding, PartitionSpec as P
 mesh = jax.make_mesh((4, 2), ("data", "model"))
 xs = jax.device_put(jnp.arange(32.0).reshape(8, 4), NamedSharding(mesh, P("data", "model")))
+params = {"w": jax.device_put(jnp.arange(4.0), NamedSharding(mesh, P("model")))}
 """
 
 
@@ -408,7 +422,14 @@ def _sharded_facts(shell) -> dict:
         for d, idx in xs.sharding.devices_indices_map(xs.shape).items()
     }
     view = next(v for v in res.views if v.name == "sharding")
+    # A dict of arrays on the (Explicit-axes) mesh is a traced input too, never a constant.
+    tree = run(shell, "--views result,sharding", "jnp.sum(xs * params['w'], axis=1)")
+    tree_view = next(v for v in tree.views if v.name == "sharding")
     return {
+        "tree_inputs": list(tree.inputs),
+        "tree_value": np.asarray(tree.value).tolist(),
+        "tree_expected": (np.asarray(xs) @ np.arange(4.0)).tolist(),
+        "tree_arguments": [a["name"] for a in tree_view.data["arguments"]],
         "views": names(res),
         "text": view.text,
         "data": view.data,
@@ -474,6 +495,12 @@ def test_sharding_view_data_is_a_grid_of_each_devices_block(sharded):
     # Summing over the sharded axis 0 moves data between devices.
     assert data["collectives"] and all(c["kind"] for c in data["collectives"])
     assert set(data["memory_per_device"]) >= {"argument_bytes", "total_bytes"}
+
+
+def test_a_dict_of_sharded_arrays_is_a_traced_input(sharded):
+    assert sharded["tree_inputs"] == ["xs", "params"]
+    np.testing.assert_allclose(sharded["tree_value"], sharded["tree_expected"])
+    assert sharded["tree_arguments"] == ["xs", "params['w']"]
 
 
 def test_sharding_view_on_one_device_on_request(ip):

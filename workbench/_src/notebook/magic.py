@@ -1,10 +1,10 @@
 """``%%reactant`` and ``%reactant``: run a cell, compile its last expression, inspect it.
 
 Like Reactant's ``@jit expr``: the cell runs in the user namespace; its last expression becomes a
-function of the free variables that hold arrays (traced arguments), every other value being a
-compile-time constant. The result is shown with an inspector whose views are built from
-``wb.inspect``'s data. Modelled on anywidget's cell magic: a ``Magics`` subclass, flags from
-``magic_arguments`` (so ``%%reactant?`` documents them), then ``shell.transform_cell``.
+function of the free variables that hold arrays or containers of arrays (traced arguments), every
+other value being a compile-time constant. The result is shown with an inspector whose views are
+built from ``wb.inspect``'s data. Modelled on anywidget's cell magic: a ``Magics`` subclass, flags
+from ``magic_arguments`` (so ``%%reactant?`` documents them), then ``shell.transform_cell``.
 """
 
 from __future__ import annotations
@@ -152,10 +152,10 @@ class ReactantMagics(Magics):
         """Run the cell; compile and inspect its last expression, like Reactant's ``@jit``.
 
         The cell runs in the notebook's namespace. Its last expression is traced as a function of
-        its free variables that hold arrays; other values are compile-time constants. The
-        result is shown with an inspector (result, jaxpr, StableHLO, optimized HLO, graph,
-        memory, cost, timing; gradient with --grad; sharding when the program spans several
-        devices). Example::
+        its free variables that hold arrays (or dicts, lists, tuples of arrays); other values are
+        compile-time constants. The result is shown with an inspector (result, jaxpr, StableHLO,
+        optimized HLO, graph, memory, cost, timing; gradient with --grad; sharding when the
+        program spans several devices). Example::
 
             %%reactant --grad x --timed
             y = 2.0
@@ -414,17 +414,31 @@ class _Run:
             result.error_in_exec = e
 
 
-def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
-    """The names the expression reads that hold arrays in ``ns``, in order of appearance."""
+def _is_array_data(value: Any) -> bool:
+    """An array, or a container (dict, list, tuple, ...) whose leaves are all arrays: the
+    values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
     import jax
     import numpy as np
 
+    if isinstance(value, jax.Array | np.ndarray):
+        return True
+    if not isinstance(value, dict | list | tuple):
+        return False
+    try:
+        leaves = jax.tree_util.tree_leaves(value)
+    except Exception:  # a container JAX cannot flatten is a constant like any other value
+        return False
+    return bool(leaves) and all(isinstance(v, jax.Array | np.ndarray) for v in leaves)
+
+
+def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
+    """The names the expression reads that hold arrays (or containers of arrays) in ``ns``,
+    in order of appearance."""
     out: list[str] = []
     for n in ast.walk(node):
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in out:
-            v = ns.get(n.id)
-            if isinstance(v, jax.Array | np.ndarray):
-                out.append(n.id)
+        is_read = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        if is_read and n.id not in out and _is_array_data(ns.get(n.id)):
+            out.append(n.id)
     # ast.walk is breadth-first; order by position in the source instead
     pos: dict[str, tuple[int, int]] = {}
     for n in ast.walk(node):
