@@ -1,7 +1,13 @@
 import jax
-import pytest
 
-import workbench  # noqa: F401  (turns on float64 before any test builds arrays)
+# Eight CPU devices, so that tests/test_sharding.py can shard over a mesh on this one machine.
+# The flag must be set before any backend initialises (importing workbench does not initialise
+# one); other tests keep using the default device, jax.devices()[0].
+jax.config.update("jax_num_cpu_devices", 8)
+
+import pytest  # noqa: E402
+
+import workbench  # noqa: E402, F401  (turns on float64 before any test builds arrays)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,13 @@
 """Misuse gets an error that says what was received, why it fails and what to do instead."""
 
+import functools
+
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
 import workbench as wb
 from workbench import Active, BatchDuplicated, Const, Duplicated, Forward, Reverse
@@ -254,6 +259,60 @@ CASES = [
 ]
 
 
+# Sharding misuse, on the 8 CPU devices of tests/conftest.py.
+@functools.cache
+def data_sharding():
+    return NamedSharding(jax.make_mesh((8,), ("data",)), P("data"))
+
+
+def sharded(n=8):
+    return wb.to_rarray(np.arange(float(n)), sharding=data_sharding())
+
+
+CASES += [
+    (
+        "shadow committed to other devices than its primal",
+        lambda: Duplicated(sharded(), jax.device_put(np.ones(8), jax.devices()[3])),
+        wb.ActivityError,
+        r"the shadow \(float64\[8\]\) is on cpu:3, but the primal is sharded as P\('data',\) "
+        r"over the mesh \('data': 8\) \(devices 0-7\).*wb.to_rarray\(dx, sharding=x.sharding\)",
+    ),
+    (
+        "to_rarray with a PartitionSpec but no mesh",
+        lambda: wb.to_rarray(np.ones(8), sharding=P("data")),
+        ValueError,
+        r"PartitionSpec P\('data',\) but no mesh.*NamedSharding\(mesh, P\('data',\)\).*set_mesh",
+    ),
+    (
+        "to_rarray with a mesh as sharding",
+        lambda: wb.to_rarray(np.ones(8), sharding=data_sharding().mesh),
+        TypeError,
+        r"sharding must be a jax.sharding.Sharding, but received a Mesh.*NamedSharding\(",
+    ),
+    (
+        "to_rarray of an axis the mesh does not divide",
+        lambda: sharded(6),
+        ValueError,
+        r"splits axis 0 of float64\[6\] 8 ways \(mesh axes 'data'\), but its length 6 is not "
+        r"a multiple of 8.*Pad",
+    ),
+    (
+        "to_rarray of a scalar leaf with a 1-D spec",
+        lambda: wb.to_rarray({"w": np.ones(8), "b": 1.0}, sharding=data_sharding()),
+        ValueError,
+        r"spec P\('data',\) has 1 entry .* the leaf \['b'\] float64\[\] has 0 axes"
+        r".*PartitionSpec\(\)",
+    ),
+    (
+        "compiled program called with another sharding",
+        lambda: wb.compile(total, sharded())(jax.device_put(np.ones(8), jax.devices()[3])),
+        wb.CompiledCallError,
+        r"(?s)total was compiled for arguments sharded as \(P\('data',\)\).*jax.device_put.*"
+        r"wb.compile again.*Passed sharding: SingleDeviceSharding",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("thunk", "exc", "pattern"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
@@ -282,3 +341,9 @@ def test_gradient_result_is_read_by_name_not_unpacked():
     assert result.val == total(x3)
     with pytest.raises(TypeError, match=r"read by name.*res\.val and res\.derivs"):
         _val, _derivs = result
+
+
+def test_sharding_mismatch_of_a_compiled_program_is_also_a_value_error():
+    """JAX raises ValueError for it; the workbench's error keeps that type too."""
+    with pytest.raises(ValueError, match="compiled for arguments sharded as"):
+        wb.compile(total, sharded())(jax.device_put(np.ones(8), jax.devices()[3]))

@@ -6,8 +6,9 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 
-from workbench._src.errors import describe
+from workbench._src.errors import describe, shape_dtype
 
 _NUMERIC = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
 
@@ -51,7 +52,10 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
     Args:
       x: an array, a number, or a pytree (tuple, list, dict) of them.
       device: a ``jax.Device``, ``"cpu"``/``"gpu"``/``"tpu"``, or an index into ``jax.devices()``.
-      sharding: a ``jax.sharding.Sharding`` (exclusive with ``device``).
+      sharding: a ``jax.sharding.Sharding`` such as ``NamedSharding(mesh, PartitionSpec("data"))``
+        (exclusive with ``device``), applied to every leaf; a bare ``PartitionSpec`` where a
+        mesh is set (``jax.set_mesh``). The workbench's derivatives of a sharded argument come
+        back sharded like it.
 
     >>> import numpy as np, workbench as wb
     >>> wb.to_rarray(np.array([3.0, 4.0], np.float32))
@@ -69,10 +73,68 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
                 f"to_rarray converts arrays and numbers (or pytrees of them), but received "
                 f"{describe(leaf)}. Convert it to a NumPy array first, or keep it out of the tree."
             )
+    if sharding is not None:
+        check_sharding(sharding)
     target = sharding if sharding is not None else resolve_device(device)
 
-    def convert(leaf: Any) -> jax.Array:
+    def convert(path: Any, leaf: Any) -> jax.Array:
         array = np.asarray(leaf) if not isinstance(leaf, jax.Array) else leaf
+        if isinstance(sharding, NamedSharding):
+            _check_fits(sharding, array, path)
         return jax.device_put(array, target)
 
-    return jax.tree.map(convert, x)
+    return jax.tree_util.tree_map_with_path(convert, x)
+
+
+def check_sharding(sharding: Any) -> None:
+    """A ``jax.sharding.Sharding``, or a ``PartitionSpec`` while a mesh is set (as JAX takes)."""
+    if isinstance(sharding, PartitionSpec):
+        if jax.sharding.get_abstract_mesh().empty:
+            raise ValueError(
+                f"to_rarray received the PartitionSpec {sharding} but no mesh: a spec names mesh "
+                "axes, and says nothing about which devices hold them. Pass "
+                f"sharding=NamedSharding(mesh, {sharding}), or set a mesh first "
+                "(with jax.set_mesh(mesh): ...)."
+            )
+        return
+    if not isinstance(sharding, jax.sharding.Sharding):
+        raise TypeError(
+            f"to_rarray's sharding must be a jax.sharding.Sharding, but received "
+            f"{describe(sharding)}. Build one from a mesh: "
+            "NamedSharding(jax.make_mesh((8,), ('data',)), PartitionSpec('data')); "
+            "for a single device pass device=... instead."
+        )
+
+
+def _check_fits(sharding: NamedSharding, array: Any, path: Any) -> None:
+    """Each axis a NamedSharding splits must exist and divide evenly (JAX's own message for a
+    scalar on an explicit mesh is a bare AssertionError)."""
+    where = f"the leaf {jax.tree_util.keystr(path)} " if path else ""
+    shape = np.shape(array)
+    spec = tuple(sharding.spec)
+    if len(spec) > len(shape):
+        raise ValueError(
+            f"to_rarray: the sharding's spec {sharding.spec} has {_count(len(spec), 'entry')} "
+            f"(one per array axis), but {where}{shape_dtype(array)} has "
+            f"{_count(len(shape), 'axis')}. Give it a spec of at most {len(shape)} entries "
+            "(PartitionSpec() replicates it on every device of the mesh)."
+        )
+    sizes = dict(sharding.mesh.shape)
+    for axis, names in enumerate(spec):
+        if isinstance(names, str):
+            names = (names,)
+        if not isinstance(names, tuple) or not all(n in sizes for n in names):
+            continue  # None, UNCONSTRAINED, or something JAX itself will report
+        ways = int(np.prod([sizes[n] for n in names]))
+        if shape[axis] % ways:
+            raise ValueError(
+                f"to_rarray: the sharding {sharding.spec} splits axis {axis} of {where}"
+                f"{shape_dtype(array)} {ways} ways (mesh axes {', '.join(map(repr, names))}), "
+                f"but its length {shape[axis]} is not a multiple of {ways}. Pad that axis to a "
+                f"multiple of {ways}, or leave it whole (None at position {axis} of the spec)."
+            )
+
+
+def _count(n: int, noun: str) -> str:
+    plural = {"entry": "entries", "axis": "axes"}[noun]
+    return f"{n} {noun if n == 1 else plural}"

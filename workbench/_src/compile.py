@@ -18,7 +18,13 @@ from typing import Any
 
 import jax
 
-from workbench._src.errors import CompiledCallError, TracedValueError, describe, shape_dtype
+from workbench._src.errors import (
+    CompiledCallError,
+    CompiledShardingError,
+    TracedValueError,
+    describe,
+    shape_dtype,
+)
 
 _WORKBENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _JAX_DIR = os.path.dirname(os.path.abspath(jax.__file__))
@@ -128,6 +134,18 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self._compiled(*args, **kwargs)
+        except ValueError as e:
+            if "compiled for input shardings" not in str(e):
+                raise
+            details = str(e).split("\n", 1)[-1].strip()
+            raise CompiledShardingError(
+                f"{self._name} was compiled for arguments sharded as "
+                f"({self._in_shardings()}), and an argument arrived sharded differently. A "
+                "compiled program is fixed to its arguments' shardings: move the argument "
+                "(jax.device_put(x, compiled.input_shardings[0][i]) or wb.to_rarray(x, "
+                "sharding=...)), call wb.compile again with the new arguments, or use wb.jit, "
+                f"which compiles once per sharding. (JAX: {details})"
+            ) from e
         except TypeError as e:
             got = ", ".join(
                 shape_dtype(a) if hasattr(a, "dtype") else describe(a)
@@ -139,6 +157,22 @@ class Compiled:
                 "call wb.compile again with the new arguments, or use wb.jit, which compiles "
                 "once per shape."
             ) from e
+
+    @property
+    def input_shardings(self) -> Any:
+        """The shardings the program expects, as ``jax.stages.Compiled.input_shardings``:
+        ``(positional, keyword)``, one sharding per array argument."""
+        return self._compiled.input_shardings
+
+    @property
+    def output_shardings(self) -> Any:
+        """The shardings of the results (a pytree like the output)."""
+        return self._compiled.output_shardings
+
+    def _in_shardings(self) -> str:
+        return ", ".join(
+            str(getattr(s, "spec", s)) for s in jax.tree_util.tree_leaves(self.input_shardings)
+        )
 
     def _in_signature(self) -> str:
         avals = jax.tree_util.tree_leaves(self._compiled.in_avals)

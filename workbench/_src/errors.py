@@ -40,6 +40,31 @@ class CompiledCallError(WorkbenchError, TypeError):
     """A compiled program was called with arguments it was not compiled for."""
 
 
+class CompiledShardingError(CompiledCallError, ValueError):
+    """A compiled program was called with an argument sharded differently from its compilation.
+
+    A ``CompiledCallError`` (the workbench's type) and a ``ValueError`` (the type JAX raises)."""
+
+
+def placement(x: Any) -> str:
+    """Where a concrete array lives, for error messages: ``on cpu:3`` or
+    ``sharded as P('data',) over the mesh ('data': 8) (devices 0-7)``."""
+    import jax
+
+    sharding = getattr(x, "sharding", None)
+    if sharding is None:
+        return "on the host"
+    devices = sorted(sharding.device_set, key=lambda d: d.id)
+    if isinstance(sharding, jax.sharding.SingleDeviceSharding) or len(devices) == 1:
+        return f"on {devices[0]}"
+    ids = [d.id for d in devices]
+    listed = f"{ids[0]}-{ids[-1]}" if ids == list(range(ids[0], ids[-1] + 1)) else str(ids)
+    if isinstance(sharding, jax.sharding.NamedSharding):
+        axes = ", ".join(f"{name!r}: {size}" for name, size in sharding.mesh.shape.items())
+        return f"sharded as {sharding.spec} over the mesh ({axes}) (devices {listed})"
+    return f"sharded over devices {listed} ({sharding})"
+
+
 def shape_dtype(x: Any) -> str:
     """``float32[3,4]`` for an array-like, as JAX prints abstract values."""
     dtype = np.dtype(x.dtype) if hasattr(x, "dtype") else np.result_type(x)

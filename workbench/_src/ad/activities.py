@@ -20,7 +20,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.errors import ActivityError, NotDifferentiableError, describe, shape_dtype
+from workbench._src.errors import (
+    ActivityError,
+    NotDifferentiableError,
+    describe,
+    placement,
+    shape_dtype,
+)
 
 _ARRAY_LEAVES = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
 
@@ -124,8 +130,28 @@ def _match_shadow(primal: Any, shadow: Any, cls: str, label: str) -> Any:
                 f"(shape {np.shape(p)}). Pass a {label} with the primal's dtype, "
                 f"e.g. dx.astype(x.dtype)."
             )
+        _check_placement(p, s, cls, label)
         matched.append(s)
     return jax.tree_util.tree_unflatten(s_def, matched)
+
+
+def _check_placement(primal: Any, shadow: Any, cls: str, label: str) -> None:
+    """A shadow committed to other devices than its (committed) primal cannot meet it in one
+    program: JAX would fail later with "incompatible devices". A shadow that is not committed
+    (``jnp.ones(n)``) moves to the primal's sharding when used, as does one on the same devices."""
+    concrete = [
+        isinstance(v, jax.Array) and not isinstance(v, jax.core.Tracer) for v in (primal, shadow)
+    ]
+    if not all(concrete) or not (primal.committed and shadow.committed):
+        return
+    if primal.sharding.device_set == shadow.sharding.device_set:
+        return
+    raise ActivityError(
+        f"{cls}: the {label} ({shape_dtype(shadow)}) is {placement(shadow)}, but the primal is "
+        f"{placement(primal)}. A {label} lives where its primal lives (Enzyme's shadow has the "
+        f"primal's layout). Put it there: wb.to_rarray(dx, sharding=x.sharding), or make it from "
+        f"the primal (jnp.ones_like(x) keeps x's sharding)."
+    )
 
 
 class Const(Activity):

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.ad import arguments, derivatives
+from workbench._src.ad import arguments, derivatives, sharding
 from workbench._src.ad.activities import Active, Activity, BatchDuplicated, Const, Duplicated
 from workbench._src.ad.complex_convention import from_jax_cotangent
 from workbench._src.ad.modes import Mode, check_mode
@@ -49,9 +49,10 @@ def autodiff(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
     mode = check_mode(mode, "autodiff")
     arguments.check_function("autodiff", f)
     arguments.reject_modes("autodiff", args)
-    if mode.is_forward:
-        return _forward(mode, f, args)
-    return _reverse(mode, f, args)
+    with sharding.arguments_mesh(args):
+        if mode.is_forward:
+            return _forward(mode, f, args)
+        return _reverse(mode, f, args)
 
 
 def _values(args: Sequence[Any]) -> list[Any]:
@@ -83,7 +84,9 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
     split = arguments.split(
         f, _values(args), [d or b for d, b in zip(dup, batch, strict=True)], f"autodiff({mode!r})"
     )
-    shadows = [args[i].dval for i in split.positions]
+    # Enzyme's shadow has its primal's layout: a tangent made on one device (jnp.ones(n)) moves to
+    # where its sharded primal is, so that the tangent program is distributed like the primal one.
+    shadows = [_shadow_like(args[i]) for i in split.positions]
     if any(batch):
         widths = {len(s) for s in shadows}
         if len(widths) > 1:
@@ -94,10 +97,20 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
         (width,) = widths
         stacked = tuple(jax.tree.map(lambda *lanes: jnp.stack(lanes), *s) for s in shadows)
         primal, tangents = derivatives.push_lanes(mode, split.call, split.primals, stacked)
-        tangent: Any = tuple(jax.tree.map(lambda t, k=k: t[k], tangents) for k in range(width))
+        tangent: Any = tuple(
+            sharding.like(jax.tree.map(lambda t, k=k: t[k], tangents), primal) for k in range(width)
+        )
     else:
         primal, tangent = derivatives.push(mode, split.call, split.primals, tuple(shadows))
+        tangent = sharding.like(tangent, primal)  # a tangent has its output's layout
     return (tangent, primal) if mode.with_primal else (tangent,)
+
+
+def _shadow_like(a: Activity) -> Any:
+    if isinstance(a, BatchDuplicated):
+        return tuple(sharding.like(lane, a.val) for lane in a.dval)
+    assert isinstance(a, Duplicated)
+    return sharding.like(a.dval, a.val)
 
 
 def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, ...]:
@@ -113,12 +126,14 @@ def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
     for i, ct in zip(split.positions, cotangents, strict=True):
         a = args[i]
         if isinstance(a, Active):
-            derivs[i] = ct
+            derivs[i] = sharding.like(ct, a.val)  # a derivative has its argument's layout
         elif isinstance(a, Duplicated):
-            derivs[i] = jax.tree.map(jnp.add, a.dval, ct)
+            derivs[i] = sharding.like(jax.tree.map(jnp.add, a.dval, ct), a.val)
         else:
             assert isinstance(a, BatchDuplicated)
-            derivs[i] = tuple(jax.tree.map(jnp.add, lane, ct) for lane in a.dval)
+            derivs[i] = tuple(
+                sharding.like(jax.tree.map(jnp.add, lane, ct), a.val) for lane in a.dval
+            )
     return (tuple(derivs), primal) if mode.with_primal else (tuple(derivs),)
 
 

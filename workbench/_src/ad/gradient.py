@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.ad import arguments, basis, derivatives
+from workbench._src.ad import arguments, basis, derivatives, sharding
 from workbench._src.ad.activities import Activity, Const
 from workbench._src.ad.autodiff import check_real_scalar_output, value_and_cotangents
 from workbench._src.ad.complex_convention import from_jax_cotangent, is_complex
@@ -78,10 +78,13 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     mode, split = _prepare(mode, f, args, "gradient")
     where = f"gradient({mode!r})"
     derivs: Sequence[Any]
-    if mode.is_reverse:
-        primal, derivs = value_and_cotangents(mode, split, where)
-    else:
-        primal, derivs = _forward_lanes(mode, split, where, scalar=True)
+    with sharding.arguments_mesh(split.primals):
+        if mode.is_reverse:
+            primal, derivs = value_and_cotangents(mode, split, where)
+        else:
+            primal, derivs = _forward_lanes(mode, split, where, scalar=True)
+        # Each entry has its argument's layout (forward mode assembles it from replicated lanes).
+        derivs = [sharding.like(d, p) for d, p in zip(derivs, split.primals, strict=True)]
     return _result(mode, len(args), split.positions, derivs, primal)
 
 
@@ -99,11 +102,23 @@ def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     mode, split = _prepare(mode, f, args, "jacobian")
     where = f"jacobian({mode!r})"
     derivs: Sequence[Any]
-    if mode.is_reverse:
-        primal, derivs = _reverse_lanes(mode, split, where)
-    else:
-        primal, derivs = _forward_lanes(mode, split, where, scalar=False)
+    with sharding.arguments_mesh(split.primals):
+        if mode.is_reverse:
+            primal, derivs = _reverse_lanes(mode, split, where)
+        else:
+            primal, derivs = _forward_lanes(mode, split, where, scalar=False)
+        derivs = [
+            _scalar_rows_like(d, p, primal) for d, p in zip(derivs, split.primals, strict=True)
+        ]
     return _result(mode, len(args), split.positions, derivs, primal)
+
+
+def _scalar_rows_like(entry: Any, argument: Any, primal: Any) -> Any:
+    """The rows of a Jacobian entry that belong to scalar outputs have the argument's shape: they
+    get its layout, as gradients do. Other rows (output shape + argument shape) keep JAX's."""
+    return jax.tree.map(
+        lambda y, row: sharding.like(row, argument) if np.shape(y) == () else row, primal, entry
+    )
 
 
 def _prepare(mode: Any, f: Any, args: Sequence[Any], where: str) -> tuple[Mode, arguments.Split]:
@@ -156,7 +171,10 @@ def _forward_lanes(
         in_leaves.append(leaves)
         in_defs.append(treedef)
     flat_in = [leaf for leaves in in_leaves for leaf in leaves]
-    stacked = basis.stacked_basis(flat_in)
+    stacked = [
+        sharding.lanes_like(lanes, leaf)
+        for lanes, leaf in zip(basis.stacked_basis(flat_in), flat_in, strict=True)
+    ]
     tangents, k = [], 0
     for leaves, treedef in zip(in_leaves, in_defs, strict=True):
         tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
@@ -208,7 +226,10 @@ def _reverse_lanes(mode: Mode, split: arguments.Split, where: str) -> tuple[Any,
         real_out, vjp_fn = derivatives.pull(mode, split_call, split.primals)
     else:
         real_out = out_leaves
-    stacked = basis.stacked_basis(real_out)
+    stacked = [
+        sharding.lanes_like(lanes, y)
+        for lanes, y in zip(basis.stacked_basis(real_out), real_out, strict=True)
+    ]
     cotangent_lanes = jax.vmap(vjp_fn)(
         list(stacked) if is_complex(primal) else jax.tree_util.tree_unflatten(out_def, stacked)
     )

@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero, custom_vjp_primal_tree_values
 
 # step(i, (xf, xi), (cf, ci)) -> (xf, xi): the carry and the constants, each split into its
 # floating-point leaves (differentiated) and the others (ints, bools: carried, not differentiated).
@@ -62,6 +63,51 @@ def _no_cotangent(values: Any) -> Any:
     return jax.tree.map(lambda v: np.zeros(np.shape(v), jax.dtypes.float0), values)
 
 
+class _Constants:
+    """The loop's constants: floating ones ``cf``, the others ``ci``, and (static) which floating
+    ones the derivative needs (``custom_vjp``'s ``perturbed``).
+
+    Only those get cotangents: the others enter each taped step as constants. Besides skipping
+    work, this keeps the executor to what ``lax.scan`` differentiates; e.g. JAX 0.10 cannot
+    transpose ``table[i] * carry`` with a traced ``i`` and a carry sharded over explicit mesh
+    axes, which a body that indexes a constant table by the loop counter does.
+    """
+
+    def __init__(self, cf: list[Any], ci: list[Any], active: tuple[bool, ...]):
+        self.cf, self.ci, self.active = list(cf), list(ci), active
+
+    @property
+    def values(self) -> tuple[list[Any], list[Any]]:
+        return self.cf, self.ci
+
+    def differentiated(self) -> list[Any]:
+        return [c for c, a in zip(self.cf, self.active, strict=True) if a]
+
+    def with_differentiated(self, values: list[Any]) -> tuple[list[Any], list[Any]]:
+        it = iter(values)
+        return [next(it) if a else c for c, a in zip(self.cf, self.active, strict=True)], self.ci
+
+    def cotangents(self, differentiated: list[Any]) -> list[Any]:
+        """Per floating constant: its cotangent, or None (zero) where none was asked for."""
+        it = iter(differentiated)
+        return [next(it) if a else None for a in self.active]
+
+
+jax.tree_util.register_pytree_node(
+    _Constants,
+    lambda c: ((c.cf, c.ci), c.active),
+    lambda active, children: _Constants(children[0], children[1], active),
+)
+
+
+def _zeros_for_symbolic(ct: list[Any], like: list[Any]) -> list[Any]:
+    """Cotangents with symbolic zeros made concrete, shaped and sharded like ``like``."""
+    return [
+        jnp.zeros_like(v) if isinstance(c, SymbolicZero) else c
+        for c, v in zip(ct, like, strict=True)
+    ]
+
+
 class _Machine:
     """The stack machine over a snapshot buffer; methods are traced, never run in Python.
 
@@ -70,14 +116,16 @@ class _Machine:
     conditional update copies the whole buffer on every write.
     """
 
-    def __init__(self, step: Step, consts: Any, slots: int):
+    def __init__(self, step: Step, consts: _Constants, slots: int):
         self.step, self.consts, self.slots = step, consts, slots
         self.spare_slot, self.spare_row = slots, slots + 1
 
     def empty_buffer(self, x0: Any) -> Any:
-        return jax.tree.map(
-            lambda v: jnp.zeros((self.slots + 1, *v.shape), v.dtype).at[0].set(v), x0
-        )
+        # Every row starts as x0 (row 0 is x0; the others are written before they are read).
+        # Broadcasting x0, rather than writing it into zeros, gives the buffer x0's sharding on
+        # each row: with a carry sharded over devices each device keeps only its shard of every
+        # snapshot, and explicit-axis meshes accept the row writes (zeros would be replicated).
+        return jax.tree.map(lambda v: jnp.broadcast_to(v[None], (self.slots + 1, *v.shape)), x0)
 
     def empty_stack(self) -> Any:
         return jnp.zeros((self.slots + 2, 4), jnp.int64), jnp.int64(0)
@@ -90,21 +138,26 @@ class _Machine:
         """Advances the first m steps of a segment; returns (state at start + m, m)."""
         start, length, _, snaps = seg
         m = jnp.where(length == 1, 0, revolve_split(length, snaps))
-        return _advance(self.step, self.consts, x, start, start + m), m
+        return _advance(self.step, self.consts.values, x, start, start + m), m
 
     def store(self, buf: Any, slot: Any, x: Any, when: Any = True) -> Any:
         slot = jnp.where(when, slot, self.spare_slot)
         return jax.tree.map(lambda b, v: b.at[slot].set(v), buf, x)
 
     def tape_and_reverse(self, k: Any, x: Any, ct_xf: Any) -> tuple[Any, Any]:
-        xi, (cf, ci) = x[1], self.consts
+        """Cotangents of (state, differentiated constants) through step k."""
+        xi, c = x[1], self.consts
         _, pullback, _ = jax.vjp(
-            lambda xf, cf: self.step(k, (xf, xi), (cf, ci)), x[0], cf, has_aux=True
+            lambda xf, dc: self.step(k, (xf, xi), c.with_differentiated(dc)),
+            x[0],
+            c.differentiated(),
+            has_aux=True,
         )
         return pullback(ct_xf)
 
     def backward(self, buf: Any, stack: Any, sp: Any, ct_x: Any, ct_c: Any) -> tuple[Any, Any]:
-        """Pops segments until none is left; returns the cotangents of (x0, consts)."""
+        """Pops segments until none is left; returns the cotangents of (x0, differentiated
+        constants)."""
 
         def body(state: Any) -> Any:
             buf, stack, sp, ct_x, ct_c = state
@@ -139,7 +192,9 @@ def binomial_loop(step: Step, n: int, snapshots: int, x0: Any, consts: Any) -> A
         return _advance(step, (cf, ci), (xf, xi), 0, n)
 
     def fwd(xf: Any, xi: Any, cf: Any, ci: Any) -> Any:
-        x0, consts = (xf, xi), (cf, ci)
+        active = tuple(c.perturbed for c in cf)
+        xf, xi, cf, ci = custom_vjp_primal_tree_values((xf, xi, cf, ci))
+        x0, consts = (xf, xi), _Constants(cf, ci, active)
         machine = _Machine(step, consts, slots)
         buf = machine.empty_buffer(x0)
         stack, sp = machine.empty_stack()
@@ -166,17 +221,20 @@ def binomial_loop(step: Step, n: int, snapshots: int, x0: Any, consts: Any) -> A
         init = (x0, i64(0), i64(n), i64(0), i64(slots), buf, stack, sp)
         x, last, _, _, _, buf, stack, sp = lax.while_loop(lambda st: st[2] > 1, chain, init)
         y, pullback, yi = jax.vjp(
-            lambda xf, cf: step(last, (xf, x[1]), (cf, ci)), x[0], cf, has_aux=True
+            lambda xf, dc: step(last, (xf, x[1]), consts.with_differentiated(dc)),
+            x[0],
+            consts.differentiated(),
+            has_aux=True,
         )
         return (y, yi), (buf, stack, sp, pullback, consts)
 
     def bwd(residuals: Any, ct: Any) -> Any:
         buf, stack, sp, pullback, consts = residuals
-        ct_xf, ct_cf = pullback(ct[0])
-        ct_xf, ct_cf = _Machine(step, consts, slots).backward(buf, stack, sp, ct_xf, ct_cf)
-        return ct_xf, _no_cotangent(x0[1]), ct_cf, _no_cotangent(consts[1])
+        ct_xf, ct_dc = pullback(_zeros_for_symbolic(ct[0], [b[0] for b in buf[0]]))
+        ct_xf, ct_dc = _Machine(step, consts, slots).backward(buf, stack, sp, ct_xf, ct_dc)
+        return ct_xf, _no_cotangent(x0[1]), consts.cotangents(ct_dc), _no_cotangent(consts.ci)
 
-    run.defvjp(fwd, bwd)
+    run.defvjp(fwd, bwd, symbolic_zeros=True)
     return run(x0[0], x0[1], consts[0], consts[1])
 
 
@@ -210,8 +268,10 @@ def online_binomial_loop(
         return loop((xf, xi), (cf, ci))[1]
 
     def fwd(xf: Any, xi: Any, cf: Any, ci: Any) -> Any:
+        active = tuple(c.perturbed for c in cf)
+        xf, xi, cf, ci = custom_vjp_primal_tree_values((xf, xi, cf, ci))
         n, y = loop((xf, xi), (cf, ci))
-        return y, ((xf, xi), n, (cf, ci))
+        return y, ((xf, xi), n, _Constants(cf, ci, active))
 
     def bwd(residuals: Any, ct: Any) -> Any:
         x0, n, consts = residuals
@@ -219,9 +279,10 @@ def online_binomial_loop(
         stack, sp = machine.empty_stack()
         snaps = jnp.minimum(jnp.int64(slots), n)
         stack, sp = machine.push(stack, sp, (jnp.int64(0), n, jnp.int64(0), snaps), when=n > 0)
-        ct_cf = jax.tree.map(jnp.zeros_like, consts[0])
-        ct_xf, ct_cf = machine.backward(machine.empty_buffer(x0), stack, sp, ct[0], ct_cf)
-        return ct_xf, _no_cotangent(x0[1]), ct_cf, _no_cotangent(consts[1])
+        ct_dc = [jnp.zeros_like(c) for c in consts.differentiated()]
+        ct_y = _zeros_for_symbolic(ct[0], x0[0])
+        ct_xf, ct_dc = machine.backward(machine.empty_buffer(x0), stack, sp, ct_y, ct_dc)
+        return ct_xf, _no_cotangent(x0[1]), consts.cotangents(ct_dc), _no_cotangent(consts.ci)
 
-    run.defvjp(fwd, bwd)
+    run.defvjp(fwd, bwd, symbolic_zeros=True)
     return run(x0[0], x0[1], consts[0], consts[1])
