@@ -78,6 +78,12 @@ LAYOUTS = [
 SOME = [LAYOUTS[0], LAYOUTS[3]]
 
 
+def cross(table: list[tuple[Any, ...]], spot_checks: list[int]) -> list[tuple[Any, ...]]:
+    """The whole table on the first layout of SOME, the rows ``spot_checks`` on the second:
+    eager JAX compiles every primitive once per sharding, so a full cross on both costs double."""
+    return [(SOME[0], *row) for row in table] + [(SOME[1], *table[i]) for i in spot_checks]
+
+
 def _values(seed: int, shape: tuple[int, ...]) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0.2, 1.2, shape)
 
@@ -149,9 +155,11 @@ REVERSE_MODES = [
 ]
 
 
-@pytest.mark.parametrize("layout", SOME, ids=repr)
-@pytest.mark.parametrize("mode", FORWARD_MODES, ids=repr)
-@pytest.mark.parametrize("activity", ["DC", "DD", "BB"])
+@pytest.mark.parametrize(
+    ("layout", "mode", "activity"),
+    cross([(m, a) for m in FORWARD_MODES for a in ("DC", "DD", "BB")], [0, 4, 8, 11]),
+    ids=repr,
+)
 def test_forward_modes(layout, mode, activity):
     v = make(layout)
     h = v.host
@@ -177,9 +185,11 @@ def test_forward_modes(layout, mode, activity):
         assert_sharded_like(out[1], primal_out)
 
 
-@pytest.mark.parametrize("layout", SOME, ids=repr)
-@pytest.mark.parametrize("mode", REVERSE_MODES, ids=repr)
-@pytest.mark.parametrize("activity", ["AC", "AA", "DA", "BC"])
+@pytest.mark.parametrize(
+    ("layout", "mode", "activity"),
+    cross([(m, a) for m in REVERSE_MODES for a in ("AC", "AA", "DA", "BC")], [0, 5, 10, 15]),
+    ids=repr,
+)
 def test_reverse_modes(layout, mode, activity):
     v = make(layout)
     h = v.host
@@ -203,7 +213,7 @@ def test_reverse_modes(layout, mode, activity):
         assert_close(out[1], loss(h["x"], h["b"]))
 
 
-@pytest.mark.parametrize("layout", LAYOUTS, ids=repr)
+@pytest.mark.parametrize("layout", SOME, ids=repr)
 def test_uncommitted_shadow_moves_to_its_primal(layout):
     """A shadow made on one device (jnp.ones) is used, and comes back, with the primal's layout."""
     v = make(layout)
@@ -237,11 +247,28 @@ def test_strong_zero_on_sharded_input():
     assert np.isnan(np.asarray(wb.gradient(wb.Reverse, f, x)[0])[0, 0])
 
 
+@pytest.mark.parametrize("layout", SOME, ids=repr)
+@pytest.mark.parametrize("mode", [wb.Reverse, wb.Forward], ids=repr)
+def test_strong_zero_under_jit(layout, mode):
+    """The strong-zero transformation of a traced program keeps the shardings' types."""
+    host = np.linspace(0.0, 3.0, 32).reshape(SHAPE)
+    x = wb.to_rarray(host, sharding=layout.x)
+
+    def f(x):
+        return jnp.sum(jnp.minimum(1.0, 1.0 / x))
+
+    (d,) = wb.jit(lambda x: wb.gradient(wb.set_strong_zero(mode), f, x))(x)
+    expected = np.where(host > 1.0, -1.0 / np.where(host == 0, 1, host) ** 2, 0.0)
+    np.testing.assert_allclose(np.asarray(d), expected, rtol=1e-12, atol=0)
+    if "explicit" in layout.name:  # on an Auto mesh, jit's out_shardings decide
+        assert_sharded_like(d, x)
+
+
 # ---------------------------------------------------------------------------------------------
 # gradient and jacobian
 
 
-@pytest.mark.parametrize("layout", LAYOUTS, ids=repr)
+@pytest.mark.parametrize("layout", SOME, ids=repr)
 @pytest.mark.parametrize(
     "mode", [wb.Reverse, wb.ReverseWithPrimal, wb.Forward, wb.ForwardWithPrimal], ids=repr
 )
@@ -307,6 +334,19 @@ def test_forward_over_reverse_hessian_vector_product(layout):
     expected = jax.jvp(lambda x: jax.grad(loss)(x, h["b"]), (h["x"],), (h["dx"],))[1]
     assert_close(hvp, expected)
     assert_sharded_like(hvp, v.x)
+
+
+def test_reverse_over_forward():
+    v = make(SOME[0])
+    h = v.host
+
+    def forward_gradient_sum(x):
+        return jnp.sum(wb.gradient(wb.Forward, loss, x, wb.Const(v.b))[0] ** 2)
+
+    (d,) = wb.gradient(wb.Reverse, forward_gradient_sum, v.x)
+    expected = jax.grad(lambda x: jnp.sum(jax.grad(loss)(x, h["b"]) ** 2))(h["x"])
+    assert_close(d, expected)
+    assert_sharded_like(d, v.x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,17 +429,39 @@ def _scan_loss(y0: Any, w: Any) -> Any:
     return jnp.sum(y**2)
 
 
-@pytest.mark.parametrize("layout", SOME, ids=repr)
-@pytest.mark.parametrize("mode", [wb.Reverse, wb.Forward], ids=repr)
-@pytest.mark.parametrize("scheme", SCHEMES, ids=repr)
-def test_fori_loop(layout, mode, scheme):
+def _loop_gradient(mode: Any, f: Callable[..., Any], v: Inputs, run: str) -> Any:
+    if run == "eager":
+        return wb.gradient(mode, f, v.x, v.dx)
+    return wb.jit(lambda y0, w: wb.gradient(mode, f, y0, w))(v.x, v.dx)
+
+
+# Forward mode runs every scheme as the plain loop (it keeps nothing to checkpoint): two suffice.
+# Every case runs compiled on an explicit-axis layout (there the trace carries the shardings, and
+# the Revolve executor's custom_vjp meets traced loop counters); a few run eagerly too.
+LOOP_CASES = [(scheme, wb.Reverse) for scheme in SCHEMES] + [
+    (False, wb.Forward),
+    (wb.Binomial(3), wb.Forward),
+]
+FORI_CASES = [
+    *[(SOME[0], scheme, mode, "jit") for scheme, mode in LOOP_CASES],
+    (LAYOUTS[2], wb.Binomial(3), wb.Reverse, "jit"),
+    (SOME[0], wb.Binomial(3), wb.Reverse, "eager"),
+    (SOME[0], False, wb.Forward, "eager"),
+    (SOME[1], wb.Periodic(3), wb.Reverse, "eager"),
+    (SOME[1], wb.Binomial(3), wb.Reverse, "eager"),
+    (SOME[1], wb.Binomial(3), wb.Forward, "eager"),
+]
+
+
+@pytest.mark.parametrize(("layout", "scheme", "mode", "run"), FORI_CASES, ids=repr)
+def test_fori_loop(layout, scheme, mode, run):
     v = make(layout)
     h = v.host
 
     def f(y0, w):
         return jnp.sum(wb.fori_loop(0, STEPS, _body(w, _coef()), y0, checkpointing=scheme) ** 2)
 
-    dy0, dw = wb.gradient(mode, f, v.x, v.dx)
+    dy0, dw = _loop_gradient(mode, f, v, run)
     assert_close((dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(h["x"], h["dx"]))
     assert_sharded_like(dy0, v.x)
     assert_sharded_like(dw, v.dx)
@@ -418,11 +480,15 @@ def test_fori_loop_mincut(layout):
 
 
 WHILE_SCHEMES = [(False, 12), (True, 12), (wb.Binomial(3), None), (wb.MemoryBudget(3 * 32 * 8), 20)]
+WHILE_CASES = [
+    *[(SOME[0], scheme, max_steps, "jit") for scheme, max_steps in WHILE_SCHEMES],
+    (SOME[0], wb.Binomial(3), None, "eager"),
+    (SOME[1], wb.Binomial(3), None, "eager"),
+]
 
 
-@pytest.mark.parametrize("layout", SOME, ids=repr)
-@pytest.mark.parametrize(("scheme", "max_steps"), WHILE_SCHEMES, ids=repr)
-def test_while_loop(layout, scheme, max_steps):
+@pytest.mark.parametrize(("layout", "scheme", "max_steps", "run"), WHILE_CASES, ids=repr)
+def test_while_loop(layout, scheme, max_steps, run):
     v = make(layout)
 
     def f(y0, w):
@@ -437,24 +503,10 @@ def test_while_loop(layout, scheme, max_steps):
         )
         return jnp.sum(y**2)
 
-    dy0, dw = wb.gradient(wb.Reverse, f, v.x, v.dx)
+    dy0, dw = _loop_gradient(wb.Reverse, f, v, run)
     assert_close((dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(v.host["x"], v.host["dx"]))
     assert_sharded_like(dy0, v.x)
     assert_sharded_like(dw, v.dx)
-
-
-@pytest.mark.parametrize("layout", LAYOUTS, ids=repr)
-def test_binomial_loop_under_jit(layout):
-    """The compiled Revolve executor (one custom_vjp, a snapshot buffer) with a sharded carry."""
-    v = make(layout)
-
-    def f(y0, w):
-        body = _body(w, _coef())
-        return jnp.sum(wb.fori_loop(0, STEPS, body, y0, checkpointing=wb.Binomial(2)) ** 2)
-
-    dy0, dw = wb.jit(lambda y0, w: wb.gradient(wb.Reverse, f, y0, w))(v.x, v.dx)
-    assert_close((dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(v.host["x"], v.host["dx"]))
-    assert_sharded_like(dy0, v.x)
 
 
 @pytest.mark.parametrize("layout", [LAYOUTS[0], LAYOUTS[1]], ids=repr)
