@@ -51,6 +51,42 @@ CASES = [
 ]
 
 
+# How graph_data encodes each field (its docstring): "s" an index into data["strings"], "s*" a
+# list of them, "r" an index into data["regions"] (or None), "" the value itself.
+NODE_CODING = {"kind": "s", "name": "s", "phase": "s", "region": "r", "inputs": "s*"}
+NODE_CODING |= {"outputs": "s*", "source": "s", "name_stack": "s"}
+REGION_CODING = {"kind": "s", "parent": "r", "phase": "s", "source": "s"}
+EDGE_CODING = {"aval": "s"}
+
+
+def decode(data):
+    """The rows of ``graph_data`` as dicts of plain values (the test's own reading of the format,
+    independent of the viewer's ``prepare``)."""
+    strings = data["strings"]
+    region_ids = [row[0] for row in data["regions"]]
+
+    def value(code, v):
+        if code == "s":
+            return strings[v]
+        if code == "s*":
+            return [strings[i] for i in v]
+        if code == "r":
+            return None if v is None else region_ids[v]
+        return v
+
+    def rows(key, fields, coding):
+        return [
+            {f: value(coding.get(f, ""), v) for f, v in zip(fields, row, strict=True)}
+            for row in data[key]
+        ]
+
+    return (
+        rows("nodes", gw.NODE_FIELDS, NODE_CODING),
+        rows("regions", gw.REGION_FIELDS, REGION_CODING),
+        rows("edges", gw.EDGE_FIELDS, EDGE_CODING),
+    )
+
+
 @pytest.mark.parametrize(("case", "f", "mode"), CASES, ids=[c[0] for c in CASES])
 def test_graph_data_is_the_graph_model(case, f, mode):
     x = jnp.arange(3.0)
@@ -59,28 +95,52 @@ def test_graph_data_is_the_graph_model(case, f, mode):
     model = oracle.graph
     data = w.graph
     assert json.loads(json.dumps(data)) == data  # JSON-able as sent
-    assert [row[0] for row in data["nodes"]] == [n.id for n in model.nodes]
-    assert [row[2] for row in data["nodes"]] == [n.primitive for n in model.nodes]
-    assert [row[4] for row in data["nodes"]] == [n.phase for n in model.nodes]
-    assert [row[7] for row in data["nodes"]] == [[a.text for a in n.outputs] for n in model.nodes]
-    assert [row[0] for row in data["regions"]] == [r.id for r in model.regions]
-    assert [row[2] for row in data["regions"]] == [r.label for r in model.regions]
+    nodes, regions, edges = decode(data)
+    src = lambda s: "" if s is None else str(s)
+    assert nodes == [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "primitive": n.primitive,
+            "name": n.name,
+            "phase": n.phase,
+            "region": n.region,
+            "inputs": [a.text for a in n.inputs],
+            "outputs": [a.text for a in n.outputs],
+            "source": src(n.source),
+            "name_stack": n.name_stack,
+            "residual_bytes": nodes[i]["residual_bytes"],  # checked below, against the memory
+        }
+        for i, n in enumerate(model.nodes)
+    ]
+    assert regions == [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "label": r.label,
+            "parent": r.parent,
+            "phase": r.phase,
+            "source": src(r.source),
+            "residual_bytes": regions[i]["residual_bytes"],
+        }
+        for i, r in enumerate(model.regions)
+    ]
     ids = [n.id for n in model.nodes]
     codes = {"forward": "f", "backward": "b", "residual": "r"}
-    assert [(ids[e[0]], ids[e[1]], e[2]) for e in data["edges"]] == [
-        (e.source, e.target, codes[e.kind]) for e in model.edges
+    assert [(ids[e["source"]], ids[e["target"]], e["kind"], e["aval"]) for e in edges] == [
+        (e.source, e.target, codes[e.kind], e.aval.text) for e in model.edges
     ]
     assert data["summary"] == repr(model)
     # Residual bytes sit on the nodes (or regions) that produce them.
     kept = {}
     for r in oracle.memory.residuals:
         kept[r.producer] = kept.get(r.producer, 0) + r.nbytes
-    shown = {row[0]: row[10] for row in data["nodes"] if row[10]}
-    shown.update({row[0]: row[6] for row in data["regions"] if row[6]})
+    shown = {n["id"]: n["residual_bytes"] for n in nodes if n["residual_bytes"]}
+    shown.update({r["id"]: r["residual_bytes"] for r in regions if r["residual_bytes"]})
     assert shown == kept
     assert sum(shown.values()) == oracle.memory.residual_bytes
     if mode is wb.Reverse:
-        assert {e[2] for e in data["edges"]} == {"f", "b", "r"}
+        assert {e["kind"] for e in edges} == {"f", "b", "r"}
 
 
 def test_graph_data_rows_follow_the_documented_fields():
@@ -89,8 +149,25 @@ def test_graph_data_rows_follow_the_documented_fields():
     assert all(len(row) == len(gw.NODE_FIELDS) for row in data["nodes"])
     assert all(len(row) == len(gw.REGION_FIELDS) for row in data["regions"])
     assert all(len(row) == len(gw.EDGE_FIELDS) for row in data["edges"])
-    sin = next(row for row in data["nodes"] if row[2] == "sin")
-    assert sin[gw.NODE_FIELDS.index("source")].startswith(__file__ + ":")
+    sin = next(row for row in decode(data)[0] if row["primitive"] == "sin")
+    assert sin["source"].startswith(__file__ + ":")
+
+
+def test_repeated_strings_are_sent_once():
+    w = wb.graph(deep, jnp.arange(3.0), mode=wb.Reverse)
+    data = w.graph
+    strings = data["strings"]
+    assert strings[0] == "" and len(set(strings)) == len(strings)
+    # The same graph with every string written into its rows, as the format was before the
+    # string table: the table makes the JSON sent at most half as large.
+    nodes, regions, edges = decode(data)
+    rows = lambda dicts: [list(d.values()) for d in dicts]
+    plain = {**data, "nodes": rows(nodes), "regions": rows(regions), "edges": rows(edges)}
+    del plain["strings"]
+    assert 2 * len(json.dumps(data)) < len(json.dumps(plain))
+    # Ids stay plain strings: what `highlight` takes and the inspector's IR links name.
+    assert [row[0] for row in data["nodes"]] == [n.id for n in w.model.nodes]
+    assert [row[0] for row in data["regions"]] == [r.id for r in w.model.regions]
 
 
 def test_small_graphs_start_expanded_and_large_ones_collapsed():

@@ -3,9 +3,12 @@
 // textContent or SVG text nodes only: this module never parses user text as HTML.
 //
 // Model traits (see workbench/_src/notebook/graph_widget.py):
-//   graph     {title, summary, nodes: [[id, kind, primitive, name, phase, region, inputs, outputs,
-//              source, name_stack, residual_bytes]], regions: [[id, kind, label, parent, phase,
-//              source, residual_bytes]], edges: [[source index, target index, "f"|"b"|"r", aval]]}
+//   graph     {title, summary, strings, nodes: [[id, kind, primitive, name, phase, region, inputs,
+//              outputs, source, name_stack, residual_bytes]], regions: [[id, kind, label, parent,
+//              phase, source, residual_bytes]], edges: [[source index, target index,
+//              "f"|"b"|"r", aval]]}; kind, name, phase, source, name_stack and the aval texts
+//              (inputs, outputs, aval) are indices into strings, region and parent are indices
+//              into regions (parent null for the program)
 //   expanded  ids of the regions drawn open (the program itself is always open)
 //   viewport  {x, y, k}: pan and zoom ({} fits the graph)
 //   edges     "both" | "forward" | "backward" (backward shows the residual edges too)
@@ -91,26 +94,32 @@ export function formatBytes(n) {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-// The graph model, indexed: nodes, regions (with their descendant op counts) and edges.
+// The graph model, indexed: nodes, regions (with their descendant op counts) and edges. The rows
+// hold indices into data.strings for their repeated strings, and region indices for a node's
+// region and a region's parent (graph_widget.graph_data); decoded here, once.
 export function prepare(data) {
+  const S = data.strings || [];
+  const str = (i) => (typeof i === "number" ? S[i] ?? "" : i ?? "");
+  const rows = data.regions || [];
+  const regionId = (i) => (typeof i === "number" ? (rows[i] ? rows[i][0] : null) : i ?? null);
   const nodes = (data.nodes || []).map((r, i) => ({
     index: i,
     id: r[0],
-    kind: r[1],
+    kind: str(r[1]),
     primitive: r[2],
-    name: r[3],
-    phase: r[4],
-    region: r[5],
-    inputs: r[6],
-    outputs: r[7],
-    source: r[8],
-    stack: r[9],
+    name: str(r[3]),
+    phase: str(r[4]),
+    region: regionId(r[5]),
+    inputs: (r[6] || []).map(str),
+    outputs: (r[7] || []).map(str),
+    source: str(r[8]),
+    stack: str(r[9]),
     bytes: r[10],
   }));
   const regions = new Map();
   let root = null;
-  for (const r of data.regions || []) {
-    const reg = { id: r[0], kind: r[1], label: r[2], parent: r[3], phase: r[4], source: r[5], bytes: r[6], count: 0, first: Infinity };
+  for (const r of rows) {
+    const reg = { id: r[0], kind: str(r[1]), label: r[2], parent: regionId(r[3]), phase: str(r[4]), source: str(r[5]), bytes: r[6], count: 0, first: Infinity };
     regions.set(reg.id, reg);
     if (reg.parent === null && root === null) root = reg.id;
   }
@@ -124,7 +133,7 @@ export function prepare(data) {
       rid = reg.parent;
     }
   }
-  const edges = (data.edges || []).map((e) => ({ s: e[0], t: e[1], k: e[2], aval: e[3] }));
+  const edges = (data.edges || []).map((e) => ({ s: e[0], t: e[1], k: e[2], aval: str(e[3]) }));
   return { nodes, regions, edges, root };
 }
 
@@ -239,9 +248,10 @@ function rankLeaves(V) {
 }
 
 // Linear-time layered layout for very large views: ranks by longest path along program order,
-// one barycentre pass for the order within a rank, clusters as the boxes around their leaves.
+// one barycentre pass for the order within a rank, clusters as the boxes around their leaves,
+// and long edges routed around the boxes (routeLongEdges).
 function layoutFast(V, R) {
-  const { leaves, preds, ranks } = R;
+  const { leaves, preds, ranks, rank } = R;
   const pos = new Map();
   const gapX = 14;
   const gapY = 26;
@@ -288,7 +298,43 @@ function layoutFast(V, R) {
     pos.set(c.key, { x: (padded.x0 + padded.x1) / 2, y: (padded.y0 + padded.y1) / 2, width: padded.x1 - padded.x0, height: padded.y1 - padded.y0 });
     if (c.parent) grow(c.parent, padded);
   }
-  return { pos, paths: new Map(), engine: "layered" };
+  const depthMax = cs.length ? depth(cs[0]) + 1 : 0;
+  const { paths, minX } = routeLongEdges(V, rank, pos, 12 - 6 * depthMax, gapY);
+  return { pos, paths, engine: "layered", minX };
+}
+
+// The layered layout's edges that do not join adjacent ranks (a residual edge from early in the
+// forward pass to late in the backward pass spans nearly all of them) would cut straight through
+// the boxes in between. One bend point per crossed rank costs the sum of the spans, which grows
+// quadratically (2.7 million points for 5,000 equations expanded): instead each such edge leaves
+// its source into the gap below it, runs along that gap to a lane left of every box, down (or
+// up) the lane to the gap above its target, and into the target: six points, whatever the span.
+// Every rank starts at the same x, so the left margin is free at every rank, and the horizontal
+// legs run in the gaps between ranks: no box is crossed. The lane's distance from the boxes grows
+// with log2 of the span, so nested spans (the residuals of a loop) stack without crossing.
+// `left` is the left edge of the outermost cluster box.
+function routeLongEdges(V, rank, pos, left, gapY) {
+  const paths = new Map();
+  let minX = Infinity;
+  for (const e of V.edges) {
+    const d = rank.get(e.b) - rank.get(e.a);
+    if (d === 1) continue;
+    const a = pos.get(e.a);
+    const b = pos.get(e.b);
+    const lane = left - 10 - 5 * Math.log2(Math.abs(d) + 1);
+    const ya = a.y + a.height / 2;
+    const yb = b.y - b.height / 2;
+    paths.set(`${e.a}|${e.b}`, [
+      { x: a.x, y: ya },
+      { x: a.x, y: ya + gapY / 2 },
+      { x: lane, y: ya + gapY / 2 },
+      { x: lane, y: yb - gapY / 2 },
+      { x: b.x, y: yb - gapY / 2 },
+      { x: b.x, y: yb },
+    ]);
+    minX = Math.min(minX, lane);
+  }
+  return { paths, minX };
 }
 
 export function layout(V) {
@@ -307,8 +353,30 @@ export function layout(V) {
   return layoutFast(V, R);
 }
 
+// A polyline with its corners rounded (a quadratic curve of at most `radius` at each bend), so a
+// routed edge reads as one smooth stroke.
+export function roundedPath(pts, radius) {
+  const f = (p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  let d = `M${f(pts[0])}`;
+  for (let i = 1; i < pts.length - 1; i += 1) {
+    const [A, P, B] = [pts[i - 1], pts[i], pts[i + 1]];
+    const la = Math.hypot(A.x - P.x, A.y - P.y);
+    const lb = Math.hypot(B.x - P.x, B.y - P.y);
+    const r = Math.min(radius, la / 2, lb / 2);
+    if (r < 0.5) {
+      d += `L${f(P)}`;
+      continue;
+    }
+    const p1 = { x: P.x + ((A.x - P.x) * r) / la, y: P.y + ((A.y - P.y) * r) / la };
+    const p2 = { x: P.x + ((B.x - P.x) * r) / lb, y: P.y + ((B.y - P.y) * r) / lb };
+    d += `L${f(p1)}Q${f(P)} ${f(p2)}`;
+  }
+  return pts.length > 1 ? `${d}L${f(pts[pts.length - 1])}` : d;
+}
+
 function edgePath(e, L) {
   const pts = L.paths.get(`${e.a}|${e.b}`);
+  if (pts && pts.length && L.engine === "layered") return roundedPath(pts, 8);
   if (pts && pts.length) return "M" + pts.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join("L");
   const a = L.pos.get(e.a);
   const b = L.pos.get(e.b);
@@ -412,6 +480,7 @@ export function render({ model, el }) {
       y1 = Math.max(y1, p.y + p.height / 2);
     }
     if (!isFinite(x0)) return;
+    if (L.minX !== undefined) x0 = Math.min(x0, L.minX - 4); // the lanes of long edges
     const W = canvas.clientWidth || 900;
     const H = canvas.clientHeight || 560;
     const w = x1 - x0 + 1;

@@ -33,6 +33,13 @@ CELLS = [
     "    schemes=[False, True, wb.Binomial(2), wb.Binomial(4)])\nex",
     f"evil = jax.named_scope({EVIL!r})(lambda x: jnp.sum(jnp.cos(x) * x))\n"
     "wb.graph(evil, jnp.arange(3.0), mode=wb.Reverse)",
+    # No scopes, 244 nodes: drawn expanded, and its residual edges (from each forward layer to
+    # its backward layer) span too many ranks for dagre: the layered layout.
+    "def chain(x):\n"
+    "    for _ in range(30):\n"
+    "        x = jnp.tanh(x * 1.01 + 0.1)\n"
+    "    return jnp.sum(x)\n"
+    "wb.graph(chain, jnp.ones(4), mode=wb.Reverse)",
     "g  # a second view of the same widget: a re-render",
 ]
 
@@ -51,7 +58,7 @@ def page(lab):
         served,
         root,
         "graph.ipynb",
-        rendered_js="""() => document.querySelectorAll('.wb-graph[data-ready]').length >= 3
+        rendered_js="""() => document.querySelectorAll('.wb-graph[data-ready]').length >= 4
           && document.querySelector('.wb-tradeoffs[data-rows="4"]')""",
         what="widgets",
         default_timeout_ms=WAIT_MS,
@@ -283,3 +290,37 @@ def test_highlight_from_python_opens_its_region_marks_the_node_and_pans(page):
     page.wait_for_function(
         "(el) => el.dataset.highlighted === '0'", arg=g.element_handle(), timeout=WAIT_MS
     )
+
+
+# For every drawn edge: its number of segments (path commands after the first "M"), and whether a
+# point sampled along it (every 3 px) lies inside a node's box other than at its ends.
+EDGES_JS = """(el) => {
+  const boxes = [...el.querySelectorAll('.wb-node')].map((g) => {
+    const m = g.transform.baseVal.consolidate().matrix;
+    const r = g.querySelector('rect');
+    return [m.e, m.f, m.e + r.width.baseVal.value, m.f + r.height.baseVal.value];
+  });
+  return [...el.querySelectorAll('path.wb-edge')].map((p) => {
+    const segments = (p.getAttribute('d').match(/[LQC]/g) || []).length;
+    const length = p.getTotalLength();
+    let crosses = false;
+    for (let s = 0; s <= length && !crosses; s += 3) {
+      const q = p.getPointAtLength(s);
+      crosses = boxes.some(([x0, y0, x1, y1]) =>
+        q.x > x0 + 2 && q.x < x1 - 2 && q.y > y0 + 2 && q.y < y1 - 2);
+    }
+    return { kind: p.classList.contains('wb-e-r') ? 'r' : 'other', segments, crosses };
+  });
+}"""
+
+
+def test_layered_layout_routes_long_edges_around_the_boxes(page):
+    g = _graph(page, 2)
+    assert g.get_attribute("data-engine") == "layered" and g.get_attribute("data-nodes") == "244"
+    edges = page.evaluate(EDGES_JS, g.element_handle())
+    # A straight line from a forward layer to its backward layer would cross every box between
+    # (the chain is one column): such edges are bent, and no edge runs through a box.
+    assert any(e["kind"] == "r" and e["segments"] > 1 for e in edges)
+    assert [e for e in edges if e["crosses"]] == []
+    g.locator("button.wb-fit").click()
+    g.screenshot(path=str(ARTIFACTS / "graph-layered-long-edges.png"))

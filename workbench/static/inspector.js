@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: d401d038fb5639de9b9512574f58d3090ae8590dcb32280a905425f601b9d6ed); imports extensions/graph/index.js (sha256: da4bccc1014aa5baf379e500c1837e531a8e81d29f303f034295cd5231b3d999). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: d401d038fb5639de9b9512574f58d3090ae8590dcb32280a905425f601b9d6ed); imports extensions/graph/index.js (sha256: d49c3cf5c931d3cdc1bd84ffb9abdf22391f34c5b8d6254c157b08c77ce312e6). Do not edit.
 
 // node_modules/@dagrejs/dagre/dist/dagre.esm.js
 var Te = Object.defineProperty;
@@ -1980,24 +1980,28 @@ function formatBytes(n) {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 function prepare(data) {
+  const S2 = data.strings || [];
+  const str = (i) => typeof i === "number" ? S2[i] ?? "" : i ?? "";
+  const rows = data.regions || [];
+  const regionId = (i) => typeof i === "number" ? rows[i] ? rows[i][0] : null : i ?? null;
   const nodes = (data.nodes || []).map((r, i) => ({
     index: i,
     id: r[0],
-    kind: r[1],
+    kind: str(r[1]),
     primitive: r[2],
-    name: r[3],
-    phase: r[4],
-    region: r[5],
-    inputs: r[6],
-    outputs: r[7],
-    source: r[8],
-    stack: r[9],
+    name: str(r[3]),
+    phase: str(r[4]),
+    region: regionId(r[5]),
+    inputs: (r[6] || []).map(str),
+    outputs: (r[7] || []).map(str),
+    source: str(r[8]),
+    stack: str(r[9]),
     bytes: r[10]
   }));
   const regions = /* @__PURE__ */ new Map();
   let root = null;
-  for (const r of data.regions || []) {
-    const reg = { id: r[0], kind: r[1], label: r[2], parent: r[3], phase: r[4], source: r[5], bytes: r[6], count: 0, first: Infinity };
+  for (const r of rows) {
+    const reg = { id: r[0], kind: str(r[1]), label: r[2], parent: regionId(r[3]), phase: str(r[4]), source: str(r[5]), bytes: r[6], count: 0, first: Infinity };
     regions.set(reg.id, reg);
     if (reg.parent === null && root === null) root = reg.id;
   }
@@ -2011,7 +2015,7 @@ function prepare(data) {
       rid = reg.parent;
     }
   }
-  const edges = (data.edges || []).map((e) => ({ s: e[0], t: e[1], k: e[2], aval: e[3] }));
+  const edges = (data.edges || []).map((e) => ({ s: e[0], t: e[1], k: e[2], aval: str(e[3]) }));
   return { nodes, regions, edges, root };
 }
 function label(n) {
@@ -2116,7 +2120,7 @@ function rankLeaves(V2) {
   return { leaves, rank, preds, ranks };
 }
 function layoutFast(V2, R) {
-  const { leaves, preds, ranks } = R;
+  const { leaves, preds, ranks, rank } = R;
   const pos = /* @__PURE__ */ new Map();
   const gapX = 14;
   const gapY = 26;
@@ -2162,7 +2166,32 @@ function layoutFast(V2, R) {
     pos.set(c.key, { x: (padded.x0 + padded.x1) / 2, y: (padded.y0 + padded.y1) / 2, width: padded.x1 - padded.x0, height: padded.y1 - padded.y0 });
     if (c.parent) grow(c.parent, padded);
   }
-  return { pos, paths: /* @__PURE__ */ new Map(), engine: "layered" };
+  const depthMax = cs.length ? depth(cs[0]) + 1 : 0;
+  const { paths, minX } = routeLongEdges(V2, rank, pos, 12 - 6 * depthMax, gapY);
+  return { pos, paths, engine: "layered", minX };
+}
+function routeLongEdges(V2, rank, pos, left, gapY) {
+  const paths = /* @__PURE__ */ new Map();
+  let minX = Infinity;
+  for (const e of V2.edges) {
+    const d = rank.get(e.b) - rank.get(e.a);
+    if (d === 1) continue;
+    const a = pos.get(e.a);
+    const b = pos.get(e.b);
+    const lane = left - 10 - 5 * Math.log2(Math.abs(d) + 1);
+    const ya = a.y + a.height / 2;
+    const yb = b.y - b.height / 2;
+    paths.set(`${e.a}|${e.b}`, [
+      { x: a.x, y: ya },
+      { x: a.x, y: ya + gapY / 2 },
+      { x: lane, y: ya + gapY / 2 },
+      { x: lane, y: yb - gapY / 2 },
+      { x: b.x, y: yb - gapY / 2 },
+      { x: b.x, y: yb }
+    ]);
+    minX = Math.min(minX, lane);
+  }
+  return { paths, minX };
 }
 function layout(V2) {
   const R = rankLeaves(V2);
@@ -2177,8 +2206,27 @@ function layout(V2) {
   }
   return layoutFast(V2, R);
 }
+function roundedPath(pts, radius) {
+  const f = (p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  let d = `M${f(pts[0])}`;
+  for (let i = 1; i < pts.length - 1; i += 1) {
+    const [A2, P2, B] = [pts[i - 1], pts[i], pts[i + 1]];
+    const la = Math.hypot(A2.x - P2.x, A2.y - P2.y);
+    const lb = Math.hypot(B.x - P2.x, B.y - P2.y);
+    const r = Math.min(radius, la / 2, lb / 2);
+    if (r < 0.5) {
+      d += `L${f(P2)}`;
+      continue;
+    }
+    const p1 = { x: P2.x + (A2.x - P2.x) * r / la, y: P2.y + (A2.y - P2.y) * r / la };
+    const p2 = { x: P2.x + (B.x - P2.x) * r / lb, y: P2.y + (B.y - P2.y) * r / lb };
+    d += `L${f(p1)}Q${f(P2)} ${f(p2)}`;
+  }
+  return pts.length > 1 ? `${d}L${f(pts[pts.length - 1])}` : d;
+}
 function edgePath(e, L) {
   const pts = L.paths.get(`${e.a}|${e.b}`);
+  if (pts && pts.length && L.engine === "layered") return roundedPath(pts, 8);
   if (pts && pts.length) return "M" + pts.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join("L");
   const a = L.pos.get(e.a);
   const b = L.pos.get(e.b);
@@ -2276,6 +2324,7 @@ function render({ model, el: el2 }) {
       y1 = Math.max(y1, p.y + p.height / 2);
     }
     if (!isFinite(x0)) return;
+    if (L.minX !== void 0) x0 = Math.min(x0, L.minX - 4);
     const W2 = canvas.clientWidth || 900;
     const H2 = canvas.clientHeight || 560;
     const w = x1 - x0 + 1;
