@@ -6,9 +6,10 @@ two of them. It is also the worked example of README's "Several devices and host
 Each process owns 4 CPU devices; ``jax.distributed.initialize`` joins them into 8 global devices
 (CPU collectives over gloo, JAX's default on CPU). Both processes run the same program: they build
 one global mesh, hold their half of a sharded batch (``jax.make_array_from_process_local_data``),
-differentiate a small model with the workbench (``wb.gradient`` in Reverse mode, ``wb.autodiff``
-in Forward mode, and a checkpointed loop), gather the results onto every process
-(``process_allgather``) and write them to ``OUT_DIR/process_<id>.npz`` with a JSON summary.
+differentiate a small model with the workbench (``wb.gradient`` in Reverse and Forward mode,
+``wb.autodiff`` in Forward mode, under ``wb.jit``, and a checkpointed loop), gather the results
+onto every process (``process_allgather``) and write them to ``OUT_DIR/process_<id>.npz`` with a
+JSON summary.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def main(port: int, process_id: int, out_dir: str) -> None:
         wb.Forward, loss, wb.Duplicated(w, v), wb.Const(inputs), wb.Const(targets)
     )
     dloop, _ = wb.gradient(wb.Reverse, loop_loss, inputs, wb.Const(w))
+    dw_fwd, dinputs_fwd, _ = wb.gradient(wb.Forward, loss, w, inputs, wb.Const(targets))
     jitted = wb.jit(lambda w, x, t: wb.gradient(wb.Reverse, loss, w, x, wb.Const(t)))
     dw_jit, dinputs_jit, _ = jitted(w, inputs, targets)
 
@@ -106,6 +108,8 @@ def main(port: int, process_id: int, out_dir: str) -> None:
         "dinputs": same_layout(dinputs, inputs),
         "dloop": same_layout(dloop, inputs),
         "dinputs_jit": same_layout(dinputs_jit, inputs),
+        "dw_fwd": same_layout(dw_fwd, w),
+        "dinputs_fwd": same_layout(dinputs_fwd, inputs),
     }
     results = {
         "dw": dw,
@@ -114,6 +118,8 @@ def main(port: int, process_id: int, out_dir: str) -> None:
         "dloop": dloop,
         "dw_jit": dw_jit,
         "dinputs_jit": dinputs_jit,
+        "dw_fwd": dw_fwd,
+        "dinputs_fwd": dinputs_fwd,
     }
     gathered = {
         k: np.asarray(multihost_utils.process_allgather(a, tiled=True)) for k, a in results.items()

@@ -100,6 +100,8 @@ def test_two_processes_differentiate_a_sharded_batch(tmp_path):
         "dloop": dloop,
         "dw_jit": dw,
         "dinputs_jit": dinputs,
+        "dw_fwd": dw,
+        "dinputs_fwd": dinputs,
     }
     for pid in range(NUM_PROCESSES):
         with np.load(tmp_path / f"process_{pid}.npz") as got:

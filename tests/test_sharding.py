@@ -382,6 +382,23 @@ def test_under_jit_explicit_axes_need_no_out_shardings(layout, mode):
 
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
+@pytest.mark.parametrize("mode", [wb.Reverse, wb.Forward], ids=repr)
+def test_sharded_constants_closed_over_by_jit(layout, mode):
+    """Arguments a jitted function closes over (constants of the trace) keep their layout in
+    their derivatives too. JAX needs the mesh set for explicit axes there (as for raw jax.grad)."""
+    v = make(layout)
+    step = wb.jit(lambda: wb.gradient(mode, loss, v.x, v.b))
+    if "explicit" in layout.name:
+        with jax.set_mesh(layout.mesh):
+            gx, gb = step()
+    else:
+        gx, gb = step()
+    assert_close((gx, gb), jax.grad(loss, argnums=(0, 1))(v.host["x"], v.host["b"]))
+    assert_sharded_like(gx, v.x)
+    assert_sharded_like(gb, v.b)
+
+
+@pytest.mark.parametrize("layout", SOME, ids=repr)
 def test_compile_with_shardings(layout):
     v = make(layout)
     h = v.host

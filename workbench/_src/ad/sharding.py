@@ -68,15 +68,15 @@ def like(derivative: Any, primal: Any) -> Any:
 def lanes_like(lanes: Any, leaf: Any) -> Any:
     """Lanes stacked on axis 0 (``(k, *leaf.shape)``: tangents or cotangents of ``leaf``), each
     lane sharded like ``leaf``, so that a vectorized jvp/vjp runs distributed as ``leaf`` is."""
-    if _is_concrete(leaf) and isinstance(leaf.sharding, NamedSharding):
-        target = _with_lane_axis(leaf.sharding)
-        if _is_concrete(lanes):
-            return jax.device_put(lanes, target)
-        return jax.lax.with_sharding_constraint(lanes, target)
+    concrete = _is_concrete(leaf) and isinstance(leaf.sharding, NamedSharding)
+    if concrete and _is_concrete(lanes):
+        return jax.device_put(lanes, _with_lane_axis(leaf.sharding))
     explicit = _explicit_sharding(leaf)
-    if explicit is None:
-        return lanes
-    return jax.sharding.reshard(lanes, _with_lane_axis(explicit))
+    if explicit is not None:  # under a trace, explicit axes are part of the type
+        return jax.sharding.reshard(lanes, _with_lane_axis(explicit))
+    if concrete:  # a sharded constant closed over by a trace, on an Auto mesh
+        return jax.lax.with_sharding_constraint(lanes, _with_lane_axis(leaf.sharding))
+    return lanes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,8 +119,11 @@ def _like_leaf(d: Any, p: Any) -> Any:
             return d
         return jax.device_put(d, p.sharding)
     target = _explicit_sharding(p)
-    if target is None:
-        return d
-    if jax.typeof(d).sharding.spec == target.spec:
-        return d
-    return jax.sharding.reshard(d, target)
+    if target is not None:
+        if jax.typeof(d).sharding.spec == target.spec:
+            return d
+        return jax.sharding.reshard(d, target)
+    if _is_concrete(p) and isinstance(p.sharding, NamedSharding):
+        # A sharded constant closed over by a trace, on an Auto mesh.
+        return jax.lax.with_sharding_constraint(d, p.sharding)
+    return d
