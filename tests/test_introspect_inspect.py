@@ -15,6 +15,7 @@ from jax.ad_checkpoint import print_saved_residuals
 
 import workbench as wb
 from workbench._src.introspect import IRText, code_hlo, code_xla, inspect
+from workbench._src.introspect.stages import readable_hlo
 
 X = jnp.arange(3.0) + 0.5
 ANSI = re.compile(r"\x1b\[")
@@ -122,6 +123,23 @@ def test_inspect_reverse_modes_keep_argument_names_through_const(mode: wb.Mode) 
     sources = {r.source for r in report.memory.residuals}
     assert "from the argument y" in sources
     assert [n.name for n in report.graph.nodes if n.kind == "argument"] == ["x", "y"]
+
+
+def test_inspect_keeps_the_program_it_compiled_to_run() -> None:
+    def f(x: Any, w: Any) -> Any:
+        return jnp.sum(jnp.sin(x) * w)
+
+    x, w = jnp.arange(3.0), jnp.full(3, 2.0)
+    ins = inspect(f, x, w, runs=0)
+    assert isinstance(ins.compiled, wb.Compiled)
+    assert float(ins.compiled(x + 1.0, w)) == pytest.approx(float(jax.jit(f)(x + 1.0, w)))
+    assert readable_hlo(ins.compiled.hlo()) == ins.hlo.text  # the program the report is about
+    # With a mode, it is the derivative program: one entry per argument, None for Const.
+    grad = inspect(f, x, wb.Const(w), mode=wb.Reverse, runs=0).compiled
+    assert grad is not None
+    dx, none = grad(x, w)
+    assert none is None
+    assert jnp.allclose(dx, jax.grad(f)(x, w))
 
 
 def test_inspect_closes_over_const_values_that_are_not_arrays() -> None:

@@ -189,6 +189,26 @@ def test_containers_of_arrays_are_traced_inputs(ip):
     np.testing.assert_allclose(grad["b"][0], 1.0)
 
 
+def test_a_cell_compiles_its_program_once_and_its_gradient_once(ip):
+    compiles = []
+
+    def listener(event, duration, **kwargs):
+        if event == "/jax/core/compile/backend_compile_duration":
+            compiles.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        run(ip, "--views result", "jnp.sum(jnp.tanh(x) * w) * 7.0")
+        plain = len(compiles)
+        res = run(ip, "--views result --grad x", "jnp.sum(jnp.tanh(x) * w) * 5.0")
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert plain == 1
+    assert len(compiles) - plain == 2  # the expression, and its gradient program
+    x, w = ip.user_ns["x"], ip.user_ns["w"]
+    np.testing.assert_allclose(res.gradients.values["x"], 5.0 * w / jnp.cosh(x) ** 2)
+
+
 def test_grad_of_some_inputs_only(ip):
     res = run(ip, "--grad w", "jnp.sum(jnp.sin(x) * w)")
     assert list(res.gradients.values) == ["w"]

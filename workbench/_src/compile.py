@@ -121,13 +121,26 @@ class Compiled:
     """
 
     def __init__(self, fun: Callable[..., Any], args: tuple[Any, ...], options: dict[str, Any]):
-        self._name = getattr(fun, "__name__", "function")
-        self._traced = jit(fun, **options).trace(*args)
-        self._lowered = self._traced.lower()
-        self._compiled = self._lowered.compile()
+        traced = jit(fun, **options).trace(*args)
+        lowered = traced.lower()
+        self._adopt(getattr(fun, "__name__", "function"), traced, lowered, lowered.compile())
+
+    @classmethod
+    def from_stages(cls, name: str, traced: Any, lowered: Any, compiled: Any) -> Compiled:
+        """A ``Compiled`` over stages JAX already made (``jit(f).trace(...)``, its ``.lower()``
+        and that one's ``.compile()``), so that ``wb.inspect`` need not compile twice."""
+        self = cls.__new__(cls)
+        self._adopt(name, traced, lowered, compiled)
+        return self
+
+    def _adopt(self, name: str, traced: Any, lowered: Any, compiled: Any) -> None:
+        self._name = name
+        self._traced = traced
+        self._lowered = lowered
+        self._compiled = compiled
         self._signature = (
-            ", ".join(describe(a) for a in jax.tree_util.tree_leaves(self._traced.args_info))
-            if hasattr(self._traced, "args_info")
+            ", ".join(describe(a) for a in jax.tree_util.tree_leaves(traced.args_info))
+            if hasattr(traced, "args_info")
             else ""
         )
 

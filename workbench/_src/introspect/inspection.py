@@ -26,7 +26,7 @@ import jax
 from workbench._src.ad.activities import Activity, Const
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.modes import Mode
-from workbench._src.compile import jit
+from workbench._src.compile import Compiled, jit
 from workbench._src.errors import ActivityError, ModeError, describe
 from workbench._src.introspect import _private_jax, stages
 from workbench._src.introspect import text as _text
@@ -58,6 +58,8 @@ class Inspection:
       sharding: devices, mesh, each argument's and output's layout across the devices, the
         collectives and per-device memory (``ShardingReport``; ``.to_json()`` for widgets).
       closed_jaxpr: the ``ClosedJaxpr`` itself, for further JAX work.
+      compiled: the inspected program as a ``wb.Compiled``, callable with the arguments that
+        were traced (``f``'s own, without ``mode``): the compilation is not repeated to run it.
     """
 
     name: str
@@ -73,6 +75,7 @@ class Inspection:
     hlo_ops: HloProgram
     sharding: ShardingReport
     closed_jaxpr: Any = dataclasses.field(repr=False, compare=False)
+    compiled: Compiled | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def backward(self) -> IRText | None:
@@ -161,6 +164,7 @@ def inspect(
         hlo_ops=hlo_ops(hlo_text),
         sharding=sharding_report(compiled, jaxpr=closed, hlo_text=hlo_text, memory=mem.compiled),
         closed_jaxpr=closed,
+        compiled=Compiled.from_stages(name, traced, lowered, compiled),
     )
 
 

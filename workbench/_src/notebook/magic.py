@@ -345,7 +345,8 @@ class _Run:
 
         runs = (args.runs or DEFAULT_TIMED_RUNS) if args.timed else 0
         ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
-        compiled = self._user(lambda: wb.compile(fn, *values), filename)
+        compiled = ins.compiled  # the program inspect compiled: run it, never compile it again
+        assert compiled is not None
         value = self._user(lambda: compiled(*values), filename)
 
         grads = None
@@ -360,8 +361,12 @@ class _Run:
             wrapped = [
                 v if n in grad_names else wb.Const(v) for n, v in zip(names, values, strict=True)
             ]
-            derivs = self._user(lambda: wb.gradient(wb.Reverse, fn, *wrapped), filename)
             grad_ins = self._user(lambda: inspect(fn, *wrapped, mode=wb.Reverse, runs=0), filename)
+            # The derivative program takes every input (all hold arrays) and returns one entry
+            # per input, None for the Const ones: run the program inspect compiled.
+            gradient_program = grad_ins.compiled
+            assert gradient_program is not None
+            derivs = self._user(lambda: gradient_program(*values), filename)
             grads = Gradients(
                 {n: d for n, d in zip(names, derivs, strict=True) if n in grad_names}, grad_ins
             )
@@ -436,8 +441,9 @@ def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
     in order of appearance."""
     out: list[str] = []
     for n in ast.walk(node):
-        is_read = isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-        if is_read and n.id not in out and _is_array_data(ns.get(n.id)):
+        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)) or n.id in out:
+            continue
+        if _is_array_data(ns.get(n.id)):
             out.append(n.id)
     # ast.walk is breadth-first; order by position in the source instead
     pos: dict[str, tuple[int, int]] = {}
