@@ -357,8 +357,10 @@ def run(quick: bool) -> list[Table]:
         "brackets, through Playwright's click, which waits for the element to be stable); "
         "'expand all' draws every node (timed up to "
         f"{EXPAND_ALL_MAX:,} equations). Layout: dagre while the boxes plus the dummy nodes of "
-        "long edges stay under 400, else the linear-time layered layout. 'Python build' is "
-        "`wb.graph` in this process, mostly JAX tracing the gradient.",
+        "long edges stay under 400, else the linear-time layered layout (edges that skip ranks "
+        "routed around the boxes). 'JSON sent' is the `graph` trait as `json.dumps` writes it "
+        "(rows of indices into a table of the repeated strings). 'Python build' is `wb.graph` "
+        "in this process, mostly JAX tracing the gradient.",
         *verdicts,
     ]
     if browser_note:
