@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from workbench._src.introspect.inspection import Inspection
 
 # Graphs of more nodes than this are shown as the graph view's text in the inspector (the data
-# of 5,000 equations is about 1.3 MiB); wb.graph draws larger ones on their own.
+# of 5,000 equations is about 0.6 MiB); wb.graph draws larger ones on their own.
 INSPECTOR_MAX_NODES = 5000
 
 
