@@ -10,6 +10,7 @@ import hashlib
 import html
 import json
 import pathlib
+import re
 
 import jax
 import jax.numpy as jnp
@@ -253,7 +254,12 @@ def test_committed_bundle_matches_its_source(name):
     source = ROOT / "extensions" / name / "index.js"
     bundle = (STATIC / f"{name}.js").read_text()
     sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    assert f"source sha256: {sha}" in bundle.splitlines()[0], (
-        f"workbench/static/{name}.js is stale: run `npm ci && npm run build` and commit it"
-    )
+    banner = bundle.splitlines()[0]
+    stale = f"workbench/static/{name}.js is stale: run `npm ci && npm run build` and commit it"
+    assert f"source sha256: {sha}" in banner, stale
+    # The shared helpers it imports (extensions/common/) must be current too.
+    imports = dict(re.findall(r"imports (\S+) \(sha256: ([0-9a-f]+)\)", banner))
+    assert "extensions/common/dom.js" in imports
+    for path, digest in imports.items():
+        assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == digest, stale
     assert "innerHTML" not in bundle and "as default" in bundle

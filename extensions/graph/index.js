@@ -20,8 +20,8 @@
 // The inspector's graph tab calls this module's `render` with its own model, which has the same
 // traits (workbench/_src/notebook/inspector.py).
 import dagre from "@dagrejs/dagre";
+import { formatBytes, h, s } from "../common/dom.js";
 
-const SVGNS = "http://www.w3.org/2000/svg";
 const DAGRE_LIMIT = 400; // boxes + edge dummies above this: a linear-time layered layout instead
 const NODE_H = 30;
 const COLORS = { f: "#1f77b4", b: "#d62728", r: "#ff7f0e" };
@@ -67,32 +67,8 @@ const STYLE = `
   max-width: 520px; white-space: pre-wrap; font-family: var(--jp-code-font-family, monospace); display: none; z-index: 10; }
 `;
 
-function h(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
 
-function s(tag, attrs, parent) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (parent) parent.appendChild(e);
-  return e;
-}
 
-export function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 // The graph model, indexed: nodes, regions (with their descendant op counts) and edges. The rows
 // hold indices into data.strings for their repeated strings, and region indices for a node's

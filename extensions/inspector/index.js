@@ -14,6 +14,7 @@
 //   graph, expanded, viewport, edges, search, highlight: the graph viewer's traits; selecting
 //                an IR line sets highlight to its ids. graph is {} (or {too_large}) when the
 //                graph tab shows the view's text instead.
+import { formatBytes, h as el, s as svgEl } from "../common/dom.js";
 import { render as renderGraph } from "../graph/index.js";
 
 const STYLE = `
@@ -144,25 +145,11 @@ function irBlock(view, links, onSelect) {
 // Sharding: one grid of blocks per array, as jax.debug.visualize_array_sharding draws it (each
 // block sized by its boundaries, labelled and coloured by the devices holding it), then the
 // collectives and the memory per device.
-const SVGNS = "http://www.w3.org/2000/svg";
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
   "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
   "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
 
-function el(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.append(e);
-  return e;
-}
 
-function svgEl(tag, attrs, parent) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (parent) parent.append(e);
-  return e;
-}
 
 export function deviceRanges(ids) {
   const out = [];
@@ -181,17 +168,6 @@ export function deviceRanges(ids) {
   return out.join(",") || "-";
 }
 
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 function arrayGrid(a, devices) {
   // Dimension 0 down, 1 across; a 1-D array's blocks run across, as JAX draws them.

@@ -11,7 +11,8 @@
 //   timeline   {scheme, steps, evaluations, used_snapshots, taped_steps, total_actions, note,
 //               actions: [[kind, a, b]]}: computed in Python whenever the slider moves
 
-const SVGNS = "http://www.w3.org/2000/svg";
+import { formatBytes as fmtBytes, h, s } from "../common/dom.js";
+
 const MARKS = {
   advance: "#8c959f",
   tape: "#2da44e",
@@ -40,34 +41,8 @@ const STYLE = `
 .wb-tradeoffs .wb-legend span { margin-right: 10px; }
 `;
 
-function h(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
 
-function s(tag, attrs, parent, text) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (text !== undefined) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
 
-function fmtBytes(n) {
-  if (n === null || n === undefined) return "-";
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 
 function family(scheme) {
   if (scheme === undefined) return "#57606a";

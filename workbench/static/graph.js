@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: d49c3cf5c931d3cdc1bd84ffb9abdf22391f34c5b8d6254c157b08c77ce312e6). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 170d0e8c4a05db425fd2acceb606ff53738ca05c0b294e75b9def033da675acd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a). Do not edit.
 
 // node_modules/@dagrejs/dagre/dist/dagre.esm.js
 var Te = Object.defineProperty;
@@ -1910,8 +1910,36 @@ function Ce(e) {
 var xr = { graphlib: ie, version: ue, layout: Oe, debug: Ce, util: { time: le, notime: q } };
 var Uo = xr;
 
-// extensions/graph/index.js
+// extensions/common/dom.js
 var SVGNS = "http://www.w3.org/2000/svg";
+function h(tag, cls, parent, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function s(tag, attrs, parent, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function formatBytes(n) {
+  if (n === null || n === void 0) return "-";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+// extensions/graph/index.js
 var DAGRE_LIMIT = 400;
 var NODE_H = 30;
 var COLORS = { f: "#1f77b4", b: "#d62728", r: "#ff7f0e" };
@@ -1955,30 +1983,6 @@ var STYLE = `
   border-radius: 4px; padding: 4px 8px; box-shadow: 0 2px 6px rgba(0,0,0,.15); font-size: 11px;
   max-width: 520px; white-space: pre-wrap; font-family: var(--jp-code-font-family, monospace); display: none; z-index: 10; }
 `;
-function h(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function s(tag, attrs, parent) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 function prepare(data) {
   const S2 = data.strings || [];
   const str = (i) => typeof i === "number" ? S2[i] ?? "" : i ?? "";
@@ -2677,7 +2681,6 @@ function render({ model, el }) {
 var index_default = { render };
 export {
   index_default as default,
-  formatBytes,
   highlightTargets,
   layout,
   prepare,

@@ -1,4 +1,33 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: d401d038fb5639de9b9512574f58d3090ae8590dcb32280a905425f601b9d6ed); imports extensions/graph/index.js (sha256: d49c3cf5c931d3cdc1bd84ffb9abdf22391f34c5b8d6254c157b08c77ce312e6). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: 2bc08314b1923ae3786bd116ee27d6bf2f27b5e5cd684469c65eda36dd0a5e60); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/index.js (sha256: 170d0e8c4a05db425fd2acceb606ff53738ca05c0b294e75b9def033da675acd). Do not edit.
+
+// extensions/common/dom.js
+var SVGNS = "http://www.w3.org/2000/svg";
+function h(tag, cls, parent, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function s(tag, attrs, parent, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function formatBytes(n) {
+  if (n === null || n === void 0) return "-";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
 
 // node_modules/@dagrejs/dagre/dist/dagre.esm.js
 var Te = Object.defineProperty;
@@ -1911,7 +1940,6 @@ var xr = { graphlib: ie, version: ue, layout: Oe, debug: Ce, util: { time: le, n
 var Uo = xr;
 
 // extensions/graph/index.js
-var SVGNS = "http://www.w3.org/2000/svg";
 var DAGRE_LIMIT = 400;
 var NODE_H = 30;
 var COLORS = { f: "#1f77b4", b: "#d62728", r: "#ff7f0e" };
@@ -1955,30 +1983,6 @@ var STYLE = `
   border-radius: 4px; padding: 4px 8px; box-shadow: 0 2px 6px rgba(0,0,0,.15); font-size: 11px;
   max-width: 520px; white-space: pre-wrap; font-family: var(--jp-code-font-family, monospace); display: none; z-index: 10; }
 `;
-function h(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function s(tag, attrs, parent) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 function prepare(data) {
   const S2 = data.strings || [];
   const str = (i) => typeof i === "number" ? S2[i] ?? "" : i ?? "";
@@ -2258,10 +2262,10 @@ function highlightTargets(G, ids) {
   }
   return { nodes, regions, open };
 }
-function render({ model, el: el2 }) {
+function render({ model, el }) {
   uid += 1;
   const me2 = `wbg${uid}`;
-  const root = h("div", "wb-graph", el2);
+  const root = h("div", "wb-graph", el);
   h("style", null, root, STYLE);
   const bar = h("div", "wb-toolbar", root);
   const title = h("span", "wb-title", bar);
@@ -2798,7 +2802,6 @@ function irBlock(view, links, onSelect) {
   }
   return pre;
 }
-var SVGNS2 = "http://www.w3.org/2000/svg";
 var PALETTE = [
   "#1f77b4",
   "#ff7f0e",
@@ -2821,19 +2824,6 @@ var PALETTE = [
   "#dbdb8d",
   "#9edae5"
 ];
-function el(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.append(e);
-  return e;
-}
-function svgEl(tag, attrs, parent) {
-  const e = document.createElementNS(SVGNS2, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (parent) parent.append(e);
-  return e;
-}
 function deviceRanges(ids) {
   const out = [];
   let run = [];
@@ -2850,17 +2840,6 @@ function deviceRanges(ids) {
   flush();
   return out.join(",") || "-";
 }
-function formatBytes2(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 function arrayGrid(a, devices) {
   const flat = (a.shape || []).length === 1;
   const rows = flat ? [0, 1] : a.rows || [0, 1];
@@ -2870,7 +2849,7 @@ function arrayGrid(a, devices) {
   const W0 = cols[cols.length - 1] - cols[0] || 1;
   const W2 = 240;
   const H2 = flat ? 40 : Math.max(36, Math.min(200, W2 * H0 / W0));
-  const svg = svgEl("svg", { class: "wb-grid", width: W2 + 2, height: H2 + 2, viewBox: `-1 -1 ${W2 + 2} ${H2 + 2}` });
+  const svg = s("svg", { class: "wb-grid", width: W2 + 2, height: H2 + 2, viewBox: `-1 -1 ${W2 + 2} ${H2 + 2}` });
   let blocks = 0;
   cells.forEach((row, i) => {
     row.forEach((cell, j) => {
@@ -2878,12 +2857,12 @@ function arrayGrid(a, devices) {
       const y = (rows[i] - rows[0]) / H0 * H2;
       const w = (cols[j + 1] - cols[j]) / W0 * W2;
       const h2 = (rows[i + 1] - rows[i]) / H0 * H2;
-      const g = svgEl("g", { class: "wb-block", "data-row": i, "data-col": j, "data-devices": cell.join(",") }, svg);
+      const g = s("g", { class: "wb-block", "data-row": i, "data-col": j, "data-devices": cell.join(",") }, svg);
       const color = PALETTE[(cell[0] ?? 0) % PALETTE.length];
-      svgEl("rect", { x, y, width: w, height: h2, fill: color, "fill-opacity": cell.length > 1 ? 0.35 : 0.6 }, g);
-      const label2 = svgEl("text", { x: x + w / 2, y: y + h2 / 2 + 4, "text-anchor": "middle" }, g);
+      s("rect", { x, y, width: w, height: h2, fill: color, "fill-opacity": cell.length > 1 ? 0.35 : 0.6 }, g);
+      const label2 = s("text", { x: x + w / 2, y: y + h2 / 2 + 4, "text-anchor": "middle" }, g);
       label2.textContent = deviceRanges(cell);
-      const tip = svgEl("title", {}, g);
+      const tip = s("title", {}, g);
       const names = cell.map((d) => devices[d] ?? String(d)).join(", ");
       const where = flat ? `elements ${cols[j]}:${cols[j + 1]}` : `rows ${rows[i]}:${rows[i + 1]}, columns ${cols[j]}:${cols[j + 1]}`;
       tip.textContent = `${where} on ${names}`;
@@ -2894,52 +2873,52 @@ function arrayGrid(a, devices) {
   return svg;
 }
 function table(parent, head, rows) {
-  const t = el("table", "wb-table", parent);
-  const tr2 = el("tr", null, el("thead", null, t));
-  for (const h2 of head) el("th", null, tr2, h2);
-  const tb = el("tbody", null, t);
+  const t = h("table", "wb-table", parent);
+  const tr2 = h("tr", null, h("thead", null, t));
+  for (const h2 of head) h("th", null, tr2, h2);
+  const tb = h("tbody", null, t);
   for (const r of rows) {
-    const row = el("tr", null, tb);
-    for (const c of r) el("td", null, row, String(c));
+    const row = h("tr", null, tb);
+    for (const c of r) h("td", null, row, String(c));
   }
   return t;
 }
 function shardingBlock(view) {
   const d = view.data;
-  const box = el("div", "wb-view wb-sharding");
+  const box = h("div", "wb-view wb-sharding");
   box.dataset.view = view.name;
   if (view.note) box.append(note(view.note));
   const devices = d.devices || [];
   const mesh = (d.mesh || []).map(([n, k]) => `${n}=${k}`).join(" \xD7 ") || "no named mesh";
-  el("div", "wb-array-sub", box, `${devices.length} devices (${devices.join(", ")}); mesh ${mesh}. Each block is labelled with the indices of the devices that hold it.`);
+  h("div", "wb-array-sub", box, `${devices.length} devices (${devices.join(", ")}); mesh ${mesh}. Each block is labelled with the indices of the devices that hold it.`);
   for (const [key, label2] of [["arguments", "Arguments"], ["outputs", "Outputs"]]) {
-    el("h4", null, box, label2);
-    const list = el("div", "wb-arrays", box);
+    h("h4", null, box, label2);
+    const list = h("div", "wb-arrays", box);
     list.dataset.kind = key;
     for (const a of d[key] || []) {
-      const card = el("div", "wb-array", list);
+      const card = h("div", "wb-array", list);
       card.dataset.name = a.name;
-      el("div", "wb-array-head", card, `${a.name}  ${a.dtype}[${(a.shape || []).join(",")}]`);
+      h("div", "wb-array-head", card, `${a.name}  ${a.dtype}[${(a.shape || []).join(",")}]`);
       const how = a.replicated ? "replicated" : "sharded";
-      el("div", "wb-array-sub", card, `${a.spec}; ${how}, ${formatBytes2(a.bytes_per_device)} per device`);
+      h("div", "wb-array-sub", card, `${a.spec}; ${how}, ${formatBytes(a.bytes_per_device)} per device`);
       if (a.spec !== "unused") card.append(arrayGrid(a, devices));
-      if (a.clipped) el("div", "wb-array-sub", card, `first ${a.rows.length - 1} \xD7 ${a.cols.length - 1} of ${a.clipped[0]} \xD7 ${a.clipped[1]} blocks shown`);
-      if (a.note) el("div", "wb-array-sub", card, a.note);
+      if (a.clipped) h("div", "wb-array-sub", card, `first ${a.rows.length - 1} \xD7 ${a.cols.length - 1} of ${a.clipped[0]} \xD7 ${a.clipped[1]} blocks shown`);
+      if (a.note) h("div", "wb-array-sub", card, a.note);
     }
     const cut = (d.left_out || {})[key];
-    if (cut) el("div", "wb-array-sub", box, `... ${cut} more not shown`);
+    if (cut) h("div", "wb-array-sub", box, `... ${cut} more not shown`);
   }
-  el("h4", null, box, `Collectives (${(d.collectives || []).length})`);
+  h("h4", null, box, `Collectives (${(d.collectives || []).length})`);
   if ((d.collectives || []).length) {
-    const t = table(box, ["name", "kind", "shape", "bytes", "phase", "device groups"], d.collectives.map((c) => [c.name, c.kind, c.shape, formatBytes2(c.bytes), c.phase || "", c.groups]));
+    const t = table(box, ["name", "kind", "shape", "bytes", "phase", "device groups"], d.collectives.map((c) => [c.name, c.kind, c.shape, formatBytes(c.bytes), c.phase || "", c.groups]));
     t.classList.add("wb-collectives");
-  } else el("div", "wb-array-sub", box, "none: no data moves between devices");
+  } else h("div", "wb-array-sub", box, "none: no data moves between devices");
   const mem = d.memory_per_device || {};
-  el("h4", null, box, "Memory per device (XLA)");
+  h("h4", null, box, "Memory per device (XLA)");
   if (Object.keys(mem).length) {
-    const t = table(box, ["arguments", "outputs", "temp", "total"], [[mem.argument_bytes, mem.output_bytes, mem.temp_bytes, mem.total_bytes].map(formatBytes2)]);
+    const t = table(box, ["arguments", "outputs", "temp", "total"], [[mem.argument_bytes, mem.output_bytes, mem.temp_bytes, mem.total_bytes].map(formatBytes)]);
     t.classList.add("wb-memory");
-  } else el("div", "wb-array-sub", box, "not available");
+  } else h("div", "wb-array-sub", box, "not available");
   return box;
 }
 function viewBlock(view, links, onSelect) {
@@ -2969,7 +2948,7 @@ function viewBlock(view, links, onSelect) {
   }
   return box;
 }
-function render2({ model, el: el2 }) {
+function render2({ model, el }) {
   const root = document.createElement("div");
   root.className = "wb-inspector";
   const style = document.createElement("style");
@@ -2982,7 +2961,7 @@ function render2({ model, el: el2 }) {
   const body = document.createElement("div");
   body.className = "wb-body";
   root.append(style, title, tabs, body);
-  el2.append(root);
+  el.append(root);
   const views = () => model.get("views") || [];
   const irViews = () => views().filter((v) => v.kind === "ir");
   const linksOf = (name) => (model.get("links") || {})[name] || null;

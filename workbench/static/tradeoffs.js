@@ -1,7 +1,35 @@
-// Built by extensions/build.mjs from extensions/tradeoffs/index.js (source sha256: 928874f8a3b64ae06737613f5c08b2f980d5465337c6b9be60cc41c08d1752c0). Do not edit.
+// Built by extensions/build.mjs from extensions/tradeoffs/index.js (source sha256: fe267259e6c85c7387ad78c3107a662c1988456257116501224563f0dcfc4977); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a). Do not edit.
+
+// extensions/common/dom.js
+var SVGNS = "http://www.w3.org/2000/svg";
+function h(tag, cls, parent, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function s(tag, attrs, parent, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function formatBytes(n) {
+  if (n === null || n === void 0) return "-";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
 
 // extensions/tradeoffs/index.js
-var SVGNS = "http://www.w3.org/2000/svg";
 var MARKS = {
   advance: "#8c959f",
   tape: "#2da44e",
@@ -28,32 +56,6 @@ var STYLE = `
 .wb-tradeoffs td:first-child, .wb-tradeoffs th:first-child { text-align: left; }
 .wb-tradeoffs .wb-legend span { margin-right: 10px; }
 `;
-function h(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function s(tag, attrs, parent, text) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function fmtBytes(n) {
-  if (n === null || n === void 0) return "-";
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
 function family(scheme) {
   if (scheme === void 0) return "#57606a";
   if (scheme.startsWith("Binomial")) return "#0969da";
@@ -83,7 +85,7 @@ function drawCurve(svg, rows, chosen) {
     const xv = xmax * i / 4;
     const yv = ymax * i / 4;
     s("text", { x: X(xv), y: H - B + 14, "text-anchor": "middle" }, svg, String(Math.round(xv)));
-    s("text", { x: L - 4, y: Y(yv) + 3, "text-anchor": "end" }, svg, fmtBytes(Math.round(yv)));
+    s("text", { x: L - 4, y: Y(yv) + 3, "text-anchor": "end" }, svg, formatBytes(Math.round(yv)));
   }
   s("text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, svg, "forward step evaluations (recomputation)");
   s("text", { x: 12, y: T - 4 }, svg, "bytes kept");
@@ -93,17 +95,17 @@ function drawCurve(svg, rows, chosen) {
   }
   for (const r of rows) {
     const c = s("circle", { class: "wb-theory", cx: X(r.evaluations), cy: Y(r.theory_bytes), r: 5, fill: family(r.scheme) }, svg);
-    s("title", {}, c, `${r.label || r.scheme}: ${r.evaluations} evaluations, ${fmtBytes(r.theory_bytes)} (theory)`);
+    s("title", {}, c, `${r.label || r.scheme}: ${r.evaluations} evaluations, ${formatBytes(r.theory_bytes)} (theory)`);
     s("text", { x: X(r.evaluations) + 7, y: Y(r.theory_bytes) - 6 }, svg, r.label || r.scheme);
     if (r.measured_temp_bytes !== null && r.measured_temp_bytes >= 0) {
       const m = s("rect", { class: "wb-measured", x: X(r.evaluations) - 4, y: Y(r.measured_temp_bytes) - 4, width: 8, height: 8, fill: "none", stroke: family(r.scheme), "stroke-width": 1.5 }, svg);
-      s("title", {}, m, `${r.scheme}: ${fmtBytes(r.measured_temp_bytes)} temp (measured)`);
+      s("title", {}, m, `${r.scheme}: ${formatBytes(r.measured_temp_bytes)} temp (measured)`);
     }
   }
   if (chosen) {
     const x = X(chosen.x), y = Y(chosen.y);
     const d = s("path", { class: "wb-chosen", d: `M${x},${y - 8}L${x + 8},${y}L${x},${y + 8}L${x - 8},${y}Z`, fill: "#bf3989", "fill-opacity": 0.8 }, svg);
-    s("title", {}, d, `${chosen.label}: ${chosen.x} evaluations, ${fmtBytes(chosen.y)} (theory)`);
+    s("title", {}, d, `${chosen.label}: ${chosen.x} evaluations, ${formatBytes(chosen.y)} (theory)`);
   }
 }
 function drawTimeline(svg, t) {
@@ -185,7 +187,7 @@ function render({ model, el }) {
     for (const c of ["scheme", "snapshots", "taped", "evaluations", "theory bytes", "measured temp", "time"]) h("th", null, head, c);
     for (const r of rows) {
       const tr = h("tr", null, table);
-      for (const v of [r.label || r.scheme, r.snapshots, r.taped_steps, r.evaluations, fmtBytes(r.theory_bytes), fmtBytes(r.measured_temp_bytes), r.seconds === null ? "-" : `${(r.seconds * 1e3).toFixed(3)} ms`]) h("td", null, tr, String(v));
+      for (const v of [r.label || r.scheme, r.snapshots, r.taped_steps, r.evaluations, formatBytes(r.theory_bytes), formatBytes(r.measured_temp_bytes), r.seconds === null ? "-" : `${(r.seconds * 1e3).toFixed(3)} ms`]) h("td", null, tr, String(v));
     }
     root.dataset.rows = String(rows.length);
   };
