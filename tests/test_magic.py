@@ -333,6 +333,23 @@ def test_user_strings_are_escaped(ip):
     assert "<img" not in html.to_html(EVIL, [evil_view])
 
 
+def test_html_fallback_draws_the_graph_where_dot_exists(ip, monkeypatch):
+    from workbench._src.notebook import graph_widget
+
+    if graph_widget.shutil.which("dot") is None:
+        pytest.skip("the `dot` program is not installed (.ci/run installs Graphviz)")
+    ip.user_ns["EVIL"] = EVIL
+    res = run(ip, "--views result,graph", "f = jax.named_scope(EVIL)(jnp.sin)\nf(x) * x")
+    page = res._repr_mimebundle_()["text/html"]
+    graph_part = page[page.index('data-view="graph"') :]
+    assert graph_part.count("<svg") == 1 and "<?xml" not in page
+    # One SVG node per graph node (Graphviz names them by our ids); the scope name escaped.
+    assert graph_part.count('class="node"') == len(res.inspection.graph.nodes)
+    assert "<img" not in page and "&lt;img src=x" in graph_part
+    monkeypatch.setattr(graph_widget.shutil, "which", lambda name: None)  # no `dot`: text only
+    assert "<svg" not in res._repr_mimebundle_()["text/html"]
+
+
 def test_inspector_widget_traits(ip):
     res = run(ip, "", "jnp.sin(x)")
     w = res.widget()

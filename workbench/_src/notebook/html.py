@@ -7,13 +7,18 @@ including scope names and constants that came from the user, is HTML-escaped.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from workbench._src.notebook.views import View
 
 
-def to_html(title: str, views: Sequence[View]) -> str:
-    """The views as one ``<div>``: a ``<details>`` per view, the result open."""
+def to_html(title: str, views: Sequence[View], pictures: Mapping[str, str] | None = None) -> str:
+    """The views as one ``<div>``: a ``<details>`` per view, the result open.
+
+    ``pictures`` maps a view's name to an SVG drawn above its text (the graph, by Graphviz):
+    SVG that a trusted renderer wrote, escaping the user's strings itself.
+    """
+    pictures = pictures or {}
     parts = [
         '<div class="wb-inspector-static">',
         f"<div><strong>{html.escape(title)}</strong></div>",
@@ -26,6 +31,8 @@ def to_html(title: str, views: Sequence[View]) -> str:
         )
         if v.note:
             parts.append(f"<p><em>{html.escape(v.note)}</em></p>")
+        if v.name in pictures:
+            parts.append(pictures[v.name])
         if v.text:
             parts.append(f"<pre>{html.escape(v.text)}</pre>")
         parts.append("</details>")

@@ -132,9 +132,22 @@ class ReactantResult:
             # ipywidgets returns (data, metadata)
             data = widget[0] if isinstance(widget, tuple) else widget
             bundle.update(data or {})
-        bundle["text/html"] = html.to_html(self.title, self.views)
+        bundle["text/html"] = html.to_html(self.title, self.views, self._pictures())
         bundle["text/plain"] = html.to_plain(self.title, self.views)
         return bundle
+
+    def _pictures(self) -> dict[str, str]:
+        """The graph view drawn by Graphviz, where ``dot`` exists (for the HTML fallback)."""
+        from workbench._src.notebook.graph_widget import graphviz_svg
+
+        shown = {v.name for v in self.views if not v.note}
+        svg = None
+        if "graph" in shown:
+            with contextlib.suppress(Exception):  # a fallback never breaks the display
+                svg = graphviz_svg(self.inspection.graph)
+        if not svg:
+            return {}
+        return {"graph": f'<div class="wb-graph-static">{svg[svg.index("<svg") :]}</div>'}
 
     def __repr__(self) -> str:
         from workbench._src.notebook import html
