@@ -371,7 +371,7 @@ class _Builder:
             if subs:
                 self.enter(eqn, i, subs, region, home, phase, info.entries, env)
                 continue
-            nid = f"{region}/{i}"
+            nid = structure.eqn_id(region, i)
             outs = tuple(map(aval_of, eqn.outvars))
             self.nodes.append(
                 Node(
@@ -410,7 +410,7 @@ class _Builder:
         entries: tuple[structure.Entry, ...],
         env: dict[Any, tuple[_Ref, ...]],
     ) -> None:
-        rid = f"{region}/{i}"
+        rid = structure.eqn_id(region, i)
         kind = structure.region_kind(eqn)
         name = str(eqn.params.get("name", "")) if kind == "jit" else ""
         source = _private_jax.user_frame(eqn.source_info)
@@ -418,7 +418,7 @@ class _Builder:
             Region(rid, kind, name, home, phase, structure.region_params(eqn), source)
         )
         for k, sub in enumerate(subs):
-            sid = rid if len(subs) == 1 else f"{rid}.{k}"
+            sid = structure.sub_region_id(rid, k, len(subs))
             if sid != rid:
                 self.regions.append(Region(sid, "branch", sub.name, rid, phase, (), source))
             ins = [() if structure.is_literal(a) else env.get(a, ()) for a in sub.inputs]

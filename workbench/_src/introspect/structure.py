@@ -39,6 +39,18 @@ RECOMPUTED_SCOPE = "rematted_computation"
 _AD_TRANSFORMS = {"jvp": "forward", "transpose": "backward"}
 
 
+def eqn_id(region: str, index: int) -> str:
+    """The id of equation ``index`` of the jaxpr of region ``region`` (a node, or the region an
+    equation that holds jaxprs opens): ``main/3``, ``main/2/0``."""
+    return f"{region}/{index}"
+
+
+def sub_region_id(region: str, k: int, count: int) -> str:
+    """The id of the ``k``-th of ``count`` jaxprs of the equation whose region is ``region``:
+    the region itself for an only jaxpr, ``main/5.1`` for a ``while`` body or ``cond`` branch."""
+    return region if count == 1 else f"{region}.{k}"
+
+
 def phase_of(entries: Sequence[Entry]) -> Phase:
     """The phase named by the outermost ``jvp`` or ``transpose`` in a name stack."""
     for is_transform, name in entries:

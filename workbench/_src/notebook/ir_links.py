@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from jax.extend import core as jcore
 
 from workbench._src.introspect import structure
-from workbench._src.introspect.structure import ROOT
+from workbench._src.introspect.structure import ROOT, eqn_id, sub_region_id
 
 if TYPE_CHECKING:
     from workbench._src.introspect.graph import Graph, Region
@@ -61,22 +61,6 @@ SHARED_EQNS = 10  # JAX's printer pulls nested jaxprs of more equations than thi
 MAX_IDS = 64  # ids sent per line (a jaxpr called at a thousand sites links to its first 64)
 
 Links = dict[int, list[str]]
-
-
-# --------------------------------------------------------------------------------------------
-# Ids: as graph.py builds them (see structure.py's docstring)
-
-
-def eqn_id(region: str, index: int) -> str:
-    """The id of equation ``index`` of the jaxpr of region ``region`` (a node, or the region an
-    equation that holds jaxprs opens): ``main/3``, ``main/2/0``."""
-    return f"{region}/{index}"
-
-
-def sub_region_id(region: str, k: int, count: int) -> str:
-    """The id of the ``k``-th of ``count`` jaxprs of the equation whose region is ``region``:
-    the region itself for an only jaxpr, ``main/5.1`` for a ``while`` body or ``cond`` branch."""
-    return region if count == 1 else f"{region}.{k}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,4 +382,4 @@ def links(ins: Inspection, views: Sequence[Any]) -> dict[str, dict[str, list[str
     return out
 
 
-__all__ = ["eqn_id", "hlo_links", "jaxpr_links", "links", "sub_region_id"]
+__all__ = ["hlo_links", "jaxpr_links", "links"]
