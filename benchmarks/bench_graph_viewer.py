@@ -19,25 +19,22 @@ import contextlib
 import json
 import os
 import pathlib
-import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-from _report import Table, run_main
+from _report import REPO_ROOT, Table, run_main
 
+sys.path.insert(0, str(REPO_ROOT))  # the browser tests' JupyterLab harness
 import workbench as wb
+from tests.browser.lab_session import CHROMIUM, jupyter_lab
 from workbench._src.notebook.graph_widget import graph_data
 
 TITLE = "Graph viewer: cell to interactive graph in headless Chromium"
-CHROMIUM = "/usr/bin/chromium"
 OPS_PER_LAYER = 8  # equations per tanh layer of the gradient (forward and backward)
 TARGET_5K_S = 3.0
 EXPAND_ALL_MAX = 5_000  # "expand all" is timed up to this many equations
@@ -91,112 +88,41 @@ def python_side(blocks: int, layers: int) -> tuple[int, float, int]:
 # JupyterLab + Chromium
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def lab(cells: list[str]) -> Iterator[Any]:
-    """A JupyterLab on a notebook of ``cells`` and a Playwright page on it (nothing run yet)."""
+    """A JupyterLab on a notebook of ``cells`` (the browser tests' server, tests/browser/
+    lab_session.py) and a Playwright page on it (nothing run yet)."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
         root = pathlib.Path(tmp)
-        nb = {
-            "cells": [
-                {
-                    "cell_type": "code",
-                    "execution_count": None,
-                    "id": f"c{i}",
-                    "metadata": {},
-                    "outputs": [],
-                    "source": src,
-                }
-                for i, src in enumerate(cells)
-            ],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-        (root / "bench.ipynb").write_text(json.dumps(nb))
-        settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False})
-        )
-        env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"}
-        env["JUPYTER_CONFIG_DIR"] = str(root / ".jupyter-config")
-        env["JUPYTER_RUNTIME_DIR"] = str(root / ".jupyter-runtime")
-        env["JUPYTERLAB_SETTINGS_DIR"] = str(root / ".lab-settings")
-        env.pop("JUPYTER_PATH", None)
-        token, port = secrets.token_hex(16), _free_port()
-        log = open(root / "lab.log", "w")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--allow-root",
-                f"--port={port}",
-                "--ip=127.0.0.1",
-                f"--ServerApp.token={token}",
-                f"--ServerApp.root_dir={root}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                # the 50,000-equation widget's state is a large comm message
-                "--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=1e12",
-            ],
-            cwd=root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "jupyter lab did not start: " + (root / "lab.log").read_text()
-                    )
-                try:
-                    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
-                        break
-                except OSError:
-                    time.sleep(0.25)  # poll interval of a bounded wait on the server
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM,
-                    headless=True,
-                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-                )
-                try:
-                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    page.set_default_timeout(CELL_TIMEOUT_S * 1000)
-                    page.goto(f"{base}/lab/tree/bench.ipynb?token={token}")
-                    page.wait_for_function(
-                        """() => {
-                          const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                          const k = w && w.sessionContext && w.sessionContext.session
-                            && w.sessionContext.session.kernel;
-                          return k && k.status === 'idle';
-                        }""",
-                        timeout=90_000,
-                    )
-                    yield page
-                finally:
-                    browser.close()
-        finally:
-            proc.terminate()
+        # the 50,000-equation widget's state is a large comm message
+        rate = ["--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=1e12"]
+        with (
+            jupyter_lab(root, "bench.ipynb", cells, extra_args=rate) as (base, token),
+            sync_playwright() as p,
+        ):
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            )
             try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(CELL_TIMEOUT_S * 1000)
+                page.goto(f"{base}/lab/tree/bench.ipynb?token={token}")
+                page.wait_for_function(
+                    """() => {
+                      const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                      const k = w && w.sessionContext && w.sessionContext.session
+                        && w.sessionContext.session.kernel;
+                      return k && k.status === 'idle';
+                    }""",
+                    timeout=90_000,
+                )
+                yield page
+            finally:
+                browser.close()
 
 
 def run_cell(page: Any, index: int) -> None:

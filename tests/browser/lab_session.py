@@ -82,9 +82,11 @@ def _wait_for(url: str, proc: subprocess.Popen, log: pathlib.Path, timeout: floa
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: pathlib.Path, name: str, cells: Sequence[str]) -> Iterator[tuple[str, str]]:
-    """Writes ``name`` (a notebook of ``cells``) into ``root`` and serves ``root`` with JupyterLab;
-    yields (base URL, token)."""
+def jupyter_lab(
+    root: pathlib.Path, name: str, cells: Sequence[str], extra_args: Sequence[str] = ()
+) -> Iterator[tuple[str, str]]:
+    """Writes ``name`` (a notebook of ``cells``) into ``root`` and serves ``root`` with JupyterLab
+    (with ``extra_args`` added to its command line); yields (base URL, token)."""
     (root / name).write_text(json.dumps(notebook(cells)))
     token = secrets.token_hex(16)
     port = _free_port()
@@ -115,6 +117,7 @@ def jupyter_lab(root: pathlib.Path, name: str, cells: Sequence[str]) -> Iterator
             "--LabApp.expose_app_in_browser=True",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *extra_args,
         ],
         cwd=root,
         env=env,

@@ -34,6 +34,7 @@ from workbench._src.introspect import text as _text
 from workbench._src.introspect.graph import Graph, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
+from workbench._src.notebook.html import StaticFallbacks
 
 STATIC = pathlib.Path(__file__).resolve().parents[2] / "static"
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
@@ -211,7 +212,7 @@ class GraphTraits(traitlets.HasTraits):
         return value
 
 
-class GraphWidget(GraphTraits, anywidget.AnyWidget):
+class GraphWidget(StaticFallbacks, GraphTraits, anywidget.AnyWidget):
     """The interactive view of one program's graph model.
 
     Traits (synced with the browser): those of ``GraphTraits``: ``graph``, ``expanded``,
@@ -243,19 +244,11 @@ class GraphWidget(GraphTraits, anywidget.AnyWidget):
             return f'<div class="wb-graph-static">{head}{svg}</div>'
         return f'<div class="wb-graph-static">{head}<pre>{html.escape(self.to_text())}</pre></div>'
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if data is None:
-            data = {}
-        data["text/plain"] = self.to_text()
-        data["text/html"] = self.to_html()
-        return bundle if isinstance(bundle, tuple) else data
-
 
 def graphviz_svg(model: Graph, max_nodes: int = DOT_MAX_NODES) -> str | None:
-    """The graph drawn by Graphviz's ``dot`` as SVG, or ``None`` when the ``graphviz`` package
-    or the ``dot`` program is missing or the graph has more than ``max_nodes`` nodes.
+    """The graph drawn by Graphviz's ``dot`` as an ``<svg>`` element, or ``None`` when the
+    ``graphviz`` package or the ``dot`` program is missing or the graph has more than
+    ``max_nodes`` nodes.
 
     Graphviz escapes the labels it writes into the SVG; labels are passed as plain strings.
     """
@@ -287,9 +280,10 @@ def graphviz_svg(model: Graph, max_nodes: int = DOT_MAX_NODES) -> str | None:
     for e in model.edges:
         dot.edge(_dot_id(e.source), _dot_id(e.target), color=colours[e.kind])
     try:
-        return str(dot.pipe(format="svg").decode("utf-8"))
+        svg = str(dot.pipe(format="svg").decode("utf-8"))
     except Exception:  # a broken Graphviz install: fall back to the text
         return None
+    return svg[svg.find("<svg") :]  # no XML prolog or DOCTYPE: it is embedded in HTML
 
 
 def _dot_id(node_id: str) -> str:

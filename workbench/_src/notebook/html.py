@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from workbench._src.notebook.views import View
 
@@ -52,3 +53,24 @@ def to_plain(title: str, views: Sequence[View], max_lines: int = 30) -> str:
         if v.text:
             lines.append(truncate(v.text, max_lines))
     return "\n".join(lines)
+
+
+class StaticFallbacks:
+    """A widget mixin: the display bundle carries ``to_text()`` as ``text/plain`` and
+    ``to_html()`` as ``text/html`` beside the widget view, for exports and front ends without
+    widgets. Mixed in before ``anywidget.AnyWidget``."""
+
+    def to_text(self) -> str:
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if data is None:
+            data = {}
+        data["text/plain"] = self.to_text()
+        data["text/html"] = self.to_html()
+        return bundle if isinstance(bundle, tuple) else data

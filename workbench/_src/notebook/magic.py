@@ -147,7 +147,7 @@ class ReactantResult:
                 svg = graphviz_svg(self.inspection.graph)
         if not svg:
             return {}
-        return {"graph": f'<div class="wb-graph-static">{svg[svg.index("<svg") :]}</div>'}
+        return {"graph": f'<div class="wb-graph-static">{svg}</div>'}
 
     def __repr__(self) -> str:
         from workbench._src.notebook import html

@@ -29,6 +29,7 @@ from workbench._src.loops.schedules import (
 )
 from workbench._src.loops.schemes import Binomial
 from workbench._src.loops.tradeoffs import Tradeoffs, default_schemes, tradeoffs
+from workbench._src.notebook.html import StaticFallbacks
 from workbench._src.notebook.inspector import STATIC
 from workbench._src.notebook.tradeoff_static import tradeoff_svg
 
@@ -105,7 +106,7 @@ def rows_data(t: Tradeoffs) -> list[dict[str, Any]]:
     ]
 
 
-class TradeoffExplorer(anywidget.AnyWidget):
+class TradeoffExplorer(StaticFallbacks, anywidget.AnyWidget):
     """Memory against recomputation for the checkpointing schemes of one loop.
 
     Traits (synced with the browser): ``title``; ``steps``; ``carry_bytes`` and
@@ -215,15 +216,6 @@ class TradeoffExplorer(anywidget.AnyWidget):
             f"{head}{self._table!r}\nChosen: {t.get('scheme')}: {t.get('evaluations'):,} "
             f"evaluations, {t.get('used_snapshots')} snapshots"
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if data is None:
-            data = {}
-        data["text/plain"] = self.to_text()
-        data["text/html"] = self.to_html()
-        return bundle if isinstance(bundle, tuple) else data
 
     def to_html(self) -> str:
         """The ``text/html`` fallback: the curve and the chosen schedule drawn as SVG (once the
