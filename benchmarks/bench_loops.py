@@ -11,6 +11,11 @@ Workload (the issue's): N = 10,000 steps of a 1000-wide float32 state, body ``si
 3. Against Equinox's checkpointed scan (``equinox.internal.scan(kind="checkpointed")``) with the
    same number of checkpoints: body evaluations, counted by a host callback at N = 1,000, and the
    wall-time ratio at N = 10,000 (targets: fewer evaluations, time ratio at most 1.0).
+4. Forward mode and second order through ``Binomial(10)`` at N = 10,000: ``jax.jvp`` against
+   the JVP of the plain ``lax.scan``; a Hessian-vector product (forward over reverse) against
+   the gradient (targets: temp at most 4 MB, time at most 4x the gradient's), beside the same
+   product through the plain scan and through Equinox's checkpointed scan; and ``jax.hessian``
+   of a float32[8] state against ``jax.hessian`` of the plain scan.
 
     .venv/bin/python benchmarks/bench_loops.py [--quick] [--results PATH]
 """
@@ -62,6 +67,105 @@ def equinox_gradient(n, checkpoints, counter=None):
         return jnp.sum(y)
 
     return jax.jit(jax.grad(loss, argnums=(0, 1)))
+
+
+def scan_loss(y0, x, n):
+    return jnp.sum(jax.lax.scan(lambda y, i: (body(x)(i, y), None), y0, jnp.arange(n))[0])
+
+
+def workbench_loss(y0, x, n, scheme):
+    return jnp.sum(wb.fori_loop(0, n, body(x), y0, checkpointing=scheme))
+
+
+def equinox_loss(y0, x, n, checkpoints):
+    import equinox.internal as eqxi
+
+    y, _ = eqxi.scan(
+        lambda y, _: (body(x)(0, y), None),
+        y0,
+        None,
+        length=n,
+        kind="checkpointed",
+        checkpoints=checkpoints,
+    )
+    return jnp.sum(y)
+
+
+def hvp(loss):
+    """Forward over reverse: the derivative of the gradient along (v, v)."""
+    grad = jax.grad(loss, argnums=(0, 1))
+    return jax.jit(lambda y0, x, v: jax.jvp(grad, (y0, x), (v, v))[1])
+
+
+def jvp(loss):
+    return jax.jit(lambda y0, x, v: jax.jvp(loss, (y0, x), (v, v))[1])
+
+
+def second_order(n: int, width: int, snaps: int, repeats: int) -> Table:
+    table = Table(
+        title=f"Forward mode and second order through Binomial({snaps}), N = {n:,}",
+        headers=["case", "ours", "peer", "temp bytes: ours", "temp bytes: peer",
+                 "time: ours", "time: peer", "time ratio ours/peer (of medians)", "target"],
+    )  # fmt: skip
+    y0, x = inputs(width)
+    v = jnp.ones_like(x)
+    scheme = wb.Binomial(snaps)
+    ours_loss = functools.partial(workbench_loss, n=n, scheme=scheme)
+    plain_loss = functools.partial(scan_loss, n=n)
+
+    def row(case, ours, peer, labels, args, target=""):
+        ours_c, peer_c = ours.lower(*args).compile(), peer.lower(*args).compile()
+        if case.endswith("against the gradient"):  # different outputs: nothing to compare
+            pass
+        else:
+            jax.tree.map(
+                lambda a, b: np.testing.assert_allclose(a, b, rtol=5e-3, atol=1e-3),
+                ours_c(*args),
+                peer_c(*args),
+            )
+        c = compare(
+            functools.partial(ours_c, *args),
+            functools.partial(peer_c, *args),
+            labels=labels,
+            repeats=repeats,
+            calls_per_repeat=1,
+            warmup=1,
+        )
+        table.rows.append([
+            case, labels[0], labels[1],
+            f"{ours_c.memory_analysis().temp_size_in_bytes:,}",
+            f"{peer_c.memory_analysis().temp_size_in_bytes:,}",
+            format_time(c.median_a), format_time(c.median_b),
+            f"**{c.median_a / c.median_b:.3f}**", target,
+        ])  # fmt: skip
+
+    row("forward mode (jax.jvp)", jvp(ours_loss), jvp(plain_loss),
+        ("wb Binomial jvp", "lax.scan jvp"), (y0, x, v))  # fmt: skip
+    grad = gradient(n, scheme)
+    row("Hessian-vector product against the gradient", hvp(ours_loss),
+        jax.jit(lambda y0, x, v: grad(y0, x)), ("wb Binomial HVP", "wb Binomial gradient"),
+        (y0, x, v), "time <= 4x")  # fmt: skip
+    row("Hessian-vector product", hvp(ours_loss), hvp(plain_loss),
+        ("wb Binomial HVP", "lax.scan HVP"), (y0, x, v), "temp <= 4 MB")  # fmt: skip
+    try:
+        import equinox  # noqa: F401
+
+        eqx_loss = functools.partial(equinox_loss, n=n, checkpoints=snaps)
+        row("Hessian-vector product", hvp(ours_loss), hvp(eqx_loss),
+            ("wb Binomial HVP", f"equinox checkpoints={snaps} HVP"), (y0, x, v))  # fmt: skip
+    except ImportError:
+        table.notes.append("Equinox is not installed: its row was skipped.")
+    except Exception as e:  # Equinox's loop may not support forward over reverse
+        table.notes.append(f"Equinox's checkpointed scan: HVP failed ({type(e).__name__}).")
+    small = inputs(8)
+    hess = lambda loss: jax.jit(jax.hessian(loss, argnums=1))
+    row("jax.hessian, float32[8] state", hess(ours_loss), hess(plain_loss),
+        ("wb Binomial hessian", "lax.scan hessian"), small)  # fmt: skip
+    table.notes.append(
+        "Each pair compiled once, checked against each other, then timed in one run (median of "
+        "single calls, alternating). Temp bytes from XLA's memory analysis of each program."
+    )
+    return table
 
 
 def workbench_counted_gradient(n, scheme, counter):
@@ -159,7 +263,7 @@ def run(quick: bool = False) -> list[Table]:
         ],
     )
 
-    tables = [memory, size]
+    tables = [memory, size, second_order(n, width, small_snaps, repeats)]
     try:
         import equinox  # noqa: F401
     except ImportError:

@@ -14,7 +14,6 @@ from typing import Any
 
 import jax
 
-from workbench._src.ad.forward_context import forward_mode
 from workbench._src.ad.modes import Mode
 from workbench._src.ad.strong_zero import strong_zero
 
@@ -23,10 +22,9 @@ def push(
     mode: Mode, call: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...]
 ) -> tuple[Any, Any]:
     """(primal output, output tangent) for one tangent per primal."""
-    with forward_mode():
-        if not mode.strong_zero:
-            return jax.jvp(call, primals, tangents)
-        return _strong_zero_jvp(call)(primals, tangents)
+    if not mode.strong_zero:
+        return jax.jvp(call, primals, tangents)
+    return _strong_zero_jvp(call)(primals, tangents)
 
 
 def push_lanes(
@@ -34,8 +32,7 @@ def push_lanes(
 ) -> tuple[Any, Any]:
     """(primal output, output tangents stacked on axis 0) for tangents stacked on axis 0."""
     jvp = _strong_zero_jvp(call) if mode.strong_zero else partial(jax.jvp, call)
-    with forward_mode():
-        return jax.vmap(lambda t: jvp(primals, t), out_axes=(None, 0))(stacked)
+    return jax.vmap(lambda t: jvp(primals, t), out_axes=(None, 0))(stacked)
 
 
 def _strong_zero_jvp(call: Callable[..., Any]) -> Callable[..., Any]:

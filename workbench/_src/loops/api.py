@@ -1,4 +1,21 @@
-"""``wb.fori_loop`` and ``wb.while_loop``: ``jax.lax``'s loops with checkpointed reverse mode."""
+"""``wb.fori_loop`` and ``wb.while_loop``: ``jax.lax``'s loops with checkpointed reverse mode.
+
+What each scheme becomes:
+
+- ``False``: ``lax.fori_loop`` / ``lax.while_loop`` (a ``while_loop`` with ``max_steps`` is a
+  masked ``lax.scan``, which reverse mode can store): JAX's own rules, store-all.
+- ``True`` / ``Periodic(p)`` on a ``fori_loop``: a scan over segments, each under
+  ``jax.checkpoint`` (``periodic.py``): JAX's own rules.
+- ``Binomial(s)`` / ``MemoryBudget(b)``, and every scheme of a ``while_loop``: the
+  ``checkpointed_loop`` primitive (``primitive.py``), whose rules keep Revolve's schedule under
+  every transformation (``jax.jvp``, ``jax.grad``, ``jax.vmap``, ``jax.jit``, ``jax.hessian``, in
+  any order and nesting). Its trip count is static (Python bounds), traced (bounds known only
+  when the program runs: Revolve's plan is then made at run time), or learnt by the loop
+  (``while_loop``).
+
+No scheme depends on which transformation is applied: the loop is the same equation in every
+mode, so a ``wb.jit`` function is traced once and serves them all.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +27,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from workbench._src.ad.forward_context import in_forward_mode
 from workbench._src.errors import describe
-from workbench._src.loops import binomial, periodic
-from workbench._src.loops.carry import Split, check_body_keeps_carry, split_step
+from workbench._src.loops import periodic
+from workbench._src.loops.carry import check_body_keeps_carry
+from workbench._src.loops.primitive import loop
 from workbench._src.loops.schedules import resolve
 from workbench._src.loops.schemes import (
     Binomial,
@@ -38,62 +55,67 @@ def fori_loop(
     """``jax.lax.fori_loop`` whose reverse mode stores every step, or only a few snapshots.
 
     Args:
-      lower, upper: the loop runs ``body(i, carry)`` for ``lower <= i < upper``.
+      lower, upper: the loop runs ``body(i, carry)`` for ``lower <= i < upper``; integers
+        (Python, NumPy or JAX), known when tracing or not.
       body: ``(i, carry) -> carry``, with the carry's structure, shapes and dtypes unchanged.
       init: the initial carry (any pytree).
       checkpointing: ``False`` (store every step), ``True`` (periodic, about sqrt(N)
         snapshots), ``wb.Periodic(p)``, ``wb.Binomial(s)`` (Revolve: the fewest recomputations
-        for s snapshots) or ``wb.MemoryBudget(bytes)``. Any scheme but ``False`` needs a trip
-        count known when tracing (Python ints, or concrete arrays).
+        for s snapshots) or ``wb.MemoryBudget(bytes)``. ``True`` and ``Periodic`` need a trip
+        count known when tracing; ``Binomial`` and ``MemoryBudget`` also take bounds known only
+        at run time (Revolve's plan is then made by the program).
       mincut: per step, keep only what is expensive to recompute (matrix products) and the
-        step's input; recompute the rest in the backward pass.
+        step's input; recompute the rest in the backward pass (store-all and periodic schemes).
 
     Returns:
-      The final carry. Derivatives in every mode equal those of the plain loop; only what reverse
-      mode keeps, and how often it recomputes, changes (``wb.checkpoint_schedule`` tells).
+      The final carry.
+
+    What composes: every scheme gives the derivatives of the plain loop under ``jax.jvp``,
+    ``jax.grad`` / ``jax.vjp``, ``jax.linearize``, ``jax.jacfwd`` / ``jax.jacrev``,
+    ``jax.hessian``, ``jax.vmap``, ``jax.jit``, ``jax.checkpoint``, the workbench's modes, and
+    their nestings (forward over reverse, reverse over forward, reverse over reverse), and inside
+    ``lax.scan`` or another checkpointed loop. Only what reverse mode keeps, and how often it
+    recomputes, depends on the scheme (``wb.checkpoint_schedule`` tells): ``Binomial(s)`` keeps
+    ``s`` snapshots and follows Revolve's plan exactly, and its backward pass is again a
+    checkpointed loop, so second derivatives keep snapshots too.
 
     >>> import jax, jax.numpy as jnp, workbench as wb
-    >>> f = lambda x: wb.fori_loop(0, 9, lambda i, y: y * x, x, checkpointing=True)
-    >>> wb.gradient(wb.Reverse, f, wb.to_rarray(1.1))[0]  # d/dx x**10 = 10 x**9
-    Array(23.57947691, dtype=float64)
+    >>> f = lambda x: wb.fori_loop(0, 9, lambda i, y: y * x, x, checkpointing=wb.Binomial(3))
+    >>> float(wb.gradient(wb.Reverse, f, jnp.float32(1.1))[0])  # d/dx x**10 = 10 x**9
+    23.579...
+    >>> float(jax.hessian(f)(jnp.float32(1.1)))  # 90 x**8
+    192.9...
     """
     scheme = check_scheme(checkpointing)
     _check_body(body, "wb.fori_loop")
-    check_body_keeps_carry(body, _as_index(lower), init, "wb.fori_loop")
-    if in_forward_mode() or (scheme is False and not mincut):
+    _check_bounds(lower, upper)
+    check_body_keeps_carry(body, _index_example(lower, upper), init, "wb.fori_loop")
+    if scheme is False and not mincut:
         return lax.fori_loop(lower, upper, body, init)
+    step_body = periodic.mincut_body(body) if mincut else body
     lo, hi = _static_int(lower), _static_int(upper)
     if lo is None or hi is None:
-        raise CheckpointingError(
-            f"wb.fori_loop: checkpointing={checkpointing!r}{' with mincut' if mincut else ''} "
-            f"needs a trip count known when tracing, but the bounds are traced values "
-            f"(lower={describe(lower)}, upper={describe(upper)}). Pass Python ints (or mark them "
-            "static in jit), or use wb.while_loop(..., checkpointing=wb.Binomial(s)), which "
-            "learns the trip count at run time."
-        )
+        if scheme is False:
+            return lax.fori_loop(lower, upper, step_body, init)
+        if scheme is True or isinstance(scheme, Periodic):
+            raise CheckpointingError(
+                f"wb.fori_loop: checkpointing={checkpointing!r} places its snapshots by the trip "
+                f"count, but the bounds are only known when the program runs "
+                f"(lower={describe(lower)}, upper={describe(upper)}). Use "
+                "checkpointing=wb.Binomial(s), which plans for any trip count at run time, or "
+                "pass Python ints (mark them static in jit)."
+            )
+        snapshots = _snapshots(scheme, init)
+        steps = jnp.maximum(jnp.asarray(upper) - jnp.asarray(lower), 0)
+        return _checkpointed(body, lower, init, snapshots, steps=steps)
     n = hi - lo
-    if n <= 0:
-        return init
-    step_body = periodic.mincut_body(body) if mincut else body
-    if scheme is False:
-        return lax.fori_loop(lo, hi, step_body, init)
+    if n <= 0 or scheme is False:
+        return lax.fori_loop(lower, upper, step_body, init)
     scheme = resolve(scheme, n, _carry_bytes(init))
     if isinstance(scheme, Periodic):
-        return periodic.periodic_loop(step_body, lo, n, scheme.period, init)
+        return periodic.periodic_loop(step_body, lower, n, scheme.period, init)
     assert isinstance(scheme, Binomial)
-    return _binomial(body, lo, n, scheme.snapshots, init)
-
-
-def _binomial(
-    body: Callable[[Any, Any], Any], lower: int, n: int, snapshots: int, init: Any
-) -> Any:
-    convert, consts = jax.closure_convert(body, jnp.int64(lower), init)
-    carry, consts_split = Split(init), Split(list(consts))
-    step = split_step(carry, consts_split, convert, lower)
-    xf, xi = binomial.binomial_loop(
-        step, n, snapshots, (carry.floats, carry.others), (consts_split.floats, consts_split.others)
-    )
-    return carry.merge(xf, xi)
+    return _checkpointed(body, lower, init, scheme.snapshots, length=n)
 
 
 def while_loop(
@@ -110,35 +132,41 @@ def while_loop(
       cond: ``carry -> bool``.
       body: ``carry -> carry``, with the carry's structure, shapes and dtypes unchanged.
       init: the initial carry.
-      checkpointing: ``False`` stores every step, which needs ``max_steps`` (the loop runs as a
-        masked scan of ``max_steps`` steps); ``wb.Binomial(s)`` or ``wb.MemoryBudget(bytes)``
-        keep ``s`` snapshots whatever the trip count (online: the trip count is learnt by the
-        forward pass; reverse mode then follows Revolve's plan for it, one forward sweep more
-        than the offline optimum); ``True`` is ``Binomial(ceil(sqrt(max_steps)))``.
-      max_steps: an upper bound on the trip count; the loop stops there.
+      checkpointing: ``False`` stores every step, which needs ``max_steps`` for reverse mode
+        (the loop runs as a masked scan of ``max_steps`` steps); ``wb.Binomial(s)`` or
+        ``wb.MemoryBudget(bytes)`` keep ``s`` snapshots whatever the trip count (online: the
+        trip count is learnt by the forward pass; reverse mode then follows Revolve's plan for
+        it, one forward sweep more than the offline optimum); ``True`` is
+        ``Binomial(ceil(sqrt(max_steps)))``.
+      max_steps: an upper bound on the trip count; the loop stops there, in every mode.
 
     Returns:
       The final carry.
 
+    What composes: as ``wb.fori_loop``; every transformation and nesting gives the derivatives
+    of the plain loop, and ``max_steps`` holds in all of them.
+
     >>> import jax.numpy as jnp, workbench as wb
     >>> f = lambda x: wb.while_loop(lambda y: y < 100.0, lambda y: y * x, x,
     ...                             checkpointing=wb.Binomial(3))
-    >>> wb.gradient(wb.Reverse, f, wb.to_rarray(2.0))[0]  # x**7 = 128 > 100: d/dx = 7 x**6
-    Array(448., dtype=float64)
+    >>> wb.gradient(wb.Reverse, f, jnp.float32(2.0))[0]  # x**7 = 128 > 100: d/dx = 7 x**6
+    Array(448., dtype=float32)
     """
     scheme = check_scheme(checkpointing)
     _check_body(body, "wb.while_loop")
     if not callable(cond):
         raise TypeError(f"wb.while_loop needs cond to be a function, got {describe(cond)}.")
     check_body_keeps_carry(lambda i, c: body(c), 0, init, "wb.while_loop")
+    _check_cond(cond, init)
     if max_steps is not None and (
-        isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 0
+        isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 0
     ):
         raise CheckpointingError(
             f"wb.while_loop: max_steps must be a non-negative int or None, got "
             f"{describe(max_steps)}."
         )
-    if in_forward_mode() or (scheme is False and max_steps is None):
+    max_steps = None if max_steps is None else int(max_steps)
+    if scheme is False and max_steps is None:
         return lax.while_loop(cond, body, init)
     if scheme is False:
         assert max_steps is not None
@@ -157,39 +185,57 @@ def while_loop(
                 "checkpointing=wb.Binomial(s)."
             )
         snapshots = sqrt_period(max_steps)
-    elif isinstance(scheme, MemoryBudget):
-        snapshots = snapshots_for_budget(scheme.bytes, _carry_bytes(init))
     else:
-        snapshots = scheme.snapshots
-    return _online_binomial(cond, body, init, snapshots, max_steps)
+        snapshots = _snapshots(scheme, init)
+    return _checkpointed(lambda i, c: body(c), 0, init, snapshots, cond=cond, max_steps=max_steps)
 
 
-def _online_binomial(
-    cond: Callable[[Any], Any],
-    body: Callable[[Any], Any],
+def _checkpointed(
+    body: Callable[[Any, Any], Any],
+    lower: Any,
     init: Any,
     snapshots: int,
-    max_steps: int | None,
+    *,
+    length: int | None = None,
+    steps: Any = None,
+    cond: Callable[[Any], Any] | None = None,
+    max_steps: int | None = None,
 ) -> Any:
-    convert, consts = jax.closure_convert(lambda i, c: body(c), jnp.int64(0), init)
-    cond_convert, cond_consts = jax.closure_convert(cond, init)
-    carry, consts_split = Split(init), Split(list(consts))
-    step = split_step(carry, consts_split, convert, 0)
-    # cond's constants have no derivative: closed over as values of the enclosing trace.
-    cond_values = [jax.lax.stop_gradient(c) for c in cond_consts]
+    """The loop as a ``checkpointed_loop`` equation, on the flattened carry."""
+    leaves, treedef = jax.tree_util.tree_flatten(init)
+    leaves = [jnp.asarray(v) for v in leaves]
 
-    def keep_going(x: Any, _consts: Any) -> Any:
-        return cond_convert(carry.merge(*x), *cond_values)
+    def step(k: Any, x: list[Any]) -> list[Any]:
+        out = body(k + lower, jax.tree_util.tree_unflatten(treedef, x))
+        return [
+            lax.convert_element_type(o, v.dtype)
+            for o, v in zip(jax.tree_util.tree_leaves(out), leaves, strict=True)
+        ]
 
-    xf, xi = binomial.online_binomial_loop(
+    keep_going = None
+    if cond is not None:
+        user_cond = cond
+
+        def keep_going(k: Any, x: list[Any]) -> Any:
+            return jnp.asarray(user_cond(jax.tree_util.tree_unflatten(treedef, x)))
+
+    carry, _ = loop(
         step,
-        keep_going,
-        snapshots,
-        (carry.floats, carry.others),
-        (consts_split.floats, consts_split.others),
-        max_steps,
+        leaves,
+        snapshots=snapshots,
+        length=length,
+        steps=steps,
+        cond=keep_going,
+        max_steps=max_steps,
     )
-    return carry.merge(xf, xi)
+    return jax.tree_util.tree_unflatten(treedef, carry)
+
+
+def _snapshots(scheme: Any, init: Any) -> int:
+    if isinstance(scheme, MemoryBudget):
+        return snapshots_for_budget(scheme.bytes, _carry_bytes(init))
+    assert isinstance(scheme, Binomial)
+    return scheme.snapshots
 
 
 def _masked_scan(
@@ -209,8 +255,47 @@ def _check_body(body: Any, where: str) -> None:
         raise TypeError(f"{where} needs body to be a function, but received {describe(body)}.")
 
 
-def _as_index(bound: Any) -> Any:
-    return jnp.asarray(bound, dtype=jnp.int64) if isinstance(bound, int) else bound
+def _check_cond(cond: Callable[[Any], Any], init: Any) -> None:
+    out = jax.eval_shape(cond, init)
+    if not (hasattr(out, "shape") and out.shape == () and out.dtype == jnp.bool_):
+        raise TypeError(
+            f"wb.while_loop: cond must return a boolean scalar (e.g. y < 10.0), but it returned "
+            f"{describe(out)}. Reduce it (jnp.all(...), jnp.any(...)) or compare a scalar."
+        )
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | np.integer):
+        return True
+    dtype = getattr(value, "dtype", None)
+    return (
+        dtype is not None
+        and np.shape(value) == ()
+        and jnp.issubdtype(dtype, jnp.integer)
+        and not jnp.issubdtype(dtype, jnp.bool_)
+    )
+
+
+def _check_bounds(lower: Any, upper: Any) -> None:
+    for name, value in (("lower", lower), ("upper", upper)):
+        if not _is_integer(value):
+            raise TypeError(
+                f"wb.fori_loop: {name} must be an integer scalar (a Python, NumPy or JAX int), "
+                f"but received {describe(value)}. Round it first (e.g. int(...), or "
+                "x.astype(jnp.int32) for a traced value); for a loop until a condition holds, "
+                "use wb.while_loop."
+            )
+
+
+def _index_example(lower: Any, upper: Any) -> Any:
+    """A value typed as ``lax.fori_loop``'s index for these bounds (weakly typed for Python
+    ints)."""
+    for bound in (lower, upper):
+        if not isinstance(bound, int | np.integer):
+            return jnp.asarray(bound)
+    return jnp.asarray(int(lower))
 
 
 def _static_int(value: Any) -> int | None:

@@ -27,11 +27,12 @@ def periodic_loop(body: Body, lower: int, n: int, period: int, init: Any) -> Any
     carry = init
     if full:
         taped_segment = jax.checkpoint(lambda c, start: segment(c, start, period))
-        starts = lower + period * jnp.arange(full, dtype=jnp.int64)
+        # int32 starts: a segment's index is int32, as the checkpointed loop's, whatever x64 says
+        starts = lower + period * jnp.arange(full, dtype=jnp.int32)
         carry, _ = lax.scan(lambda c, start: (taped_segment(c, start), None), carry, starts)
     if rest:
         last = jax.checkpoint(lambda c, start: segment(c, start, rest))
-        carry = last(carry, jnp.int64(lower + full * period))
+        carry = last(carry, jnp.asarray(lower + full * period, jnp.int32))
     return carry
 
 

@@ -152,7 +152,7 @@ def _nbytes(tree: Any) -> int:
 
 def _step_residual_bytes(body: Callable[[Any, Any], Any], init: Any) -> int:
     """Bytes one taped step keeps: the residuals in the pullback of one step (abstractly)."""
-    pullback = jax.eval_shape(lambda c: jax.vjp(lambda c: body(jnp.int64(0), c), c)[1], init)
+    pullback = jax.eval_shape(lambda c: jax.vjp(lambda c: body(jnp.asarray(0), c), c)[1], init)
     return sum(
         int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize
         for v in jax.tree_util.tree_leaves(pullback)

@@ -1,0 +1,188 @@
+"""Revolve's backward pass, built from ``checkpointed_loop`` equations so that it is itself
+differentiable in both modes (a Hessian through a checkpointed loop differentiates this).
+
+The plan is not stored: the program regenerates it with the stack machine of
+``schedules.binomial_actions`` (same next-checkpoint rule, ``revolve_split``, in ``jnp``), so its
+size depends on neither the trip count nor the number of snapshots. A segment ``(start, length,
+slot, snaps)`` has its first state in snapshot ``slot`` and may use ``snaps`` slots from there.
+Each pop restores the segment's first state, advances its first ``m`` steps, pushes that left part
+back, then either snapshots and pushes the right part or, when one step is left, tapes and
+reverses that step. The pops run as a ``while`` loop until the stack is empty; the advances as
+loops of a traced length. Both are ``checkpointed_loop``s, and so is everything their own
+reversal makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax.numpy as jnp
+from jax import lax
+
+from workbench._src.loops.primitive import INDEX, loop
+
+# advance(k, x) -> x after step k; reverse(k, x, ct) -> (ct before step k, ct of the constants)
+Advance = Callable[[Any, list[Any]], list[Any]]
+Reverse = Callable[[Any, list[Any], list[Any]], tuple[list[Any], list[Any]]]
+
+
+def revolve_split(n: Any, s: Any) -> Any:
+    """``schedules.revolve_split`` in ``jnp``: the same integer arithmetic (int32). Operands are
+    never negative, so truncating ``lax.div`` is Python's ``//``. Intermediate products stay
+    below ``n * (s + repetitions)``, which ``check_index_range`` bounds."""
+    n, s = jnp.asarray(n, INDEX), jnp.asarray(s, INDEX)
+    one = INDEX(1)
+
+    def div(a: Any, b: Any) -> Any:
+        return lax.div(a, jnp.maximum(b, one))
+
+    def grow(state: Any) -> Any:
+        reps, span = state
+        reps = reps + 1
+        return reps, div(span * (reps + s), reps)
+
+    reps, span = lax.while_loop(lambda st: st[1] < n, grow, (INDEX(0), one))
+    bino1 = div(span * reps, s + reps)
+    bino2 = jnp.where(s > 1, div(bino1 * s, s + reps - 1), 1)
+    bino3 = jnp.where(s == 1, 0, jnp.where(s > 2, div(bino2 * (s - 1), s + reps - 2), 1))
+    bino4 = div(bino2 * (reps - 1), s)
+    bino5 = jnp.where(s < 3, 0, jnp.where(s > 3, div(bino3 * (s - 2), reps), 1))
+    m = jnp.where(n <= bino1 + bino3, bino4, jnp.where(n >= span - bino5, bino1, n - bino2 - bino3))
+    return jnp.minimum(jnp.maximum(m, 1), n - 1).astype(INDEX)
+
+
+class _Stack:
+    """Segments ``(start, length, slot, snaps)`` in an int32 array with one spare row at the end:
+    a push that is not wanted writes there (an unconditional write is updated in place)."""
+
+    def __init__(self, slots: int):
+        self.spare = slots + 1
+
+    def empty(self) -> tuple[Any, Any]:
+        return jnp.zeros((self.spare + 1, 4), INDEX), INDEX(0)
+
+    def push(self, stack: Any, sp: Any, entry: Sequence[Any], when: Any = True) -> Any:
+        row = jnp.stack([jnp.asarray(e, INDEX) for e in entry])
+        stack = stack.at[jnp.where(when, sp, self.spare)].set(row)
+        return stack, sp + jnp.where(when, 1, 0).astype(INDEX)
+
+
+class _Snapshots:
+    """Snapshot rows of the carry, one spare row at the end for writes that are not wanted.
+
+    Every row starts as ``x0``: broadcasting it (rather than writing into zeros) gives each row
+    ``x0``'s sharding, so that with a carry sharded over devices each device keeps only its shard
+    of every snapshot."""
+
+    def __init__(self, slots: int):
+        self.spare = slots
+
+    def empty(self, x0: Sequence[Any]) -> list[Any]:
+        return [jnp.broadcast_to(v[None], (self.spare + 1, *jnp.shape(v))) for v in x0]
+
+    def store(self, buf: list[Any], slot: Any, x: Sequence[Any], when: Any = True) -> list[Any]:
+        slot = jnp.where(when, slot, self.spare)
+        return [b.at[slot].set(v) for b, v in zip(buf, x, strict=True)]
+
+    @staticmethod
+    def load(buf: list[Any], slot: Any) -> list[Any]:
+        return [b[slot] for b in buf]
+
+
+def backward(
+    advance: Advance,
+    reverse: Reverse,
+    *,
+    n: Any,
+    snapshots: int,
+    x0: Sequence[Any],
+    ct_x: Sequence[Any],
+    ct_consts: Sequence[Any],
+    resume: tuple[Sequence[Any], Sequence[tuple[int, int, int, int]]] | None = None,
+) -> tuple[list[Any], list[Any]]:
+    """Pulls ``ct_x`` (the cotangent of the state after ``n`` steps) back to the initial state,
+    with at most ``snapshots`` stored states; returns ``(ct of x0, ct_consts + the constants'
+    cotangents)``. ``n`` may be a Python int or a traced int32.
+
+    ``resume``: the snapshots and stack that Revolve's first forward sweep left (``sweep``), its
+    last step already reversed; the pass then goes on from there instead of from ``x0``."""
+    slots = max(1, snapshots)
+    stack_ops, snap_ops = _Stack(slots), _Snapshots(slots)
+    stack, sp = stack_ops.empty()
+    if resume is None:
+        n = jnp.asarray(n, INDEX)
+        buf = snap_ops.empty(x0)
+        stack, sp = stack_ops.push(stack, sp, (0, n, 0, jnp.minimum(INDEX(slots), n)), when=n > 0)
+    else:
+        buf, entries = list(resume[0]), resume[1]
+        for entry in entries:
+            stack, sp = stack_ops.push(stack, sp, entry)
+    nx, nct = len(x0), len(ct_x)
+
+    def pop(_: Any, state: list[Any]) -> list[Any]:
+        buf, (stack, sp) = state[:nx], state[nx : nx + 2]
+        ct_x, ct_c = state[nx + 2 : nx + 2 + nct], state[nx + 2 + nct :]
+        sp = sp - 1
+        start, length, slot, snaps = (stack[sp, i] for i in range(4))
+        x = snap_ops.load(buf, slot)
+        m = jnp.where(length == 1, INDEX(0), revolve_split(length, snaps))
+        x = advance_steps(advance, x, start, m, slots)
+        stack, sp = stack_ops.push(stack, sp, (start, m, slot, snaps), when=m >= 1)
+        right = length - m
+        snap = right > 1
+        buf = snap_ops.store(buf, slot + 1, x, when=snap)
+        stack, sp = stack_ops.push(stack, sp, (start + m, right, slot + 1, snaps - 1), when=snap)
+
+        def tape(operands: Any) -> Any:
+            ct_x, ct_c, x = operands
+            ct_prev, dc = reverse(start + m, list(x), list(ct_x))
+            return ct_prev, [a + b for a, b in zip(ct_c, dc, strict=True)]
+
+        ct_x, ct_c = lax.cond(snap, lambda ops: (list(ops[0]), list(ops[1])), tape, (ct_x, ct_c, x))
+        return [*buf, stack, sp, *ct_x, *ct_c]
+
+    state, _ = loop(
+        pop,
+        [*buf, stack, sp, *ct_x, *ct_consts],
+        cond=lambda k, state: state[nx + 1] > 0,
+        snapshots=slots,
+    )
+    return list(state[nx + 2 : nx + 2 + nct]), list(state[nx + 2 + nct :])
+
+
+def advance_steps(advance: Advance, x: list[Any], start: Any, m: Any, snapshots: int) -> list[Any]:
+    """The state after steps ``start .. start + m - 1`` (``m`` traced)."""
+    if not x:
+        return x
+    out, _ = loop(lambda k, x: advance(start + k, x), x, steps=m, snapshots=snapshots)
+    return out
+
+
+def sweep(
+    advance: Advance, n: int, snapshots: int, x0: list[Any]
+) -> tuple[list[Any], int, list[Any], list[tuple[int, int, int, int]]]:
+    """Revolve's first forward sweep over a loop of ``n`` (static) steps: advances to the last
+    step, storing the snapshots the plan stores on the way. Returns the state before the last
+    step, that step's index, the snapshot buffer (slot 0 is ``x0``) and the stack of segments
+    left for the backward pass, as ``backward(resume=...)`` takes them."""
+    from workbench._src.loops.schedules import revolve_split as split
+
+    slots = max(1, min(snapshots, n))
+    snap_ops = _Snapshots(max(1, snapshots))
+    buf, stack = snap_ops.empty(x0), []
+    x, start, length, slot, snaps = list(x0), 0, n, 0, slots
+    while length > 1:
+        m = split(length, snaps)
+        x = _advance_static(advance, x, start, m, snapshots)
+        stack.append((start, m, slot, snaps))
+        start, length = start + m, length - m
+        if length > 1:
+            buf = snap_ops.store(buf, slot + 1, x)
+            slot, snaps = slot + 1, snaps - 1
+    return x, start, buf, stack
+
+
+def _advance_static(advance: Advance, x: list[Any], start: int, m: int, snapshots: int) -> list:
+    out, _ = loop(lambda k, x: advance(start + k, x), x, length=m, snapshots=snapshots)
+    return out
