@@ -576,3 +576,23 @@ def test_while_loop_store_all_without_max_steps_differentiates_forward_only() ->
     np.testing.assert_allclose(jax.jvp(f, (1.5,), (1.0,))[1], 6 * 1.5**5, rtol=1e-6)
     with pytest.raises(ValueError, match="Reverse-mode differentiation does not work"):
         jax.grad(f)(1.5)
+
+
+@pytest.mark.parametrize("scheme", [wb.Binomial(2), True], ids=repr)
+def test_a_random_key_in_the_carry(scheme: Any) -> None:
+    """A key is carried (and split) beside the floats; it has no derivative."""
+
+    def loop(x: Any, fori: Callable[..., Any]) -> Any:
+        def step(i: Any, c: Any) -> Any:
+            y, key = c
+            key, sub = jax.random.split(key)
+            return y * x + 0.01 * jax.random.normal(sub, y.shape), key
+
+        return jnp.sum(fori(0, 5, step, (x, jax.random.key(0)))[0])
+
+    ours = lambda x: loop(x, lambda *a: wb.fori_loop(*a, checkpointing=scheme))  # noqa: E731
+    plain = lambda x: loop(x, lax.fori_loop)  # noqa: E731
+    x = jnp.asarray([1.1, 0.9], jnp.float32)
+    for t in (jax.grad, jax.hessian, lambda f: jax.vmap(jax.grad(f))):
+        arg = jnp.stack([x, x]) if t not in (jax.grad, jax.hessian) else x
+        np.testing.assert_allclose(t(ours)(arg), t(plain)(arg), rtol=1e-5)

@@ -153,3 +153,63 @@ def test_scheme_errors(make, pattern):
 def test_schedule_text_is_truncated():
     text = wb.checkpoint_schedule(1000, wb.Binomial(10)).describe(limit=5)
     assert text.count("\n") == 6 and "more actions" in text
+
+
+def test_a_million_step_schedule_costs_kilobytes_until_iterated():
+    """Issue 17: checkpoint_schedule(10**6, Binomial(10)) built 4.35 million action objects
+    (5.5 s, about 800 MB). Its costs are now counted by a memoized recursion and its actions
+    made when iterated."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        plan = wb.checkpoint_schedule(10**6, wb.Binomial(10))
+        costs = (plan.advances, plan.taped, plan.snapshots, len(plan.actions))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 2**20
+    assert plan.advances == optimal_advances(10**6, 10)
+    assert costs[1:] == (10**6, 10, 4_353_352)
+    assert plan.actions[:2] == (Snapshot(0, 0), Advance(0, revolve_split(10**6, 10)))
+    assert plan.actions[-1] == Reverse(0)
+
+
+@pytest.mark.parametrize(
+    "scheme",
+    [wb.Binomial(1), wb.Binomial(3), wb.Binomial(64), True, wb.Periodic(7), False],
+    ids=repr,
+)
+@pytest.mark.parametrize("mincut", [False, True])
+def test_counted_costs_equal_the_iterated_actions(scheme, mincut):
+    for n in (0, 1, 2, 5, 37, 1000):
+        plan = wb.checkpoint_schedule(n, scheme, mincut=mincut)
+        actions = list(plan.actions)
+        assert len(actions) == len(plan.actions)
+        assert plan.advances == sum(a.stop - a.start for a in actions if isinstance(a, Advance))
+        assert plan.taped == sum(a.stop - a.start for a in actions if isinstance(a, Tape))
+        assert plan.recomputed == sum(isinstance(a, Recompute) for a in actions)
+        assert plan.snapshots == len({a.slot for a in actions if isinstance(a, Snapshot)})
+        alive = most = 0
+        for a in actions:
+            alive += (a.stop - a.start) if isinstance(a, Tape) else -isinstance(a, Reverse)
+            most = max(most, alive)
+        assert plan.taped_steps == most
+        assert tuple(actions[3:9]) == plan.actions[3:9]
+
+
+def test_numpy_trip_counts_are_taken():
+    import numpy as np
+
+    assert wb.checkpoint_schedule(np.int64(10), wb.Binomial(3)).advances == optimal_advances(10, 3)
+    with pytest.raises(
+        wb.CheckpointingError, match=r"non-negative integer.*received a Python float"
+    ):
+        wb.checkpoint_schedule(10.0, wb.Binomial(3))
+
+
+def test_tradeoffs_refuses_a_body_that_changes_the_carry_even_unmeasured():
+    import jax.numpy as jnp
+
+    with pytest.raises(wb.CheckpointingError, match=r"wb.tradeoffs: the body changes the carry"):
+        wb.tradeoffs(lambda i, y: jnp.concatenate([y, y]), jnp.zeros(3), 10, measure=False)

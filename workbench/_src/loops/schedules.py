@@ -23,10 +23,15 @@ can do. Its next-checkpoint rule is ``revolve_split``, the one of Alg. 799; the 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import math
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
 
+import numpy as np
+
+from workbench._src.errors import describe
 from workbench._src.loops.schemes import (
     Binomial,
     CheckpointingError,
@@ -74,6 +79,52 @@ class Reverse:
 Action = Advance | Snapshot | Restore | Tape | Recompute | Reverse
 
 
+class Actions(Sequence[Action]):
+    """A plan's actions, made when they are looked at: a schedule of a million steps costs
+    kilobytes until it is iterated (its length is counted without making them)."""
+
+    def __init__(self, make: Callable[[], Iterator[Action]], length: int):
+        self._make, self._length = make, length
+
+    def __iter__(self) -> Iterator[Action]:
+        return self._make()
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Action: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Action, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Action | tuple[Action, ...]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            if step > 0:
+                return tuple(itertools.islice(self._make(), start, stop, step))
+            return tuple(self)[index]
+        i = index + self._length if index < 0 else index
+        if not 0 <= i < self._length:
+            raise IndexError(f"action {index} of a plan of {self._length} actions")
+        return next(itertools.islice(self._make(), i, None))
+
+    def __repr__(self) -> str:
+        return f"<{self._length:,} actions>"
+
+
+@dataclasses.dataclass(frozen=True)
+class Costs:
+    """What a plan costs, counted without making its actions."""
+
+    actions: int
+    advances: int
+    taped: int
+    recomputed: int
+    snapshots: int
+    taped_steps: int
+
+
 @dataclasses.dataclass(frozen=True)
 class Schedule:
     """A plan and what it costs.
@@ -81,7 +132,7 @@ class Schedule:
     Attributes:
       steps: the trip count ``n``.
       scheme: the checkpointing scheme it realises.
-      actions: the plan.
+      actions: the plan (a sequence made lazily, as it is iterated).
       snapshots: the most snapshot slots in use at once.
       taped_steps: the most steps whose residuals are kept at once.
       advances: forward steps run without taping (recomputation).
@@ -91,19 +142,20 @@ class Schedule:
 
     steps: int
     scheme: Any
-    actions: tuple[Action, ...]
+    actions: Actions
+    costs: Costs = dataclasses.field(repr=False)
 
     @property
     def advances(self) -> int:
-        return sum(a.stop - a.start for a in self.actions if isinstance(a, Advance))
+        return self.costs.advances
 
     @property
     def taped(self) -> int:
-        return sum(a.stop - a.start for a in self.actions if isinstance(a, Tape))
+        return self.costs.taped
 
     @property
     def recomputed(self) -> int:
-        return sum(1 for a in self.actions if isinstance(a, Recompute))
+        return self.costs.recomputed
 
     @property
     def evaluations(self) -> int:
@@ -111,18 +163,11 @@ class Schedule:
 
     @property
     def snapshots(self) -> int:
-        return len({a.slot for a in self.actions if isinstance(a, Snapshot)})
+        return self.costs.snapshots
 
     @property
     def taped_steps(self) -> int:
-        most = alive = 0
-        for a in self.actions:
-            if isinstance(a, Tape):
-                alive += a.stop - a.start
-                most = max(most, alive)
-            elif isinstance(a, Reverse):
-                alive -= 1
-        return most
+        return self.costs.taped_steps
 
     def evaluation_order(self) -> list[int]:
         """The step of every forward evaluation, in order (what a counter in the body sees)."""
@@ -232,6 +277,57 @@ def binomial_actions(n: int, s: int) -> Iterator[Action]:
             start, length, slot, snaps = start + m, length - m, slot + 1, snaps - 1
 
 
+def binomial_costs(n: int, s: int) -> Costs:
+    """The costs of ``binomial_actions(n, s)``, by the same recursion, memoized on (length,
+    snapshots) (a few hundred distinct segments even for a million steps)."""
+    if n == 0:
+        return Costs(0, 0, 0, 0, 0, 0)
+    actions, advances, depth = _binomial_segment(n, s)
+    return Costs(1 + actions, advances, n, 0, 1 + depth, 1)
+
+
+_segment_costs: dict[tuple[int, int], tuple[int, int, int]] = {}
+
+
+def _binomial_segment(length: int, snaps: int) -> tuple[int, int, int]:
+    """(actions, advances, deepest snapshot slot above the segment's own) to reverse a segment
+    whose first state is at hand, with ``snaps`` slots from its own; as ``binomial_actions``.
+
+    The recursion (advance m, reverse the right part with one slot less, restore, reverse the
+    left part) runs on an explicit stack: with one snapshot a segment nests n deep."""
+    todo = [(length, snaps)]
+    while todo:
+        key = todo[-1]
+        if key in _segment_costs:
+            todo.pop()
+            continue
+        n, s = key
+        if n == 1:
+            _segment_costs[key] = (2, 0, 0)  # Tape, Reverse
+            todo.pop()
+            continue
+        m = revolve_split(n, s)
+        right = (n - m, s - 1) if n - m > 1 else None
+        missing = [k for k in (right, (m, s)) if k is not None and k not in _segment_costs]
+        if missing:
+            todo.extend(missing)
+            continue
+        actions, advances, depth = 1, m, 0  # Advance(m)
+        if right is None:
+            actions += 2  # Tape, Reverse
+        else:
+            r = _segment_costs[right]
+            actions, advances, depth = actions + 1 + r[0], advances + r[1], 1 + r[2]
+        left = _segment_costs[(m, s)]
+        _segment_costs[key] = (actions + 1 + left[0], advances + left[1], max(depth, left[2]))
+        todo.pop()
+    if len(_segment_costs) > 1 << 16:  # bounded memory: the table is a cache
+        value = _segment_costs[(length, snaps)]
+        _segment_costs.clear()
+        return value
+    return _segment_costs[(length, snaps)]
+
+
 def periodic_actions(n: int, period: int) -> Iterator[Action]:
     """A snapshot every ``period`` steps; segments reversed last to first, each taped once."""
     starts = list(range(0, n, period))
@@ -272,16 +368,34 @@ def checkpoint_schedule(
     >>> plan.advances, plan.taped, plan.snapshots
     (3636, 1000, 10)
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise CheckpointingError(f"the trip count must be a non-negative int, got {n!r}.")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise CheckpointingError(
+            f"the trip count must be a non-negative integer (a Python or NumPy int), but "
+            f"received {describe(n)}."
+        )
+    n = int(n)
     scheme = resolve(check_scheme(checkpointing), n, snapshot_bytes)
+    make: Callable[[], Iterator[Action]]
     if isinstance(scheme, Binomial):
-        actions = tuple(binomial_actions(n, scheme.snapshots)) if n else ()
+        snaps = scheme.snapshots
+        costs = binomial_costs(n, snaps)
+        make = functools.partial(binomial_actions, n, snaps) if n else _no_actions
     elif isinstance(scheme, Periodic):
-        actions = tuple(periodic_actions(n, scheme.period))
+        p, segments = scheme.period, -(-n // scheme.period)
+        costs = Costs(4 * segments + n, n, n, 0, segments, min(p, n))
+        make = functools.partial(periodic_actions, n, p)
     else:
-        actions = tuple(store_all_actions(n, mincut)) if n else ()
-    return Schedule(n, checkpointing, actions)
+        costs = (
+            Costs(1 + n * (2 if mincut else 1), 0, n, n if mincut else 0, 0, n)
+            if n
+            else (Costs(0, 0, 0, 0, 0, 0))
+        )
+        make = functools.partial(store_all_actions, n, mincut) if n else _no_actions
+    return Schedule(n, checkpointing, Actions(make, costs.actions), costs)
+
+
+def _no_actions() -> Iterator[Action]:
+    return iter(())
 
 
 def resolve(scheme: Any, n: int, snapshot_bytes: int | None) -> Any:

@@ -22,6 +22,7 @@ import numpy as np
 
 from workbench._src.errors import describe
 from workbench._src.loops.api import fori_loop
+from workbench._src.loops.carry import check_body_keeps_carry
 from workbench._src.loops.schedules import checkpoint_schedule
 from workbench._src.loops.schemes import Binomial, CheckpointingError, check_scheme
 
@@ -121,6 +122,7 @@ def tradeoffs(
             f"tradeoffs needs a positive int trip count, got {describe(steps)}."
         )
     chosen = [check_scheme(s) for s in (schemes if schemes is not None else default_schemes(steps))]
+    check_body_keeps_carry(body, jnp.asarray(0), init, "wb.tradeoffs")  # also when not measured
     carry_bytes = _nbytes(init)
     residual_bytes = _step_residual_bytes(body, init)
     rows = []
