@@ -586,12 +586,12 @@ def test_a_random_key_in_the_carry(scheme: Any) -> None:
         def step(i: Any, c: Any) -> Any:
             y, key = c
             key, sub = jax.random.split(key)
-            return y * x + 0.01 * jax.random.normal(sub, y.shape), key
+            return y * x + 0.01 * jax.random.normal(sub, y.shape, y.dtype), key
 
         return jnp.sum(fori(0, 5, step, (x, jax.random.key(0)))[0])
 
-    ours = lambda x: loop(x, lambda *a: wb.fori_loop(*a, checkpointing=scheme))  # noqa: E731
-    plain = lambda x: loop(x, lax.fori_loop)  # noqa: E731
+    ours = lambda x: loop(x, lambda *a: wb.fori_loop(*a, checkpointing=scheme))
+    plain = lambda x: loop(x, lax.fori_loop)
     x = jnp.asarray([1.1, 0.9], jnp.float32)
     for t in (jax.grad, jax.hessian, lambda f: jax.vmap(jax.grad(f))):
         arg = jnp.stack([x, x]) if t not in (jax.grad, jax.hessian) else x
