@@ -310,6 +310,53 @@ CASES += [
         r"(?s)total was compiled for arguments sharded as \(P\('data',\)\).*jax.device_put.*"
         r"wb.compile again.*Passed sharding: SingleDeviceSharding",
     ),
+    # Issue 17: messages that were raw, misleading or unreachable.
+    (
+        "forward-mode gradient of a vector output",
+        lambda: wb.gradient(Forward, lambda x: x**2, x3),
+        wb.OutputError,
+        r"gradient\(Forward\): a gradient needs a scalar output.*shape \(3,\)"
+        r".*wb.jacobian\(Forward, f, ...\)",
+    ),
+    (
+        "a text array to differentiate",
+        lambda: wb.gradient(Reverse, lambda x: 0.0, np.array(["a", "b"])),
+        wb.NotDifferentiableError,
+        r"argument 1 is str32\[2\], an array of text, not of numbers.*Const",
+    ),
+    (
+        "an object array to differentiate",
+        lambda: wb.gradient(Reverse, lambda x: 0.0, np.array([object(), 1], dtype=object)),
+        wb.NotDifferentiableError,
+        r"an array of Python objects, not of numbers",
+    ),
+    (
+        "compiled program called with another structure",
+        lambda: wb.compile(total, x3)((x3,)),
+        wb.CompiledCallError,
+        r"compiled for the arguments \(float32\[3\],\) and was called with "
+        r"\(\(float32\[3\],\),\).*structure",
+    ),
+    (
+        "compiled program called with keywords",
+        lambda: wb.compile(total, x3)(x=x3),
+        wb.CompiledCallError,
+        r"compiled for positional arguments \(float32\[3\]\) and was called with keyword "
+        r"arguments \(x\).*by position",
+    ),
+    (
+        "compiled program called inside jax.jit",
+        lambda: jax.jit(lambda v: wb.compile(total, x3)(v))(x3),
+        wb.CompiledCallError,
+        r"compiled ahead of time \(wb.compile\) and was called inside a JAX transformation"
+        r".*wb.jit\(f\)",
+    ),
+    (
+        "ignore_derivatives of a string",
+        lambda: wb.ignore_derivatives("abc"),
+        TypeError,
+        r"ignore_derivatives takes arrays.*received a str \('abc'\)",
+    ),
 ]
 
 
@@ -347,3 +394,23 @@ def test_sharding_mismatch_of_a_compiled_program_is_also_a_value_error():
     """JAX raises ValueError for it; the workbench's error keeps that type too."""
     with pytest.raises(ValueError, match="compiled for arguments sharded as"):
         wb.compile(total, sharded())(jax.device_put(np.ones(8), jax.devices()[3]))
+
+
+def test_a_python_number_output_is_a_constant_with_zero_derivative():
+    """Enzyme and jax.grad give 0 for a function that returns a constant on some path."""
+    f = lambda x, k: {1: 1.0, 2: x}.get(k, 1.0)
+    for mode in (Forward, Reverse):
+        assert wb.gradient(mode, f, jnp.float32(2.0), Const(3))[0] == 0.0
+        assert wb.gradient(mode, f, jnp.float32(2.0), Const(2))[0] == 1.0
+
+
+def test_reverse_jacobian_of_nothing_is_nothing_as_forward():
+    for mode in (Forward, Reverse):
+        assert wb.jacobian(mode, lambda x: None, x2) == (None,)
+
+
+def test_a_const_that_is_not_an_array_crosses_jit():
+    """Const("sq") (a non-array Const) is static data: jit passes it through."""
+    f = wb.jit(lambda x, c: x * len(c.val))
+    assert f(jnp.float32(2.0), Const("sq")) == 4.0
+    assert wb.gradient(Reverse, lambda x, c: x * len(c), jnp.float32(2.0), Const("sq"))[0] == 2.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import linecache
 import os
 import traceback
@@ -29,8 +30,11 @@ from workbench._src.errors import (
 _WORKBENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _JAX_DIR = os.path.dirname(os.path.abspath(jax.__file__))
 
-# One wrapper per user function, so that jax.jit's cache (keyed on the function) is shared by
-# every wb.jit of the same function, as it is by every jax.jit of it.
+# One wrapper per user function, for as long as the function lives, so that jax.jit's cache
+# (keyed on the function) is shared by every wb.jit of the same function, as it is by every
+# jax.jit of it. The wrapper reaches the function through a weak reference: a strong one would
+# keep its own key (the function, and all it closes over) alive forever. What keeps the
+# function alive is the jitted function wb.jit returns (its ``_workbench_function``).
 _wrappers: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = (
     weakref.WeakKeyDictionary()
 )
@@ -53,7 +57,9 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
             f"jit needs a function, but received {describe(fun)}. Write wb.jit(f)(x) or "
             "decorate the function with @wb.jit."
         )
-    return jax.jit(_explaining_tracer_errors(fun), **options)
+    jitted = jax.jit(_explaining_tracer_errors(fun), **options)
+    jitted._workbench_function = fun  # type: ignore[attr-defined]  # keeps fun alive with jitted
+    return jitted
 
 
 def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,17 +67,24 @@ def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
         return _wrappers[fun]
     except (KeyError, TypeError):
         pass
+    try:
+        target: Callable[[], Any] = weakref.ref(fun)
+    except TypeError:  # not weak-referenceable (some builtins): held strongly, not cached
+        target = lambda: fun
 
-    @functools.wraps(fun)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        f = target()  # alive: the jitted function being called holds it
         try:
-            return fun(*args, **kwargs)
+            return f(*args, **kwargs)
         except jax.errors.ConcretizationTypeError as e:
-            raise TracedValueError(_tracer_message(fun, e)) from e
+            raise TracedValueError(_tracer_message(f, e)) from e
         except jax.errors.TracerArrayConversionError as e:
-            raise TracedValueError(_tracer_message(fun, e, numpy=True)) from e
+            raise TracedValueError(_tracer_message(f, e, numpy=True)) from e
 
-    # Not weak-referenceable (some builtins): no shared cache, still correct.
+    functools.update_wrapper(wrapper, fun)
+    del wrapper.__wrapped__  # type: ignore[attr-defined]  # a strong reference to fun
+    with contextlib.suppress(TypeError, ValueError):  # jit reads static argument names here
+        wrapper.__signature__ = inspect.signature(fun)  # type: ignore[attr-defined]
     with contextlib.suppress(TypeError):
         _wrappers[fun] = wrapper
     return wrapper
@@ -160,16 +173,44 @@ class Compiled:
                 f"which compiles once per sharding. (JAX: {details})"
             ) from e
         except TypeError as e:
-            got = ", ".join(
-                shape_dtype(a) if hasattr(a, "dtype") else describe(a)
-                for a in jax.tree_util.tree_leaves((args, kwargs))
+            raise CompiledCallError(self._call_error(args, kwargs)) from e
+
+    def _call_error(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+        """Why a call was refused, in the user's terms: traced, keywords, structure, types."""
+        name, signature = self._name, self._in_signature()
+        leaves = jax.tree_util.tree_leaves((args, kwargs))
+        if any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
+            return (
+                f"{name} is a program compiled ahead of time (wb.compile) and was called inside "
+                "a JAX transformation (jax.jit, jax.grad, jax.vmap, or a workbench mode), which "
+                "would need to trace it. Call the function itself there, or wb.jit(f), which "
+                "compiles for each use; call the compiled program outside transformations."
             )
-            raise CompiledCallError(
-                f"{self._name} was compiled for arguments ({self._in_signature()}) and cannot "
-                f"run on ({got}). A compiled program is fixed to its argument shapes and dtypes: "
-                "call wb.compile again with the new arguments, or use wb.jit, which compiles "
-                "once per shape."
-            ) from e
+        compiled_tree = getattr(self._compiled, "in_tree", None)
+        called_tree = jax.tree_util.tree_structure((args, kwargs))
+        if kwargs and compiled_tree is not None and compiled_tree != called_tree:
+            return (
+                f"{name} was compiled for positional arguments ({signature}) and was called "
+                f"with keyword arguments ({', '.join(kwargs)}). Pass them by position, in the "
+                "order wb.compile received them, or compile with the same keywords."
+            )
+        if compiled_tree is not None and compiled_tree != called_tree:
+            compiled_args = jax.tree.map(lambda a: a.str_short(), self._compiled.in_avals[0])
+            called_args = jax.tree.map(
+                lambda a: shape_dtype(a) if hasattr(a, "dtype") else describe(a), args
+            )
+            return (
+                f"{name} was compiled for the arguments {_plain(compiled_args)} and was called "
+                f"with {_plain(called_args)}. A compiled program is "
+                "fixed to the structure (tuples, dicts, lists) of its arguments: pass them as "
+                "they were compiled, call wb.compile again, or use wb.jit."
+            )
+        return (
+            f"{name} was compiled for arguments ({signature}) and cannot run on "
+            f"({describe_args(args, kwargs)}): a compiled program is fixed to its argument "
+            "shapes and dtypes (and to the x64 setting it was compiled under). Call wb.compile "
+            "again with the new arguments, or use wb.jit, which compiles once per shape."
+        )
 
     @property
     def input_shardings(self) -> Any:
@@ -215,6 +256,18 @@ class Compiled:
 
     def __repr__(self) -> str:
         return f"<wb.Compiled {self._name}({self._in_signature()}) on {jax.default_backend()}>"
+
+
+def _plain(tree: Any) -> str:
+    """A pytree of type strings, printed without quotes: ``((float32[3],),)``."""
+    return repr(tree).replace("'", "")
+
+
+def describe_args(args: Any, kwargs: Any = None) -> str:
+    return ", ".join(
+        shape_dtype(a) if hasattr(a, "dtype") else describe(a)
+        for a in jax.tree_util.tree_leaves((args, kwargs or {}))
+    )
 
 
 def compile(fun: Callable[..., Any], *example_args: Any, **options: Any) -> Compiled:

@@ -89,6 +89,12 @@ def check_differentiable(value: Any, what: str) -> None:
                 "wb.to_rarray(...) or mark the argument Const(...) so it is passed through as is."
             )
         dtype = np.result_type(leaf) if not hasattr(leaf, "dtype") else np.dtype(leaf.dtype)
+        if dtype.kind in "OUSV":  # objects, text, raw bytes: not numbers at all
+            raise NotDifferentiableError(
+                f"{what} is {describe(leaf)}, an array of {_kind_of(dtype)}, not of numbers: it "
+                "has no derivative. Convert it to a float array (np.asarray(x, np.float32)) if "
+                "it holds numbers, or mark it Const(...) to pass it through as is."
+            )
         if not jnp.issubdtype(dtype, jnp.inexact):
             kind = "boolean" if dtype == np.bool_ else "integer"
             raise NotDifferentiableError(
@@ -96,6 +102,10 @@ def check_differentiable(value: Any, what: str) -> None:
                 "derivative. Convert it to floating point first (x.astype(jnp.float32)), or "
                 "mark it Const(...) if it should not be differentiated."
             )
+
+
+def _kind_of(dtype: np.dtype) -> str:
+    return {"O": "Python objects", "U": "text", "S": "bytes", "V": "raw records"}[dtype.kind]
 
 
 def _match_shadow(primal: Any, shadow: Any, cls: str, label: str) -> Any:
@@ -272,8 +282,49 @@ def _unflattener(cls: type[Activity], names: tuple[str, ...]) -> Any:
     return lambda aux, children: _unflatten(cls, names, aux, children)
 
 
+class _Static:
+    """A ``Const`` payload that is not an array (a string, a dict of options, an object): carried
+    as static pytree data, so ``jit`` passes it through instead of tracing it. Compared by
+    identity (jit's cache needs hashing; many payloads are unhashable)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Static) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _is_array_payload(value: Any) -> bool:
+    leaves = jax.tree_util.tree_leaves(value)
+    return all(
+        isinstance(leaf, jax.Array | np.ndarray | np.generic | bool | int | float | complex)
+        and _dtype_of(leaf).kind not in "OUSV"
+        for leaf in leaves
+    )
+
+
+def _dtype_of(leaf: Any) -> np.dtype:
+    return np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.result_type(leaf)
+
+
+def _flatten_const(c: Const) -> tuple[tuple[Any, ...], _Static | None]:
+    return ((c.val,), None) if _is_array_payload(c.val) else ((), _Static(c.val))
+
+
+def _unflatten_const(aux: _Static | None, children: Any) -> Const:
+    obj = object.__new__(Const)
+    _set(obj, val=children[0] if aux is None else aux.value)
+    return obj
+
+
+jax.tree_util.register_pytree_node(Const, _flatten_const, _unflatten_const)
+
 for _cls, _names in (
-    (Const, ("val",)),
     (Active, ("val",)),
     (Duplicated, ("val", "dval")),
     (BatchDuplicated, ("val", "dval")),

@@ -141,26 +141,33 @@ def value_and_cotangents(
     mode: Mode, split: arguments.Split, where: str
 ) -> tuple[Any, tuple[Any, ...]]:
     """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp)."""
-    primal, vjp_fn = derivatives.pull(mode, split.call, split.primals)
+    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call), split.primals)
     check_real_scalar_output(primal, where)
     cotangents = vjp_fn(jnp.ones((), primal.dtype))
     return primal, tuple(from_jax_cotangent(ct) for ct in cotangents)
 
 
 def check_real_scalar_output(out: Any, where: str) -> None:
-    """Reverse mode seeds the output with 1.0: it must be a single real floating scalar."""
+    """A gradient (and reverse mode, which seeds the output with 1.0) needs a single real
+    floating scalar."""
+    forward = "Forward" in where
+    several = (
+        f"wb.jacobian({where.split('(')[1][:-1]}, f, ...) for several outputs"
+        if forward or where.startswith("gradient")
+        else "wb.Forward or wb.jacobian for several outputs"
+    )
+    needs = "a gradient needs" if forward else "reverse mode needs"
     if not (hasattr(out, "shape") and hasattr(out, "dtype")):
         raise OutputError(
-            f"{where}: reverse mode needs the function to return one real scalar, but it returned "
-            f"{describe(out)}. Return a single scalar (e.g. the loss), or use wb.Forward / "
-            "wb.jacobian for several outputs."
+            f"{where}: {needs} the function to return one real scalar, but it returned "
+            f"{describe(out)}. Return a single scalar (e.g. the loss), or use {several}."
         )
     dtype = np.dtype(out.dtype)
     if jnp.issubdtype(dtype, jnp.complexfloating):
         raise OutputError(
-            f"{where}: the output is complex ({shape_dtype(out)}); reverse mode needs a real "
-            "scalar to seed with 1.0. Return a real quantity (jnp.real(z), jnp.abs(z)**2), or use "
-            "wb.Forward / wb.jacobian for complex outputs."
+            f"{where}: the output is complex ({shape_dtype(out)}); {needs} a real scalar. "
+            "Return a real quantity (jnp.real(z), jnp.abs(z)**2), or use wb.jacobian for "
+            "complex outputs."
         )
     if not jnp.issubdtype(dtype, jnp.floating):
         raise OutputError(
@@ -170,10 +177,22 @@ def check_real_scalar_output(out: Any, where: str) -> None:
         )
     if out.shape != ():
         raise OutputError(
-            f"{where}: reverse mode needs a scalar output, but the output has shape "
+            f"{where}: {needs} a scalar output, but the output has shape "
             f"{tuple(out.shape)} ({shape_dtype(out)}). Reduce it (e.g. .sum()), or use "
-            "wb.Forward or wb.jacobian for a non-scalar output."
+            f"{several}."
         )
+
+
+def as_output_array(out: Any) -> Any:
+    """A Python number returned by the function (a constant on some path, as
+    ``{1: 1.0}.get(k, x)``) is an array output whose derivative is zero, as in Enzyme and
+    ``jax.grad``."""
+    return jnp.asarray(out) if isinstance(out, float | int) and not isinstance(out, bool) else out
+
+
+def array_outputs(call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call`` with Python-number outputs as arrays (``as_output_array``)."""
+    return lambda *args: jax.tree.map(as_output_array, call(*args))
 
 
 def _listing(args: Sequence[Any]) -> str:

@@ -17,7 +17,11 @@ import numpy as np
 
 from workbench._src.ad import arguments, basis, derivatives, sharding
 from workbench._src.ad.activities import Activity, Const
-from workbench._src.ad.autodiff import check_real_scalar_output, value_and_cotangents
+from workbench._src.ad.autodiff import (
+    array_outputs,
+    check_real_scalar_output,
+    value_and_cotangents,
+)
 from workbench._src.ad.complex_convention import from_jax_cotangent, is_complex
 from workbench._src.ad.modes import Mode, check_mode
 from workbench._src.errors import ActivityError, OutputError, describe, shape_dtype
@@ -179,7 +183,8 @@ def _forward_lanes(
     for leaves, treedef in zip(in_leaves, in_defs, strict=True):
         tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
         k += len(leaves)
-    primal, lanes = derivatives.push_lanes(mode, split.call, split.primals, tuple(tangents))
+    call = array_outputs(split.call)
+    primal, lanes = derivatives.push_lanes(mode, call, split.primals, tuple(tangents))
     if scalar:
         check_real_scalar_output(primal, where)
     else:
@@ -211,10 +216,12 @@ def _forward_lanes(
 
 def _reverse_lanes(mode: Mode, split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
     """One vectorized vjp over the standard basis of the output (complex outputs split re/im)."""
-    primal, vjp_fn = derivatives.pull(mode, split.call, split.primals)
+    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call), split.primals)
     _check_outputs_floating(primal, where)
     _check_no_complex_to_complex(split, primal, where)
     out_leaves, out_def = jax.tree_util.tree_flatten(primal)
+    if not out_leaves:  # nothing to differentiate (f returned None or an empty tuple)
+        return primal, [primal for _ in split.primals]
     if is_complex(primal):
         # Real inputs, complex output: J = J_re + i J_im, each from a real vjp.
         def split_call(*p: Any) -> list[Any]:

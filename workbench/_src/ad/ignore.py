@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 import jax
+import numpy as np
+
+from workbench._src.errors import describe
 
 T = TypeVar("T")
 
@@ -17,4 +20,20 @@ def ignore_derivatives(x: T) -> T:
     >>> wb.gradient(wb.Reverse, f, jnp.array([1.0, 2.0, 3.0]))
     (Array([2., 4., 6.], dtype=float64),)
     """
+    for leaf in jax.tree_util.tree_leaves(x):
+        if not _is_array_like(leaf):
+            raise TypeError(
+                f"ignore_derivatives takes arrays (or pytrees of arrays), but received "
+                f"{describe(leaf)}"
+                + (f" inside {describe(x)}" if leaf is not x else "")
+                + ". Pass the array whose derivative should be ignored, e.g. "
+                "wb.ignore_derivatives(y) inside the function being differentiated."
+            )
     return jax.tree.map(jax.lax.stop_gradient, x)
+
+
+def _is_array_like(leaf: object) -> bool:
+    if isinstance(leaf, bool | int | float | complex | np.generic | np.ndarray | jax.Array):
+        dtype = leaf.dtype if hasattr(leaf, "dtype") else np.result_type(leaf)
+        return np.dtype(dtype).kind not in "OUSV"
+    return False

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from workbench._src.introspect import _private_jax
+from workbench._src.internals import private_jax as _private_jax
 
 X = jnp.arange(3.0) + 0.5
 

@@ -2,9 +2,10 @@
 
 Everything here reads JAX internals that may change between versions. Each function first tries
 the private (fast or exact) route and falls back to a public one that gives the same answer more
-slowly or more coarsely; ``tests/test_introspect_private_jax.py`` checks that the private route
+slowly or more coarsely; ``tests/test_jax_internals_private.py`` checks that the private route
 still exists and agrees with the fallback, so a JAX upgrade that changes it fails loudly there
-instead of degrading silently.
+instead of degrading silently. A route that fails at run time warns (``FallbackWarning``) with the
+cause before the fallback is taken.
 
 - ``user_frame``: the innermost user frame of an equation (``jax._src.source_info_util``); the
   fallback parses the public ``jax.extend.source_info_util.summarize``.
@@ -24,10 +25,14 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import jax
 from jax.extend import source_info_util as _public_source_info
+
+from workbench._src.errors import FallbackWarning
 
 try:  # private: the fast route to an equation's user frame
     from jax._src import source_info_util as _source_info
@@ -210,7 +215,8 @@ def optimized_stablehlo(compiled: Any, lowered: Any) -> str | None:
         with context:
             module = ir.Module.parse(bytecode)
             return str(module.operation.get_asm(enable_debug_info=False))
-    except Exception:  # any failure of this optional route means: not available
+    except Exception as e:  # an optional view: never fail the inspection over it
+        _warn_fallback("XLA's optimized module as StableHLO", e, "that view is left out")
         return None
 
 
@@ -223,7 +229,12 @@ def executable_devices(compiled: Any) -> tuple[Any, ...] | None:
     of the HLO is ``devices[i]``); ``None`` if the route is not available."""
     try:
         devices = compiled.runtime_executable().local_devices()
-    except Exception:  # any failure of this optional route means: not available
+    except Exception as e:  # the caller sorts the shardings' devices instead
+        _warn_fallback(
+            "the compiled program's device assignment",
+            e,
+            "the devices are taken in id order, which can misname the devices of collectives",
+        )
         return None
     return tuple(devices) if devices else None
 
@@ -236,3 +247,14 @@ def executable_devices_public(shardings: Any) -> tuple[Any, ...]:
         for d in s.device_set:
             found[d.id] = d
     return tuple(found[k] for k in sorted(found))
+
+
+def _warn_fallback(route: str, error: BaseException, consequence: str) -> None:
+    first = str(error).splitlines()[0] if str(error) else ""
+    warnings.warn(
+        f"{route} could not be read from jax {jax.__version__} ({type(error).__name__}: "
+        f"{first}); {consequence}. If this JAX is newer than the workbench was tested with, "
+        "tests/test_jax_internals_private.py shows what changed.",
+        FallbackWarning,
+        stacklevel=3,
+    )
