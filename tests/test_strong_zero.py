@@ -112,26 +112,66 @@ def scan_loss(x):
     return c + jnp.sum(ys)
 
 
-@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
-def test_smooth_functions_are_bit_for_bit_the_plain_gradient(mode):
+def elementwise_loss(x):
+    return jnp.sum(jnp.sin(x) * jnp.exp(-x) / (1 + x**2) + jnp.sqrt(1 + x**2) * jnp.tanh(x))
+
+
+def _mlp_args():
     k = jax.random.split(jax.random.key(0), 4)
     params = (
         jax.random.normal(k[0], (8, 16)),
         jax.random.normal(k[1], (16,)),
         jax.random.normal(k[2], (16,)),
     )
-    x = jax.random.normal(k[3], (4, 8))
+    return params, wb.Const(jax.random.normal(k[3], (4, 8)))
+
+
+def _both_gradients(mode, f, args, compiled):
+    """(strong zero, plain) gradients of ``f`` at ``args``, compiled with wb.jit or eager."""
     plain = wb.Reverse if mode.is_reverse else wb.Forward
-    for f, args in [(mlp_loss, (params, wb.Const(x))), (scan_loss, (0.3,))]:
-        ours = wb.jit(lambda *a, f=f: wb.gradient(mode, f, *a))(*args)
-        reference = wb.jit(lambda *a, f=f: wb.gradient(plain, f, *a))(*args)
-        jax.tree.map(np.testing.assert_array_equal, ours, reference)
-        oracle = jax.grad(f)(*(a.val if isinstance(a, wb.Const) else a for a in args))
-        np.testing.assert_allclose(
-            ours[0] if f is scan_loss else ours[0][0],
-            oracle if f is scan_loss else oracle[0],
-            rtol=1e-12,
-        )
+    run = wb.jit if compiled else (lambda g: g)
+    ours = run(lambda *a: wb.gradient(mode, f, *a))(*args)
+    reference = run(lambda *a: wb.gradient(plain, f, *a))(*args)
+    return ours, reference
+
+
+# The promise (strong_zero.py, set_strong_zero): where no inf or NaN is involved the derivative is
+# the plain one up to rounding, at most ROUNDING_ULPS units in the last place of the largest entry
+# of each result; in reverse mode through elementwise products, bit for bit, compiled or not.
+# (Forward mode: the plain tangent program may fuse a product rule's multiply-add into one FMA
+# where the guarded one does not. Matrix products: from JAX 0.11.2 on, XLA sums the MLP's
+# reverse-mode product below in another order under jit, 1 ulp off on some entries.)
+ROUNDING_ULPS = 4
+
+SMOOTH = [
+    ("mlp", mlp_loss, _mlp_args),
+    ("scan", scan_loss, lambda: (0.3,)),
+    ("elementwise", elementwise_loss, lambda: (jnp.linspace(-2.0, 3.0, 7),)),
+]
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["jit", "eager"])
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+@pytest.mark.parametrize(("name", "f", "make_args"), SMOOTH, ids=[c[0] for c in SMOOTH])
+def test_smooth_functions_are_the_plain_derivative_up_to_rounding(
+    mode, compiled, name, f, make_args
+):
+    args = make_args()
+    ours, reference = _both_gradients(mode, f, args, compiled)
+    for got, want in zip(jax.tree.leaves(ours), jax.tree.leaves(reference), strict=True):
+        want = np.asarray(want)
+        bound = ROUNDING_ULPS * np.finfo(want.dtype).eps * np.max(np.abs(want))
+        np.testing.assert_allclose(got, want, rtol=0, atol=bound)
+    oracle = jax.grad(f)(*(a.val if isinstance(a, wb.Const) else a for a in args))
+    for got, want in zip(jax.tree.leaves(ours[0]), jax.tree.leaves(oracle), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["jit", "eager"])
+def test_reverse_mode_through_elementwise_products_is_bit_for_bit(compiled):
+    for _, f, make_args in SMOOTH[1:]:
+        ours, reference = _both_gradients(SZ_REVERSE, f, make_args(), compiled)
+        np.testing.assert_array_equal(ours[0], reference[0], err_msg=f.__name__)
 
 
 # Inside nested jaxprs: each function hides the singular min(1, 1/x) inside a construct.
@@ -177,6 +217,70 @@ def test_inside_nested_jaxprs(mode, name, f):
     np.testing.assert_allclose(
         wb.gradient(mode, f, 0.7)[0], wb.gradient(plain, f, 0.7)[0], rtol=1e-15
     )
+
+
+# Through each construct that puts a jaxpr inside the derivative's jaxpr, on every JAX tested: the
+# derivative of min(1, 1/x) at 0, NaN in plain reverse mode, is strong zero's zero with its sign
+# (-0.0 in reverse mode), as without the construct.
+def _called_trace(f):
+    """``f`` called through ``jax.jit(f).trace(x)``: an ``eval_jaxpr`` equation from JAX 0.11.1
+    (``closed_call`` before; inlined by 0.10.2)."""
+    traced = jax.jit(f).trace(0.0)
+    return lambda x: traced(x)
+
+
+@jax.custom_vjp
+def recip_with_while_in_backward(x):
+    return 1 / x
+
+
+def _recip_fwd(x):
+    return 1 / x, x
+
+
+def _recip_bwd(x, g):
+    # JAX cannot reverse a while_loop; one in a custom backward pass puts it in the backward jaxpr.
+    out, _ = lax.while_loop(lambda c: c[1] < 1, lambda c: (-(c[0] / x**2), c[1] + 1), (g, 0))
+    return (out,)
+
+
+recip_with_while_in_backward.defvjp(_recip_fwd, _recip_bwd)
+
+
+def _while_loop_case(mode):
+    if mode.is_reverse:
+        return lambda x: jnp.minimum(1.0, recip_with_while_in_backward(x))
+    return lambda x: lax.while_loop(
+        lambda c: c[1] < 1, lambda c: (div_by_zero(c[0]), c[1] + 1), (x, 0)
+    )[0]
+
+
+THROUGH = [
+    (
+        "lax.scan",
+        lambda mode: lambda x: lax.scan(lambda c, _: (div_by_zero(c), None), x, length=1)[0],
+    ),
+    ("fori_loop", lambda mode: lambda x: lax.fori_loop(0, 1, lambda i, c: div_by_zero(c), x)),
+    ("while_loop", _while_loop_case),
+    ("cond", lambda mode: lambda x: lax.cond(x >= 0, div_by_zero, lambda y: y, x)),
+    ("jit(f).trace(x) called", lambda mode: _called_trace(div_by_zero)),
+    ("checkpoint", lambda mode: jax.checkpoint(div_by_zero)),
+]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
+@pytest.mark.parametrize(("name", "make"), THROUGH, ids=[c[0] for c in THROUGH])
+def test_strong_zero_through(mode, compiled, name, make):
+    f = make(mode)
+    plain = wb.Reverse if mode.is_reverse else wb.Forward
+    assert np.isnan(wb.gradient(plain, f, 0.0)[0]), "the plain derivative must be NaN"
+    run = wb.jit if compiled else (lambda g: g)
+    got = run(lambda x: wb.gradient(mode, f, x)[0])(0.0)
+    expected = wb.gradient(mode, div_by_zero, 0.0)[0]
+    assert float(got) == 0.0 and np.signbit(got) == np.signbit(expected), (name, got, expected)
+    if mode.is_reverse:
+        assert np.signbit(got), f"{name}: reverse mode gives -0.0, as the tutorial prints"
 
 
 def test_forward_mode_through_while_loop():

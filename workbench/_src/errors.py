@@ -46,6 +46,16 @@ class CompiledShardingError(CompiledCallError, ValueError):
     A ``CompiledCallError`` (the workbench's type) and a ``ValueError`` (the type JAX raises)."""
 
 
+class JaxInternalsError(WorkbenchError, RuntimeError):
+    """The installed JAX lacks something the workbench reads from its internals (a primitive, a
+    parameter layout); the message names it and the JAX version (see ``_src/internals``)."""
+
+
+class FallbackWarning(UserWarning):
+    """An optional part of a result (IR links, a view's data, a private JAX route) could not be
+    built and was left out or computed another way; the message says what failed and why."""
+
+
 def placement(x: Any) -> str:
     """Where a concrete array lives, for error messages: ``on cpu:3`` or
     ``sharded as P('data',) over the mesh ('data': 8) (devices 0-7)``."""

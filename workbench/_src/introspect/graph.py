@@ -31,12 +31,14 @@ from typing import Any, Literal
 
 from jax.extend import core as jcore
 
-from workbench._src.introspect import _private_jax, structure
+from workbench._src.internals import jaxprs, params, private_jax
+from workbench._src.internals import primitives as prims
+from workbench._src.introspect import structure
 from workbench._src.introspect.structure import ROOT, Aval, Phase
 
 NodeKind = Literal["op", "argument", "constant", "result"]
 EdgeKind = Literal["forward", "backward", "residual"]
-Source = _private_jax.Source
+Source = private_jax.Source
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -237,16 +239,13 @@ def graph_from_jaxpr(
     >>> [(n.id, n.primitive) for n in g.ops]
     [('main/0', 'sin'), ('main/1', 'cos')]
     """
-    if isinstance(jaxpr, jcore.ClosedJaxpr):
-        inner, consts = jaxpr.jaxpr, jaxpr.consts
-    elif isinstance(jaxpr, jcore.Jaxpr):
-        inner, consts = jaxpr, ()
-    else:
+    if not jaxprs.is_jaxpr(jaxpr):
         raise TypeError(
             f"graph_from_jaxpr needs a jaxpr, but received a {type(jaxpr).__name__}. Pass "
             "jax.make_jaxpr(f)(*args) or jax.jit(f).trace(*args).jaxpr, or use "
             "wb.inspect(f, *args).graph."
         )
+    inner, consts = jaxprs.open_jaxpr(jaxpr)
     with structure.paused_gc():
         return _Builder().build(inner, consts, arg_names, result_names)
 
@@ -384,7 +383,7 @@ class _Builder:
                     tuple(map(aval_of, eqn.invars)),
                     outs,
                     structure.op_params(eqn),
-                    _private_jax.user_frame(eqn.source_info),
+                    private_jax.user_frame(eqn.source_info),
                     self.stack_string(info.entries),
                     info.recomputed,
                 )
@@ -412,8 +411,8 @@ class _Builder:
     ) -> None:
         rid = structure.eqn_id(region, i)
         kind = structure.region_kind(eqn)
-        name = str(eqn.params.get("name", "")) if kind == "jit" else ""
-        source = _private_jax.user_frame(eqn.source_info)
+        name = params.jit_name(eqn.params) if eqn.primitive is prims.JIT else ""
+        source = private_jax.user_frame(eqn.source_info)
         self.regions.append(
             Region(rid, kind, name, home, phase, structure.region_params(eqn), source)
         )

@@ -28,7 +28,8 @@ from workbench._src.ad.gradient import gradient
 from workbench._src.ad.modes import Mode
 from workbench._src.compile import Compiled, jit
 from workbench._src.errors import ActivityError, ModeError, describe
-from workbench._src.introspect import _private_jax, stages
+from workbench._src.internals import private_jax
+from workbench._src.introspect import stages
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.cost import Cost, Timing, cost_report, time_runs
 from workbench._src.introspect.graph import Graph, graph_from_jaxpr
@@ -193,7 +194,7 @@ def code_hlo(f: Callable[..., Any], *args: Any, optimize: bool = True) -> IRText
     if not optimize:
         return IRText("stablehlo", str(lowered.as_text()))
     compiled = lowered.compile()
-    optimized = _private_jax.optimized_stablehlo(compiled, lowered)
+    optimized = private_jax.optimized_stablehlo(compiled, lowered)
     if optimized is None:  # pragma: no cover - depends on the JAX version
         return IRText("hlo", stages.readable_hlo(str(compiled.as_text())))
     return IRText("optimized stablehlo", optimized)

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-from jax.extend import core as jcore
 
-from workbench._src.introspect import _private_jax, structure
+from workbench._src.internals import jaxprs, params, private_jax
+from workbench._src.internals import primitives as prims
+from workbench._src.introspect import structure
 from workbench._src.introspect.structure import ROOT, Aval
 
 
@@ -172,10 +173,8 @@ def _find(jaxpr: Any) -> tuple[tuple[Residual, ...], tuple[LoopResiduals, ...]]:
 
 
 def _open(jaxpr: Any) -> Any:
-    if isinstance(jaxpr, jcore.ClosedJaxpr):
-        return jaxpr.jaxpr
-    if isinstance(jaxpr, jcore.Jaxpr):
-        return jaxpr
+    if jaxprs.is_jaxpr(jaxpr):
+        return jaxprs.open_jaxpr(jaxpr)[0]
     raise TypeError(
         f"memory_report needs a jaxpr, but received a {type(jaxpr).__name__}. Pass "
         "jax.make_jaxpr(f)(*args), or use wb.inspect(f, *args).memory."
@@ -245,7 +244,7 @@ def _residual(
     aval = structure.aval_of(v)
     d = defs[v]
     # Like JAX, look through reduce_precision to the value it rounds.
-    while d[0] == 2 and d[2].primitive.name == "reduce_precision":
+    while d[0] == 2 and d[2].primitive is prims.REDUCE_PRECISION:
         src = d[2].invars[0]
         if structure.is_literal(src) or src not in defs:
             break
@@ -261,15 +260,14 @@ def _residual(
     if d[0] == 0:
         return Residual(aval, "from a constant", f"{region}/const{d[1]}", tuple(users), region)
     _, i, eqn, _, k = d
-    summary = _private_jax.summarize(eqn.source_info)
+    summary = private_jax.summarize(eqn.source_info)
     where = f" from {summary}" if summary else ""  # no user frame: JAX's own code made it
-    prim = eqn.primitive.name
-    if prim == "name":
-        source = f"named '{eqn.params.get('name')}'{where}"
-    elif prim in ("jit", "pjit"):
-        source = f"output of jitted function '{eqn.params.get('name')}'{where}"
+    if eqn.primitive is prims.CHECKPOINT_NAME:
+        source = f"named '{params.checkpoint_name(eqn.params)}'{where}"
+    elif eqn.primitive is prims.JIT:
+        source = f"output of jitted function '{params.jit_name(eqn.params)}'{where}"
     else:
-        source = f"output of {prim}{where}"
+        source = f"output of {eqn.primitive.name}{where}"
     producer = f"{region}/{i}"
     if structure.region_kind(eqn) not in structure.LOOP_KINDS:
         return Residual(aval, source, producer, tuple(users), region)
@@ -281,7 +279,7 @@ def _residual(
 def _loop_detail(eqn: Any, index: int) -> str:
     """What the loop body computes for output ``index``, for each step."""
     subs = structure.sub_jaxprs(eqn) or []
-    length = eqn.params.get("length")
+    length = params.loop_length(eqn)
     steps = f"stacked over {length} steps" if length is not None else "one per step"
     if not subs or index >= len(subs[-1].jaxpr.outvars):
         return steps
@@ -289,7 +287,7 @@ def _loop_detail(eqn: Any, index: int) -> str:
     ov = body.outvars[index]
     for e in body.eqns:
         if ov in e.outvars:
-            summary = _private_jax.summarize(e.source_info)
+            summary = private_jax.summarize(e.source_info)
             where = f" from {summary}" if summary else ""
             return f"{steps}; in the body: output of {e.primitive.name}{where}"
     return f"{steps}; in the body: an input of the step"
@@ -304,10 +302,10 @@ def _loop_totals(found: Sequence[Residual], loops: dict[str, Any]) -> tuple[Loop
     out = []
     for rid, rs in by_loop.items():
         eqn = loops[rid]
-        length = eqn.params.get("length")
+        length = params.loop_length(eqn)
         total = sum(r.nbytes for r in rs)
         per_step = total // length if isinstance(length, int) and length > 0 else None
-        where = _private_jax.summarize(eqn.source_info)
+        where = private_jax.summarize(eqn.source_info)
         out.append(
             LoopResiduals(rid, structure.region_kind(eqn), length, len(rs), total, per_step, where)
         )

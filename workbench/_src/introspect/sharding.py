@@ -30,7 +30,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from workbench._src.introspect import _private_jax
+from workbench._src.internals import private_jax
 from workbench._src.introspect.hlo import Collective, collectives
 from workbench._src.introspect.memory import CompiledMemory, compiled_memory
 
@@ -174,9 +174,9 @@ def sharding_report(
     if mesh is not None and getattr(mesh, "devices", None) is not None:
         devices: tuple[Any, ...] = tuple(np.asarray(mesh.devices).flat)
     else:
-        devices = _private_jax.executable_devices(
-            compiled
-        ) or _private_jax.executable_devices_public(present)
+        devices = private_jax.executable_devices(compiled) or ()
+        if not devices:
+            devices = private_jax.executable_devices_public(present)
     index = {d: i for i, d in enumerate(devices)}
     mesh_axes = tuple((str(k), int(v)) for k, v in mesh.shape.items()) if mesh is not None else ()
 

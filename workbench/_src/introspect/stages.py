@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
-from jax.extend import core as jcore
 
+from workbench._src.internals import jaxprs
 from workbench._src.introspect import structure
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.structure import ROOT
@@ -127,7 +127,7 @@ def backward_jaxpr(closed: Any) -> BackwardPart | None:
     >>> part.region, len(part.jaxpr.jaxpr.invars)  # inputs: x, sin x and cos x
     ('main', 3)
     """
-    found = _find_backward(closed.jaxpr, ROOT, ())
+    found = _find_backward(jaxprs.open_jaxpr(closed)[0], ROOT, ())
     if found is None:
         return None
     jaxpr, region, prefix = found
@@ -156,11 +156,16 @@ def backward_jaxpr(closed: Any) -> BackwardPart | None:
     effects: set[Any] = set()
     for e in eqns:
         effects |= set(e.effects)
-    info = jcore.DebugInfo(
-        "backward pass", region, tuple(f"residual {k}" for k in range(len(invars))), None
+    cut = jaxprs.new_jaxpr(
+        invars,
+        list(outputs),
+        eqns,
+        effects,
+        traced_for="backward pass",
+        source=region,
+        arg_names=[f"residual {k}" for k in range(len(invars))],
     )
-    cut = jcore.Jaxpr((), invars, list(outputs), eqns, frozenset(effects), info)
-    return BackwardPart(jcore.ClosedJaxpr(cut, ()), region)
+    return BackwardPart(cut, region)
 
 
 def _find_backward(jaxpr: Any, region: str, prefix: tuple[Any, ...]) -> Any:

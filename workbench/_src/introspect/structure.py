@@ -28,10 +28,11 @@ from typing import Any, Literal
 import numpy as np
 from jax.extend import core as jcore
 
-from workbench._src.introspect import _private_jax
+from workbench._src.internals import jaxprs, params, private_jax
+from workbench._src.internals import primitives as prims
 
 Phase = Literal["primal", "forward", "backward"]
-Entry = _private_jax.Entry
+Entry = private_jax.Entry
 
 ROOT = "main"
 RECOMPUTED_SCOPE = "rematted_computation"
@@ -66,7 +67,7 @@ def scopes_of(entries: Sequence[Entry]) -> tuple[str, ...]:
 
 def entries_of(eqn: Any) -> tuple[Entry, ...]:
     """The name-stack entries an equation carries itself (relative to its jaxpr)."""
-    return _private_jax.name_stack_entries(eqn.source_info.name_stack)
+    return private_jax.name_stack_entries(eqn.source_info.name_stack)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ class StackCache:
             return self.cache[ns]
         except KeyError:
             pass
-        own = _private_jax.name_stack_entries(ns)
+        own = private_jax.name_stack_entries(ns)
         entries = self.prefix + own if self.prefix else own
         out = StackInfo(
             entries,
@@ -126,23 +127,6 @@ def paused_gc() -> Iterator[None]:
 
 RegionKind = str  # "jit", "scan", "while", "cond", "remat", "custom_jvp", "custom_vjp", ...
 
-_KINDS = {
-    "jit": "jit",
-    "pjit": "jit",
-    "closed_call": "call",
-    "core_call": "call",
-    "remat": "remat",
-    "remat2": "remat",
-    "checkpoint": "remat",
-    "custom_jvp_call": "custom_jvp",
-    "custom_vjp_call": "custom_vjp",
-    "custom_vjp_call_jaxpr": "custom_vjp",
-    "scan": "scan",
-    "while": "while",
-    "cond": "cond",
-    "shard_map": "shard_map",
-}
-
 LOOP_KINDS = frozenset({"scan", "while"})
 
 
@@ -163,14 +147,8 @@ class SubJaxpr:
 
 
 def region_kind(eqn: Any) -> RegionKind:
-    name = eqn.primitive.name
-    return _KINDS.get(name, name)
-
-
-def _open(j: Any) -> tuple[Any, Sequence[Any]]:
-    if isinstance(j, jcore.ClosedJaxpr):
-        return j.jaxpr, j.consts
-    return j, ()
+    """The kind of region an equation that holds jaxprs opens (``internals.primitives``)."""
+    return prims.region_kind(eqn.primitive)
 
 
 # Primitives seen without nested jaxprs: most equations skip the search of their parameters.
@@ -183,36 +161,33 @@ def sub_jaxprs(eqn: Any) -> list[SubJaxpr] | None:
     prim = eqn.primitive
     if prim in _plain_primitives:
         return []
-    params = eqn.params
-    name = prim.name
-    if name == "cond":
-        ops = eqn.invars[1:]
+    if prim is prims.COND:
+        _, ops = params.split_cond_operands(eqn.invars)
         return [
-            SubJaxpr(*_open(br), f"branch {k}", ops, eqn.outvars)
-            for k, br in enumerate(params["branches"])
+            SubJaxpr(*jaxprs.open_jaxpr(br), f"branch {k}", ops, eqn.outvars)
+            for k, br in enumerate(params.cond_branches(eqn.params))
         ]
-    if name == "while":
-        nc, nb = params["cond_nconsts"], params["body_nconsts"]
+    if prim is prims.WHILE:
+        nc, nb, cond_jaxpr, body_jaxpr = params.while_layout(eqn.params)
         carry = eqn.invars[nc + nb :]
-        cond = SubJaxpr(*_open(params["cond_jaxpr"]), "cond", [*eqn.invars[:nc], *carry], [None])
+        cond = SubJaxpr(*jaxprs.open_jaxpr(cond_jaxpr), "cond", [*eqn.invars[:nc], *carry], [None])
         body = SubJaxpr(
-            *_open(params["body_jaxpr"]), "body", [*eqn.invars[nc : nc + nb], *carry], eqn.outvars
+            *jaxprs.open_jaxpr(body_jaxpr),
+            "body",
+            [*eqn.invars[nc : nc + nb], *carry],
+            eqn.outvars,
         )
         return [cond, body]
-    found = [v for v in params.values() if isinstance(v, jcore.ClosedJaxpr | jcore.Jaxpr)]
-    found += [
-        x
-        for v in params.values()
-        if isinstance(v, tuple)
-        for x in v
-        if isinstance(x, jcore.ClosedJaxpr | jcore.Jaxpr)
-    ]
+    # Calls and scans (and primitives this module does not know, like shard_map): one jaxpr
+    # that takes the equation's operands and gives its outputs (a scan: consts, carry, xs ->
+    # carry, ys).
+    found = list(jaxprs.jaxprs_in_params(eqn.params))
     if not found:
-        if name not in _KINDS:
+        if prim not in prims.REGION_KINDS:
             _plain_primitives.add(prim)
         return []
     if len(found) == 1:
-        jaxpr, consts = _open(found[0])
+        jaxpr, consts = jaxprs.open_jaxpr(found[0])
         if len(jaxpr.invars) == len(eqn.invars) and len(jaxpr.outvars) == len(eqn.outvars):
             return [SubJaxpr(jaxpr, consts, "", eqn.invars, eqn.outvars)]
     return None
@@ -221,18 +196,19 @@ def sub_jaxprs(eqn: Any) -> list[SubJaxpr] | None:
 def region_params(eqn: Any) -> tuple[tuple[str, str], ...]:
     """The parameters of a region that a reader wants to see (a loop's length, a jit's name)."""
     p = eqn.params
-    kind = region_kind(eqn)
+    prim = eqn.primitive
     out: list[tuple[str, str]] = []
-    if kind == "scan":
-        out += [("length", str(p.get("length"))), ("reverse", str(p.get("reverse")))]
-        out += [("num_carry", str(p.get("num_carry")))]
-    elif kind == "jit" and "name" in p:
-        out.append(("name", str(p["name"])))
-    elif kind == "remat":
-        policy = p.get("policy")
+    if prim is prims.SCAN:
+        options = params.scan_call_options(p)
+        out += [("length", str(options["length"])), ("reverse", str(options["reverse"]))]
+        out += [("num_carry", str(params.scan_layout(p).num_carry))]
+    elif prim is prims.JIT and params.jit_name(p):
+        out.append(("name", params.jit_name(p)))
+    elif prim is prims.REMAT:
+        policy = params.remat_policy(p)
         out.append(("policy", getattr(policy, "__name__", str(policy))))
-    elif kind == "cond":
-        out.append(("branches", str(len(p.get("branches", ())))))
+    elif prim is prims.COND:
+        out.append(("branches", str(len(params.cond_branches(p)))))
     return tuple(out)
 
 
@@ -352,13 +328,7 @@ def _plain(value: Any) -> Any:
 def _op_params(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     out = []
     for key, value in params.items():
-        if key in _SKIP_PARAMS or value is None or callable(value):
-            continue
-        if isinstance(value, jcore.ClosedJaxpr | jcore.Jaxpr):
-            continue
-        if isinstance(value, tuple) and any(
-            isinstance(x, jcore.ClosedJaxpr | jcore.Jaxpr) for x in value
-        ):
+        if key in _SKIP_PARAMS or value is None or callable(value) or jaxprs.holds_jaxpr(value):
             continue
         text = str(_plain(value))
         if len(text) > MAX_PARAM_CHARS:

@@ -43,11 +43,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from jax.extend import core as jcore
-
+from workbench._src.errors import FallbackWarning
+from workbench._src.internals import jaxprs, lowering
 from workbench._src.introspect import structure
 from workbench._src.introspect.structure import ROOT, eqn_id, sub_region_id
 
@@ -70,13 +71,8 @@ Links = dict[int, list[str]]
 def _jaxprs_in_params(params: Mapping[str, Any], order: Iterable[str]) -> Iterator[Any]:
     """The jaxprs in ``params`` (``ClosedJaxpr`` opened), parameter by parameter in ``order``,
     a tuple's in its order: as JAX's printer and its ``jaxprs_in_params`` find them."""
-    for key in order:
-        value = params[key]
-        for v in value if isinstance(value, tuple) else (value,):
-            if isinstance(v, jcore.ClosedJaxpr):
-                yield v.jaxpr
-            elif isinstance(v, jcore.Jaxpr):
-                yield v
+    for found in jaxprs.jaxprs_in_params(params, order):
+        yield jaxprs.open_jaxpr(found)[0]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,7 +192,7 @@ def jaxpr_links(closed: Any, text: str, max_lines: int = MAX_LINES) -> Links:
     Returns:
       The ids of the nodes (or regions) each linked line shows, in the graph's id scheme.
     """
-    top = closed.jaxpr if isinstance(closed, jcore.ClosedJaxpr) else closed
+    top = jaxprs.open_jaxpr(closed)[0]
     lines = text.splitlines()[:max_lines]
     heads: dict[int, list[_Head]] = {}
     row, col = 0, 0
@@ -243,14 +239,6 @@ _OP_NAME = re.compile(r'op_name="((?:[^"\\]|\\.)*)"')
 _OPCODE = re.compile(r"=\s*\S+\s+([\w\-]+)\(")
 _WORDS = re.compile(r"[^/()]+")
 _AD = re.compile(r"(?:^|[/(])(jvp|transpose)\(")
-# How a region's equation shows in the name stacks XLA keeps: the scopes its lowering pushes.
-_REGION_WORDS = {
-    "scan": ("while",),
-    "while": ("while",),
-    "cond": ("cond",),
-    "remat": ("checkpoint",),
-}
-_REGION_OPS = {"while": ("scan", "while"), "cond": ("cond",)}
 
 
 def _components(op_name: str) -> list[str]:
@@ -284,15 +272,16 @@ def _region_words(graph: Graph) -> dict[str, frozenset[str]]:
 
     def own(r: Region) -> set[str]:
         if r.kind == "jit":
-            return {"jit", *_WORDS.findall(r.name)}
+            return {lowering.JIT_WORD, *_WORDS.findall(r.name)}
         if r.kind == "named_scope":
             return set(_WORDS.findall(r.name))
         if r.kind == "branch" and r.parent is not None:
             parent = regions[r.parent]
             if parent.kind == "cond" and r.name.startswith("branch "):
-                return {f"branch_{r.name.split(' ', 1)[1]}_fun"}
-            return {r.name} if parent.kind == "while" else set()
-        return set(_REGION_WORDS.get(r.kind, ()))
+                return {lowering.cond_branch_word(r.name.split(" ", 1)[1])}
+            word = lowering.WHILE_PART_WORDS.get(r.name) if parent.kind == "while" else None
+            return {word} if word else set()
+        return set(lowering.SCOPE_WORDS.get(r.kind, ()))
 
     def words(rid: str) -> frozenset[str]:
         if rid in memo:
@@ -328,7 +317,7 @@ def hlo_links(text: str, graph: Graph, max_lines: int = MAX_LINES) -> Links:
         if n.kind == "op":
             by_prim.setdefault((n.primitive, n.phase), []).append((n.id, words[n.region]))
     for r in graph.regions:
-        for prim, kinds in _REGION_OPS.items():
+        for prim, kinds in lowering.REGION_OPS.items():
             if r.kind in kinds and r.parent is not None:
                 by_prim.setdefault((prim, r.phase), []).append((r.id, words[r.parent]))
     arguments = {n.name: n.id for n in graph.nodes if n.kind == "argument"}
@@ -375,7 +364,16 @@ def links(ins: Inspection, views: Sequence[Any]) -> dict[str, dict[str, list[str
                 found = hlo_links(view.text, ins.graph)
             else:
                 continue
-        except Exception:  # links are an aid: never break the inspector over them
+        except Exception as e:  # links are an aid: never break the inspector over them
+            first = str(e).splitlines()[0] if str(e) else ""
+            warnings.warn(
+                f"The {view.name} view's links to the graph could not be found "
+                f"({type(e).__name__}: {first}); the view is shown without them. If the "
+                "installed JAX prints or lowers programs differently from the versions the "
+                "workbench was tested with, tests/test_jax_internals.py says what changed.",
+                FallbackWarning,
+                stacklevel=2,
+            )
             continue
         if found:
             out[view.name] = {str(k): v[:MAX_IDS] for k, v in found.items()}

@@ -17,6 +17,7 @@ import difflib
 import inspect as _pyinspect
 import keyword
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from workbench._src.errors import FallbackWarning
 from workbench._src.notebook.views import VIEWS, Gradients, View, build_views
 
 DEFAULT_VIEWS = ["result", "jaxpr", "stablehlo", "hlo", "graph", "memory", "cost", "timing"]
@@ -444,7 +446,16 @@ def _is_array_data(value: Any) -> bool:
         return False
     try:
         leaves = jax.tree_util.tree_leaves(value)
-    except Exception:  # a container JAX cannot flatten is a constant like any other value
+    except Exception as e:  # a container JAX cannot flatten is a constant like any other value
+        first = str(e).splitlines()[0] if str(e) else ""
+        warnings.warn(
+            f"A {type(value).__name__} the expression reads could not be flattened by "
+            f"jax.tree_util ({type(e).__name__}: {first}); it becomes a constant of the compiled "
+            "program instead of an input. Hold its arrays in a dict with string keys, a list or "
+            "a tuple to have them traced.",
+            FallbackWarning,
+            stacklevel=2,
+        )
         return False
     return bool(leaves) and all(isinstance(v, jax.Array | np.ndarray) for v in leaves)
 

@@ -9,11 +9,13 @@ renderer never hides the result or the other views. A view can also carry struct
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from workbench._src.errors import FallbackWarning
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.inspection import Inspection
 
@@ -185,7 +187,14 @@ def build_views(
         if name in data_builders and name not in (overrides or {}):
             try:
                 data = data_builders[name]()
-            except Exception:  # the text is shown instead
+            except Exception as e:  # the text is shown instead
+                first = str(e).splitlines()[0] if str(e) else ""
+                warnings.warn(
+                    f"The {name} view's data for the inspector could not be built "
+                    f"({type(e).__name__}: {first}); the view shows its text instead.",
+                    FallbackWarning,
+                    stacklevel=2,
+                )
                 data = None
         out.append(View(name, title, kind, body, data=data))
     return out

@@ -1,0 +1,161 @@
+"""The JAX primitives the workbench treats specially, looked up once, as objects.
+
+The rest of the workbench compares an equation's primitive with these objects
+(``eqn.primitive is SCAN``) or looks it up in the tables below; it never compares names, which
+JAX changes (``closed_call`` is ``eval_jaxpr`` since 0.11.1). ``KNOWN`` says, for each one,
+where JAX exports it, the names it has had in the tested JAX range, and what the workbench does
+with it. A primitive a JAX release removes is replaced by a placeholder that matches no equation
+(so the workbench still imports), and ``missing()`` names it: ``tests/test_jax_internals.py``
+fails with that list.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import Any
+
+import jax
+import jax.extend.core as jex
+
+_PUBLIC = "jax.extend.core.primitives"
+
+
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """A primitive the workbench treats specially.
+
+    Attributes:
+      module, attribute: where JAX exports it (``jax.extend.core.primitives.scan_p``).
+      names: the names it has had in the JAX versions the workbench is tested on.
+      used_for: what the workbench does with it (said when it goes missing).
+    """
+
+    module: str
+    attribute: str
+    names: tuple[str, ...]
+    used_for: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.module}.{self.attribute}"
+
+
+KNOWN: dict[str, Known] = {}
+FOUND: dict[str, Any] = {}  # the primitive objects (or placeholders), by the keys of KNOWN
+_ABSENT: set[str] = set()
+
+
+def _find(
+    key: str, attribute: str, names: tuple[str, ...], used_for: str, module: str = _PUBLIC
+) -> Any:
+    KNOWN[key] = known = Known(module, attribute, names, used_for)
+    try:
+        prim = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError):
+        _ABSENT.add(key)
+        prim = jex.Primitive(f"<missing {known.where}>")  # matches no equation
+    FOUND[key] = prim
+    return prim
+
+
+# Loops and branches: strong zero rebuilds them on transformed bodies; the graph and the memory
+# report show them as regions.
+SCAN = _find("scan", "scan_p", ("scan",), "strong zero through lax.scan; scan regions")
+WHILE = _find("while", "while_p", ("while",), "strong zero through lax.while_loop; regions")
+COND = _find("cond", "cond_p", ("cond",), "strong zero through lax.cond/switch; regions")
+
+# Calls: each evaluates one jaxpr on its operands as they are.
+JIT = _find("jit", "jit_p", ("jit",), "strong zero inside jax.jit calls; jit regions")
+CLOSED_CALL = _find(
+    "closed_call",
+    "closed_call_p",
+    ("closed_call", "eval_jaxpr"),  # eval_jaxpr from JAX 0.11.1 (a called jit(f).trace(x))
+    "strong zero inside called jaxprs; call regions",
+)
+CALL = _find("call", "call_p", ("call", "eval_jaxpr"), "strong zero inside calls; call regions")
+REMAT = _find("remat", "remat_p", ("remat2",), "strong zero inside jax.checkpoint; remat regions")
+CUSTOM_JVP = _find(
+    "custom_jvp", "custom_jvp_call_p", ("custom_jvp_call",), "strong zero inside custom_jvp"
+)
+CUSTOM_VJP = _find(
+    "custom_vjp", "custom_vjp_call_p", ("custom_vjp_call",), "strong zero inside custom_vjp"
+)
+# Private: jax.extend does not export it (0.10-0.12).
+SHARD_MAP = _find(
+    "shard_map",
+    "shard_map_p",
+    ("shard_map",),
+    "shard_map regions; the backward jaxpr inside a shard_map",
+    module="jax._src.shard_map",
+)
+
+# Read by the memory report: the provenance of a residual.
+CHECKPOINT_NAME = _find(
+    "checkpoint_name", "name_p", ("name",), "residuals named by jax.ad_checkpoint.checkpoint_name"
+)
+REDUCE_PRECISION = _find(
+    "reduce_precision",
+    "reduce_precision_p",
+    ("reduce_precision",),
+    "residual provenance looks through reduce_precision, as JAX does",
+)
+
+# Products: strong zero's rules (ad/strong_zero_rules.py).
+MUL = _find("mul", "mul_p", ("mul",), "strong zero's rule for products")
+DIV = _find("div", "div_p", ("div",), "strong zero's rule for quotients")
+DOT_GENERAL = _find(
+    "dot_general", "dot_general_p", ("dot_general",), "strong zero's rule for matrix products"
+)
+CONV_GENERAL_DILATED = _find(
+    "conv_general_dilated",
+    "conv_general_dilated_p",
+    ("conv_general_dilated",),
+    "strong zero's rule for convolutions",
+)
+
+# Primitives that evaluate one jaxpr on their operands unchanged: inlining that jaxpr computes
+# the same values (``params.called_jaxpr`` finds it). shard_map is not one: its jaxpr sees
+# per-device blocks.
+CALLS = frozenset({JIT, CLOSED_CALL, CALL, REMAT, CUSTOM_JVP, CUSTOM_VJP})
+
+# The kind of region each primitive with nested jaxprs opens in the graph (others: their name).
+REGION_KINDS: dict[Any, str] = {
+    JIT: "jit",
+    CLOSED_CALL: "call",
+    CALL: "call",
+    REMAT: "remat",
+    CUSTOM_JVP: "custom_jvp",
+    CUSTOM_VJP: "custom_vjp",
+    SCAN: "scan",
+    WHILE: "while",
+    COND: "cond",
+    SHARD_MAP: "shard_map",
+}
+
+
+def region_kind(primitive: Any) -> str:
+    """``"scan"``, ``"jit"``, ``"call"``, ... for a known primitive; its own name otherwise."""
+    kind = REGION_KINDS.get(primitive)
+    return kind if kind is not None else str(primitive.name)
+
+
+def missing() -> list[str]:
+    """What the installed JAX lacks of ``KNOWN``, one line per primitive, naming it, the JAX
+    version and what the workbench uses it for; ``[]`` when all are there under a known name."""
+    out = []
+    for key, known in KNOWN.items():
+        if key in _ABSENT:
+            out.append(
+                f"jax {jax.__version__}: {known.where} is gone (the workbench uses it for "
+                f"{known.used_for})"
+            )
+            continue
+        name = FOUND[key].name
+        if name not in known.names:
+            out.append(
+                f"jax {jax.__version__}: {known.where} is now named {name!r}, not one of "
+                f"{known.names} (the workbench uses it for {known.used_for}); check what else "
+                "changed with it and add the name"
+            )
+    return out
