@@ -10,6 +10,16 @@ import pytest  # noqa: E402
 import workbench  # noqa: E402, F401  (turns on float64 before any test builds arrays)
 
 
+def pytest_report_header(config):
+    """The JAX the tests run on, at the top of every run (CI tests two: see .ci/run)."""
+    import sys
+
+    import jaxlib
+
+    python = sys.version.split()[0]
+    return f"workbench tests on jax {jax.__version__}, jaxlib {jaxlib.__version__}, Python {python}"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_jax_caches():
     yield
