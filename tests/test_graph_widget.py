@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import jax
 import jax.numpy as jnp
@@ -47,17 +48,10 @@ CASES = [
 ]
 
 
-# How graph_data encodes each field (its docstring): "s" an index into data["strings"], "s*" a
-# list of them, "r" an index into data["regions"] (or None), "" the value itself.
-NODE_CODING = {"kind": "s", "name": "s", "phase": "s", "region": "r", "inputs": "s*"}
-NODE_CODING |= {"outputs": "s*", "source": "s", "name_stack": "s"}
-REGION_CODING = {"kind": "s", "parent": "r", "phase": "s", "source": "s"}
-EDGE_CODING = {"aval": "s"}
-
-
 def decode(data):
-    """The rows of ``graph_data`` as dicts of plain values (the test's own reading of the format,
-    independent of the viewer's ``prepare``)."""
+    """The rows of ``graph_data`` as dicts of plain values, read by the field table the data
+    carries (``fields``: name and coding of each column, as ``graph_data``'s docstring defines
+    the codings); independent of the viewer's reading (``extensions/graph/format.js``)."""
     strings = data["strings"]
     region_ids = [row[0] for row in data["regions"]]
 
@@ -68,19 +62,19 @@ def decode(data):
             return [strings[i] for i in v]
         if code == "r":
             return None if v is None else region_ids[v]
+        if code == "kv":
+            return [(strings[k], strings[x]) for k, x in v]
+        assert code in ("", "n"), code
         return v
 
-    def rows(key, fields, coding):
+    def rows(key):
+        fields = data["fields"][key]
         return [
-            {f: value(coding.get(f, ""), v) for f, v in zip(fields, row, strict=True)}
+            {name: value(code, v) for (name, code), v in zip(fields, row, strict=True)}
             for row in data[key]
         ]
 
-    return (
-        rows("nodes", gw.NODE_FIELDS, NODE_CODING),
-        rows("regions", gw.REGION_FIELDS, REGION_CODING),
-        rows("edges", gw.EDGE_FIELDS, EDGE_CODING),
-    )
+    return rows("nodes"), rows("regions"), rows("edges")
 
 
 @pytest.mark.parametrize(("case", "f", "mode"), CASES, ids=[c[0] for c in CASES])
@@ -106,6 +100,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
             "source": src(n.source),
             "name_stack": n.name_stack,
             "residual_bytes": nodes[i]["residual_bytes"],  # checked below, against the memory
+            "recomputed": int(n.recomputed),
         }
         for i, n in enumerate(model.nodes)
     ]
@@ -118,6 +113,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
             "phase": r.phase,
             "source": src(r.source),
             "residual_bytes": regions[i]["residual_bytes"],
+            "params": list(r.params),
         }
         for i, r in enumerate(model.regions)
     ]
@@ -126,7 +122,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
     assert [(ids[e["source"]], ids[e["target"]], e["kind"], e["aval"]) for e in edges] == [
         (e.source, e.target, codes[e.kind], e.aval.text) for e in model.edges
     ]
-    assert data["summary"] == repr(model)
+    assert data["summary"] == repr(model) and data["format"] == gw.FORMAT
     # Residual bytes sit on the nodes (or regions) that produce them.
     kept = {}
     for r in oracle.memory.residuals:
@@ -142,6 +138,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
 def test_graph_data_rows_follow_the_documented_fields():
     closed = jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0)
     data = gw.graph_data(graph_from_jaxpr(closed), residuals(closed))
+    assert data["fields"] == {k: [list(f) for f in v] for k, v in gw.FIELDS.items()}
     assert all(len(row) == len(gw.NODE_FIELDS) for row in data["nodes"])
     assert all(len(row) == len(gw.REGION_FIELDS) for row in data["regions"])
     assert all(len(row) == len(gw.EDGE_FIELDS) for row in data["edges"])
@@ -234,9 +231,53 @@ def test_svg_fallback_when_dot_exists():
     assert EVIL not in svg and "&lt;img" in svg
 
 
-def test_no_svg_for_graphs_over_the_limit():
-    w = wb.graph(loss, jnp.arange(3.0))
-    assert gw.graphviz_svg(w.model, max_nodes=1) is None
+def _dot_boxes(svg):
+    """The boxes Graphviz drew (one ``<g class="node">`` per box), by their titles."""
+    return re.findall(r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>', svg)
+
+
+def test_svg_fallback_draws_the_view_the_widget_opens_with():
+    if gw.shutil.which("dot") is None:
+        pytest.skip("the `dot` program is not installed")
+
+    # A graph over LARGE_GRAPH nodes opens with its regions collapsed; so does its picture:
+    # one box per region, not one per equation (Graphviz takes 17 s on 367 equations).
+    def scoped(x):  # 50 scoped layers: about 400 equations in 100 regions
+        for i in range(50):
+            with jax.named_scope(f"layer{i}"):
+                x = jnp.tanh(x * 1.01 + 0.1)
+        return jnp.sum(x)
+
+    w = wb.graph(scoped, jnp.arange(3.0), mode=wb.Reverse)
+    assert w.expanded == [] and len(w.model.nodes) > gw.LARGE_GRAPH
+    box, clusters = gw.visible_boxes(w.model, w.expanded)
+    shown = set(box.values())
+    assert len(shown) <= gw.DOT_MAX_BOXES and clusters == set()
+    svg = gw.graphviz_svg(w.model, expanded=w.expanded)
+    assert svg is not None and len(_dot_boxes(svg)) == len(shown)
+    # Opening every region would draw every node: over the limit, so no picture (the text).
+    everything = [r.id for r in w.model.regions if r.parent is not None]
+    assert gw.graphviz_svg(w.model, expanded=everything) is None
+    assert gw.graphviz_svg(w.model, max_boxes=1) is None
+
+
+def test_visible_boxes_match_the_regions_opened():
+    w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
+    model = w.model
+    every = [r.id for r in model.regions if r.parent is not None]
+    box, clusters = gw.visible_boxes(model, every)
+    assert all(box[n.id] == n.id for n in model.nodes) and clusters == set(every)
+    box, clusters = gw.visible_boxes(model, [])
+    top = {r.id for r in model.regions if r.parent == "main"}
+    assert clusters == set() and {b for b in box.values() if b in top} == top
+    for n in model.nodes:  # each node is drawn in the outermost region holding it, or itself
+        if n.region == "main":
+            assert box[n.id] == n.id
+        else:
+            outer = n.region
+            while model.region(outer).parent != "main":
+                outer = model.region(outer).parent
+            assert box[n.id] == outer
 
 
 def test_graph_names_the_fix_for_a_bad_call():

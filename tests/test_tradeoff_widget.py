@@ -71,8 +71,9 @@ def test_progress_is_reported_for_each_scheme():
     ex = tw.TradeoffExplorer(32)
     ex.observe(lambda change: seen.append(dict(change["new"])), names="progress")
     ex.compute(body, jnp.zeros(3), [False, True, wb.Binomial(2)], measure=False)
-    assert [(p["done"], p["total"]) for p in seen] == [(0, 3), (1, 3), (2, 3), (3, 3)]
-    assert seen[-1]["label"] == "Binomial(snapshots=2)"
+    assert [(p["done"], p["total"]) for p in seen] == [(0, 3), (1, 3), (2, 3), (3, 3), (3, 3)]
+    assert seen[-2]["label"] == "Binomial(snapshots=2)"  # the last scheme computed
+    assert seen[-1]["label"] == ""  # then done: the progress line names no scheme any more
 
 
 @pytest.mark.parametrize(("steps", "s"), [(16, 1), (16, 3), (50, 4), (7, 7), (200, 5)])
@@ -172,9 +173,10 @@ def test_static_svg_draws_every_scheme_and_the_chosen_plan():
     assert marks(svg, "wb-theory-store-all") == 1
     assert 'id="wb-measured"' not in svg  # measure=False: nothing measured to draw
     for r in wb.tradeoffs(body, jnp.zeros(5), 40, schemes=schemes, measure=False).rows:
-        label = "store all" if r.scheme is False else repr(r.scheme)
-        if r.scheme is True:
-            label = "periodic (sqrt N)"
+        if isinstance(r.scheme, bool):
+            label = "periodic (sqrt N)" if r.scheme else "store all"
+        else:
+            label = f"Binomial({r.scheme.snapshots})"
         assert f">{label}<" in svg
     # The timeline is the Binomial(3) plan, action by action kind.
     plan = wb.checkpoint_schedule(40, wb.Binomial(3))

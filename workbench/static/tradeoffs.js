@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/tradeoffs/index.js (source sha256: fe267259e6c85c7387ad78c3107a662c1988456257116501224563f0dcfc4977); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a). Do not edit.
+// Built by extensions/build.mjs from extensions/tradeoffs/index.js (source sha256: 5df691a9751029594ceea118dc4129801841ff98f7c60ea7149dc72022687054); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/tradeoffs/chart.js (sha256: 577ffd3e2c753fab149b15445ddde8cbb503ff96264c3ca1016dd53343ff8d1b); imports extensions/tradeoffs/view.js (sha256: 5687ed53b8e13aade4ec9a1631fed90a92b138ee18488976f95b65a41834182b). Do not edit.
 
 // extensions/common/dom.js
 var SVGNS = "http://www.w3.org/2000/svg";
@@ -29,7 +29,95 @@ function formatBytes(n) {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-// extensions/tradeoffs/index.js
+// extensions/tradeoffs/chart.js
+var LOG_RATIO = 10;
+function linearTicks(lo, hi, count = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s2) => s2 >= raw) || 10 * power;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+var UNIT = 1024;
+function logByteTicks(lo, hi, count = 6) {
+  const all = [];
+  for (let u = 0; u < 5; u += 1) for (const m of [1, 10, 100]) all.push(m * UNIT ** u);
+  let ticks = all.filter((v) => v >= lo * 0.999 && v <= hi * 1.001);
+  if (ticks.length < 2) {
+    for (let u = 0; u < 5; u += 1) for (const m of [2, 5, 20, 50, 200, 500]) all.push(m * UNIT ** u);
+    ticks = all.filter((v) => v >= lo * 0.999 && v <= hi * 1.001).sort((a, b) => a - b);
+  }
+  const every = Math.ceil(ticks.length / count);
+  return ticks.filter((_, i) => i % every === 0);
+}
+function byteScale(values, range) {
+  const positive = values.filter((v) => v > 0);
+  const max = Math.max(1, ...positive);
+  const min = positive.length ? Math.min(...positive) : 1;
+  const [r0, r1] = range;
+  if (max / min > LOG_RATIO) {
+    const lo = 2 ** Math.floor(Math.log2(min));
+    const hi2 = 2 ** Math.ceil(Math.log2(max * 1.05));
+    const a = Math.log(lo);
+    const b = Math.log(hi2);
+    const map = (v) => r0 + (r1 - r0) * (Math.log(Math.max(v, lo)) - a) / (b - a);
+    return { log: true, map, ticks: logByteTicks(lo, hi2), lo, hi: hi2 };
+  }
+  const ticks = linearTicks(0, max * 1.05, 4);
+  const hi = Math.max(max * 1.05, ticks[ticks.length - 1]);
+  return { log: false, map: (v) => r0 + (r1 - r0) * v / hi, ticks, lo: 0, hi };
+}
+function countScale(max, range) {
+  const ticks = linearTicks(0, Math.max(1, max) * 1.05, 5);
+  const hi = Math.max(ticks[ticks.length - 1], Math.max(1, max) * 1.05);
+  const [r0, r1] = range;
+  return { map: (v) => r0 + (r1 - r0) * v / hi, ticks, hi };
+}
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+function placeLabels(labels, marks, bounds, height = 12) {
+  const placed = [];
+  const gap = 7;
+  return labels.map((l) => {
+    const candidates = [
+      [l.x + gap, l.y - gap - height, "start"],
+      [l.x + gap, l.y + gap, "start"],
+      [l.x - gap - l.width, l.y - gap - height, "end"],
+      [l.x - gap - l.width, l.y + gap, "end"],
+      [l.x - l.width / 2, l.y - gap - 4 - height, "middle"],
+      [l.x - l.width / 2, l.y + gap + 4, "middle"],
+      [l.x + gap + 2, l.y - height / 2, "start"],
+      [l.x - gap - 2 - l.width, l.y - height / 2, "end"]
+    ];
+    for (const [x, y, anchor] of candidates) {
+      const box = { x, y, width: l.width, height };
+      const inside = x >= bounds.x && y >= bounds.y && x + l.width <= bounds.x + bounds.width && y + height <= bounds.y + bounds.height;
+      if (!inside) continue;
+      if (placed.some((p) => overlaps(p, box)) || marks.some((m) => overlaps(m, box))) continue;
+      placed.push(box);
+      const tx = anchor === "start" ? x : anchor === "end" ? x + l.width : x + l.width / 2;
+      return { x: tx, y: y + height - 2, anchor, box };
+    }
+    return null;
+  });
+}
+function tickBytes(n) {
+  if (n < UNIT) return `${Math.round(n)} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / UNIT;
+  let i = 0;
+  while (v >= UNIT && i < units.length - 1) {
+    v /= UNIT;
+    i += 1;
+  }
+  const text = v >= 10 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1);
+  return `${text} ${units[i]}`;
+}
+
+// extensions/tradeoffs/view.js
 var MARKS = {
   advance: "#8c959f",
   tape: "#2da44e",
@@ -38,130 +126,151 @@ var MARKS = {
   recompute: "#fb8500",
   reverse: "#cf222e"
 };
-var STYLE = `
-.wb-tradeoffs { font-family: var(--jp-ui-font-family, sans-serif); font-size: 12px; border: 1px solid #d0d7de;
-  border-radius: 6px; margin: 4px 0; padding: 6px 10px; background: #fff; color: #1f2328; }
-.wb-tradeoffs .wb-title { font-weight: 600; margin-bottom: 4px; }
-.wb-tradeoffs .wb-progress { display: flex; gap: 8px; align-items: center; margin: 4px 0; }
-.wb-tradeoffs .wb-progress-track { width: 260px; height: 10px; background: #eaeef2; border-radius: 5px; overflow: hidden; }
-.wb-tradeoffs .wb-progress-bar { height: 100%; width: 0; background: #2da44e; transition: width .2s; }
-.wb-tradeoffs .wb-error { color: #cf222e; white-space: pre-wrap; }
-.wb-tradeoffs .wb-note { color: #9a6700; }
-.wb-tradeoffs svg { display: block; width: 100%; max-width: 760px; }
-.wb-tradeoffs svg text { font-size: 10px; fill: #1f2328; }
-.wb-tradeoffs .wb-slider-row { display: flex; gap: 8px; align-items: center; margin: 6px 0; }
-.wb-tradeoffs .wb-slider-row input { width: 260px; }
-.wb-tradeoffs table { border-collapse: collapse; margin: 4px 0; }
-.wb-tradeoffs td, .wb-tradeoffs th { border-bottom: 1px solid #eaeef2; padding: 1px 8px; text-align: right; }
-.wb-tradeoffs td:first-child, .wb-tradeoffs th:first-child { text-align: left; }
-.wb-tradeoffs .wb-legend span { margin-right: 10px; }
-`;
+var CURVE = { W: 720, H: 300, L: 72, R: 16, T: 14, B: 40 };
+var TIMELINE = { W: 720, H: 240, L: 44, R: 10, T: 10, B: 30 };
 function family(scheme) {
-  if (scheme === void 0) return "#57606a";
-  if (scheme.startsWith("Binomial")) return "#0969da";
-  if (scheme === "False") return "#57606a";
-  return "#2da44e";
+  if (scheme === void 0) return "store";
+  if (scheme.startsWith("Binomial")) return "binomial";
+  if (scheme === "False") return "store";
+  return "periodic";
+}
+var canvas = null;
+function textWidth(text, px = 10) {
+  if (typeof document === "undefined") return text.length * px * 0.6;
+  canvas = canvas || document.createElement("canvas");
+  const ctx = canvas.getContext("2d");
+  ctx.font = `${px}px ${getComputedStyle(document.body).fontFamily || "sans-serif"}`;
+  return Math.ceil(ctx.measureText(text).width) + 2;
 }
 function drawCurve(svg, rows, chosen) {
   svg.textContent = "";
-  const W = 700, H = 280, L = 70, R = 20, T = 16, B = 36;
-  const pts = [];
-  for (const r of rows) {
-    pts.push({ x: r.evaluations, y: r.theory_bytes });
-    if (r.measured_temp_bytes !== null && r.measured_temp_bytes >= 0) pts.push({ x: r.evaluations, y: r.measured_temp_bytes });
-  }
-  if (chosen) pts.push(chosen);
-  if (!pts.length) {
-    s("text", { x: L, y: H / 2 }, svg, "computing\u2026");
+  const { W, H, L, R, T, B } = CURVE;
+  if (!rows.length) {
+    s("text", { x: L, y: H / 2, class: "wb-waiting" }, svg, "computing\u2026");
     return;
   }
-  const xmax = Math.max(...pts.map((p) => p.x)) * 1.08 || 1;
-  const ymax = Math.max(...pts.map((p) => p.y)) * 1.1 || 1;
-  const X = (v) => L + (W - L - R) * v / xmax;
-  const Y = (v) => H - B - (H - B - T) * v / ymax;
-  s("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#57606a" }, svg);
-  s("line", { x1: L, y1: T, x2: L, y2: H - B, stroke: "#57606a" }, svg);
-  for (let i = 0; i <= 4; i++) {
-    const xv = xmax * i / 4;
-    const yv = ymax * i / 4;
-    s("text", { x: X(xv), y: H - B + 14, "text-anchor": "middle" }, svg, String(Math.round(xv)));
-    s("text", { x: L - 4, y: Y(yv) + 3, "text-anchor": "end" }, svg, formatBytes(Math.round(yv)));
-  }
-  s("text", { x: (L + W - R) / 2, y: H - 4, "text-anchor": "middle" }, svg, "forward step evaluations (recomputation)");
-  s("text", { x: 12, y: T - 4 }, svg, "bytes kept");
-  const binom = rows.filter((r) => r.scheme.startsWith("Binomial")).sort((a, b) => a.evaluations - b.evaluations);
-  if (binom.length > 1) {
-    s("polyline", { points: binom.map((r) => `${X(r.evaluations)},${Y(r.theory_bytes)}`).join(" "), fill: "none", stroke: "#0969da", "stroke-opacity": 0.5 }, svg);
-  }
+  const ys = [];
+  let xmax = 1;
   for (const r of rows) {
-    const c = s("circle", { class: "wb-theory", cx: X(r.evaluations), cy: Y(r.theory_bytes), r: 5, fill: family(r.scheme) }, svg);
-    s("title", {}, c, `${r.label || r.scheme}: ${r.evaluations} evaluations, ${formatBytes(r.theory_bytes)} (theory)`);
-    s("text", { x: X(r.evaluations) + 7, y: Y(r.theory_bytes) - 6 }, svg, r.label || r.scheme);
-    if (r.measured_temp_bytes !== null && r.measured_temp_bytes >= 0) {
-      const m = s("rect", { class: "wb-measured", x: X(r.evaluations) - 4, y: Y(r.measured_temp_bytes) - 4, width: 8, height: 8, fill: "none", stroke: family(r.scheme), "stroke-width": 1.5 }, svg);
-      s("title", {}, m, `${r.scheme}: ${formatBytes(r.measured_temp_bytes)} temp (measured)`);
+    ys.push(r.theory_bytes);
+    if (r.measured_temp_bytes !== null && r.measured_temp_bytes > 0) ys.push(r.measured_temp_bytes);
+    xmax = Math.max(xmax, r.evaluations);
+  }
+  if (chosen) {
+    ys.push(chosen.y);
+    xmax = Math.max(xmax, chosen.x);
+  }
+  const X = countScale(xmax, [L, W - R]);
+  const Y = byteScale(ys, [H - B, T]);
+  svg.dataset.yScale = Y.log ? "log" : "linear";
+  const axes = s("g", { class: "wb-axes" }, svg);
+  for (const v of Y.ticks) {
+    const y = Y.map(v);
+    s("line", { class: "wb-grid", x1: L, y1: y, x2: W - R, y2: y }, axes);
+    s("text", { class: "wb-tick wb-tick-y", x: L - 6, y: y + 3, "text-anchor": "end" }, axes, tickBytes(v));
+  }
+  for (const v of X.ticks) {
+    const x = X.map(v);
+    s("line", { class: "wb-grid", x1: x, y1: T, x2: x, y2: H - B }, axes);
+    s("text", { class: "wb-tick wb-tick-x", x, y: H - B + 14, "text-anchor": "middle" }, axes, v.toLocaleString("en-US"));
+  }
+  s("line", { class: "wb-axis", x1: L, y1: H - B, x2: W - R, y2: H - B }, axes);
+  s("line", { class: "wb-axis", x1: L, y1: T, x2: L, y2: H - B }, axes);
+  s("text", { class: "wb-axis-title", x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, axes, "forward step evaluations (recomputation)");
+  s("text", { class: "wb-axis-title", x: 14, y: (T + H - B) / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${(T + H - B) / 2})` }, axes, `bytes kept${Y.log ? " (log scale)" : ""}`);
+  const binom = rows.filter((r) => family(r.scheme) === "binomial").sort((a, b) => a.evaluations - b.evaluations);
+  if (binom.length > 1) {
+    s("polyline", { class: "wb-binomial-line", points: binom.map((r) => `${X.map(r.evaluations)},${Y.map(r.theory_bytes)}`).join(" ") }, svg);
+  }
+  const marks = [];
+  const pointsG = s("g", { class: "wb-points" }, svg);
+  const requests = [];
+  for (const r of rows) {
+    const x = X.map(r.evaluations);
+    const y = Y.map(r.theory_bytes);
+    const c = s("circle", { class: `wb-theory wb-${family(r.scheme)}`, cx: x, cy: y, r: 5 }, pointsG);
+    s("title", {}, c, `${r.label || r.scheme}: ${r.evaluations.toLocaleString("en-US")} evaluations, ${formatBytes(r.theory_bytes)} kept (theory)`);
+    marks.push({ x: x - 6, y: y - 6, width: 12, height: 12 });
+    const text = r.label || r.scheme;
+    requests.push({ x, y, text, width: textWidth(text) });
+    if (r.measured_temp_bytes !== null && r.measured_temp_bytes > 0) {
+      const my = Y.map(r.measured_temp_bytes);
+      const m = s("rect", { class: `wb-measured wb-${family(r.scheme)}`, x: x - 4, y: my - 4, width: 8, height: 8 }, pointsG);
+      s("title", {}, m, `${r.label || r.scheme}: ${formatBytes(r.measured_temp_bytes)} temp (measured by XLA)`);
+      marks.push({ x: x - 5, y: my - 5, width: 10, height: 10 });
     }
   }
   if (chosen) {
-    const x = X(chosen.x), y = Y(chosen.y);
-    const d = s("path", { class: "wb-chosen", d: `M${x},${y - 8}L${x + 8},${y}L${x},${y + 8}L${x - 8},${y}Z`, fill: "#bf3989", "fill-opacity": 0.8 }, svg);
-    s("title", {}, d, `${chosen.label}: ${chosen.x} evaluations, ${formatBytes(chosen.y)} (theory)`);
+    const x = X.map(chosen.x);
+    const y = Y.map(chosen.y);
+    const d = s("path", { class: "wb-chosen", d: `M${x},${y - 8}L${x + 8},${y}L${x},${y + 8}L${x - 8},${y}Z` }, pointsG);
+    s("title", {}, d, `${chosen.label}: ${chosen.x.toLocaleString("en-US")} evaluations, ${formatBytes(chosen.y)} kept (theory)`);
+    marks.push({ x: x - 9, y: y - 9, width: 18, height: 18 });
   }
+  const placed = placeLabels(requests, marks, { x: L + 2, y: T, width: W - R - L - 2, height: H - B - T });
+  const labelsG = s("g", { class: "wb-labels" }, svg);
+  placed.forEach((p, i) => {
+    if (p) s("text", { class: "wb-point-label", x: p.x, y: p.y, "text-anchor": p.anchor }, labelsG, requests[i].text);
+  });
+  svg.dataset.labels = String(placed.filter(Boolean).length);
 }
 function drawTimeline(svg, t) {
   svg.textContent = "";
   const acts = t.actions || [];
-  const W = 700, H = 260, L = 40, R = 10, T = 10, B = 28;
+  const { W, H, L, R, T, B } = TIMELINE;
   const n = Math.max(1, t.steps || 1);
   const m = Math.max(1, acts.length);
   const X = (i) => L + (W - L - R) * (i + 0.5) / m;
   const Y = (step) => H - B - (H - B - T) * step / n;
-  s("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#57606a" }, svg);
-  s("line", { x1: L, y1: T, x2: L, y2: H - B, stroke: "#57606a" }, svg);
-  s("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, svg, `action (time), ${acts.length} shown`);
-  s("text", { x: L - 4, y: Y(0) + 3, "text-anchor": "end" }, svg, "0");
-  s("text", { x: L - 4, y: Y(n) + 3, "text-anchor": "end" }, svg, String(n));
-  s("text", { x: 4, y: T + (H - B - T) / 2, transform: `rotate(-90 8 ${T + (H - B - T) / 2})` }, svg, "step");
-  const bw = Math.max(1, (W - L - R) / m * 0.8);
+  s("line", { class: "wb-axis", x1: L, y1: H - B, x2: W - R, y2: H - B }, svg);
+  s("line", { class: "wb-axis", x1: L, y1: T, x2: L, y2: H - B }, svg);
+  s("text", { class: "wb-axis-title", x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, svg, `action (time), ${acts.length.toLocaleString("en-US")} shown`);
+  s("text", { class: "wb-tick", x: L - 4, y: Y(0) + 3, "text-anchor": "end" }, svg, "0");
+  s("text", { class: "wb-tick", x: L - 4, y: Y(n) + 3, "text-anchor": "end" }, svg, n.toLocaleString("en-US"));
+  s("text", { class: "wb-axis-title", x: 12, y: T + (H - B - T) / 2, "text-anchor": "middle", transform: `rotate(-90 12 ${T + (H - B - T) / 2})` }, svg, "loop step");
+  const bw = Math.max(2, (W - L - R) / m * 0.8);
   const g = s("g", { class: "wb-actions" }, svg);
   acts.forEach(([kind, a, b], i) => {
     const x = X(i);
-    const c = MARKS[kind] || "#000";
     if (kind === "advance" || kind === "tape") {
-      s("rect", { class: `wb-mark wb-${kind}`, x: x - bw / 2, y: Y(b), width: bw, height: Math.max(1, Y(a) - Y(b)), fill: c, "fill-opacity": kind === "tape" ? 0.9 : 0.5 }, g);
-    } else if (kind === "snapshot") {
-      s("circle", { class: "wb-mark wb-snapshot", cx: x, cy: Y(b), r: Math.min(4, bw + 1), fill: c }, g);
-    } else if (kind === "restore") {
-      const y = Y(b), r = Math.min(4, bw + 1);
-      s("path", { class: "wb-mark wb-restore", d: `M${x - r},${y + r}L${x + r},${y + r}L${x},${y - r}Z`, fill: c }, g);
+      const top = Y(b);
+      s("rect", { class: `wb-mark wb-${kind}`, x: x - bw / 2, y: top, width: bw, height: Math.max(2, Y(a) - top), fill: MARKS[kind] }, g);
+    } else if (kind === "snapshot" || kind === "restore") {
+      const y = Y(b);
+      const r = Math.max(2.5, Math.min(4, bw));
+      const d = kind === "snapshot" ? `M${x},${y - r}L${x + r},${y}L${x},${y + r}L${x - r},${y}Z` : `M${x - r},${y + r}L${x + r},${y + r}L${x},${y - r}Z`;
+      s("path", { class: `wb-mark wb-${kind}`, d, fill: MARKS[kind] }, g);
     } else {
-      s("rect", { class: `wb-mark wb-${kind}`, x: x - bw / 2, y: Y(a + 1), width: bw, height: Math.max(2, Y(a) - Y(a + 1)), fill: c }, g);
+      const top = Y(a + 1);
+      const hgt = Math.max(3, Y(a) - top);
+      s("rect", { class: `wb-mark wb-${kind}`, x: x - bw / 2, y: Y(a) - hgt, width: bw, height: hgt, fill: MARKS[kind] }, g);
     }
   });
 }
-function render({ model, el }) {
+function mountTradeoffs({ model, el }) {
   const root = h("div", "wb-tradeoffs", el);
-  h("style", null, root, STYLE);
   const title = h("div", "wb-title", root);
   const prog = h("div", "wb-progress", root);
   const track = h("div", "wb-progress-track", prog);
   const bar = h("div", "wb-progress-bar", track);
   const progText = h("span", "wb-progress-text", prog);
   const err = h("div", "wb-error", root);
-  const curve = s("svg", { class: "wb-curve", viewBox: "0 0 700 280" }, root);
+  const curve = s("svg", { class: "wb-curve", viewBox: `0 0 ${CURVE.W} ${CURVE.H}` }, root);
   const legend = h("div", "wb-legend", root);
-  for (const [c, name] of [["#57606a", "\u25CF store all"], ["#2da44e", "\u25CF periodic"], ["#0969da", "\u25CF binomial"], ["#57606a", "\u25A1 measured temp"], ["#bf3989", "\u25C6 chosen"]]) {
-    h("span", null, legend, name).style.color = c;
+  for (const [cls, name] of [["wb-store", "\u25CF store all"], ["wb-periodic", "\u25CF periodic"], ["wb-binomial", "\u25CF binomial"], ["wb-measured-key", "\u25A1 measured temp"], ["wb-chosen-key", "\u25C6 chosen"]]) {
+    h("span", cls, legend, name);
   }
   const sliderRow = h("div", "wb-slider-row", root);
-  h("label", null, sliderRow, "snapshots");
+  const label = h("label", null, sliderRow, "snapshots");
   const slider = h("input", "wb-slider", sliderRow);
   slider.type = "range";
   slider.min = "1";
+  slider.id = `wb-slider-${Math.random().toString(36).slice(2)}`;
+  label.htmlFor = slider.id;
   const sliderValue = h("span", "wb-slider-value", sliderRow);
   const summary = h("div", "wb-summary", root);
   const note = h("div", "wb-note", root);
-  const timeline = s("svg", { class: "wb-timeline", viewBox: "0 0 700 260" }, root);
+  const timeline = s("svg", { class: "wb-timeline", viewBox: `0 0 ${TIMELINE.W} ${TIMELINE.H}` }, root);
   const marks = h("div", "wb-legend", root);
   for (const k of Object.keys(MARKS)) h("span", null, marks, `\u25A0 ${k}`).style.color = MARKS[k];
   const table = h("table", "wb-table", root);
@@ -176,7 +285,10 @@ function render({ model, el }) {
     const total = p.total || 0;
     const done = p.done || 0;
     bar.style.width = total ? `${100 * done / total}%` : "0";
-    progText.textContent = total ? `${done} of ${total} schemes${p.label ? ": " + p.label : ""}` : "";
+    if (!total) progText.textContent = "";
+    else if (done >= total && !p.label) progText.textContent = `all ${total} schemes computed`;
+    else progText.textContent = `${done} of ${total} schemes${p.label ? `: computing ${p.label}` : ""}`;
+    prog.classList.toggle("wb-done", total > 0 && done >= total && !p.label);
     root.dataset.progress = `${done}/${total}`;
   };
   const onRows = () => {
@@ -204,17 +316,29 @@ function render({ model, el }) {
     slider.value = String(model.get("snapshots"));
     sliderValue.textContent = String(model.get("snapshots"));
   };
+  const setSnapshots = (value) => {
+    const v = Math.max(1, Math.min(Number(model.get("max_snapshots")) || 1, value));
+    slider.value = String(v);
+    sliderValue.textContent = String(v);
+    model.set("snapshots", v);
+    model.save_changes();
+  };
+  slider.addEventListener("input", () => setSnapshots(Number(slider.value)));
+  slider.addEventListener("keydown", (ev) => {
+    const v = Number(slider.value);
+    const max = Number(model.get("max_snapshots")) || 1;
+    const to = { ArrowLeft: v - 1, ArrowDown: v - 1, ArrowRight: v + 1, ArrowUp: v + 1, PageDown: v - 5, PageUp: v + 5, Home: 1, End: max }[ev.key];
+    if (to === void 0) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    setSnapshots(to);
+  });
   const onError = () => {
     err.textContent = model.get("error") || "";
   };
   const onTitle = () => {
     title.textContent = model.get("title") || "";
   };
-  slider.addEventListener("input", () => {
-    sliderValue.textContent = slider.value;
-    model.set("snapshots", Number(slider.value));
-    model.save_changes();
-  });
   const handlers = {
     "change:progress": onProgress,
     "change:rows": onRows,
@@ -233,9 +357,20 @@ function render({ model, el }) {
   onTimeline();
   return () => {
     for (const [ev, fn] of Object.entries(handlers)) model.off(ev, fn);
+    root.remove();
   };
 }
-var index_default = { render };
+
+// extensions/tradeoffs/index.js
+var index_default = {
+  // Tells the kernel that this front end draws the workbench's widgets (html.py, show).
+  initialize({ model }) {
+    model.send({ type: "wb-live" });
+  },
+  render({ model, el }) {
+    return mountTradeoffs({ model, el });
+  }
+};
 export {
   index_default as default
 };

@@ -2,9 +2,13 @@
 
 A thin ``anywidget.AnyWidget`` whose ``graph`` trait carries the introspection graph model
 (``workbench._src.introspect.graph``) as plain JSON, made by ``graph_data`` without recomputing
-anything. The front end, ``workbench/static/graph.js`` (bundled from ``extensions/graph/index.js``
-with ``@dagrejs/dagre``), lays the graph out in the browser and draws it as SVG: pan and zoom,
-regions that collapse and expand, forward / backward / residual edges, hover, search.
+anything. The front end, ``workbench/static/graph.js`` (bundled from ``extensions/graph/``), lays
+the graph out in the browser with ELK's layered algorithm (``elkjs``, in a Web Worker) and draws
+it as SVG: pan and zoom, regions that collapse and expand, forward / backward / residual edges,
+loops drawn once with their trip count, hover, search, SVG export.
+
+ELK's worker (about 1.6 MB of JavaScript) reaches the browser once per kernel, in the ``source``
+trait of one ``LayoutEngine`` widget that every viewer refers to, not once per viewer.
 
 The state a user changes in the browser lives in synced traits, so it survives a re-render:
 ``expanded`` (ids of the open regions), ``viewport`` (pan and zoom), ``edges`` (which edges are
@@ -12,60 +16,92 @@ drawn), ``search`` and ``highlight`` (node or region ids drawn distinctly; the v
 regions that hold them and pans to them). ``GraphTraits`` holds these traits, so that the
 inspector (``inspector.py``), which draws the same viewer in its graph tab, has them too.
 
-Exported notebooks and front ends without widgets see ``_repr_mimebundle_``'s fallbacks: an SVG
-made by Graphviz's ``dot`` when the ``graphviz`` package and the ``dot`` program exist, else the
-text rendering of the graph; every user string is escaped.
+Exported notebooks and front ends without widgets see the fallbacks (``html.LiveDisplay``): an SVG
+made by Graphviz's ``dot`` of the view the widget opens with (at most ``DOT_MAX_BOXES`` boxes,
+regions collapsed as the viewer collapses them), else the text rendering of the graph; every
+user string is escaped.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import pathlib
 import shutil
+import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import anywidget
+import ipywidgets
 import traitlets
 
 from workbench._src.compile import jit
 from workbench._src.introspect import text as _text
-from workbench._src.introspect.graph import Graph, graph_from_jaxpr
+from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
-from workbench._src.notebook.html import StaticFallbacks
+from workbench._src.notebook.html import LiveDisplay
 
 STATIC = pathlib.Path(__file__).resolve().parents[2] / "static"
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
-DOT_MAX_NODES = 400  # the static SVG fallback is drawn for graphs up to this size
+DOT_MAX_BOXES = 150  # the static SVG fallback draws views of up to this many boxes
+DOT_TIMEOUT_S = 5.0  # and gives Graphviz this long
 EDGE_MODES = ("both", "forward", "backward")
+FORMAT = 2  # graph_data's format; the front end refuses another
 
-# Field order of the rows in graph_data()["nodes"], ["regions"] and ["edges"].
-NODE_FIELDS = (
-    "id",
-    "kind",  # string index
-    "primitive",
-    "name",  # string index
-    "phase",  # string index
-    "region",  # region index
-    "inputs",  # list of string indices (aval texts)
-    "outputs",  # list of string indices (aval texts)
-    "source",  # string index
-    "name_stack",  # string index
-    "residual_bytes",
-)
-REGION_FIELDS = (
-    "id",
-    "kind",  # string index
-    "label",
-    "parent",  # region index, or None for the program
-    "phase",  # string index
-    "source",  # string index
-    "residual_bytes",
-)
-EDGE_FIELDS = ("source", "target", "kind", "aval")  # node index, node index, letter, string index
+# The rows of graph_data()["nodes"], ["regions"] and ["edges"]: (field, coding) in row order.
+# Codings: "" the value itself; "s" an index into data["strings"]; "s*" a list of them; "r" an
+# index into data["regions"] (None for none); "n" an index into data["nodes"]; "kv" a list of
+# [key, value] pairs of string indices. The data carries this table ("fields"), and the front
+# end (extensions/graph/format.js) and the tests decode rows by it: it is written here only.
+FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "nodes": (
+        ("id", ""),
+        ("kind", "s"),
+        ("primitive", ""),
+        ("name", "s"),
+        ("phase", "s"),
+        ("region", "r"),
+        ("inputs", "s*"),  # aval texts
+        ("outputs", "s*"),
+        ("source", "s"),  # source_text(): the notebook cell and line, or file:line:column
+        ("name_stack", "s"),
+        ("residual_bytes", ""),
+        ("recomputed", ""),  # 1 for a forward value recomputed in the backward pass (remat)
+    ),
+    "regions": (
+        ("id", ""),
+        ("kind", "s"),
+        ("label", ""),
+        ("parent", "r"),
+        ("phase", "s"),
+        ("source", "s"),
+        ("residual_bytes", ""),
+        ("params", "kv"),  # a loop's trip count, a remat policy, ...
+    ),
+    "edges": (
+        ("source", "n"),
+        ("target", "n"),
+        ("kind", ""),  # "f"orward, "b"ackward, "r"esidual
+        ("aval", "s"),
+    ),
+}
+NODE_FIELDS = tuple(name for name, _ in FIELDS["nodes"])
+REGION_FIELDS = tuple(name for name, _ in FIELDS["regions"])
+EDGE_FIELDS = tuple(name for name, _ in FIELDS["edges"])
 _EDGE_CODES = {"forward": "f", "backward": "b", "residual": "r"}
+
+
+@functools.cache
+def static_text(name: str) -> str:
+    """A file of ``workbench/static`` (a bundle, a style sheet), read once.
+
+    Widgets take their ``_esm`` and ``_css`` as these strings, not as paths: anywidget watches a
+    path for changes with a callback that holds every widget made from it (anywidget issue
+    #929), so no widget would ever be freed."""
+    return (STATIC / name).read_text(encoding="utf-8")
 
 
 class _Strings:
@@ -84,15 +120,45 @@ class _Strings:
         return list(self.index)  # dicts keep insertion order: position == index
 
 
+def source_text(source: Source | None) -> str:
+    """Where a node came from, in the user's terms: ``"cell [3], line 8 (loss)"`` for code run
+    in a notebook cell (IPython's own name for it, as in its tracebacks), else JAX's
+    ``file.py:8:12 (loss)``; ``""`` for none.
+
+    >>> from workbench._src.introspect.graph import Source
+    >>> source_text(Source("model.py", 8, 12, "loss"))
+    'model.py:8:12 (loss)'
+    """
+    if source is None:
+        return ""
+    cell = _cell_number(source.file)
+    if cell is not None:
+        return f"cell [{cell}], line {source.line} ({source.function})"
+    return str(source)
+
+
+def _cell_number(filename: str) -> int | None:
+    """The execution count of the notebook cell IPython compiled as ``filename``, if any."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook extra
+        return None
+    shell = get_ipython()
+    names = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if isinstance(names, dict) and filename in names:
+        return int(names[filename])
+    return None
+
+
 def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = "") -> dict[str, Any]:
     """The graph model as the widget's ``graph`` trait holds it (JSON-able, compact).
 
-    Nodes, regions and edges are rows (lists) in the order of ``NODE_FIELDS``, ``REGION_FIELDS``
-    and ``EDGE_FIELDS``. The strings that repeat from row to row (kinds, phases, aval texts,
-    source lines, name stacks) are sent once, in ``strings``, and rows hold their index
-    (``""`` is index 0); a node names its region, and a region its parent, by region index; an
-    edge names its ends by node index and its kind by one letter (``f``orward, ``b``ackward,
-    ``r``esidual). Ids, primitives, argument names and region labels stay plain strings.
+    Nodes, regions and edges are rows (lists) whose fields and codings ``FIELDS`` lists, and
+    the data carries that table as ``fields``. The strings that repeat from row to row (kinds,
+    phases, aval texts, source lines, name stacks) are sent once, in ``strings``, and rows hold
+    their index (``""`` is index 0); a node names its region, and a region its parent, by
+    region index; an edge names its ends by node index and its kind by one letter (``f``orward,
+    ``b``ackward, ``r``esidual). Ids, primitives and region labels stay plain strings.
     ``residual_bytes`` is what the residuals produced by a node (or by a region, for a loop's
     stacked residuals) keep for the backward pass. For a 50,000-equation gradient this is
     about a third of the JSON that plain strings in every row take.
@@ -111,6 +177,13 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
     index = {n.id: i for i, n in enumerate(graph.nodes)}
     region_index = {r.id: i for i, r in enumerate(graph.regions)}
     string = _Strings()
+    sources: dict[Source | None, int] = {}
+
+    def source(s: Source | None) -> int:
+        if s not in sources:
+            sources[s] = string(source_text(s))
+        return sources[s]
+
     nodes = [
         [
             n.id,
@@ -121,9 +194,10 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
             region_index.get(n.region),
             [string(a.text) for a in n.inputs],
             [string(a.text) for a in n.outputs],
-            string(str(n.source)) if n.source is not None else 0,
+            source(n.source),
             string(n.name_stack),
             kept.get(n.id, 0),
+            int(n.recomputed),
         ]
         for n in graph.nodes
     ]
@@ -134,8 +208,9 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
             r.label,
             region_index.get(r.parent) if r.parent is not None else None,
             string(r.phase),
-            string(str(r.source)) if r.source is not None else 0,
+            source(r.source),
             kept.get(r.id, 0),
+            [[string(k), string(v)] for k, v in r.params],
         ]
         for r in graph.regions
     ]
@@ -145,6 +220,8 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
         if e.source in index and e.target in index
     ]
     return {
+        "format": FORMAT,
+        "fields": {key: [list(f) for f in fields] for key, fields in FIELDS.items()},
         "title": title,
         "summary": repr(graph),
         "strings": string.table(),
@@ -162,6 +239,25 @@ def initial_expanded(model: Graph) -> list[str]:
     return [r.id for r in model.regions if r.parent is not None]
 
 
+class LayoutEngine(ipywidgets.Widget):
+    """ELK's layout worker, as one widget model without a view: the viewers of a kernel refer
+    to it (``GraphTraits._layout``) and start their Web Worker from its ``source``, so that the
+    1.6 MB of ELK reach the browser (and a saved notebook's widget state) once, not per view."""
+
+    source = traitlets.Unicode("").tag(sync=True)
+
+
+_engine: LayoutEngine | None = None
+
+
+def layout_engine() -> LayoutEngine:
+    """The kernel's ``LayoutEngine`` (made again if it was closed)."""
+    global _engine
+    if _engine is None or _engine.comm is None:
+        _engine = LayoutEngine(source=static_text("elk-worker.js"))
+    return _engine
+
+
 class GraphTraits(traitlets.HasTraits):
     """The synced state of a graph viewer (``GraphWidget``, and the inspector's graph tab).
 
@@ -170,7 +266,7 @@ class GraphTraits(traitlets.HasTraits):
     graph; the viewer adds ``"focus"``, the highlight it last panned to); ``edges``
     (``"both"``, ``"forward"`` or ``"backward"``); ``search`` (highlights nodes and regions
     whose name contains it); ``highlight`` (ids of nodes or regions drawn distinctly: the viewer
-    opens the regions that hold them and pans to them).
+    opens the regions that hold them and pans to them); ``_layout``, the ``LayoutEngine``.
     """
 
     graph = traitlets.Dict().tag(sync=True)
@@ -179,6 +275,9 @@ class GraphTraits(traitlets.HasTraits):
     edges = traitlets.Unicode("both").tag(sync=True)
     search = traitlets.Unicode("").tag(sync=True)
     highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    _layout = traitlets.Instance(LayoutEngine, allow_none=True).tag(
+        sync=True, **ipywidgets.widget_serialization
+    )
 
     @traitlets.validate("edges")
     def _check_edges(self, proposal: Mapping[str, Any]) -> str:
@@ -212,18 +311,19 @@ class GraphTraits(traitlets.HasTraits):
         return value
 
 
-class GraphWidget(StaticFallbacks, GraphTraits, anywidget.AnyWidget):
+class GraphWidget(LiveDisplay, GraphTraits, anywidget.AnyWidget):
     """The interactive view of one program's graph model.
 
     Traits (synced with the browser): those of ``GraphTraits``: ``graph``, ``expanded``,
     ``viewport``, ``edges``, ``search`` and ``highlight``.
     """
 
-    _esm = STATIC / "graph.js"
+    _esm = static_text("graph.js")
+    _css = static_text("graph.css")
 
     def __init__(self, model: Graph, residuals: Iterable[Residual] = (), title: str = "") -> None:
         data = graph_data(model, residuals, title)
-        super().__init__(graph=data, expanded=initial_expanded(model))
+        super().__init__(graph=data, expanded=initial_expanded(model), _layout=layout_engine())
         self._model = model
 
     @property
@@ -236,53 +336,119 @@ class GraphWidget(StaticFallbacks, GraphTraits, anywidget.AnyWidget):
         return _text.render_graph(self._model, max_lines)
 
     def to_html(self) -> str:
-        """The ``text/html`` fallback: Graphviz's SVG where ``dot`` exists, else the text."""
+        """The ``text/html`` fallback: Graphviz's SVG of the view the widget opens with, where
+        ``dot`` exists and the view has at most ``DOT_MAX_BOXES`` boxes; else the text."""
         title = html.escape(self.graph.get("title", ""))
         head = f"<div><strong>{title}</strong></div>" if title else ""
-        svg = graphviz_svg(self._model)
+        svg = graphviz_svg(self._model, expanded=self.expanded)
         if svg is not None:
             return f'<div class="wb-graph-static">{head}{svg}</div>'
         return f'<div class="wb-graph-static">{head}<pre>{html.escape(self.to_text())}</pre></div>'
 
 
-def graphviz_svg(model: Graph, max_nodes: int = DOT_MAX_NODES) -> str | None:
-    """The graph drawn by Graphviz's ``dot`` as an ``<svg>`` element, or ``None`` when the
-    ``graphviz`` package or the ``dot`` program is missing or the graph has more than
-    ``max_nodes`` nodes.
+def visible_boxes(model: Graph, expanded: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+    """What a view with the regions ``expanded`` open draws, as the viewer draws it
+    (``extensions/graph/model.js``, ``visibleGraph``): each node's box (its own id, or the id of
+    the outermost collapsed region holding it), and the open regions drawn around boxes."""
+    parent = {r.id: r.parent for r in model.regions}
+    opened = set(expanded)
+    collapsed_above: dict[str, str | None] = {}
+
+    def rep(rid: str) -> str | None:  # the outermost collapsed region holding rid, or None
+        if rid in collapsed_above:
+            return collapsed_above[rid]
+        up = parent.get(rid)
+        out: str | None = None
+        if up is not None:
+            above = rep(up)
+            out = above if above is not None else (None if rid in opened else rid)
+        collapsed_above[rid] = out
+        return out
+
+    box = {}
+    for n in model.nodes:
+        r = rep(n.region)
+        box[n.id] = n.id if r is None else r
+    clusters = set()
+    for n in model.nodes:
+        rid: str | None = n.region if box[n.id] == n.id else parent.get(box[n.id])
+        while rid is not None and parent.get(rid) is not None and rid not in clusters:
+            clusters.add(rid)
+            rid = parent.get(rid)
+    return box, clusters
+
+
+def graphviz_svg(
+    model: Graph,
+    max_boxes: int = DOT_MAX_BOXES,
+    expanded: Iterable[str] | None = None,
+    timeout: float = DOT_TIMEOUT_S,
+) -> str | None:
+    """The graph drawn by Graphviz's ``dot`` as an ``<svg>`` element, with the regions
+    ``expanded`` open (default: ``initial_expanded``) and the others drawn as one box; ``None``
+    when the ``graphviz`` package or the ``dot`` program is missing, when the view has more than
+    ``max_boxes`` boxes, or when ``dot`` takes longer than ``timeout`` seconds.
 
     Graphviz escapes the labels it writes into the SVG; labels are passed as plain strings.
     """
-    if len(model.nodes) > max_nodes or shutil.which("dot") is None:
+    if shutil.which("dot") is None:
         return None
     try:
         import graphviz
     except ImportError:
         return None
+    box, clusters = visible_boxes(
+        model, initial_expanded(model) if expanded is None else list(expanded)
+    )
+    shown = set(box.values())
+    if len(shown) > max_boxes:
+        return None
     colours = {"forward": "#1f77b4", "backward": "#d62728", "residual": "#ff7f0e"}
     dot = graphviz.Digraph(graph_attr={"rankdir": "TB"}, node_attr={"shape": "box"})
-    clusters: dict[str | None, Any] = {None: dot}
+    regions = {r.id: r for r in model.regions}
     children: dict[str | None, list[str]] = {}
     for r in model.regions:
-        children.setdefault(r.parent, []).append(r.id)
+        if r.id in clusters:
+            children.setdefault(r.parent, []).append(r.id)
+    members: dict[str, list[str]] = {}  # box -> the cluster (or program) drawn around it
+    for node in model.nodes:
+        b = box[node.id]
+        home = node.region if b == node.id else regions[b].parent
+        members.setdefault(home or "", []).append(b)
+    labels = {n.id: n.name or n.primitive for n in model.nodes}
+    counts: dict[str, int] = {}
+    for b in box.values():
+        counts[b] = counts.get(b, 0) + 1
+
+    def label(b: str) -> str:
+        return labels[b] if b in labels else f"{regions[b].label} ({counts[b]})"
 
     def fill(parent: Any, region_id: str) -> None:
-        for n in model.nodes:
-            if n.region == region_id:
-                label = n.name or n.primitive
-                parent.node(_dot_id(n.id), label=_dot_label(label))
+        for b in dict.fromkeys(members.get(region_id, [])):
+            parent.node(_dot_id(b), label=_dot_label(label(b)))
         for child in children.get(region_id, []):
             with parent.subgraph(name="cluster_" + _dot_id(child)) as sub:
-                sub.attr(label=_dot_label(model.region(child).label))
+                sub.attr(label=_dot_label(regions[child].label))
                 fill(sub, child)
 
-    for root in children.get(None, []):
-        fill(clusters[None], root)
+    root = next(r.id for r in model.regions if r.parent is None)
+    fill(dot, root)
+    seen: set[tuple[str, str, str]] = set()
     for e in model.edges:
-        dot.edge(_dot_id(e.source), _dot_id(e.target), color=colours[e.kind])
+        src, dst = box.get(e.source), box.get(e.target)
+        if src is None or dst is None or src == dst or (src, dst, e.kind) in seen:
+            continue
+        seen.add((src, dst, e.kind))
+        dot.edge(_dot_id(src), _dot_id(dst), color=colours[e.kind])
     try:
-        svg = str(dot.pipe(format="svg").decode("utf-8"))
-    except Exception:  # a broken Graphviz install: fall back to the text
+        out = subprocess.run(
+            ["dot", "-Tsvg"], input=dot.source.encode(), capture_output=True, timeout=timeout
+        )
+    except (OSError, subprocess.TimeoutExpired):  # a broken install, or too slow: the text
         return None
+    if out.returncode != 0:
+        return None
+    svg = out.stdout.decode("utf-8")
     return svg[svg.find("<svg") :]  # no XML prolog or DOCTYPE: it is embedded in HTML
 
 

@@ -1,13 +1,16 @@
 """The inspector widget: a thin ``anywidget.AnyWidget`` over the views.
 
-Its front end is ``workbench/static/inspector.js``, bundled from ``extensions/inspector/index.js``
+Its front end is ``workbench/static/inspector.js``, bundled from ``extensions/inspector/``
 (``npm run build``); the bundle ships in the wheel, so no npm is needed at run time. Its graph tab
-is the graph viewer itself (``extensions/graph/index.js``, bundled in), drawn from the inspector's
-own graph traits (``GraphTraits``: the same names as ``GraphWidget``'s), so the expanded regions
-and the viewport survive tab switches and re-renders.
+is the graph viewer itself (``extensions/graph/``, bundled in), drawn from the inspector's own
+graph traits (``GraphTraits``: the same names as ``GraphWidget``'s), so the expanded regions and
+the viewport survive tab switches and re-renders.
 
 Selecting a line of an IR view (clicking it, or the arrow keys) sets ``highlight`` to the graph
 ids that line shows (``ir_links``); the graph tab draws them distinctly.
+
+With ``%%reactant --grad``, the graph tab draws the gradient's program (forward and backward
+passes, with the residuals between them) and the lines of the gradient view's jaxpr link to it.
 """
 
 from __future__ import annotations
@@ -18,19 +21,30 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from workbench._src.notebook import html
 from workbench._src.notebook.graph_widget import STATIC as STATIC
-from workbench._src.notebook.graph_widget import GraphTraits, graph_data, initial_expanded
+from workbench._src.notebook.graph_widget import (
+    GraphTraits,
+    graph_data,
+    graphviz_svg,
+    initial_expanded,
+    layout_engine,
+    static_text,
+)
 from workbench._src.notebook.views import View
 
 if TYPE_CHECKING:
+    from workbench._src.introspect.graph import Graph
     from workbench._src.introspect.inspection import Inspection
 
 # Graphs of more nodes than this are shown as the graph view's text in the inspector (the data
 # of 5,000 equations is about 0.6 MiB); wb.graph draws larger ones on their own.
 INSPECTOR_MAX_NODES = 5000
+# The line of the gradient view after which the gradient's jaxpr is printed (views._grad_text).
+GRADIENT_JAXPR_HEADER = "# jaxpr of the whole gradient computation (forward and backward)"
 
 
-class Inspector(GraphTraits, anywidget.AnyWidget):
+class Inspector(html.LiveDisplay, GraphTraits, anywidget.AnyWidget):
     """Tabs for the views of one program; IR highlighted; two stages side by side; the graph.
 
     Traits (synced with the browser): ``title``; ``views``, a list of ``View.to_json()``;
@@ -41,7 +55,8 @@ class Inspector(GraphTraits, anywidget.AnyWidget):
     ``search``, ``highlight``). ``graph`` is ``{}`` when the graph tab shows its text instead.
     """
 
-    _esm = STATIC / "inspector.js"
+    _esm = static_text("inspector.js")
+    _css = static_text("inspector.css")
     title = traitlets.Unicode("").tag(sync=True)
     views = traitlets.List(traitlets.Dict()).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
@@ -49,43 +64,106 @@ class Inspector(GraphTraits, anywidget.AnyWidget):
     links = traitlets.Dict().tag(sync=True)
     ir_selection = traitlets.Dict().tag(sync=True)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._graph_model: Graph | None = None
+
     @classmethod
     def of(
-        cls, title: str, views: Sequence[View], inspection: Inspection | None = None
+        cls,
+        title: str,
+        views: Sequence[View],
+        inspection: Inspection | None = None,
+        gradient: Inspection | None = None,
     ) -> Inspector:
         """An inspector showing ``views``, the first one selected, the first and last IR
         views set up for comparison. With the ``inspection`` the views came from, the graph
         tab draws its graph (up to ``INSPECTOR_MAX_NODES`` nodes; larger graphs start
-        collapsed past ``graph_widget.LARGE_GRAPH``) and IR lines link to graph nodes."""
+        collapsed past ``graph_widget.LARGE_GRAPH``) and IR lines link to graph nodes; with
+        the ``gradient``'s inspection (``%%reactant --grad``), the graph tab draws the
+        gradient's program instead, and the gradient view's jaxpr lines link to it."""
         ir = [v.name for v in views if v.kind == "ir"]
         extra: dict[str, Any] = {}
+        model = None
         if inspection is not None:
-            extra = _graph_state(title, views, inspection)
-        return cls(
+            extra, model = _graph_state(views, inspection, gradient)
+        widget = cls(
             title=title,
             views=[v.to_json() for v in views],
             selected=views[0].name if views else "",
             compare=[ir[0], ir[-1]] if ir else [],
+            _layout=layout_engine(),
             **extra,
         )
+        widget._graph_model = model
+        return widget
+
+    def _views(self) -> list[View]:
+        return [View(**v) for v in self.views]
+
+    def to_text(self) -> str:
+        """The ``text/plain`` fallback: every view's text, cut."""
+        return html.to_plain(self.title, self._views())
+
+    def to_html(self) -> str:
+        """The ``text/html`` fallback: a ``<details>`` per view, the graph drawn by Graphviz
+        where ``dot`` exists and the graph is small enough (``graph_widget.graphviz_svg``)."""
+        views = self._views()
+        pictures = {}
+        if self._graph_model is not None and any(v.name == "graph" and not v.note for v in views):
+            try:  # a fallback never breaks the display
+                svg = graphviz_svg(self._graph_model, expanded=self.expanded)
+            except Exception:
+                svg = None
+            if svg:
+                pictures["graph"] = f'<div class="wb-graph-static">{svg}</div>'
+        return html.to_html(self.title, views, pictures)
 
 
-def _graph_state(title: str, views: Sequence[View], ins: Inspection) -> dict[str, Any]:
-    """The graph traits and the IR links for ``views``; a part that cannot be built is left
-    out (the graph tab then shows its text), never breaking the inspector."""
+def _graph_state(
+    views: Sequence[View], ins: Inspection, gradient: Inspection | None
+) -> tuple[dict[str, Any], Graph | None]:
+    """The graph traits and the IR links for ``views``, and the graph model drawn; a part that
+    cannot be built is left out (the graph tab then shows its text), never breaking the
+    inspector."""
     from workbench._src.notebook import ir_links
 
     out: dict[str, Any] = {}
+    shown = gradient if gradient is not None else ins
+    model = None
     if any(v.name == "graph" and not v.note for v in views):
-        model = ins.graph
+        model = shown.graph
         if len(model.nodes) <= INSPECTOR_MAX_NODES:
             try:
                 # No title of its own: the inspector's is above it.
-                out["graph"] = graph_data(model, ins.memory.residuals)
+                out["graph"] = graph_data(model, shown.memory.residuals)
                 out["expanded"] = initial_expanded(model)
             except Exception:  # a renderer must never break the cell: the text is shown
                 out.pop("graph", None)
         else:
             out["graph"] = {"too_large": len(model.nodes), "limit": INSPECTOR_MAX_NODES}
-    out["links"] = ir_links.links(ins, views)
-    return out
+    if gradient is None:
+        out["links"] = ir_links.links(ins, views)
+    else:
+        out["links"] = _gradient_links(views, gradient)
+    return out, model
+
+
+def _gradient_links(views: Sequence[View], gradient: Inspection) -> dict[str, Any]:
+    """Links from the lines of the gradient view's jaxpr (printed after
+    ``GRADIENT_JAXPR_HEADER``) to the gradient's graph; the forward program's IR views show
+    another program than the graph tab, so they link to nothing."""
+    from workbench._src.notebook import ir_links
+
+    view = next((v for v in views if v.name == "grad" and v.text), None)
+    if view is None:
+        return {}
+    lines = view.text.split("\n")
+    if GRADIENT_JAXPR_HEADER not in lines:
+        return {}
+    start = lines.index(GRADIENT_JAXPR_HEADER) + 1
+    try:
+        found = ir_links.jaxpr_links(gradient.closed_jaxpr, "\n".join(lines[start:]))
+    except Exception:  # links are an aid: never break the inspector over them
+        return {}
+    return {"grad": {str(k + start): ids[: ir_links.MAX_IDS] for k, ids in found.items()}}

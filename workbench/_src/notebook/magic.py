@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import contextlib
 import dataclasses
 import difflib
 import inspect as _pyinspect
@@ -118,38 +117,44 @@ class ReactantResult:
         return f"%%reactant: {self.inspection.name}({args})"
 
     def widget(self) -> Any:
-        """The inspector widget for this result: its graph tab draws the graph viewer, and its
-        IR lines link to the graph's nodes."""
+        """A new inspector widget for this result: its graph tab draws the graph viewer (the
+        gradient's program, with --grad), and its IR lines link to the graph's nodes."""
         from workbench._src.notebook.inspector import Inspector
 
-        return Inspector.of(self.title, self.views, self.inspection)
+        gradient = self.gradients.inspection if self.gradients is not None else None
+        return Inspector.of(self.title, self.views, self.inspection, gradient)
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _shown_widget(self) -> Any:
+        """The widget this result is displayed with (made once, again if it was closed)."""
+        made = self.__dict__.get("_widget")
+        if made is None or made.comm is None:
+            made = self.__dict__["_widget"] = self.widget()
+        return made
+
+    def _ipython_display_(self) -> None:
+        # Live in a front end that draws widgets, the static fallback elsewhere (html.show).
+        try:
+            widget = self._shown_widget()
+        except Exception:  # without widget support here, the fallbacks still show
+            from IPython.display import display
+
+            display(self._fallbacks(), raw=True)
+            return
+        widget._ipython_display_()
+
+    def _fallbacks(self) -> dict[str, Any]:
         from workbench._src.notebook import html
 
-        bundle: dict[str, Any] = {}
-        # Without widget support here, the fallbacks below still show.
-        with contextlib.suppress(Exception):
-            widget = self.widget()._repr_mimebundle_()
-            # ipywidgets returns (data, metadata)
-            data = widget[0] if isinstance(widget, tuple) else widget
-            bundle.update(data or {})
-        bundle["text/html"] = html.to_html(self.title, self.views, self._pictures())
-        bundle["text/plain"] = html.to_plain(self.title, self.views)
-        return bundle
+        return {
+            "text/html": html.to_html(self.title, self.views),
+            "text/plain": html.to_plain(self.title, self.views),
+        }
 
-    def _pictures(self) -> dict[str, str]:
-        """The graph view drawn by Graphviz, where ``dot`` exists (for the HTML fallback)."""
-        from workbench._src.notebook.graph_widget import graphviz_svg
-
-        shown = {v.name for v in self.views if not v.note}
-        svg = None
-        if "graph" in shown:
-            with contextlib.suppress(Exception):  # a fallback never breaks the display
-                svg = graphviz_svg(self.inspection.graph)
-        if not svg:
-            return {}
-        return {"graph": f'<div class="wb-graph-static">{svg}</div>'}
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        try:
+            return dict(self._shown_widget()._repr_mimebundle_())
+        except Exception:  # without widget support here, the fallbacks still show
+            return self._fallbacks()
 
     def __repr__(self) -> str:
         from workbench._src.notebook import html

@@ -17,7 +17,8 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-# The widget's colours (extensions/tradeoffs/index.js), so both pictures read the same.
+LOG_RATIO = 10  # a logarithmic y axis where the bytes span more than this (as the widget)
+# The widget's colours (extensions/tradeoffs/tradeoffs.css), so both pictures read the same.
 FAMILY_COLOURS = {"store all": "#57606a", "periodic": "#2da44e", "binomial": "#0969da"}
 CHOSEN_COLOUR = "#bf3989"
 ACTION_COLOURS = {
@@ -143,9 +144,20 @@ def _draw_curve(
             gid="wb-chosen",
         )
     ax.set_xlabel("forward step evaluations (recomputation)")
-    ax.set_ylabel("bytes kept")
-    ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
+    values = [r["theory_bytes"] for r in rows] + [m["measured_temp_bytes"] for m in measured]
+    positive = [v for v in values if v and v > 0]
+    if positive and max(positive) > LOG_RATIO * min(positive):
+        # As the widget draws it: on a linear axis every scheme but store-all would sit on 0.
+        from matplotlib.ticker import LogLocator
+
+        ax.set_yscale("log", base=2)
+        ax.yaxis.set_major_locator(LogLocator(base=2, numticks=8))
+        ax.yaxis.set_minor_locator(LogLocator(base=2, subs=(), numticks=1))
+        ax.set_ylabel("bytes kept (log scale)")
+    else:
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("bytes kept")
     ax.yaxis.set_major_formatter(_bytes_formatter())
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     ax.grid(alpha=0.25)

@@ -29,8 +29,8 @@ from workbench._src.loops.schedules import (
 )
 from workbench._src.loops.schemes import Binomial
 from workbench._src.loops.tradeoffs import Tradeoffs, default_schemes, tradeoffs
-from workbench._src.notebook.html import StaticFallbacks
-from workbench._src.notebook.inspector import STATIC
+from workbench._src.notebook.graph_widget import static_text
+from workbench._src.notebook.html import FRONT_END, LiveDisplay
 from workbench._src.notebook.tradeoff_static import tradeoff_svg
 
 MAX_TIMELINE_STEPS = 2000  # longer loops: the timeline is not drawn (a note says so)
@@ -106,7 +106,7 @@ def rows_data(t: Tradeoffs) -> list[dict[str, Any]]:
     ]
 
 
-class TradeoffExplorer(StaticFallbacks, anywidget.AnyWidget):
+class TradeoffExplorer(LiveDisplay, anywidget.AnyWidget):
     """Memory against recomputation for the checkpointing schemes of one loop.
 
     Traits (synced with the browser): ``title``; ``steps``; ``carry_bytes`` and
@@ -117,7 +117,8 @@ class TradeoffExplorer(StaticFallbacks, anywidget.AnyWidget):
     slider's value, recomputed whenever it moves).
     """
 
-    _esm = STATIC / "tradeoffs.js"
+    _esm = static_text("tradeoffs.js")
+    _css = static_text("tradeoffs.css")
     title = traitlets.Unicode("").tag(sync=True)
     steps = traitlets.Int(1).tag(sync=True)
     carry_bytes = traitlets.Int(0).tag(sync=True)
@@ -180,6 +181,7 @@ class TradeoffExplorer(StaticFallbacks, anywidget.AnyWidget):
         self.step_residual_bytes = table.step_residual_bytes
         self.rows = rows_data(table)
         self._update_timeline({"new": self.snapshots})
+        self.progress = {"done": len(table.rows), "total": len(chosen), "label": ""}
 
     def start(self, body: Callable[..., Any], init: Any, schemes: Any, measure: bool) -> None:
         """``compute`` in a background thread, so the widget shows its progress bar."""
@@ -230,10 +232,13 @@ class TradeoffExplorer(StaticFallbacks, anywidget.AnyWidget):
 
 
 def _label(scheme: Any) -> str:
+    """A scheme's name on the curve: short, as the user writes it (``Binomial(4)``)."""
     if scheme is False:
         return "store all"
     if scheme is True:
         return "periodic (sqrt N)"
+    if isinstance(scheme, Binomial):
+        return f"Binomial({scheme.snapshots})"
     return repr(scheme)
 
 
@@ -270,7 +275,9 @@ def explorer(
     name = getattr(body, "__name__", type(body).__name__)
     widget = TradeoffExplorer(steps, title=f"Checkpointing {name} over {steps:,} steps")
     if background is None:
-        background = _in_kernel()
+        # In the background only where a front end draws the widget's progress bar: elsewhere
+        # (nbconvert --execute, nbval) the cell waits, so its fallback shows the final table.
+        background = _in_kernel() and FRONT_END.live
     if background:
         widget.start(body, init, schemes, measure)
     else:

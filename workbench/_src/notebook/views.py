@@ -110,6 +110,10 @@ def _builders(value: Any, ins: Inspection, grads: Gradients | None) -> dict[str,
     def cost() -> str:
         return _text.render_cost(ins.cost) + "\n" + _text.render_hlo_ops(ins.hlo_ops)
 
+    # With --grad, the graph and memory views show the gradient's program: forward and
+    # backward passes and the residuals between them.
+    shown = grads.inspection if grads is not None and grads.inspection is not None else ins
+
     def grad() -> str:
         if grads is None:
             return "No gradient asked for: pass --grad x,y to see d(expression)/dx and /dy."
@@ -120,9 +124,9 @@ def _builders(value: Any, ins: Inspection, grads: Gradients | None) -> dict[str,
         "jaxpr": lambda: ins.jaxpr.text,
         "stablehlo": lambda: ins.stablehlo.text,
         "hlo": lambda: ins.hlo.text,
-        "graph": lambda: _text.render_graph(ins.graph, 200),
+        "graph": lambda: _text.render_graph(shown.graph, 200),
         "sharding": lambda: _text.render_sharding(ins.sharding, 200),
-        "memory": lambda: _text.render_memory(ins.memory, 100),
+        "memory": lambda: _text.render_memory(shown.memory, 100),
         "cost": cost,
         "timing": lambda: _text.render_timing(ins.timing),
         "grad": grad,

@@ -1,0 +1,305 @@
+// The graph viewer's layout: the visible graph (model.js) laid out by ELK's layered algorithm
+// (elkjs) as nested boxes, open regions as compound nodes around their contents, edges routed
+// orthogonally around every box, the values' shapes placed on the edges. ELK runs wherever the
+// caller's `elk` object runs it (a Web Worker in the browser, in-process in the Node tests).
+// Views too large for ELK get a linear-time layered layout without region boxes (layeredLayout).
+// No DOM here: tested with `node --test`.
+
+/** Box metrics, in px at scale 1. Node text is 11 px; the header of a region 10 px. */
+export const METRICS = {
+  lineHeight: 14,
+  padX: 8,
+  padY: 5,
+  minWidth: 44,
+  headerLine: 14,
+  headerPad: 6,
+  clusterPad: 10,
+  edgeLabelHeight: 12,
+};
+
+/** Space between a box's label and the shape of its value, after it on the same line. */
+export const SHAPE_GAP = 6;
+/** Views with more boxes than this are laid out by layeredLayout (ELK would take seconds). */
+export const ELK_MAX_BOXES = 1500;
+
+/**
+ * @typedef {(text: string, kind: "node" | "sub" | "head" | "edge") => number} Measure
+ *   the width in px of `text` in the font of `kind`
+ *
+ * @typedef {Object} Box  top-left corner and size, in the graph's coordinates
+ * @property {number} x
+ * @property {number} y
+ * @property {number} width
+ * @property {number} height
+ *
+ * @typedef {Object} RoutedEdge
+ * @property {import("./model.js").VisibleEdge} edge
+ * @property {Array<{x: number, y: number}>} points
+ * @property {Box | null} label  where its shape is written, or null
+ *
+ * @typedef {Object} Layout
+ * @property {Map<string, Box>} boxes  leaf and cluster keys -> boxes
+ * @property {RoutedEdge[]} edges
+ * @property {Box} bounds  of everything drawn
+ * @property {"elk" | "layered"} engine
+ * @property {boolean} clustersDrawn  whether open regions have boxes (layeredLayout has none)
+ * @property {boolean} edgeLabels  whether the edges carry their shapes
+ */
+
+/**
+ * An estimate of text widths for environments without a canvas (the Node tests): the node
+ * font's average advance. The browser measures with the real font (view.js).
+ * @type {Measure}
+ */
+export function estimateWidth(text, kind) {
+  const per = { node: 6.7, sub: 5.6, head: 6.2, edge: 5.4 }[kind] || 6.7;
+  return Math.ceil(text.length * per);
+}
+
+/**
+ * The size of each leaf box and the header of each cluster, from the texts they hold.
+ * @param {import("./model.js").View} V
+ * @param {Measure} measure
+ */
+export function sizes(V, measure) {
+  const M = METRICS;
+  const leaves = new Map();
+  for (const l of V.leaves.values()) {
+    const first = measure(l.label, "node") + (l.shape ? SHAPE_GAP + measure(l.shape, "sub") : 0);
+    const w = Math.max(first, l.sub ? measure(l.sub, "sub") : 0);
+    const lines = l.sub ? 2 : 1;
+    leaves.set(l.key, { width: Math.max(M.minWidth, Math.ceil(w) + 2 * M.padX), height: lines * M.lineHeight + 2 * M.padY });
+  }
+  const clusters = new Map();
+  for (const c of V.clusters.values()) {
+    const lines = c.detail ? 2 : 1;
+    const w = Math.max(measure(c.title, "head"), c.detail ? measure(c.detail, "sub") : 0);
+    clusters.set(c.key, { header: lines * M.headerLine + M.headerPad, minWidth: Math.ceil(w) + 2 * M.padX + 16 });
+  }
+  return { leaves, clusters };
+}
+
+/** The key of the header box of cluster `key`. */
+export function headerKey(key) {
+  return `h:${key}`;
+}
+
+/**
+ * The ELK graph of a visible graph: open regions are compound nodes holding their contents,
+ * with room at the top for their header; edges join leaves at any depth (ELK routes them
+ * across the hierarchy); coordinates come back relative to the root.
+ * @param {import("./model.js").View} V
+ * @param {ReturnType<typeof sizes>} S
+ * @param {{edgeLabels?: boolean, measure?: Measure}} [options]
+ */
+export function elkGraph(V, S, options = {}) {
+  const M = METRICS;
+  const edgeLabels = Boolean(options.edgeLabels);
+  const measure = options.measure || estimateWidth;
+  const root = {
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "DOWN",
+      "elk.hierarchyHandling": "INCLUDE_CHILDREN",
+      "elk.edgeRouting": "ORTHOGONAL",
+      "elk.json.shapeCoords": "ROOT",
+      "elk.json.edgeCoords": "ROOT",
+      "elk.spacing.nodeNode": "16",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "24",
+      "elk.spacing.edgeNode": "10",
+      "elk.spacing.edgeEdge": "6",
+      "elk.layered.spacing.edgeNodeBetweenLayers": "10",
+      "elk.layered.spacing.edgeEdgeBetweenLayers": "6",
+      "elk.spacing.componentComponent": "24",
+      "elk.edgeLabels.placement": "CENTER",
+      "elk.spacing.edgeLabel": "2",
+      "elk.layered.thoroughness": "3",
+      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      "elk.padding": "[top=12,left=12,bottom=12,right=12]",
+    },
+    children: [],
+    edges: [],
+  };
+  const holders = new Map([[null, root]]);
+  const holder = (key) => {
+    if (holders.has(key)) return holders.get(key);
+    const c = V.clusters.get(key);
+    const size = S.clusters.get(key);
+    // The region's header (its name) is a node of its own in the region's first layer, so that
+    // ELK routes every edge around it, as around any box: no edge crosses a header.
+    const node = {
+      id: key,
+      layoutOptions: {
+        "elk.padding": `[top=${M.clusterPad},left=${M.clusterPad},bottom=${M.clusterPad},right=${M.clusterPad}]`,
+      },
+      children: [{ id: headerKey(key), width: size.minWidth - 2 * M.padX, height: size.header, layoutOptions: { "elk.layered.layering.layerConstraint": "FIRST" } }],
+    };
+    holders.set(key, node);
+    holder(c.parent).children.push(node);
+    return node;
+  };
+  // Program order: clusters by their first node, leaves by theirs.
+  const leaves = [...V.leaves.values()].sort((a, b) => a.order - b.order);
+  for (const l of leaves) {
+    const size = S.leaves.get(l.key);
+    holder(l.parent).children.push({ id: l.key, width: size.width, height: size.height });
+  }
+  for (const e of V.edges) {
+    // The backward pass is laid out upwards, beside the forward pass: each backward edge is
+    // given to ELK reversed (readElk turns its route back), so a layer's backward ops sit level
+    // with its forward ops and the residuals between them are short, instead of running down
+    // the whole forward pass (the classic drawing of reverse mode, and far fewer long edges).
+    const up = e.k === "b";
+    const edge = { id: e.id, sources: [up ? e.b : e.a], targets: [up ? e.a : e.b] };
+    if (edgeLabels && e.label) {
+      edge.labels = [{ id: `${e.id}#label`, text: e.label, width: measure(e.label, "edge") + 4, height: M.edgeLabelHeight }];
+    }
+    root.edges.push(edge);
+  }
+  return root;
+}
+
+/**
+ * The layout of an ELK result (elkGraph's graph, laid out).
+ * @param {import("./model.js").View} V
+ * @param {*} result
+ * @param {boolean} edgeLabels
+ * @returns {Layout}
+ */
+export function readElk(V, result, edgeLabels) {
+  const boxes = new Map();
+  const visit = (node) => {
+    for (const c of node.children || []) {
+      boxes.set(c.id, { x: c.x, y: c.y, width: c.width, height: c.height });
+      visit(c);
+    }
+  };
+  visit(result);
+  const byId = new Map(V.edges.map((e) => [e.id, e]));
+  const edges = [];
+  const collect = (node) => {
+    for (const e of node.edges || []) {
+      const edge = byId.get(e.id);
+      if (!edge) continue;
+      const points = [];
+      for (const s of e.sections || []) {
+        if (!points.length) points.push(s.startPoint);
+        points.push(...(s.bendPoints || []), s.endPoint);
+      }
+      if (edge.k === "b") points.reverse();
+      const lab = (e.labels || [])[0];
+      const label = lab && Number.isFinite(lab.x) ? { x: lab.x, y: lab.y, width: lab.width, height: lab.height } : null;
+      edges.push({ edge, points, label });
+    }
+    for (const c of node.children || []) collect(c);
+  };
+  collect(result);
+  return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels };
+}
+
+/**
+ * Lays out a visible graph: with ELK (`elk.layout(graph) -> Promise`) up to ELK_MAX_BOXES
+ * boxes, else (or without `elk`, or if it fails) with layeredLayout.
+ * @param {import("./model.js").View} V
+ * @param {{layout: function(*): Promise<*>} | null} elk
+ * @param {Measure} measure
+ * @returns {Promise<Layout>}
+ */
+export async function layout(V, elk, measure) {
+  const S = sizes(V, measure);
+  if (elk && V.leaves.size <= ELK_MAX_BOXES) {
+    try {
+      const result = await elk.layout(elkGraph(V, S, { measure }));
+      return readElk(V, result, false);
+    } catch (err) {
+      if (typeof console !== "undefined") console.warn("workbench graph: ELK failed, using the layered layout", err);
+    }
+  }
+  return layeredLayout(V, S);
+}
+
+/**
+ * Linear-time layered layout for views too large for ELK: ranks by longest path along program
+ * order, one barycentre pass for the order within a rank, no region boxes (they could not be
+ * drawn without overlapping), and edges that skip ranks routed down a lane left of every box
+ * (into the gap below the source, along the lane, into the gap above the target).
+ * @param {import("./model.js").View} V
+ * @param {ReturnType<typeof sizes>} S
+ * @returns {Layout}
+ */
+export function layeredLayout(V, S) {
+  const leaves = [...V.leaves.values()].sort((x, y) => x.order - y.order);
+  const rank = new Map();
+  const preds = new Map();
+  for (const e of V.edges) {
+    if (V.leaves.get(e.a).order >= V.leaves.get(e.b).order) continue;
+    if (!preds.has(e.b)) preds.set(e.b, []);
+    preds.get(e.b).push(e.a);
+  }
+  const ranks = [];
+  for (const l of leaves) {
+    let r = 0;
+    for (const p of preds.get(l.key) || []) r = Math.max(r, (rank.get(p) ?? 0) + 1);
+    rank.set(l.key, r);
+    (ranks[r] = ranks[r] || []).push(l);
+  }
+  const gapX = 16;
+  const gapY = 28;
+  const boxes = new Map();
+  const rowHeight = Math.max(...[...S.leaves.values()].map((s) => s.height), 0);
+  const left = 40;
+  ranks.forEach((row, r) => {
+    if (r > 0) {
+      const bary = (l) => {
+        const ps = preds.get(l.key) || [];
+        if (!ps.length) return Infinity;
+        return ps.reduce((acc, p) => acc + boxes.get(p).x + boxes.get(p).width / 2, 0) / ps.length;
+      };
+      row = row.map((l) => [bary(l), l]).sort((x, y) => x[0] - y[0]).map((x) => x[1]);
+    }
+    let x = left;
+    for (const l of row) {
+      const s = S.leaves.get(l.key);
+      boxes.set(l.key, { x, y: 12 + r * (rowHeight + gapY), width: s.width, height: s.height });
+      x += s.width + gapX;
+    }
+  });
+  const edges = [];
+  let minX = left;
+  for (const e of V.edges) {
+    const a = boxes.get(e.a);
+    const b = boxes.get(e.b);
+    const ax = a.x + a.width / 2;
+    const bx = b.x + b.width / 2;
+    const ya = a.y + a.height;
+    const yb = b.y;
+    const d = rank.get(e.b) - rank.get(e.a);
+    if (d === 1) {
+      edges.push({ edge: e, points: [{ x: ax, y: ya }, { x: ax, y: ya + gapY / 2 }, { x: bx, y: ya + gapY / 2 }, { x: bx, y: yb }], label: null });
+      continue;
+    }
+    const lane = left - 8 - 5 * Math.log2(Math.abs(d) + 1);
+    minX = Math.min(minX, lane);
+    edges.push({
+      edge: e,
+      points: [
+        { x: ax, y: ya },
+        { x: ax, y: ya + gapY / 2 },
+        { x: lane, y: ya + gapY / 2 },
+        { x: lane, y: yb - gapY / 2 },
+        { x: bx, y: yb - gapY / 2 },
+        { x: bx, y: yb },
+      ],
+      label: null,
+    });
+  }
+  let x1 = 0;
+  let y1 = 0;
+  for (const b of boxes.values()) {
+    x1 = Math.max(x1, b.x + b.width);
+    y1 = Math.max(y1, b.y + b.height);
+  }
+  const x0 = Math.min(0, minX - 8);
+  return { boxes, edges, bounds: { x: x0, y: 0, width: x1 + 12 - x0, height: y1 + 12 }, engine: "layered", clustersDrawn: false, edgeLabels: false };
+}

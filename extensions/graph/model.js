@@ -1,0 +1,415 @@
+// The graph viewer's model: the decoded graph, what is visible for a set of open regions, names
+// in the user's terms, search and highlight targets. No DOM here: tested with `node --test`.
+import { decodeRows } from "./format.js";
+
+/**
+ * @typedef {Object} GraphNode
+ * @property {number} index  position in the data
+ * @property {string} id  "main/3"
+ * @property {"op" | "argument" | "constant" | "result"} kind
+ * @property {string} primitive
+ * @property {string} name  argument / result name ("" for ops)
+ * @property {"primal" | "forward" | "backward"} phase
+ * @property {string} region  id of the innermost region holding it
+ * @property {string[]} inputs  aval texts ("f32[4,16]")
+ * @property {string[]} outputs
+ * @property {string} source  "cell [3], line 8 (loss)" or "file.py:8:12 (loss)"
+ * @property {string} stack  JAX's name stack
+ * @property {number} bytes  kept for the backward pass
+ * @property {boolean} recomputed  a forward value recomputed in the backward pass (remat)
+ *
+ * @typedef {Object} Region
+ * @property {string} id
+ * @property {string} kind  "program", "jit", "scan", "while", "loop", "cond", "remat", "named_scope", ...
+ * @property {string} label  as the Python graph model names it
+ * @property {string | null} parent
+ * @property {"primal" | "forward" | "backward"} phase
+ * @property {string} source
+ * @property {number} bytes
+ * @property {Array<[string, string]>} params
+ * @property {number} count  nodes inside (at any depth)
+ * @property {number} first  index of its first node
+ *
+ * @typedef {Object} Edge
+ * @property {number} s  source node index
+ * @property {number} t  target node index
+ * @property {"f" | "b" | "r"} k  forward, backward, residual
+ * @property {string} aval
+ *
+ * @typedef {Object} Graph
+ * @property {GraphNode[]} nodes
+ * @property {Map<string, Region>} regions
+ * @property {Edge[]} edges
+ * @property {string | null} root  the program's region
+ * @property {string} title
+ * @property {string} summary
+ */
+
+export const LOOP_KINDS = new Set(["scan", "while", "loop"]);
+const RECOMPUTE_SCOPE = "rematted_computation";
+
+/**
+ * The graph model of the `graph` trait, indexed.
+ * @param {import("./format.js").GraphData} data
+ * @returns {Graph}
+ */
+export function prepare(data) {
+  data = data || {};
+  const nodes = decodeRows(data, "nodes").map((r, index) => ({
+    index,
+    id: r.id,
+    kind: r.kind,
+    primitive: r.primitive,
+    name: r.name,
+    phase: r.phase,
+    region: r.region,
+    inputs: r.inputs,
+    outputs: r.outputs,
+    source: r.source,
+    stack: r.name_stack,
+    bytes: r.residual_bytes || 0,
+    recomputed: Boolean(r.recomputed),
+  }));
+  const regions = new Map();
+  let root = null;
+  for (const r of decodeRows(data, "regions")) {
+    regions.set(r.id, {
+      id: r.id,
+      kind: r.kind,
+      label: r.label,
+      parent: r.parent,
+      phase: r.phase,
+      source: r.source,
+      bytes: r.residual_bytes || 0,
+      params: r.params || [],
+      count: 0,
+      first: Infinity,
+    });
+    if (r.parent === null && root === null) root = r.id;
+  }
+  for (const n of nodes) {
+    for (let rid = n.region; rid !== null && rid !== undefined; ) {
+      const reg = regions.get(rid);
+      if (!reg) break;
+      reg.count += 1;
+      if (n.index < reg.first) reg.first = n.index;
+      rid = reg.parent;
+    }
+  }
+  const edges = decodeRows(data, "edges").map((e) => ({ s: e.source, t: e.target, k: e.kind, aval: e.aval }));
+  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "" };
+}
+
+const PHASE_WORDS = { primal: "", forward: "forward pass", backward: "backward pass" };
+
+/** A region parameter by name ("" when absent). */
+export function param(reg, key) {
+  const found = (reg.params || []).find(([k]) => k === key);
+  return found ? found[1] : "";
+}
+
+/** How many times a loop region's body runs, as text ("" when unknown). */
+export function tripCount(reg) {
+  return param(reg, "length") || param(reg, "trip count") || "";
+}
+
+/**
+ * A region's name as the viewer shows it: the user's scope or function, its pass when it is
+ * the backward one (so a layer's backward region reads apart from its forward one), remat's
+ * recomputation and loops in plain words.
+ * @param {Region} reg
+ */
+export function regionTitle(reg) {
+  let name = reg.label;
+  if (reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE) name = "recompute";
+  else if (reg.kind === "remat") name = "checkpoint (remat)";
+  else if (LOOP_KINDS.has(reg.kind)) {
+    const n = tripCount(reg);
+    const what = reg.kind === "loop" ? "loop" : reg.kind;
+    name = n ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
+  }
+  if (reg.phase === "backward" && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
+  return name;
+}
+
+/**
+ * The second line of a loop region's header: its checkpointing scheme and snapshots ("" for
+ * other regions).
+ * @param {Region} reg
+ */
+export function loopDetail(reg) {
+  if (!LOOP_KINDS.has(reg.kind)) return "";
+  const parts = [];
+  const scheme = param(reg, "scheme");
+  const snaps = param(reg, "snapshots");
+  if (scheme) parts.push(scheme);
+  if (snaps) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
+  if (param(reg, "reverse") === "True") parts.push("reversed");
+  parts.push("body drawn once");
+  return parts.join(" \u00B7 ");
+}
+
+/** A node's label in its box. @param {GraphNode} n */
+export function nodeLabel(n) {
+  if (n.kind === "op") return n.primitive;
+  if (n.kind === "constant") return "constant";
+  if (n.kind === "argument") return n.name ? `argument ${n.name}` : "argument";
+  return n.name ? `result ${n.name}` : "result";
+}
+
+/** The value a node makes, as its box shows it after the label: "f32[4,16]", "3 values". */
+export function valueShape(n) {
+  const avals = n.kind === "result" ? n.inputs : n.outputs;
+  if (!avals.length) return "";
+  return avals.length === 1 ? avals[0] : `${avals.length} values`;
+}
+
+/** The class of a node's colour in the legend: "forward", "backward", "recompute", "io". */
+export function nodeRole(n) {
+  if (n.kind !== "op") return "io";
+  if (n.recomputed) return "recompute";
+  return n.phase === "backward" ? "backward" : "forward";
+}
+
+/** The regions holding `rid`, outermost first, the program left out. */
+export function regionPath(G, rid) {
+  const out = [];
+  for (let r = rid; r !== null && r !== undefined && r !== G.root; ) {
+    const reg = G.regions.get(r);
+    if (!reg) break;
+    out.unshift(reg);
+    r = reg.parent;
+  }
+  return out;
+}
+
+/**
+ * A node's tooltip, in the user's terms: what it computes, its shapes, where it sits (its pass
+ * and the scopes and calls around it), the line of the user's code, what it keeps.
+ * @param {Graph} G
+ * @param {GraphNode} n
+ * @returns {string[]}
+ */
+export function nodeDetails(G, n) {
+  const where = regionPath(G, n.region).map((r) => regionTitle(r).replace(/ \(backward\)$/, ""));
+  const pass = n.recomputed ? "recomputed in the backward pass (remat)" : PHASE_WORDS[n.phase] || "";
+  const head = n.kind === "op" ? n.primitive : nodeLabel(n);
+  return [
+    head,
+    n.inputs.length ? `in:  ${n.inputs.join(", ")}` : "",
+    n.outputs.length ? `out: ${n.outputs.join(", ")}` : "",
+    [pass, where.join(" \u203A ")].filter(Boolean).join(", in "),
+    n.source ? `from ${n.source}` : "",
+    n.bytes ? `keeps ${formatSize(n.bytes)} for the backward pass` : "",
+    `id ${n.id}`,
+  ].filter(Boolean);
+}
+
+/**
+ * A region's tooltip.
+ * @param {Graph} G
+ * @param {Region} reg
+ * @returns {string[]}
+ */
+export function regionDetails(G, reg) {
+  const extra = reg.params.filter(([k]) => k !== "name").map(([k, v]) => `${k} ${v}`);
+  return [
+    regionTitle(reg),
+    loopDetail(reg),
+    `${reg.count} node${reg.count === 1 ? "" : "s"} inside; click to open or close`,
+    PHASE_WORDS[reg.phase] || "",
+    extra.length ? extra.join(", ") : "",
+    reg.source ? `from ${reg.source}` : "",
+    reg.bytes ? `keeps ${formatSize(reg.bytes)} for the backward pass` : "",
+    `id ${reg.id}`,
+  ].filter(Boolean);
+}
+
+/** Bytes for people: "512 B", "1.5 KiB". */
+export function formatSize(n) {
+  if (n === null || n === undefined) return "-";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/**
+ * @typedef {Object} Leaf  one box drawn: a node, or a collapsed region
+ * @property {string} key  "n:<index>" or "r:<region id>"
+ * @property {"node" | "region"} type
+ * @property {GraphNode} [node]
+ * @property {Region} [region]
+ * @property {string | null} parent  key of the open region drawn around it ("c:<id>"), null at top
+ * @property {number} order  program order
+ * @property {string} label  first line
+ * @property {string} shape  the value it makes, after the label ("f32[4,16]"; "" for none)
+ * @property {string} sub  second line ("" for none): bytes kept, a collapsed region's size
+ * @property {string} role  colour class
+ *
+ * @typedef {Object} Cluster  an open region, drawn as a box around its contents
+ * @property {string} key  "c:<region id>"
+ * @property {Region} region
+ * @property {string | null} parent
+ * @property {string} title
+ * @property {string} detail  a loop's second header line
+ *
+ * @typedef {Object} VisibleEdge  edges between two boxes, merged
+ * @property {string} id
+ * @property {string} a  source leaf key
+ * @property {string} b  target leaf key
+ * @property {"f" | "b" | "r"} k
+ * @property {number} count  edges merged
+ * @property {string} label  the value's shape ("f32[4,16]"), or how many values
+ *
+ * @typedef {Object} View
+ * @property {Map<string, Leaf>} leaves
+ * @property {Map<string, Cluster>} clusters
+ * @property {VisibleEdge[]} edges
+ * @property {string[]} keyOf  node index -> the key of the box that shows it
+ */
+
+/**
+ * What is drawn for a set of open regions: leaves (nodes and collapsed regions), clusters (open
+ * regions) and the edges between leaves, merged where a collapsed region swallows their ends.
+ * @param {Graph} G
+ * @param {Set<string>} expanded
+ * @returns {View}
+ */
+export function visibleGraph(G, expanded) {
+  const memo = new Map();
+  const rep = (rid) => {
+    if (memo.has(rid)) return memo.get(rid);
+    const r = G.regions.get(rid);
+    let out = null;
+    if (r && r.parent !== null && r.parent !== undefined) {
+      const up = rep(r.parent);
+      out = up !== null ? up : expanded.has(rid) ? null : rid;
+    }
+    memo.set(rid, out);
+    return out;
+  };
+  const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
+  const leaves = new Map();
+  const keyOf = new Array(G.nodes.length);
+  for (const n of G.nodes) {
+    const r = rep(n.region);
+    let key;
+    if (r === null) {
+      key = "n:" + n.index;
+      const sub = n.bytes ? `keeps ${formatSize(n.bytes)}` : "";
+      leaves.set(key, { key, type: "node", node: n, parent: clusterOf(n.region), order: n.index, label: nodeLabel(n), shape: valueShape(n), sub, role: nodeRole(n) });
+    } else {
+      key = "r:" + r;
+      if (!leaves.has(key)) {
+        const reg = G.regions.get(r);
+        const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}`];
+        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes)}`);
+        leaves.set(key, { key, type: "region", region: reg, parent: clusterOf(reg.parent), order: reg.first, label: `\u25B8 ${regionTitle(reg)}`, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
+      }
+    }
+    keyOf[n.index] = key;
+  }
+  const clusters = new Map();
+  for (const leaf of leaves.values()) {
+    let c = leaf.parent;
+    while (c !== null && !clusters.has(c)) {
+      const reg = G.regions.get(c.slice(2));
+      clusters.set(c, { key: c, region: reg, parent: clusterOf(reg.parent), title: `\u25BE ${regionTitle(reg)}`, detail: loopDetail(reg) });
+      c = clusterOf(reg.parent);
+    }
+  }
+  const merged = new Map();
+  for (const e of G.edges) {
+    const a = keyOf[e.s];
+    const b = keyOf[e.t];
+    if (a === undefined || b === undefined || a === b) continue;
+    const id = `${a}|${b}|${e.k}`;
+    const m = merged.get(id);
+    if (m) {
+      m.count += 1;
+      if (m.avals.size < 4) m.avals.add(e.aval);
+    } else merged.set(id, { id, a, b, k: e.k, count: 1, avals: new Set([e.aval]) });
+  }
+  const edges = [...merged.values()].map(({ avals, ...e }) => ({
+    ...e,
+    label: e.count === 1 ? [...avals][0] || "" : avals.size === 1 ? `${e.count} \u00D7 ${[...avals][0]}` : `${e.count} values`,
+  }));
+  return { leaves, clusters, edges, keyOf };
+}
+
+/**
+ * The boxes (leaf keys, or cluster keys for regions) whose node or region name holds `query`
+ * (case-insensitive), in program order, each once.
+ * @param {Graph} G
+ * @param {View} V
+ * @param {string} query
+ * @returns {{keys: string[], count: number, nodes: number[], regions: string[]}}
+ */
+export function searchMatches(G, V, query) {
+  const q = (query || "").trim().toLowerCase();
+  const found = [];
+  const nodes = [];
+  const regions = [];
+  if (q) {
+    for (const n of G.nodes) {
+      const text = `${n.primitive} ${n.name} ${n.id}`.toLowerCase();
+      if (text.includes(q)) {
+        found.push([n.index, V.keyOf[n.index]]);
+        nodes.push(n.index);
+      }
+    }
+    for (const r of G.regions.values()) {
+      if (r.id !== G.root && (r.label.toLowerCase().includes(q) || regionTitle(r).toLowerCase().includes(q))) {
+        const key = V.clusters.has("c:" + r.id) ? "c:" + r.id : Number.isFinite(r.first) ? V.keyOf[r.first] : null;
+        found.push([r.first, key]);
+        regions.push(r.id);
+      }
+    }
+  }
+  found.sort((x, y) => x[0] - y[0]);
+  const keys = [...new Set(found.map(([, k]) => k).filter(Boolean))];
+  return { keys, count: nodes.length + regions.length, nodes, regions };
+}
+
+/**
+ * The highlighted ids: nodes by index, regions by id, and the regions to open to show them.
+ * @param {Graph} G
+ * @param {string[]} ids
+ */
+export function highlightTargets(G, ids) {
+  const nodes = new Set();
+  const regions = new Set();
+  const open = new Set();
+  const byId = new Map(G.nodes.map((n) => [n.id, n]));
+  const openAbove = (rid) => {
+    for (let r = rid; r !== null && r !== undefined && r !== G.root; ) {
+      const reg = G.regions.get(r);
+      if (!reg) break;
+      open.add(r);
+      r = reg.parent;
+    }
+  };
+  for (const id of ids || []) {
+    const n = byId.get(id);
+    if (n) {
+      nodes.add(n.index);
+      openAbove(n.region);
+    } else if (G.regions.has(id)) {
+      regions.add(id);
+      openAbove(G.regions.get(id).parent);
+    }
+  }
+  return { nodes, regions, open };
+}
+
+/** The regions to open so that node `index` is drawn as itself. */
+export function regionsToOpen(G, index) {
+  const n = G.nodes[index];
+  return n ? highlightTargets(G, [n.id]).open : new Set();
+}

@@ -1,0 +1,136 @@
+// The graph viewer's layout on the programs users inspect (issue 15): ELK (in-process here, as
+// elkjs ships it for Node) on the fixtures the Python side writes. The geometry is checked from
+// the definitions: no two sibling boxes overlap, every box lies inside its region, no edge runs
+// through a box (or a region header) that is not its end, every label fits its box.
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { test } from "node:test";
+import { METRICS, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, sizes } from "../layout.js";
+import { prepare, visibleGraph } from "../model.js";
+import { inside, overlap, routeCrosses } from "./geometry.js";
+import { fixture } from "./fixtures.js";
+
+const require = createRequire(import.meta.url);
+const ELK = require("elkjs/lib/elk.bundled.js");
+const elk = new ELK();
+
+async function laidOut(name, expanded) {
+  const fx = fixture(name);
+  const G = prepare(fx.graph);
+  const V = visibleGraph(G, new Set(expanded ?? fx.expanded));
+  const L = await layout(V, elk, estimateWidth);
+  return { G, V, L };
+}
+
+function checkGeometry({ V, L }) {
+  assert.equal(L.engine, "elk");
+  // Every box drawn, and inside its region's box.
+  for (const l of V.leaves.values()) {
+    assert.ok(L.boxes.get(l.key), `${l.key} has a box`);
+    if (l.parent) assert.ok(inside(L.boxes.get(l.key), L.boxes.get(l.parent)), `${l.key} inside ${l.parent}`);
+  }
+  for (const c of V.clusters.values()) {
+    const box = L.boxes.get(c.key);
+    if (c.parent) assert.ok(inside(box, L.boxes.get(c.parent)), `${c.key} inside ${c.parent}`);
+    assert.ok(inside(L.boxes.get(headerKey(c.key)), box), `header of ${c.key} inside it`);
+  }
+  // Siblings (boxes, regions and headers with the same parent) never overlap.
+  const byParent = new Map();
+  const add = (parent, key) => {
+    if (!byParent.has(parent)) byParent.set(parent, []);
+    byParent.get(parent).push(key);
+  };
+  for (const l of V.leaves.values()) add(l.parent, l.key);
+  for (const c of V.clusters.values()) {
+    add(c.parent, c.key);
+    add(c.key, headerKey(c.key));
+  }
+  let pairs = 0;
+  for (const [parent, keys] of byParent) {
+    for (let i = 0; i < keys.length; i += 1) {
+      for (let j = i + 1; j < keys.length; j += 1) {
+        pairs += 1;
+        assert.ok(!overlap(L.boxes.get(keys[i]), L.boxes.get(keys[j])), `${keys[i]} overlaps ${keys[j]} in ${parent}`);
+      }
+    }
+  }
+  // No edge through a box that is not its end, nor through a region header.
+  const obstacles = [...V.leaves.keys(), ...[...V.clusters.keys()].map(headerKey)];
+  for (const r of L.edges) {
+    assert.ok(r.points.length >= 2, `${r.edge.id} is routed`);
+    for (const key of obstacles) {
+      if (key === r.edge.a || key === r.edge.b) continue;
+      assert.ok(!routeCrosses(r.points, L.boxes.get(key)), `${r.edge.id} runs through ${key}`);
+    }
+  }
+  // Labels fit: a box is as wide as its text (in the same measure) plus its padding.
+  const S = sizes(V, estimateWidth);
+  for (const l of V.leaves.values()) {
+    const text = estimateWidth(l.label, "node") + (l.shape ? SHAPE_GAP + estimateWidth(l.shape, "sub") : 0);
+    assert.ok(L.boxes.get(l.key).width >= text + 2 * METRICS.padX - 0.5, `${l.key}: "${l.label}" fits`);
+    assert.equal(L.boxes.get(l.key).height, S.leaves.get(l.key).height);
+  }
+  return pairs;
+}
+
+test("2-layer MLP: boxes apart, edges around them, labels inside", async () => {
+  const out = await laidOut("mlp2");
+  assert.equal(out.V.leaves.size, out.G.nodes.length);
+  checkGeometry(out);
+});
+
+test("the backward pass is laid out beside the forward pass: residual edges stay short", async () => {
+  const { V, L } = await laidOut("mlp20");
+  checkGeometry({ V, L });
+  // Top-down, a residual from layer i's forward pass to its backward pass would run down the
+  // rest of both passes (about half the drawing on average); beside it, far less.
+  const spans = L.edges.filter((r) => r.edge.k === "r").map((r) => Math.abs(r.points.at(-1).y - r.points[0].y));
+  const mean = spans.reduce((a, b) => a + b, 0) / spans.length;
+  assert.ok(mean < 0.2 * L.bounds.height, `mean residual span ${mean} of ${L.bounds.height}`);
+  // Backward edges point from their source to their target, as drawn (ELK saw them reversed).
+  for (const r of L.edges.filter((x) => x.edge.k === "b")) {
+    const a = L.boxes.get(r.edge.a);
+    const b = L.boxes.get(r.edge.b);
+    const [p, q] = [r.points[0], r.points.at(-1)];
+    const near = (pt, box) => pt.x >= box.x - 1 && pt.x <= box.x + box.width + 1 && pt.y >= box.y - 1 && pt.y <= box.y + box.height + 1;
+    assert.ok(near(p, a) && near(q, b), `${r.edge.id} runs from ${r.edge.a} to ${r.edge.b}`);
+  }
+});
+
+test("20-layer remat stack, every region open: regions never overlap", async () => {
+  const fx = fixture("remat20");
+  const out = await laidOut("remat20", fx.expanded);
+  assert.ok(out.V.clusters.size >= 40);
+  assert.ok(checkGeometry(out) > 100);
+});
+
+test("20-layer remat stack as it opens (regions collapsed)", async () => {
+  const out = await laidOut("remat20", []);
+  assert.equal(out.V.clusters.size, 0);
+  checkGeometry(out);
+});
+
+test("a loop: its body drawn once, inside the loop's box", async () => {
+  const out = await laidOut("scan_loop");
+  checkGeometry(out);
+  const loops = [...out.V.clusters.values()].filter((c) => c.region.kind === "scan");
+  assert.equal(loops.length, 2);
+  for (const c of loops) assert.match(c.title, /scan \u00D720/);
+});
+
+test("without ELK, the layered layout routes long edges around every box", () => {
+  const fx = fixture("remat20");
+  const G = prepare(fx.graph);
+  const V = visibleGraph(G, new Set(fx.expanded));
+  const L = layeredLayout(V, sizes(V, estimateWidth));
+  assert.equal(L.clustersDrawn, false);
+  const keys = [...V.leaves.keys()];
+  for (let i = 0; i < keys.length; i += 1) {
+    for (let j = i + 1; j < keys.length; j += 1) assert.ok(!overlap(L.boxes.get(keys[i]), L.boxes.get(keys[j])));
+  }
+  for (const r of L.edges) {
+    for (const key of keys) {
+      if (key !== r.edge.a && key !== r.edge.b) assert.ok(!routeCrosses(r.points, L.boxes.get(key)), `${r.edge.id} through ${key}`);
+    }
+  }
+});

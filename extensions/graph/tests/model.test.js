@@ -1,0 +1,130 @@
+// The graph viewer's data reading and model, on what the Python side sends (fixtures written by
+// tests/js_fixtures.py from wb.graph on real programs; tests/test_graph_widget.py checks they
+// are current).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fixture } from "./fixtures.js";
+import { FORMAT, decodeRows, formatProblem } from "../format.js";
+import {
+  highlightTargets,
+  nodeDetails,
+  prepare,
+  regionDetails,
+  regionTitle,
+  searchMatches,
+  visibleGraph,
+} from "../model.js";
+
+const PROGRAMS = ["mlp2", "mlp20", "remat20", "scan_loop"];
+
+test("rows decode by the field table the data carries", () => {
+  for (const name of PROGRAMS) {
+    const { graph } = fixture(name);
+    assert.equal(graph.format, FORMAT);
+    assert.equal(formatProblem(graph), "");
+    const nodes = decodeRows(graph, "nodes");
+    const regions = decodeRows(graph, "regions");
+    const edges = decodeRows(graph, "edges");
+    assert.equal(nodes.length, graph.nodes.length);
+    const regionIds = new Set(regions.map((r) => r.id));
+    for (const n of nodes) {
+      assert.ok(["op", "argument", "constant", "result"].includes(n.kind), n.kind);
+      assert.ok(["primal", "forward", "backward"].includes(n.phase), n.phase);
+      assert.ok(regionIds.has(n.region), `${n.id} sits in a known region`);
+      for (const a of [...n.inputs, ...n.outputs]) assert.match(a, /^[a-z]+\d*\[[\d,]*\]$/);
+    }
+    for (const r of regions) assert.ok(r.parent === null || regionIds.has(r.parent));
+    for (const e of edges) {
+      assert.ok(e.source >= 0 && e.source < nodes.length && e.target >= 0 && e.target < nodes.length);
+      assert.ok(["f", "b", "r"].includes(e.kind));
+    }
+  }
+});
+
+test("a gradient has all three kinds of edges, and sources name the user's code", () => {
+  const { graph } = fixture("mlp2");
+  const edges = decodeRows(graph, "edges");
+  assert.deepEqual(new Set(edges.map((e) => e.kind)), new Set(["f", "b", "r"]));
+  const tanh = decodeRows(graph, "nodes").find((n) => n.primitive === "tanh");
+  assert.match(tanh.source, /graph_programs\.py:\d+:\d+ \(mlp\)$/);
+});
+
+test("a format the viewer does not read is named, and unknown codings refused", () => {
+  assert.match(formatProblem({ nodes: [], format: 1 }), /format 1; this viewer reads format 2/);
+  const bad = { fields: { nodes: [["id", "?"]] }, nodes: [["a"]], strings: [""] };
+  assert.throws(() => decodeRows(bad, "nodes"), /unknown coding "\?" of nodes.id/);
+  assert.throws(() => decodeRows({ nodes: [["a"]] }, "nodes"), /without a field table/);
+});
+
+test("every region counts the nodes inside it, at any depth", () => {
+  const G = prepare(fixture("remat20").graph);
+  assert.equal(G.regions.get(G.root).count, G.nodes.length);
+  for (const r of G.regions.values()) {
+    const inside = G.nodes.filter((n) => {
+      for (let x = n.region; x; x = G.regions.get(x).parent) if (x === r.id) return true;
+      return false;
+    });
+    assert.equal(r.count, inside.length, r.id);
+  }
+});
+
+test("collapsed regions are one box each, and the edges between boxes are merged", () => {
+  const G = prepare(fixture("remat20").graph);
+  const top = [...G.regions.values()].filter((r) => r.parent === G.root);
+  assert.ok(top.length >= 20);
+  const V = visibleGraph(G, new Set());
+  // Independent count: the nodes directly in the program, plus one box per top-level region.
+  const direct = G.nodes.filter((n) => n.region === G.root).length;
+  assert.equal(V.leaves.size, direct + top.length);
+  assert.equal(V.clusters.size, 0);
+  const seen = new Set();
+  for (const e of V.edges) {
+    assert.notEqual(e.a, e.b);
+    assert.ok(V.leaves.has(e.a) && V.leaves.has(e.b));
+    assert.ok(!seen.has(e.id), "one edge per pair of boxes and kind");
+    seen.add(e.id);
+  }
+  const merged = V.edges.reduce((a, e) => a + e.count, 0);
+  const internal = G.edges.filter((e) => V.keyOf[e.s] === V.keyOf[e.t]).length;
+  assert.equal(merged + internal, G.edges.length);
+  // Every region open: every node is its own box inside the open regions.
+  const all = new Set([...G.regions.keys()].filter((r) => r !== G.root));
+  const W = visibleGraph(G, all);
+  assert.equal(W.leaves.size, G.nodes.length);
+  assert.equal(W.clusters.size, all.size);
+});
+
+test("names are the user's: passes told apart, remat and loops in words, no JAX internals", () => {
+  const G = prepare(fixture("remat20").graph);
+  const titles = [...G.regions.values()].filter((r) => r.id !== G.root).map(regionTitle);
+  assert.ok(titles.includes("checkpoint (remat) (backward)"));
+  assert.ok(titles.includes("recompute"));
+  for (const n of G.nodes) {
+    const text = nodeDetails(G, n).join("\n");
+    assert.doesNotMatch(text, /jvp\(|transpose\(/, `${n.id}: ${text}`);
+  }
+  const recomputed = G.nodes.find((n) => n.recomputed);
+  assert.match(nodeDetails(G, recomputed).join("\n"), /recomputed in the backward pass \(remat\)/);
+  const loop = prepare(fixture("scan_loop").graph);
+  const scans = [...loop.regions.values()].filter((r) => r.kind === "scan");
+  assert.deepEqual(scans.map(regionTitle).sort(), ["\u21BB scan \u00D720", "\u21BB scan \u00D720 (backward)"]);
+  assert.match(regionDetails(loop, scans[0]).join("\n"), /body drawn once/);
+});
+
+test("search finds nodes and regions in program order; highlight opens their regions", () => {
+  const G = prepare(fixture("remat20").graph);
+  const V = visibleGraph(G, new Set());
+  const found = searchMatches(G, V, "TANH");
+  const tanh = G.nodes.filter((n) => n.primitive === "tanh");
+  assert.deepEqual(found.nodes, tanh.map((n) => n.index));
+  assert.equal(found.count, tanh.length);
+  for (const key of found.keys) assert.ok(V.leaves.has(key) || V.clusters.has(key));
+  assert.deepEqual(searchMatches(G, V, "  ").keys, []);
+  const inner = G.nodes.find((n) => n.recomputed);
+  const T = highlightTargets(G, [inner.id]);
+  assert.ok(T.nodes.has(inner.index));
+  const path = [];
+  for (let r = inner.region; r !== G.root; r = G.regions.get(r).parent) path.push(r);
+  assert.deepEqual([...T.open].sort(), path.sort());
+  assert.deepEqual(highlightTargets(G, ["no such id"]).nodes.size, 0);
+});

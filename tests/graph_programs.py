@@ -1,0 +1,68 @@
+"""The programs the graph viewer is checked on, as users inspect them (issue 15): a 2-layer MLP, a
+20-layer MLP (about 370 nodes in its gradient), a 20-layer stack of ``jax.checkpoint`` (remat)
+layers, a loop with binomial checkpointing (``wb.fori_loop(..., checkpointing=wb.Binomial(3))``)
+and a ``lax.scan``. Shared by the Python tests, the browser tests, the benchmark and the fixture
+writer of the front end's unit tests (``tests/js_fixtures.py``).
+
+``SOURCE`` is the same definitions as text, for notebook cells.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SOURCE = """\
+import jax, jax.numpy as jnp, workbench as wb
+
+def mlp(params, x):
+    for W, b in params:
+        x = jnp.tanh(x @ W + b)
+    return jnp.sum(x)
+
+def remat_stack(params, x):
+    layer = jax.checkpoint(lambda x, W, b: jnp.tanh(x @ W + b))
+    for W, b in params:
+        x = layer(x, W, b)
+    return jnp.sum(x)
+
+def binomial_loop(x):
+    y = wb.fori_loop(0, 40, lambda i, y: jnp.sin(y) * x, x, checkpointing=wb.Binomial(3))
+    return jnp.sum(y)
+
+def scan_loop(x):
+    y, _ = jax.lax.scan(lambda c, _: (jnp.sin(c) * x, None), x, None, length=20)
+    return jnp.sum(y)
+
+def layers(n, width=16, inputs=8):
+    sizes = [inputs] + [width] * n
+    return [(jnp.full((a, b), 0.1), jnp.zeros(b)) for a, b in zip(sizes, sizes[1:])]
+"""
+
+# name -> (function name, argument expressions) as the notebook cells and tests call them
+PROGRAMS: dict[str, tuple[str, str]] = {
+    "mlp2": ("mlp", "layers(2), jnp.ones((4, 8))"),
+    "mlp20": ("mlp", "layers(20), jnp.ones((4, 8))"),
+    "remat20": ("remat_stack", "layers(20), jnp.ones((4, 8))"),
+    "binomial_loop": ("binomial_loop", "jnp.ones(3)"),
+    "scan_loop": ("scan_loop", "jnp.ones(3)"),
+}
+
+
+def namespace() -> dict[str, Any]:
+    """The definitions of ``SOURCE``, executed."""
+    ns: dict[str, Any] = {}
+    exec(compile(SOURCE, __file__, "exec"), ns)
+    return ns
+
+
+def call(name: str) -> tuple[Any, tuple[Any, ...]]:
+    """The function and the arguments of program ``name``."""
+    ns = namespace()
+    fn, args = PROGRAMS[name]
+    return ns[fn], eval(f"({args},)", ns)
+
+
+def cell(name: str, var: str = "g") -> str:
+    """A notebook cell drawing program ``name``'s gradient with ``wb.graph``."""
+    fn, args = PROGRAMS[name]
+    return f"{var} = wb.graph({fn}, {args}, mode=wb.Reverse)\n{var}"
