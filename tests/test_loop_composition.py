@@ -596,3 +596,43 @@ def test_a_random_key_in_the_carry(scheme: Any) -> None:
     for t in (jax.grad, jax.hessian, lambda f: jax.vmap(jax.grad(f))):
         arg = jnp.stack([x, x]) if t not in (jax.grad, jax.hessian) else x
         np.testing.assert_allclose(t(ours)(arg), t(plain)(arg), rtol=1e-5)
+
+
+def _min_one_over(x: Any, y: Any) -> Any:
+    return y * 0.5 + jnp.minimum(1.0, 1 / x)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "fori Binomial",
+            lambda f, x: wb.fori_loop(0, 3, f, 0.0 * x, checkpointing=wb.Binomial(2)),
+        ),
+        ("fori True", lambda f, x: wb.fori_loop(0, 3, f, 0.0 * x, checkpointing=True)),
+        (
+            "while Binomial",
+            lambda f, x: wb.while_loop(
+                lambda c: c[0] < 3,
+                lambda c: (c[0] + 1, f(c[0], c[1])),
+                (0, 0.0 * x),
+                checkpointing=wb.Binomial(2),
+            )[1],
+        ),
+    ],
+    ids=lambda c: c[0],
+)
+@pytest.mark.parametrize("mode", [wb.Reverse, wb.Forward], ids=repr)
+def test_strong_zero_reaches_inside_checkpointed_loops(case: Any, mode: Any) -> None:
+    """The tutorial's min(1, 1/x) at 0, three times in a loop: NaN plainly; with strong zero
+    the same zero as the plain lax.scan gives, and no warning that strong zero cannot look
+    inside the loop."""
+    _, loop = case
+    f = lambda x: loop(lambda i, y: _min_one_over(x, y), x)
+    plain = lambda x: lax.fori_loop(0, 3, lambda i, y: _min_one_over(x, y), 0.0 * x)
+    x = jnp.float32(0.0)
+    assert np.isnan(wb.gradient(mode, f, x)[0])
+    ours = wb.gradient(wb.set_strong_zero(mode), f, x)[0]
+    assert ours == wb.gradient(wb.set_strong_zero(mode), plain, x)[0] == 0.0
+    x = jnp.float32(2.0)  # away from 0 strong zero changes nothing
+    np.testing.assert_allclose(wb.gradient(wb.set_strong_zero(mode), f, x)[0], -0.4375, rtol=1e-6)
