@@ -636,3 +636,18 @@ def test_strong_zero_reaches_inside_checkpointed_loops(case: Any, mode: Any) -> 
     assert ours == wb.gradient(wb.set_strong_zero(mode), plain, x)[0] == 0.0
     x = jnp.float32(2.0)  # away from 0 strong zero changes nothing
     np.testing.assert_allclose(wb.gradient(wb.set_strong_zero(mode), f, x)[0], -0.4375, rtol=1e-6)
+
+
+def test_the_graph_shows_a_checkpointed_loop_as_a_loop_with_its_scheme() -> None:
+    """The inspector's graph: one "loop" region per checkpointed loop, with its trip count and
+    scheme, the body inside it; Revolve's sweeps under named scopes in their passes."""
+    f = lambda x: jnp.sum(
+        wb.fori_loop(0, 20, lambda i, y: jnp.sin(y) * x, x, checkpointing=wb.Binomial(3))
+    )
+    primal = wb.inspect(f, jnp.ones(3, jnp.float32)).graph
+    (loop,) = [r for r in primal.regions if r.kind == "loop"]
+    assert dict(loop.params) == {"trip count": "20", "scheme": "Binomial(3)", "snapshots": "3"}
+    assert any(n.primitive == "sin" and n.region.startswith(loop.id) for n in primal.nodes)
+    grad = wb.inspect(f, jnp.ones(3, jnp.float32), mode=wb.Reverse).graph
+    scopes = {(r.name, r.phase) for r in grad.regions if r.kind == "named_scope"}
+    assert {("revolve_forward_sweep", "forward"), ("revolve_backward", "backward")} <= scopes

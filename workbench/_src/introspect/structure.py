@@ -30,6 +30,7 @@ from jax.extend import core as jcore
 
 from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
+from workbench._src.loops.primitive import Loop, checkpointed_loop_p
 
 Phase = Literal["primal", "forward", "backward"]
 Entry = private_jax.Entry
@@ -127,7 +128,7 @@ def paused_gc() -> Iterator[None]:
 
 RegionKind = str  # "jit", "scan", "while", "cond", "remat", "custom_jvp", "custom_vjp", ...
 
-LOOP_KINDS = frozenset({"scan", "while"})
+LOOP_KINDS = frozenset({"scan", "while", "loop"})  # "loop": the workbench's checkpointed loop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,7 +148,10 @@ class SubJaxpr:
 
 
 def region_kind(eqn: Any) -> RegionKind:
-    """The kind of region an equation that holds jaxprs opens (``internals.primitives``)."""
+    """The kind of region an equation that holds jaxprs opens (``internals.primitives``;
+    ``"loop"`` for the workbench's checkpointed loop)."""
+    if eqn.primitive is checkpointed_loop_p:
+        return "loop"
     return prims.region_kind(eqn.primitive)
 
 
@@ -167,6 +171,8 @@ def sub_jaxprs(eqn: Any) -> list[SubJaxpr] | None:
             SubJaxpr(*jaxprs.open_jaxpr(br), f"branch {k}", ops, eqn.outvars)
             for k, br in enumerate(params.cond_branches(eqn.params))
         ]
+    if prim is checkpointed_loop_p:
+        return _checkpointed_loop_jaxprs(eqn)
     if prim is prims.WHILE:
         nc, nb, cond_jaxpr, body_jaxpr = params.while_layout(eqn.params)
         carry = eqn.invars[nc + nb :]
@@ -193,12 +199,40 @@ def sub_jaxprs(eqn: Any) -> list[SubJaxpr] | None:
     return None
 
 
+def _checkpointed_loop_jaxprs(eqn: Any) -> list[SubJaxpr]:
+    """The body (and condition) of a checkpointed loop. Their first input is the step counter,
+    which no outer value feeds (``None``); the body gives the carry, not the step count."""
+    loop = Loop(**eqn.params)
+    cc, bc, carry = loop.split(eqn.invars)
+    body = SubJaxpr(*jaxprs.open_jaxpr(loop.body), "body", [None, *bc, *carry], eqn.outvars[:-1])
+    if loop.cond is None:
+        return [body]
+    cond = SubJaxpr(*jaxprs.open_jaxpr(loop.cond), "cond", [None, *cc, *carry], [None])
+    return [cond, body]
+
+
+def _checkpointed_loop_params(eqn: Any) -> list[tuple[str, str]]:
+    loop = Loop(**eqn.params)
+    count = {"static": str(loop.length), "dynamic": "known at run time"}.get(
+        loop.count,
+        "while the condition holds"
+        + (f", at most {loop.max_steps}" if loop.max_steps is not None else ""),
+    )
+    return [
+        ("trip count", count),
+        ("scheme", f"Binomial({loop.snapshots})"),
+        ("snapshots", str(loop.snapshots)),
+    ]
+
+
 def region_params(eqn: Any) -> tuple[tuple[str, str], ...]:
     """The parameters of a region that a reader wants to see (a loop's length, a jit's name)."""
     p = eqn.params
     prim = eqn.primitive
     out: list[tuple[str, str]] = []
-    if prim is prims.SCAN:
+    if prim is checkpointed_loop_p:
+        out += _checkpointed_loop_params(eqn)
+    elif prim is prims.SCAN:
         options = params.scan_call_options(p)
         out += [("length", str(options["length"])), ("reverse", str(options["reverse"]))]
         out += [("num_carry", str(params.scan_layout(p).num_carry))]

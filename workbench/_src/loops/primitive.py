@@ -47,6 +47,10 @@ from workbench._src.internals import rules
 
 INDEX = jnp.int32  # trip counts and the schedule's integers
 
+# Named scopes of what the rules add, so that a program's graph and HLO say what they are.
+FORWARD_SCOPE = "revolve_forward_sweep"
+BACKWARD_SCOPE = "revolve_backward"
+
 checkpointed_loop_p = rules.Primitive("checkpointed_loop")
 checkpointed_loop_p.multiple_results = True
 
@@ -542,11 +546,12 @@ def _partial_eval_with_sweep(
         return known_body(lax.convert_element_type(k, k_dtype), *known_bc, *x)
 
     assert spec.length is not None
-    x, last, buf, stack = revolve.sweep(advance, spec.length, spec.snapshots, x0)
     known_step, last_step, num_res = _split_step(
         spec.body, spec.num_body_consts, tuple(bc_uk), tuple(x_uk)
     )
-    outs = rules.jaxpr_as_fun(known_step)(jnp.asarray(last, k_dtype), *known_bc, *x)
+    with jax.named_scope(FORWARD_SCOPE):
+        x, last, buf, stack = revolve.sweep(advance, spec.length, spec.snapshots, x0)
+        outs = rules.jaxpr_as_fun(known_step)(jnp.asarray(last, k_dtype), *known_bc, *x)
     x_known, res = outs[: len(x0)], outs[len(x0) :]
     resume = Resume(spec, tuple(bc_uk), tuple(x_uk), last_step, num_res, tuple(stack))
     operands = [*buf, *known_bc, *res]
@@ -603,19 +608,20 @@ def _resume_transpose(cts: Sequence[Any], *operands: Any, **params: Any) -> list
     def last_step(lin_bc_v: list[Any], lin_x_v: list[Any]) -> list[Any]:
         return last(*res, *lin_bc_v, *lin_x_v)
 
-    ct_x, ct_bc = _linear_transpose(
-        last_step, steps.lin_bc_avals, steps.lin_x_avals, _cotangents(cts, steps.lin_x_avals)
-    )
-    ct_x0, ct_bc = revolve.backward(
-        steps.advance,
-        steps.reverse,
-        n=spec.length,
-        snapshots=spec.snapshots,
-        x0=[b[0] for b in buf],
-        ct_x=ct_x,
-        ct_consts=ct_bc,
-        resume=(buf, resume.stack),
-    )
+    with jax.named_scope(BACKWARD_SCOPE):
+        ct_x, ct_bc = _linear_transpose(
+            last_step, steps.lin_bc_avals, steps.lin_x_avals, _cotangents(cts, steps.lin_x_avals)
+        )
+        ct_x0, ct_bc = revolve.backward(
+            steps.advance,
+            steps.reverse,
+            n=spec.length,
+            snapshots=spec.snapshots,
+            x0=[b[0] for b in buf],
+            ct_x=ct_x,
+            ct_consts=ct_bc,
+            resume=(buf, resume.stack),
+        )
     known_operands = len(operands) - len(lin_bc) - len(lin_x)
     out = [None] * known_operands + list(ct_bc)
     out += [ct if rules.is_undefined(x) else None for ct, x in zip(ct_x0, lin_x, strict=True)]
@@ -694,15 +700,16 @@ def _transpose(cts: Sequence[Any], *operands: Any, **params: Any) -> list[Any]:
     else:  # a while loop staged by something else than our rules: count its steps first
         _, n = known_part(spec, bc_lin, x_lin).bind(cc, _pick(bc, bc_lin, False), x0)
     steps = _Steps(spec.body, bc, bc_lin, x_lin)
-    ct_x0, ct_bc = revolve.backward(
-        steps.advance,
-        steps.reverse,
-        n=n,
-        snapshots=spec.snapshots,
-        x0=x0,
-        ct_x=_cotangents(_pick(cts[: len(init)], x_lin), steps.lin_x_avals),
-        ct_consts=steps.zero_consts(),
-    )
+    with jax.named_scope(BACKWARD_SCOPE):
+        ct_x0, ct_bc = revolve.backward(
+            steps.advance,
+            steps.reverse,
+            n=n,
+            snapshots=spec.snapshots,
+            x0=x0,
+            ct_x=_cotangents(_pick(cts[: len(init)], x_lin), steps.lin_x_avals),
+            ct_consts=steps.zero_consts(),
+        )
     return [None] * len(cc) + _scatter(ct_bc, bc_lin, bc_lin) + _scatter(ct_x0, x_lin, x_undefined)
 
 
@@ -740,7 +747,6 @@ def _fill(values: Sequence[Any], lin: Sequence[bool], lin_values: Sequence[Any])
 
 def _fill_known(avals: Sequence[Any], lin: Sequence[bool], known: Sequence[Any]) -> list[Any]:
     return _merge([None] * len(avals), [not m for m in lin], known)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -872,7 +878,7 @@ def _masked_body(body: Any, cond: Any, nc: int, nb: int, max_steps: int | None) 
             go = go & (k < max_steps)
         new = fn(k, *bc, *x)
         kept = [
-            jnp.where(go.reshape((size,) + (1,) * (v.ndim - 1)), a, v)
+            lax.select(jnp.broadcast_to(go.reshape((size,) + (1,) * (v.ndim - 1)), v.shape), a, v)
             for a, v in zip(new, x, strict=True)
         ]
         return [*kept, steps + go.astype(INDEX)]

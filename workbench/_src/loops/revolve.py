@@ -27,6 +27,12 @@ Advance = Callable[[Any, list[Any]], list[Any]]
 Reverse = Callable[[Any, list[Any], list[Any]], tuple[list[Any], list[Any]]]
 
 
+def _where(c: Any, a: Any, b: Any) -> Any:
+    """``jnp.where`` on int32 scalars as one ``select`` (``jnp.where`` is a jitted call that
+    would clutter the program's graph with a region per use)."""
+    return lax.select(jnp.asarray(c, bool), jnp.asarray(a, INDEX), jnp.asarray(b, INDEX))
+
+
 def revolve_split(n: Any, s: Any) -> Any:
     """``schedules.revolve_split`` in ``jnp``: the same integer arithmetic (int32). Operands are
     never negative, so truncating ``lax.div`` is Python's ``//``. Intermediate products stay
@@ -35,7 +41,7 @@ def revolve_split(n: Any, s: Any) -> Any:
     one = INDEX(1)
 
     def div(a: Any, b: Any) -> Any:
-        return lax.div(a, jnp.maximum(b, one))
+        return lax.div(a, lax.max(b, one))
 
     def grow(state: Any) -> Any:
         reps, span = state
@@ -44,12 +50,12 @@ def revolve_split(n: Any, s: Any) -> Any:
 
     reps, span = lax.while_loop(lambda st: st[1] < n, grow, (INDEX(0), one))
     bino1 = div(span * reps, s + reps)
-    bino2 = jnp.where(s > 1, div(bino1 * s, s + reps - 1), 1)
-    bino3 = jnp.where(s == 1, 0, jnp.where(s > 2, div(bino2 * (s - 1), s + reps - 2), 1))
+    bino2 = _where(s > 1, div(bino1 * s, s + reps - 1), 1)
+    bino3 = _where(s == 1, 0, _where(s > 2, div(bino2 * (s - 1), s + reps - 2), 1))
     bino4 = div(bino2 * (reps - 1), s)
-    bino5 = jnp.where(s < 3, 0, jnp.where(s > 3, div(bino3 * (s - 2), reps), 1))
-    m = jnp.where(n <= bino1 + bino3, bino4, jnp.where(n >= span - bino5, bino1, n - bino2 - bino3))
-    return jnp.minimum(jnp.maximum(m, 1), n - 1).astype(INDEX)
+    bino5 = _where(s < 3, 0, _where(s > 3, div(bino3 * (s - 2), reps), 1))
+    m = _where(n <= bino1 + bino3, bino4, _where(n >= span - bino5, bino1, n - bino2 - bino3))
+    return lax.min(lax.max(m, one), n - 1)
 
 
 class _Stack:
@@ -64,8 +70,8 @@ class _Stack:
 
     def push(self, stack: Any, sp: Any, entry: Sequence[Any], when: Any = True) -> Any:
         row = jnp.stack([jnp.asarray(e, INDEX) for e in entry])
-        stack = stack.at[jnp.where(when, sp, self.spare)].set(row)
-        return stack, sp + jnp.where(when, 1, 0).astype(INDEX)
+        stack = stack.at[_where(when, sp, self.spare)].set(row)
+        return stack, sp + _where(when, 1, 0)
 
 
 class _Snapshots:
@@ -82,7 +88,7 @@ class _Snapshots:
         return [jnp.broadcast_to(v[None], (self.spare + 1, *jnp.shape(v))) for v in x0]
 
     def store(self, buf: list[Any], slot: Any, x: Sequence[Any], when: Any = True) -> list[Any]:
-        slot = jnp.where(when, slot, self.spare)
+        slot = _where(when, slot, self.spare)
         return [b.at[slot].set(v) for b, v in zip(buf, x, strict=True)]
 
     @staticmethod
@@ -113,7 +119,7 @@ def backward(
     if resume is None:
         n = jnp.asarray(n, INDEX)
         buf = snap_ops.empty(x0)
-        stack, sp = stack_ops.push(stack, sp, (0, n, 0, jnp.minimum(INDEX(slots), n)), when=n > 0)
+        stack, sp = stack_ops.push(stack, sp, (0, n, 0, lax.min(INDEX(slots), n)), when=n > 0)
     else:
         buf, entries = list(resume[0]), resume[1]
         for entry in entries:
@@ -126,7 +132,7 @@ def backward(
         sp = sp - 1
         start, length, slot, snaps = (stack[sp, i] for i in range(4))
         x = snap_ops.load(buf, slot)
-        m = jnp.where(length == 1, INDEX(0), revolve_split(length, snaps))
+        m = _where(length == 1, INDEX(0), revolve_split(length, snaps))
         x = advance_steps(advance, x, start, m, slots)
         stack, sp = stack_ops.push(stack, sp, (start, m, slot, snaps), when=m >= 1)
         right = length - m
