@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import pathlib
 import re
 
 import jax
@@ -46,6 +47,12 @@ CASES = [
     ("forward", loss, wb.Forward),
     ("evil scope", evil, wb.Reverse),
 ]
+
+
+def in_workbench(source):
+    """Whether a source line is in the workbench's own code (not the user's)."""
+    package = pathlib.Path(wb.__file__).resolve().parent
+    return source is not None and pathlib.Path(source.file).resolve().is_relative_to(package)
 
 
 def decode(data):
@@ -101,6 +108,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
             "name_stack": n.name_stack,
             "residual_bytes": nodes[i]["residual_bytes"],  # checked below, against the memory
             "recomputed": int(n.recomputed),
+            "internal": int(n.kind == "op" and in_workbench(n.source)),
         }
         for i, n in enumerate(model.nodes)
     ]
@@ -114,6 +122,9 @@ def test_graph_data_is_the_graph_model(case, f, mode):
             "source": src(r.source),
             "residual_bytes": regions[i]["residual_bytes"],
             "params": list(r.params),
+            "internal": int(
+                r.parent is not None and r.kind not in gw.LOOP_KINDS and in_workbench(r.source)
+            ),
         }
         for i, r in enumerate(model.regions)
     ]

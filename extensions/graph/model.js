@@ -17,6 +17,7 @@ import { decodeRows } from "./format.js";
  * @property {string} stack  JAX's name stack
  * @property {number} bytes  kept for the backward pass
  * @property {boolean} recomputed  a forward value recomputed in the backward pass (remat)
+ * @property {boolean} internal  made by the workbench's own code (grouped, see prepare)
  *
  * @typedef {Object} Region
  * @property {string} id
@@ -29,6 +30,8 @@ import { decodeRows } from "./format.js";
  * @property {Array<[string, string]>} params
  * @property {number} count  nodes inside (at any depth)
  * @property {number} first  index of its first node
+ * @property {boolean} internal  opened by the workbench's own code
+ * @property {boolean} [synthetic]  made by the viewer (a group of internal ops), not in the data
  *
  * @typedef {Object} Edge
  * @property {number} s  source node index
@@ -69,6 +72,7 @@ export function prepare(data) {
     stack: r.name_stack,
     bytes: r.residual_bytes || 0,
     recomputed: Boolean(r.recomputed),
+    internal: Boolean(r.internal),
   }));
   const regions = new Map();
   let root = null;
@@ -84,9 +88,11 @@ export function prepare(data) {
       params: r.params || [],
       count: 0,
       first: Infinity,
+      internal: Boolean(r.internal),
     });
     if (r.parent === null && root === null) root = r.id;
   }
+  groupInternals(nodes, regions);
   for (const n of nodes) {
     for (let rid = n.region; rid !== null && rid !== undefined; ) {
       const reg = regions.get(rid);
@@ -98,6 +104,34 @@ export function prepare(data) {
   }
   const edges = decodeRows(data, "edges").map((e) => ({ s: e.source, t: e.target, k: e.kind, aval: e.aval }));
   return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "" };
+}
+
+export const INTERNAL_KIND = "internal";
+
+/**
+ * The ops (and regions) the workbench's own code made, such as the bookkeeping of a
+ * checkpointing schedule, go into one box per region and pass, closed at first (as a traceback
+ * hides a library's frames): the user's program reads first. The box is a region of its own
+ * ("<region>~internal~<phase>"); the nodes keep their ids.
+ * @param {GraphNode[]} nodes
+ * @param {Map<string, Region>} regions
+ */
+function groupInternals(nodes, regions) {
+  const group = (parent, phase) => {
+    const id = `${parent}~${INTERNAL_KIND}~${phase}`;
+    if (!regions.has(id)) {
+      regions.set(id, { id, kind: INTERNAL_KIND, label: "workbench internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true });
+    }
+    return id;
+  };
+  for (const reg of [...regions.values()]) {
+    const up = reg.parent !== null ? regions.get(reg.parent) : null;
+    if (reg.internal && !reg.synthetic && !LOOP_KINDS.has(reg.kind) && up && !up.internal) reg.parent = group(up.id, reg.phase);
+  }
+  for (const n of nodes) {
+    const home = regions.get(n.region);
+    if (n.internal && home && !home.internal) n.region = group(home.id, n.phase);
+  }
 }
 
 const PHASE_WORDS = { primal: "", forward: "forward pass", backward: "backward pass" };
@@ -126,7 +160,7 @@ export function regionTitle(reg) {
   else if (LOOP_KINDS.has(reg.kind)) {
     const n = tripCount(reg);
     const what = reg.kind === "loop" ? "loop" : reg.kind;
-    name = n ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
+    name = /^\d+$/.test(n) ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
   }
   if (reg.phase === "backward" && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
   return name;
@@ -140,21 +174,22 @@ export function regionTitle(reg) {
 export function loopDetail(reg) {
   if (!LOOP_KINDS.has(reg.kind)) return "";
   const parts = [];
+  const n = tripCount(reg);
+  if (n && !/^\d+$/.test(n)) parts.push(n);
   const scheme = param(reg, "scheme");
   const snaps = param(reg, "snapshots");
   if (scheme) parts.push(scheme);
-  if (snaps) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
+  if (snaps && !scheme.includes(snaps)) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
   if (param(reg, "reverse") === "True") parts.push("reversed");
-  parts.push("body drawn once");
   return parts.join(" \u00B7 ");
 }
 
-/** A node's label in its box. @param {GraphNode} n */
+/** A node's label in its box: the primitive, or the argument's or result's name (its colour
+ * says which). @param {GraphNode} n */
 export function nodeLabel(n) {
   if (n.kind === "op") return n.primitive;
   if (n.kind === "constant") return "constant";
-  if (n.kind === "argument") return n.name ? `argument ${n.name}` : "argument";
-  return n.name ? `result ${n.name}` : "result";
+  return n.name || n.kind;
 }
 
 /** The value a node makes, as its box shows it after the label: "f32[4,16]", "3 values". */
@@ -193,7 +228,7 @@ export function regionPath(G, rid) {
 export function nodeDetails(G, n) {
   const where = regionPath(G, n.region).map((r) => regionTitle(r).replace(/ \(backward\)$/, ""));
   const pass = n.recomputed ? "recomputed in the backward pass (remat)" : PHASE_WORDS[n.phase] || "";
-  const head = n.kind === "op" ? n.primitive : nodeLabel(n);
+  const head = n.kind === "op" ? n.primitive : `${n.kind} ${nodeLabel(n)}`;
   return [
     head,
     n.inputs.length ? `in:  ${n.inputs.join(", ")}` : "",
@@ -212,10 +247,15 @@ export function nodeDetails(G, n) {
  * @returns {string[]}
  */
 export function regionDetails(G, reg) {
+  if (reg.kind === INTERNAL_KIND) {
+    return [regionTitle(reg), `${reg.count} op${reg.count === 1 ? "" : "s"} that the workbench's own code made (a checkpointing schedule's bookkeeping, say); click to open or close`, PHASE_WORDS[reg.phase] || ""].filter(Boolean);
+  }
   const extra = reg.params.filter(([k]) => k !== "name").map(([k, v]) => `${k} ${v}`);
+  const n = tripCount(reg);
+  const loop = LOOP_KINDS.has(reg.kind) ? `a loop: its body is drawn once${/^\d+$/.test(n) ? ` and runs ${n} times` : ""}` : "";
   return [
     regionTitle(reg),
-    loopDetail(reg),
+    loop,
     `${reg.count} node${reg.count === 1 ? "" : "s"} inside; click to open or close`,
     PHASE_WORDS[reg.phase] || "",
     extra.length ? extra.join(", ") : "",

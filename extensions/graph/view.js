@@ -393,13 +393,13 @@ class GraphView {
   drawCluster(parent, c, box) {
     const reg = c.region;
     const role = reg.kind === "named_scope" && reg.label === "rematted_computation" ? "recompute" : ["scan", "while", "loop"].includes(reg.kind) ? "loop" : "region";
-    const g = s("g", { class: "wb-cluster", "data-region": reg.id, "data-key": c.key, "data-phase": reg.phase, "data-role": role, "data-kind": reg.kind }, parent);
+    const g = s("g", { class: "wb-cluster", "data-region": reg.id, "data-key": c.key, "data-parent": c.parent || "", "data-phase": reg.phase, "data-role": role, "data-kind": reg.kind }, parent);
     s("rect", { class: "wb-box", x: box.x, y: box.y, width: box.width, height: box.height, rx: 6 }, g);
     // The header sits where the layout put it (a box of its own, clear of every edge).
     const hb = this.layout.boxes.get(headerKey(c.key)) || { x: box.x + 8, y: box.y + 4, width: box.width - 16, height: c.detail ? 34 : 20 };
-    const head = s("rect", { class: "wb-head", x: hb.x - 4, y: hb.y, width: hb.width + 8, height: hb.height, rx: 4 }, g);
-    s("text", { class: "wb-head-title", x: hb.x, y: hb.y + 13 }, g, c.title);
-    if (c.detail) s("text", { class: "wb-head-detail", x: hb.x, y: hb.y + 27 }, g, c.detail);
+    const head = s("rect", { class: "wb-head", x: hb.x, y: hb.y, width: hb.width, height: hb.height, rx: 4 }, g);
+    s("text", { class: "wb-head-title", x: hb.x + 4, y: hb.y + 13 }, g, c.title);
+    if (c.detail) s("text", { class: "wb-head-detail", x: hb.x + 4, y: hb.y + 27 }, g, c.detail);
     head.addEventListener("click", (ev) => {
       ev.stopPropagation();
       if (!this.dragged) this.toggle(reg.id, false);
@@ -411,7 +411,7 @@ class GraphView {
   drawEdge(parent, labels, routed, V) {
     const e = routed.edge;
     if (!routed.points.length) return;
-    const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id }, parent);
+    const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, parent);
     const d = roundedPath(routed.points, 6);
     s("path", { class: `wb-edge wb-e-${e.k}`, d, "marker-end": `url(#${this.uid}-arrow-${e.k})` }, g);
     const hit = s("path", { class: "wb-edge-hit", d }, g);
@@ -430,7 +430,7 @@ class GraphView {
   }
 
   drawLeaf(parent, leaf, box) {
-    const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
+    const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-parent": leaf.parent || "", "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
     s("rect", { width: box.width, height: box.height, rx: 4 }, g);
     const text = s("text", { x: 8, y: 5 + 11 }, g, leaf.label);
     if (leaf.shape) s("tspan", { class: "wb-shape", dx: SHAPE_GAP }, text, leaf.shape);

@@ -147,9 +147,11 @@ def notebook_page(
     rendered_js: str,
     what: str,
     default_timeout_ms: int,
+    console: list[str] | None = None,
 ) -> Iterator[Any]:
     """Opens notebook ``name`` in Chromium, runs all its cells and waits until ``rendered_js``
-    holds; yields the Playwright page. The server log is kept as ``test-artifacts/<name>.log``."""
+    holds; yields the Playwright page. The server log is kept as ``test-artifacts/<name>.log``;
+    the page's console messages are appended to ``console`` when given."""
     from playwright.sync_api import sync_playwright
 
     base, token = lab
@@ -171,6 +173,8 @@ def notebook_page(
         )
         try:
             pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+            if console is not None:
+                pg.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
             pg.set_default_timeout(default_timeout_ms)
             pg.goto(f"{base}/lab/tree/{name}?token={token}")
             pg.wait_for_function(

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: 6b46bd4c3dcf42f38899977d3d5a72016aface65c9b17f0280f8774e1e04de34); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 0ccc3527b9300137831edd23dfe8672bbb3f9c2d76c45abee6edaf915954363c); imports extensions/graph/model.js (sha256: 4e403138b4561bbb52c88e6583649d6c1d9ea41610e60d0e9a4ec6d50ef2d239); imports extensions/graph/view.js (sha256: 3f5c97e5ed6a1f912e4cd12bf29f54a661d2f15179b335d96df24bca7a92ee06); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: 6b46bd4c3dcf42f38899977d3d5a72016aface65c9b17f0280f8774e1e04de34); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 7b67243032856d3bee6dab36538fbf6d8edb6f08459426b60bdfb40b3c64c632); imports extensions/graph/model.js (sha256: 2025c9773b32ef85610a3cd10f59ed655f14ed461776e7afcb10a74d79e30391); imports extensions/graph/view.js (sha256: 21dd83da69e73d709f7eaaab295d95bf536c9f5208c33ee5f44f5f8c8dda2701); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -411,11 +411,11 @@ function elkGraph(V, S, options = {}) {
       "elk.edgeRouting": "ORTHOGONAL",
       "elk.json.shapeCoords": "ROOT",
       "elk.json.edgeCoords": "ROOT",
-      "elk.spacing.nodeNode": "16",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "24",
-      "elk.spacing.edgeNode": "10",
+      "elk.spacing.nodeNode": "12",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "20",
+      "elk.spacing.edgeNode": "8",
       "elk.spacing.edgeEdge": "6",
-      "elk.layered.spacing.edgeNodeBetweenLayers": "10",
+      "elk.layered.spacing.edgeNodeBetweenLayers": "8",
       "elk.layered.spacing.edgeEdgeBetweenLayers": "6",
       "elk.spacing.componentComponent": "24",
       "elk.edgeLabels.placement": "CENTER",
@@ -594,7 +594,8 @@ function prepare(data) {
     source: r.source,
     stack: r.name_stack,
     bytes: r.residual_bytes || 0,
-    recomputed: Boolean(r.recomputed)
+    recomputed: Boolean(r.recomputed),
+    internal: Boolean(r.internal)
   }));
   const regions = /* @__PURE__ */ new Map();
   let root = null;
@@ -609,10 +610,12 @@ function prepare(data) {
       bytes: r.residual_bytes || 0,
       params: r.params || [],
       count: 0,
-      first: Infinity
+      first: Infinity,
+      internal: Boolean(r.internal)
     });
     if (r.parent === null && root === null) root = r.id;
   }
+  groupInternals(nodes, regions);
   for (const n of nodes) {
     for (let rid = n.region; rid !== null && rid !== void 0; ) {
       const reg = regions.get(rid);
@@ -624,6 +627,24 @@ function prepare(data) {
   }
   const edges = decodeRows(data, "edges").map((e) => ({ s: e.source, t: e.target, k: e.kind, aval: e.aval }));
   return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "" };
+}
+var INTERNAL_KIND = "internal";
+function groupInternals(nodes, regions) {
+  const group = (parent, phase) => {
+    const id = `${parent}~${INTERNAL_KIND}~${phase}`;
+    if (!regions.has(id)) {
+      regions.set(id, { id, kind: INTERNAL_KIND, label: "workbench internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true });
+    }
+    return id;
+  };
+  for (const reg of [...regions.values()]) {
+    const up = reg.parent !== null ? regions.get(reg.parent) : null;
+    if (reg.internal && !reg.synthetic && !LOOP_KINDS.has(reg.kind) && up && !up.internal) reg.parent = group(up.id, reg.phase);
+  }
+  for (const n of nodes) {
+    const home = regions.get(n.region);
+    if (n.internal && home && !home.internal) n.region = group(home.id, n.phase);
+  }
 }
 var PHASE_WORDS = { primal: "", forward: "forward pass", backward: "backward pass" };
 function param(reg, key) {
@@ -640,7 +661,7 @@ function regionTitle(reg) {
   else if (LOOP_KINDS.has(reg.kind)) {
     const n = tripCount(reg);
     const what = reg.kind === "loop" ? "loop" : reg.kind;
-    name = n ? `\u21BB ${what} \xD7${n}` : `\u21BB ${what}`;
+    name = /^\d+$/.test(n) ? `\u21BB ${what} \xD7${n}` : `\u21BB ${what}`;
   }
   if (reg.phase === "backward" && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
   return name;
@@ -648,19 +669,19 @@ function regionTitle(reg) {
 function loopDetail(reg) {
   if (!LOOP_KINDS.has(reg.kind)) return "";
   const parts = [];
+  const n = tripCount(reg);
+  if (n && !/^\d+$/.test(n)) parts.push(n);
   const scheme = param(reg, "scheme");
   const snaps = param(reg, "snapshots");
   if (scheme) parts.push(scheme);
-  if (snaps) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
+  if (snaps && !scheme.includes(snaps)) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
   if (param(reg, "reverse") === "True") parts.push("reversed");
-  parts.push("body drawn once");
   return parts.join(" \xB7 ");
 }
 function nodeLabel(n) {
   if (n.kind === "op") return n.primitive;
   if (n.kind === "constant") return "constant";
-  if (n.kind === "argument") return n.name ? `argument ${n.name}` : "argument";
-  return n.name ? `result ${n.name}` : "result";
+  return n.name || n.kind;
 }
 function valueShape(n) {
   const avals = n.kind === "result" ? n.inputs : n.outputs;
@@ -685,7 +706,7 @@ function regionPath(G, rid) {
 function nodeDetails(G, n) {
   const where = regionPath(G, n.region).map((r) => regionTitle(r).replace(/ \(backward\)$/, ""));
   const pass = n.recomputed ? "recomputed in the backward pass (remat)" : PHASE_WORDS[n.phase] || "";
-  const head = n.kind === "op" ? n.primitive : nodeLabel(n);
+  const head = n.kind === "op" ? n.primitive : `${n.kind} ${nodeLabel(n)}`;
   return [
     head,
     n.inputs.length ? `in:  ${n.inputs.join(", ")}` : "",
@@ -697,10 +718,15 @@ function nodeDetails(G, n) {
   ].filter(Boolean);
 }
 function regionDetails(G, reg) {
+  if (reg.kind === INTERNAL_KIND) {
+    return [regionTitle(reg), `${reg.count} op${reg.count === 1 ? "" : "s"} that the workbench's own code made (a checkpointing schedule's bookkeeping, say); click to open or close`, PHASE_WORDS[reg.phase] || ""].filter(Boolean);
+  }
   const extra = reg.params.filter(([k]) => k !== "name").map(([k, v]) => `${k} ${v}`);
+  const n = tripCount(reg);
+  const loop = LOOP_KINDS.has(reg.kind) ? `a loop: its body is drawn once${/^\d+$/.test(n) ? ` and runs ${n} times` : ""}` : "";
   return [
     regionTitle(reg),
-    loopDetail(reg),
+    loop,
     `${reg.count} node${reg.count === 1 ? "" : "s"} inside; click to open or close`,
     PHASE_WORDS[reg.phase] || "",
     extra.length ? extra.join(", ") : "",
@@ -1239,12 +1265,12 @@ var GraphView = class {
   drawCluster(parent, c, box) {
     const reg = c.region;
     const role = reg.kind === "named_scope" && reg.label === "rematted_computation" ? "recompute" : ["scan", "while", "loop"].includes(reg.kind) ? "loop" : "region";
-    const g = s("g", { class: "wb-cluster", "data-region": reg.id, "data-key": c.key, "data-phase": reg.phase, "data-role": role, "data-kind": reg.kind }, parent);
+    const g = s("g", { class: "wb-cluster", "data-region": reg.id, "data-key": c.key, "data-parent": c.parent || "", "data-phase": reg.phase, "data-role": role, "data-kind": reg.kind }, parent);
     s("rect", { class: "wb-box", x: box.x, y: box.y, width: box.width, height: box.height, rx: 6 }, g);
     const hb = this.layout.boxes.get(headerKey(c.key)) || { x: box.x + 8, y: box.y + 4, width: box.width - 16, height: c.detail ? 34 : 20 };
-    const head = s("rect", { class: "wb-head", x: hb.x - 4, y: hb.y, width: hb.width + 8, height: hb.height, rx: 4 }, g);
-    s("text", { class: "wb-head-title", x: hb.x, y: hb.y + 13 }, g, c.title);
-    if (c.detail) s("text", { class: "wb-head-detail", x: hb.x, y: hb.y + 27 }, g, c.detail);
+    const head = s("rect", { class: "wb-head", x: hb.x, y: hb.y, width: hb.width, height: hb.height, rx: 4 }, g);
+    s("text", { class: "wb-head-title", x: hb.x + 4, y: hb.y + 13 }, g, c.title);
+    if (c.detail) s("text", { class: "wb-head-detail", x: hb.x + 4, y: hb.y + 27 }, g, c.detail);
     head.addEventListener("click", (ev) => {
       ev.stopPropagation();
       if (!this.dragged) this.toggle(reg.id, false);
@@ -1255,7 +1281,7 @@ var GraphView = class {
   drawEdge(parent, labels, routed, V) {
     const e = routed.edge;
     if (!routed.points.length) return;
-    const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id }, parent);
+    const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, parent);
     const d = roundedPath(routed.points, 6);
     s("path", { class: `wb-edge wb-e-${e.k}`, d, "marker-end": `url(#${this.uid}-arrow-${e.k})` }, g);
     const hit = s("path", { class: "wb-edge-hit", d }, g);
@@ -1273,7 +1299,7 @@ var GraphView = class {
     }
   }
   drawLeaf(parent, leaf, box) {
-    const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
+    const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-parent": leaf.parent || "", "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
     s("rect", { width: box.width, height: box.height, rx: 4 }, g);
     const text = s("text", { x: 8, y: 5 + 11 }, g, leaf.label);
     if (leaf.shape) s("tspan", { class: "wb-shape", dx: SHAPE_GAP }, text, leaf.shape);

@@ -108,7 +108,7 @@ test("names are the user's: passes told apart, remat and loops in words, no JAX 
   const loop = prepare(fixture("scan_loop").graph);
   const scans = [...loop.regions.values()].filter((r) => r.kind === "scan");
   assert.deepEqual(scans.map(regionTitle).sort(), ["\u21BB scan \u00D720", "\u21BB scan \u00D720 (backward)"]);
-  assert.match(regionDetails(loop, scans[0]).join("\n"), /body drawn once/);
+  assert.match(regionDetails(loop, scans[0]).join("\n"), /body is drawn once and runs 20 times/);
 });
 
 test("search finds nodes and regions in program order; highlight opens their regions", () => {

@@ -49,6 +49,9 @@ LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region c
 DOT_MAX_BOXES = 150  # the static SVG fallback draws views of up to this many boxes
 DOT_TIMEOUT_S = 5.0  # and gives Graphviz this long
 EDGE_MODES = ("both", "forward", "backward")
+# Loops are the user's even where the workbench's code binds them (wb.fori_loop's primitive):
+# never grouped with the workbench's internals.
+LOOP_KINDS = frozenset({"scan", "while", "loop", "checkpointed_loop"})
 FORMAT = 2  # graph_data's format; the front end refuses another
 
 # The rows of graph_data()["nodes"], ["regions"] and ["edges"]: (field, coding) in row order.
@@ -70,6 +73,7 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("name_stack", "s"),
         ("residual_bytes", ""),
         ("recomputed", ""),  # 1 for a forward value recomputed in the backward pass (remat)
+        ("internal", ""),  # 1 for an op the workbench's own code made (a schedule's bookkeeping)
     ),
     "regions": (
         ("id", ""),
@@ -80,6 +84,7 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("source", "s"),
         ("residual_bytes", ""),
         ("params", "kv"),  # a loop's trip count, a remat policy, ...
+        ("internal", ""),  # 1 for a region the workbench's own code opened
     ),
     "edges": (
         ("source", "n"),
@@ -135,6 +140,16 @@ def source_text(source: Source | None) -> str:
     if cell is not None:
         return f"cell [{cell}], line {source.line} ({source.function})"
     return str(source)
+
+
+_PACKAGE = str(pathlib.Path(__file__).resolve().parents[2]) + "/"
+
+
+def is_internal(source: Source | None) -> bool:
+    """Whether an op comes from the workbench's own code rather than the user's (the
+    bookkeeping of a checkpointing schedule, say): the viewer groups such ops in a box of their
+    own, closed at first, as tracebacks hide library frames."""
+    return source is not None and source.file.startswith(_PACKAGE)
 
 
 def _cell_number(filename: str) -> int | None:
@@ -198,6 +213,7 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
             string(n.name_stack),
             kept.get(n.id, 0),
             int(n.recomputed),
+            int(n.kind == "op" and is_internal(n.source)),
         ]
         for n in graph.nodes
     ]
@@ -211,6 +227,7 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
             source(r.source),
             kept.get(r.id, 0),
             [[string(k), string(v)] for k, v in r.params],
+            int(r.parent is not None and r.kind not in LOOP_KINDS and is_internal(r.source)),
         ]
         for r in graph.regions
     ]
