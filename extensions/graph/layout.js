@@ -17,6 +17,10 @@ export const METRICS = {
   edgeLabelHeight: 12,
 };
 
+/** Views with more boxes than this are laid out with less effort (one crossing-minimisation
+ * sweep, no greedy switch):
+ * the layout of a view that large is for finding one's way, not for reading whole. */
+export const QUICK_LAYOUT_BOXES = 150;
 /** Space between a box's label and the shape of its value, after it on the same line. */
 export const SHAPE_GAP = 6;
 /** Views with more boxes than this are laid out by layeredLayout (ELK would take seconds). */
@@ -121,6 +125,10 @@ export function elkGraph(V, S, options = {}) {
     children: [],
     edges: [],
   };
+  if (V.leaves.size > QUICK_LAYOUT_BOXES) {
+    root.layoutOptions["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
+    root.layoutOptions["elk.layered.thoroughness"] = "1";
+  }
   const holders = new Map([[null, root]]);
   const holder = (key) => {
     if (holders.has(key)) return holders.get(key);
@@ -196,6 +204,29 @@ export function readElk(V, result, edgeLabels) {
   };
   collect(result);
   return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels };
+}
+
+/**
+ * A made-up graph of about `n` boxes shaped like a gradient (a forward chain, a backward chain
+ * beside it, residual edges between them, a region), to warm ELK's code up in its worker before
+ * the user's graphs need it (engine.js): its first layouts run several times slower.
+ * @param {number} n
+ */
+export function warmUpGraph(n = 240) {
+  const half = Math.max(2, Math.floor(n / 2));
+  const leaves = new Map();
+  const edges = [];
+  for (let i = 0; i < half; i += 1) {
+    for (const [side, k] of [["f", "f"], ["b", "b"]]) {
+      const key = `n:${side}${i}`;
+      leaves.set(key, { key, type: "node", parent: i < 6 ? "c:warm" : null, order: side === "f" ? i : 2 * half - i, label: "dot_general", shape: "f32[4,16]", sub: "", role: "forward" });
+      if (i > 0) edges.push({ id: `${side}${i}`, a: side === "f" ? `n:f${i - 1}` : `n:b${i}`, b: side === "f" ? key : `n:b${i - 1}`, k, count: 1, label: "" });
+    }
+    edges.push({ id: `r${i}`, a: `n:f${i}`, b: `n:b${i}`, k: "r", count: 1, label: "" });
+  }
+  const clusters = new Map([["c:warm", { key: "c:warm", region: null, parent: null, title: "\u25BE warm-up", detail: "" }]]);
+  const V = { leaves, clusters, edges, keyOf: [] };
+  return elkGraph(V, sizes(V, estimateWidth));
 }
 
 /**

@@ -7,7 +7,7 @@
 // textContent or SVG text nodes only: this module never parses user text as HTML.
 import { h, s } from "../common/dom.js";
 import { formatProblem } from "./format.js";
-import { SHAPE_GAP, estimateWidth, headerKey, layout } from "./layout.js";
+import { QUICK_LAYOUT_BOXES, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, sizes } from "./layout.js";
 import {
   highlightTargets,
   nodeDetails,
@@ -37,6 +37,9 @@ const MODES = [
   ["forward", "forward only"],
   ["backward", "backward only"],
 ];
+
+// How long a large view waits for ELK before it is drawn with the quick layout first.
+const QUICK_MS = 40;
 
 let viewCount = 0;
 
@@ -118,6 +121,7 @@ class GraphView {
     this.focus = (model.get("viewport") || {}).focus || "";
     this.handlers = [];
     this.build(el);
+    this.root.dataset.createdAt = String(Math.round(performance.now()));
     this.listen();
     this.frame = requestAnimationFrame(() => this.firstDraw());
   }
@@ -321,18 +325,31 @@ class GraphView {
     this.messageEl.hidden = !problem;
     this.messageEl.textContent = problem;
     if (problem) return;
-    const G = this.graph;
-    const V = visibleGraph(G, new Set(this.model.get("expanded") || []));
+    const V = visibleGraph(this.graph, new Set(this.model.get("expanded") || []));
+    const measure = (text, kind) => this.measure.width(text, kind);
     this.frameEl.classList.add("wb-busy");
-    let L;
     try {
       const elk = await this.engine();
       if (generation !== this.generation) return;
-      L = await layout(V, elk, (text, kind) => this.measure.width(text, kind));
+      const laid = layout(V, elk, measure);
+      if (V.leaves.size > QUICK_LAYOUT_BOXES) {
+        // A large view is drawn at once with the linear-time layered layout if ELK (in its
+        // worker) takes longer than a moment; ELK's drawing replaces it when it comes.
+        const first = await Promise.race([laid, new Promise((done) => setTimeout(() => done(null), QUICK_MS))]);
+        if (generation !== this.generation) return;
+        if (first === null) this.show(V, layeredLayout(V, sizes(V, measure)), t0, false);
+      }
+      const L = await laid;
+      if (generation !== this.generation) return; // a newer drawing was asked for meanwhile
+      this.show(V, L, t0, true);
     } finally {
       if (generation === this.generation) this.frameEl.classList.remove("wb-busy");
     }
-    if (generation !== this.generation) return; // a newer drawing was asked for meanwhile
+  }
+
+  /** Draws the layout `L` of the view `V`; `settled` once it is the final one (ELK's). */
+  show(V, L, t0, settled) {
+    const G = this.graph;
     const t1 = performance.now();
     this.visible = V;
     this.layout = L;
@@ -340,7 +357,7 @@ class GraphView {
     this.sizeFrame(L);
     this.updateLimits();
     const saved = this.model.get("viewport") || {};
-    if (typeof saved.k === "number" && saved.k > 0) {
+    if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
       this.setTransform({ x: saved.x || 0, y: saved.y || 0, k: saved.k });
     } else {
@@ -349,14 +366,14 @@ class GraphView {
     this.applySearch();
     this.applyMode();
     this.applyHighlight();
-    if (this.pending) {
+    if (settled && this.pending) {
       const target = this.pending;
       this.pending = null;
       target();
     }
     const t2 = performance.now();
     this.titleEl.textContent = G.title;
-    const engine = L.engine === "elk" ? "ELK" : "layered layout, regions not boxed";
+    const engine = L.engine === "elk" ? "ELK" : settled ? "layered layout, regions not boxed" : "quick layout; ELK\u2026";
     this.statusEl.textContent = `${G.nodes.length} nodes, ${G.edges.length} edges; ${V.leaves.size} boxes, ${V.clusters.size} open regions (${engine}, ${Math.round(t2 - t0)} ms)`;
     const d = this.root.dataset;
     d.nodes = String(G.nodes.length);
@@ -364,6 +381,8 @@ class GraphView {
     d.layoutMs = String(Math.round(t1 - t0));
     d.drawMs = String(Math.round(t2 - t0));
     d.engine = L.engine;
+    d.settled = String(settled);
+    d.drawnAt = String(Math.round(performance.now()));
     d.ready = String(Number(d.ready || "0") + 1);
   }
 

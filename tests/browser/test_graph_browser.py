@@ -83,7 +83,7 @@ def page(lab, console):
         served,
         root,
         "graph.ipynb",
-        rendered_js="""() => document.querySelectorAll('.wb-graph[data-ready]').length >= 7
+        rendered_js="""() => document.querySelectorAll('.wb-graph[data-settled="true"]').length >= 7
           && document.querySelectorAll('.wb-tradeoffs[data-rows]').length >= 2""",
         what="widgets",
         default_timeout_ms=WAIT_MS,
@@ -101,9 +101,13 @@ def _ready(widget) -> int:
 
 
 def _wait_redrawn(page, widget, before: int) -> None:
+    """Waits for the widget's next drawing with its final layout (a large view is drawn first
+    with the quick layout, then with ELK's: ``data-settled``)."""
     handle = widget.element_handle()
     page.wait_for_function(
-        "([el, n]) => Number(el.dataset.ready || 0) > n", arg=[handle, before], timeout=WAIT_MS
+        "([el, n]) => Number(el.dataset.ready || 0) > n && el.dataset.settled === 'true'",
+        arg=[handle, before],
+        timeout=WAIT_MS,
     )
 
 

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: 6b46bd4c3dcf42f38899977d3d5a72016aface65c9b17f0280f8774e1e04de34); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 7b67243032856d3bee6dab36538fbf6d8edb6f08459426b60bdfb40b3c64c632); imports extensions/graph/model.js (sha256: 2025c9773b32ef85610a3cd10f59ed655f14ed461776e7afcb10a74d79e30391); imports extensions/graph/view.js (sha256: 21dd83da69e73d709f7eaaab295d95bf536c9f5208c33ee5f44f5f8c8dda2701); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: f987fac431f054e44234490b701b0cd2b60a2b3d03634aa100fa1b71f55971e9). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: e268a55582f18785ab34093b42dc3fedd374373875232af0890cc462cd230cc8); imports extensions/graph/model.js (sha256: 2025c9773b32ef85610a3cd10f59ed655f14ed461776e7afcb10a74d79e30391); imports extensions/graph/view.js (sha256: 29b64c39c9c6187a8a74062b9ea133da1823861b315e3be71a1e97d37170db58); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: f987fac431f054e44234490b701b0cd2b60a2b3d03634aa100fa1b71f55971e9). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -278,100 +278,6 @@ var require_elk_api = __commonJS({
 
 // extensions/graph/engine.js
 var import_elk_api = __toESM(require_elk_api(), 1);
-var engines = /* @__PURE__ */ new Map();
-function layoutEngine(model) {
-  const ref = model.get("_layout");
-  const id = typeof ref === "string" && ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length) : "";
-  if (!id || !model.widget_manager || typeof Worker === "undefined") return Promise.resolve(null);
-  if (!engines.has(id)) {
-    engines.set(
-      id,
-      (async () => {
-        try {
-          const engine = await model.widget_manager.get_model(id);
-          const source = engine && engine.get("source");
-          if (!source) return null;
-          const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
-          return new import_elk_api.default({ workerFactory: () => new Worker(url) });
-        } catch (err) {
-          console.warn("workbench graph: no layout worker, using the layered layout", err);
-          return null;
-        }
-      })()
-    );
-  }
-  return engines.get(id);
-}
-
-// extensions/common/dom.js
-var SVGNS = "http://www.w3.org/2000/svg";
-function h(tag, cls, parent, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function s(tag, attrs, parent, text) {
-  const e = document.createElementNS(SVGNS, tag);
-  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
-  if (text !== void 0) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-function formatBytes(n) {
-  if (n === null || n === void 0) return "-";
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-// extensions/graph/format.js
-var FORMAT = 2;
-function decodeRows(data, key) {
-  const fields = (data.fields || {})[key];
-  const rows = data[key] || [];
-  if (!fields) {
-    if (rows.length) throw new Error(`graph data without a field table for its ${key}`);
-    return [];
-  }
-  const strings = data.strings || [];
-  const str = (i) => typeof i === "number" ? strings[i] ?? "" : "";
-  const regionIds = (data.regions || []).map((r) => r[0]);
-  const decoders = {
-    "": (v) => v,
-    s: str,
-    "s*": (v) => (v || []).map(str),
-    r: (v) => typeof v === "number" ? regionIds[v] ?? null : null,
-    n: (v) => v,
-    kv: (v) => (v || []).map(([k, x]) => [str(k), str(x)])
-  };
-  const columns = fields.map(([name, coding]) => {
-    const decode = decoders[coding];
-    if (!decode) throw new Error(`graph data: unknown coding ${JSON.stringify(coding)} of ${key}.${name}`);
-    return [name, decode];
-  });
-  return rows.map((row) => {
-    const out = {};
-    columns.forEach(([name, decode], i) => {
-      out[name] = decode(row[i]);
-    });
-    return out;
-  });
-}
-function formatProblem(data) {
-  if (!data || !data.nodes) return "";
-  if (data.format !== FORMAT) {
-    return `This graph was sent in format ${data.format ?? 1}; this viewer reads format ${FORMAT}. Re-run the cell.`;
-  }
-  return "";
-}
 
 // extensions/graph/layout.js
 var METRICS = {
@@ -384,6 +290,7 @@ var METRICS = {
   clusterPad: 10,
   edgeLabelHeight: 12
 };
+var QUICK_LAYOUT_BOXES = 150;
 var SHAPE_GAP = 6;
 var ELK_MAX_BOXES = 1500;
 function estimateWidth(text, kind) {
@@ -439,6 +346,10 @@ function elkGraph(V, S, options = {}) {
     children: [],
     edges: []
   };
+  if (V.leaves.size > QUICK_LAYOUT_BOXES) {
+    root.layoutOptions["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
+    root.layoutOptions["elk.layered.thoroughness"] = "1";
+  }
   const holders = /* @__PURE__ */ new Map([[null, root]]);
   const holder = (key) => {
     if (holders.has(key)) return holders.get(key);
@@ -499,6 +410,22 @@ function readElk(V, result, edgeLabels) {
   };
   collect(result);
   return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels };
+}
+function warmUpGraph(n = 240) {
+  const half = Math.max(2, Math.floor(n / 2));
+  const leaves = /* @__PURE__ */ new Map();
+  const edges = [];
+  for (let i = 0; i < half; i += 1) {
+    for (const [side, k] of [["f", "f"], ["b", "b"]]) {
+      const key = `n:${side}${i}`;
+      leaves.set(key, { key, type: "node", parent: i < 6 ? "c:warm" : null, order: side === "f" ? i : 2 * half - i, label: "dot_general", shape: "f32[4,16]", sub: "", role: "forward" });
+      if (i > 0) edges.push({ id: `${side}${i}`, a: side === "f" ? `n:f${i - 1}` : `n:b${i}`, b: side === "f" ? key : `n:b${i - 1}`, k, count: 1, label: "" });
+    }
+    edges.push({ id: `r${i}`, a: `n:f${i}`, b: `n:b${i}`, k: "r", count: 1, label: "" });
+  }
+  const clusters = /* @__PURE__ */ new Map([["c:warm", { key: "c:warm", region: null, parent: null, title: "\u25BE warm-up", detail: "" }]]);
+  const V = { leaves, clusters, edges, keyOf: [] };
+  return elkGraph(V, sizes(V, estimateWidth));
 }
 async function layout(V, elk, measure) {
   const S = sizes(V, measure);
@@ -586,6 +513,119 @@ function layeredLayout(V, S) {
   }
   const x0 = Math.min(0, minX - 8);
   return { boxes, edges, bounds: { x: x0, y: 0, width: x1 + 12 - x0, height: y1 + 12 }, engine: "layered", clustersDrawn: false, edgeLabels: false };
+}
+
+// extensions/graph/engine.js
+var KEY = "__workbench_layout_engines__";
+var engines = globalThis[KEY] = globalThis[KEY] || /* @__PURE__ */ new Map();
+function layoutEngine(model) {
+  const ref = model.get("_layout");
+  const id = typeof ref === "string" && ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length) : "";
+  if (!id || !model.widget_manager || typeof Worker === "undefined") return Promise.resolve(null);
+  if (!engines.has(id)) {
+    engines.set(
+      id,
+      (async () => {
+        try {
+          const engine = await model.widget_manager.get_model(id);
+          const source = engine && engine.get("source");
+          if (!source) return null;
+          const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+          return warmingUp(new import_elk_api.default({ workerFactory: () => new Worker(url) }));
+        } catch (err) {
+          console.warn("workbench graph: no layout worker, using the layered layout", err);
+          return null;
+        }
+      })()
+    );
+  }
+  return engines.get(id);
+}
+function warmingUp(elk) {
+  let warm = null;
+  const warmUp = () => {
+    if (warm) return;
+    warm = (async () => {
+      for (let i = 0; i < 3; i += 1) await elk.layout(warmUpGraph(240)).catch(() => null);
+    })();
+  };
+  return {
+    layout: (graph) => {
+      const done = elk.layout(graph);
+      done.then(warmUp, warmUp);
+      return done;
+    }
+  };
+}
+
+// extensions/common/dom.js
+var SVGNS = "http://www.w3.org/2000/svg";
+function h(tag, cls, parent, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function s(tag, attrs, parent, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const k in attrs) e.setAttribute(k, String(attrs[k]));
+  if (text !== void 0) e.textContent = text;
+  if (parent) parent.appendChild(e);
+  return e;
+}
+function formatBytes(n) {
+  if (n === null || n === void 0) return "-";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+// extensions/graph/format.js
+var FORMAT = 2;
+function decodeRows(data, key) {
+  const fields = (data.fields || {})[key];
+  const rows = data[key] || [];
+  if (!fields) {
+    if (rows.length) throw new Error(`graph data without a field table for its ${key}`);
+    return [];
+  }
+  const strings = data.strings || [];
+  const str = (i) => typeof i === "number" ? strings[i] ?? "" : "";
+  const regionIds = (data.regions || []).map((r) => r[0]);
+  const decoders = {
+    "": (v) => v,
+    s: str,
+    "s*": (v) => (v || []).map(str),
+    r: (v) => typeof v === "number" ? regionIds[v] ?? null : null,
+    n: (v) => v,
+    kv: (v) => (v || []).map(([k, x]) => [str(k), str(x)])
+  };
+  const columns = fields.map(([name, coding]) => {
+    const decode = decoders[coding];
+    if (!decode) throw new Error(`graph data: unknown coding ${JSON.stringify(coding)} of ${key}.${name}`);
+    return [name, decode];
+  });
+  return rows.map((row) => {
+    const out = {};
+    columns.forEach(([name, decode], i) => {
+      out[name] = decode(row[i]);
+    });
+    return out;
+  });
+}
+function formatProblem(data) {
+  if (!data || !data.nodes) return "";
+  if (data.format !== FORMAT) {
+    return `This graph was sent in format ${data.format ?? 1}; this viewer reads format ${FORMAT}. Re-run the cell.`;
+  }
+  return "";
 }
 
 // extensions/graph/model.js
@@ -947,6 +987,7 @@ var MODES = [
   ["forward", "forward only"],
   ["backward", "backward only"]
 ];
+var QUICK_MS = 40;
 var viewCount = 0;
 var TextMeasure = class {
   constructor(canvasSvg) {
@@ -1017,6 +1058,7 @@ var GraphView = class {
     this.focus = (model.get("viewport") || {}).focus || "";
     this.handlers = [];
     this.build(el);
+    this.root.dataset.createdAt = String(Math.round(performance.now()));
     this.listen();
     this.frame = requestAnimationFrame(() => this.firstDraw());
   }
@@ -1207,18 +1249,28 @@ var GraphView = class {
     this.messageEl.hidden = !problem;
     this.messageEl.textContent = problem;
     if (problem) return;
-    const G = this.graph;
-    const V = visibleGraph(G, new Set(this.model.get("expanded") || []));
+    const V = visibleGraph(this.graph, new Set(this.model.get("expanded") || []));
+    const measure = (text, kind) => this.measure.width(text, kind);
     this.frameEl.classList.add("wb-busy");
-    let L;
     try {
       const elk = await this.engine();
       if (generation !== this.generation) return;
-      L = await layout(V, elk, (text, kind) => this.measure.width(text, kind));
+      const laid = layout(V, elk, measure);
+      if (V.leaves.size > QUICK_LAYOUT_BOXES) {
+        const first = await Promise.race([laid, new Promise((done) => setTimeout(() => done(null), QUICK_MS))]);
+        if (generation !== this.generation) return;
+        if (first === null) this.show(V, layeredLayout(V, sizes(V, measure)), t0, false);
+      }
+      const L = await laid;
+      if (generation !== this.generation) return;
+      this.show(V, L, t0, true);
     } finally {
       if (generation === this.generation) this.frameEl.classList.remove("wb-busy");
     }
-    if (generation !== this.generation) return;
+  }
+  /** Draws the layout `L` of the view `V`; `settled` once it is the final one (ELK's). */
+  show(V, L, t0, settled) {
+    const G = this.graph;
     const t1 = performance.now();
     this.visible = V;
     this.layout = L;
@@ -1226,7 +1278,7 @@ var GraphView = class {
     this.sizeFrame(L);
     this.updateLimits();
     const saved = this.model.get("viewport") || {};
-    if (typeof saved.k === "number" && saved.k > 0) {
+    if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
       this.setTransform({ x: saved.x || 0, y: saved.y || 0, k: saved.k });
     } else {
@@ -1235,14 +1287,14 @@ var GraphView = class {
     this.applySearch();
     this.applyMode();
     this.applyHighlight();
-    if (this.pending) {
+    if (settled && this.pending) {
       const target = this.pending;
       this.pending = null;
       target();
     }
     const t2 = performance.now();
     this.titleEl.textContent = G.title;
-    const engine = L.engine === "elk" ? "ELK" : "layered layout, regions not boxed";
+    const engine = L.engine === "elk" ? "ELK" : settled ? "layered layout, regions not boxed" : "quick layout; ELK\u2026";
     this.statusEl.textContent = `${G.nodes.length} nodes, ${G.edges.length} edges; ${V.leaves.size} boxes, ${V.clusters.size} open regions (${engine}, ${Math.round(t2 - t0)} ms)`;
     const d = this.root.dataset;
     d.nodes = String(G.nodes.length);
@@ -1250,6 +1302,8 @@ var GraphView = class {
     d.layoutMs = String(Math.round(t1 - t0));
     d.drawMs = String(Math.round(t2 - t0));
     d.engine = L.engine;
+    d.settled = String(settled);
+    d.drawnAt = String(Math.round(performance.now()));
     d.ready = String(Number(d.ready || "0") + 1);
   }
   render(V, L) {
