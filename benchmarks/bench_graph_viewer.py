@@ -410,8 +410,9 @@ def run(quick: bool) -> list[Table]:
         "'expand all' draws every node (timed up to "
         f"{EXPAND_ALL_MAX:,} equations). Layout: ELK's layered algorithm (in a Web Worker) up to "
         "1,500 boxes, else the linear-time layered layout without region boxes (edges that skip "
-        "ranks routed around the boxes). 'JSON sent' is the `graph` trait as `json.dumps` writes it "
-        "(rows of indices into a table of the repeated strings). 'Python build' is `wb.graph` "
+        "ranks routed around the boxes). 'JSON sent' is the `graph` trait as `json.dumps` "
+        "writes it (rows of indices into a table of the repeated strings). 'Python build' is "
+        "`wb.graph` "
         "in this process, mostly JAX tracing the gradient.",
         *verdicts,
     ]
