@@ -278,6 +278,38 @@ def _names(text: str | None, flag: str, choices: Sequence[str], where: str) -> l
     return names
 
 
+def _grad_names(
+    text: str, node: ast.expr, names: Sequence[str], ns: dict[str, Any], where: str
+) -> list[str]:
+    """``--grad``'s names: each must be an array input of the cell's last expression (a
+    variable it reads that holds an array). A name that is not says what it is instead."""
+    wanted = [n.strip() for n in text.split(",") if n.strip()]
+    if not wanted:
+        raise UsageError(f"{where}: --grad needs a comma-separated list, e.g. --grad x,y.")
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    inputs = ", ".join(names) if names else "none"
+    for n in wanted:
+        if n in names:
+            continue
+        hint = ""
+        if n not in ns:
+            why = f"--grad got {n!r}, but no variable {n} is defined."
+            hint = _guess(n, names)
+        elif n not in read:
+            why = (
+                f"--grad got {n!r}, but the cell's last expression does not read {n}: --grad "
+                "differentiates that expression with respect to arrays it reads."
+            )
+        else:
+            why = (
+                f"--grad got {n!r}, but {n} holds a {type(ns[n]).__name__}, not an array, so "
+                f"the expression treats it as a constant; make it an array ({n} = "
+                f"jnp.asarray({n})) to differentiate with respect to it."
+            )
+        raise UsageError(f"{where}: {why} The expression's array inputs: {inputs}.{hint}")
+    return wanted
+
+
 # --------------------------------------------------------------------------------------------
 # One run of the magic
 
@@ -355,12 +387,7 @@ class _Run:
         values = [ns[n] for n in names]
         if device is not None:
             values = [jax.device_put(v, device) for v in values]
-        grad_names = _names(args.grad, "--grad", names, where) if args.grad is not None else []
-        if args.grad is not None and not names:
-            raise UsageError(
-                f"{where}: --grad needs array inputs, but the expression reads no variable that "
-                "holds an array."
-            )
+        grad_names = _grad_names(args.grad, node, names, ns, where) if args.grad else []
         fn = _expression_function(node, filename, ns, names)
 
         runs = (args.runs or DEFAULT_TIMED_RUNS) if args.timed else 0
