@@ -20,7 +20,11 @@ from workbench._src.introspect import text
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython() or get_ipython()  # tests/test_magic.py may have started it
+    ip = start_ipython()
+    if ip is None:  # another module (tests/test_magic.py) started the shell: share it
+        ip = get_ipython()
+    else:  # started here: a later start_ipython() (tests/test_magic.py) still returns it
+        del start_ipython.already_called
     ip.run_line_magic("load_ext", "workbench")
     return ip
 
