@@ -49,7 +49,12 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
+def console(lab):
+    return []
+
+
+@pytest.fixture(scope="module")
+def page(lab, console):
     served, root = lab
     with notebook_page(
         served,
@@ -58,6 +63,7 @@ def page(lab):
         rendered_js="() => document.querySelectorAll('.wb-inspector').length >= 4",
         what="inspectors",
         default_timeout_ms=60_000,
+        console=console,
     ) as pg:
         yield pg
 
@@ -305,3 +311,54 @@ def test_sharding_tab_draws_a_grid_of_blocks_per_array(page):
     assert view.locator("table.wb-memory tbody tr").count() == 1
     page.mouse.move(0, 0)
     insp.screenshot(path=str(ARTIFACTS / "inspector-sharding.png"))
+
+
+def test_grad_shows_the_gradients_graph_and_memory_forward_and_backward(page):
+    insp = _inspector(page, 0)  # %%reactant --grad x
+    viewer = _graph_tab(page, insp)
+    page.wait_for_function(
+        "(el) => el.dataset.settled === 'true'", arg=viewer.element_handle(), timeout=WAIT_MS
+    )
+    for phase in ("forward", "backward"):
+        assert viewer.locator(f".wb-node[data-phase='{phase}']").count() > 0
+    for kind in "fbr":
+        assert viewer.locator(f".wb-edges path.wb-edge.wb-e-{kind}").count() > 0
+    page.mouse.move(0, 0)
+    insp.screenshot(path=str(ARTIFACTS / "inspector-grad-graph.png"))
+    # "backward only": the backward pass, in view, its boxes connected (no loose boxes).
+    viewer.locator("button.wb-edges-mode[data-edges='backward']").click()
+    canvas = viewer.locator("svg.wb-canvas").bounding_box()
+    backward = viewer.locator(".wb-node[data-phase='backward'] rect").all()
+    for rect in backward:
+        b = rect.bounding_box()
+        assert b and canvas["x"] - 1 <= b["x"] <= canvas["x"] + canvas["width"]
+        assert canvas["y"] - 1 <= b["y"] <= canvas["y"] + canvas["height"]
+    ends = set()
+    for group in viewer.locator(".wb-edges .wb-edge-group.wb-e-b").all():
+        ends |= {group.get_attribute("data-from"), group.get_attribute("data-to")}
+    keys = {
+        n.get_attribute("data-key") for n in viewer.locator(".wb-node[data-phase='backward']").all()
+    }
+    assert keys <= ends
+    insp.screenshot(path=str(ARTIFACTS / "inspector-grad-backward-only.png"))
+    viewer.locator("button.wb-edges-mode[data-edges='both']").click()
+    insp.locator(".wb-tab[data-view='memory']").click()
+    memory = insp.locator(".wb-view[data-view='memory'] pre").text_content() or ""
+    assert "Residuals:" in memory and "no backward pass" not in memory
+
+
+def test_grad_view_lines_link_to_the_gradients_graph(page):
+    insp = _inspector(page, 0)
+    line = _select_line(insp, "grad", "= cos ")
+    page.wait_for_function(
+        "(el) => el.classList.contains('wb-selected')", arg=line.element_handle(), timeout=WAIT_MS
+    )
+    viewer = _graph_tab(page, insp)
+    lit = viewer.locator(".wb-node.wb-highlight")
+    lit.first.wait_for(timeout=WAIT_MS)
+    assert {lit.nth(i).get_attribute("data-primitive") for i in range(lit.count())} == {"cos"}
+
+
+def test_no_deprecation_warning_in_the_console(page, console):
+    assert page.locator(".wb-inspector").count() >= 4
+    assert [m for m in console if "eprecat" in m or "direct export" in m.lower()] == []
