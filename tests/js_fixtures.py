@@ -54,6 +54,7 @@ FIXTURES = {
     "mlp20.json": lambda: graph_fixture("mlp20"),
     "remat20.json": lambda: graph_fixture("remat20", expand_all=True),
     "scan_loop.json": lambda: graph_fixture("scan_loop"),
+    "binomial_loop.json": lambda: graph_fixture("binomial_loop"),
     "tradeoffs1000.json": tradeoff_fixture,
 }
 

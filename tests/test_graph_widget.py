@@ -294,3 +294,20 @@ def test_visible_boxes_match_the_regions_opened():
 def test_graph_names_the_fix_for_a_bad_call():
     with pytest.raises(Exception, match="graph"):
         wb.graph("not a function", jnp.ones(3))
+
+
+def test_the_front_ends_fixtures_are_in_the_format_sent_now():
+    """The Node unit tests (extensions/*/tests) read fixtures that tests/js_fixtures.py wrote;
+    they must be in the format graph_data writes now (rerun that script after changing it)."""
+    from tests import js_fixtures
+
+    for name, make in js_fixtures.FIXTURES.items():
+        committed = json.loads((js_fixtures.OUT / name).read_text())
+        fresh = make()
+        assert committed.keys() == fresh.keys(), name
+        if "graph" in fresh:
+            for key in ("format", "fields"):
+                assert committed["graph"][key] == fresh["graph"][key], f"{name}: {key}"
+            decode(committed["graph"])  # every row reads by the current field table
+        else:
+            assert committed["rows"][0].keys() == fresh["rows"][0].keys(), name

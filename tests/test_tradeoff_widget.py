@@ -212,3 +212,12 @@ def test_static_svg_waits_for_the_table_and_needs_matplotlib(monkeypatch):
 def test_bad_steps_name_the_fix(steps):
     with pytest.raises(ValueError, match=r"wb\.fori_loop\(0, steps, body, init\)"):
         wb.tradeoff_explorer(body, jnp.zeros(3), steps)
+
+
+def test_static_svg_uses_a_log_axis_where_bytes_span_more_than_ten_times():
+    wide = wb.tradeoff_explorer(body, jnp.zeros(64), 200, measure=False)
+    spans = [r["theory_bytes"] for r in wide.rows]
+    assert max(spans) > 10 * min(spans)
+    assert "bytes kept (log scale)" in wide.to_html()
+    narrow = wb.tradeoff_explorer(body, jnp.zeros(64), 200, schemes=[True], measure=False)
+    assert "(log scale)" not in narrow.to_html() and "bytes kept" in narrow.to_html()

@@ -1,5 +1,6 @@
 // The graph viewer's model: the decoded graph, what is visible for a set of open regions, names
 // in the user's terms, search and highlight targets. No DOM here: tested with `node --test`.
+import { formatBytes as formatSize } from "../common/dom.js";
 import { decodeRows } from "./format.js";
 
 /**
@@ -263,20 +264,6 @@ export function regionDetails(G, reg) {
     reg.bytes ? `keeps ${formatSize(reg.bytes)} for the backward pass` : "",
     `id ${reg.id}`,
   ].filter(Boolean);
-}
-
-/** Bytes for people: "512 B", "1.5 KiB". */
-export function formatSize(n) {
-  if (n === null || n === undefined) return "-";
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 /**

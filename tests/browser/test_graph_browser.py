@@ -326,14 +326,20 @@ def test_search_steps_through_the_matches_and_pans_to_each(page):
     g.locator("input.wb-search").fill("")
 
 
-def test_search_opens_the_region_that_hides_a_match(page):
-    g = _graph(page, LOSS)
+def _collapse_the_jit_call(page, g) -> str:
+    """Closes the ``jit(cos)`` region of ``loss``'s graph; returns its id."""
     cluster = g.locator(".wb-cluster").filter(has_text="jit(cos)").first
-    region = cluster.get_attribute("data-region")
+    region = cluster.get_attribute("data-region") or ""
     before = _ready(g)
     cluster.locator("rect.wb-head").click()
     _wait_redrawn(page, g, before)
     g.locator(f".wb-node.wb-collapsed[data-region='{region}']").wait_for(timeout=WAIT_MS)
+    return region
+
+
+def test_search_opens_the_region_that_hides_a_match(page):
+    g = _graph(page, LOSS)
+    region = _collapse_the_jit_call(page, g)
     g.locator("input.wb-search").fill("cos")
     page.wait_for_function(
         "(el) => Number(el.dataset.matches || 0) > 0", arg=g.element_handle(), timeout=WAIT_MS
@@ -564,12 +570,7 @@ def test_evil_scope_name_shows_as_text_and_runs_nothing(page):
 def test_highlight_from_python_opens_its_region_marks_the_node_and_pans(page):
     g = _graph(page)
     _fit(page, g)
-    cluster = g.locator(".wb-cluster").filter(has_text="jit(cos)").first
-    region = cluster.get_attribute("data-region")
-    before = _ready(g)
-    cluster.locator("rect.wb-head").click()
-    _wait_redrawn(page, g, before)
-    g.locator(f".wb-node.wb-collapsed[data-region='{region}']").wait_for(timeout=WAIT_MS)
+    region = _collapse_the_jit_call(page, g)
     # The cos inside the jit call, named by its id from Python.
     _kernel(
         page,

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: e268a55582f18785ab34093b42dc3fedd374373875232af0890cc462cd230cc8); imports extensions/graph/model.js (sha256: 2025c9773b32ef85610a3cd10f59ed655f14ed461776e7afcb10a74d79e30391); imports extensions/graph/view.js (sha256: 29b64c39c9c6187a8a74062b9ea133da1823861b315e3be71a1e97d37170db58); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: f987fac431f054e44234490b701b0cd2b60a2b3d03634aa100fa1b71f55971e9). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: e268a55582f18785ab34093b42dc3fedd374373875232af0890cc462cd230cc8); imports extensions/graph/model.js (sha256: f664ca7b3f75243e79a04ad3e7d97328ad9d2e67caeac1c2d33d6c8b9a5f2e16); imports extensions/graph/view.js (sha256: 29b64c39c9c6187a8a74062b9ea133da1823861b315e3be71a1e97d37170db58); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: f987fac431f054e44234490b701b0cd2b60a2b3d03634aa100fa1b71f55971e9). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -765,7 +765,7 @@ function nodeDetails(G, n) {
     n.outputs.length ? `out: ${n.outputs.join(", ")}` : "",
     [pass, where.join(" \u203A ")].filter(Boolean).join(", in "),
     n.source ? `from ${n.source}` : "",
-    n.bytes ? `keeps ${formatSize(n.bytes)} for the backward pass` : "",
+    n.bytes ? `keeps ${formatBytes(n.bytes)} for the backward pass` : "",
     `id ${n.id}`
   ].filter(Boolean);
 }
@@ -783,21 +783,9 @@ function regionDetails(G, reg) {
     PHASE_WORDS[reg.phase] || "",
     extra.length ? extra.join(", ") : "",
     reg.source ? `from ${reg.source}` : "",
-    reg.bytes ? `keeps ${formatSize(reg.bytes)} for the backward pass` : "",
+    reg.bytes ? `keeps ${formatBytes(reg.bytes)} for the backward pass` : "",
     `id ${reg.id}`
   ].filter(Boolean);
-}
-function formatSize(n) {
-  if (n === null || n === void 0) return "-";
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 function visibleGraph(G, expanded) {
   const memo = /* @__PURE__ */ new Map();
@@ -820,14 +808,14 @@ function visibleGraph(G, expanded) {
     let key;
     if (r === null) {
       key = "n:" + n.index;
-      const sub = n.bytes ? `keeps ${formatSize(n.bytes)}` : "";
+      const sub = n.bytes ? `keeps ${formatBytes(n.bytes)}` : "";
       leaves.set(key, { key, type: "node", node: n, parent: clusterOf(n.region), order: n.index, label: nodeLabel(n), shape: valueShape(n), sub, role: nodeRole(n) });
     } else {
       key = "r:" + r;
       if (!leaves.has(key)) {
         const reg = G.regions.get(r);
         const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}`];
-        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes)}`);
+        if (reg.bytes) parts.push(`keeps ${formatBytes(reg.bytes)}`);
         leaves.set(key, { key, type: "region", region: reg, parent: clusterOf(reg.parent), order: reg.first, label: `\u25B8 ${regionTitle(reg)}`, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
       }
     }

@@ -118,6 +118,18 @@ test("a loop: its body drawn once, inside the loop's box", async () => {
   for (const c of loops) assert.match(c.title, /scan \u00D720/);
 });
 
+test("a checkpointed loop: loops titled with their trip count and scheme; bookkeeping grouped", async () => {
+  const out = await laidOut("binomial_loop");
+  checkGeometry(out);
+  const titles = [...out.V.clusters.values()].map((c) => `${c.title} ${c.detail}`);
+  assert.ok(titles.some((t) => /\u21BB loop \u00D7\d+ Binomial\(3\)/.test(t)), titles.join("; "));
+  // The schedule's bookkeeping (the workbench's own ops) is in closed boxes: the user's body
+  // ops (sin, mul) are drawn, the bookkeeping's are not.
+  const drawn = [...out.V.leaves.values()].filter((l) => l.type === "node").map((l) => l.node.primitive);
+  assert.ok(drawn.includes("sin") && !drawn.includes("scatter") && !drawn.includes("select_n"));
+  assert.ok([...out.V.leaves.values()].some((l) => l.type === "region" && l.region.kind === "internal"));
+});
+
 test("without ELK, the layered layout routes long edges around every box", () => {
   const fx = fixture("remat20");
   const G = prepare(fx.graph);
