@@ -12,9 +12,9 @@ silently changing.
 
 What the rules rely on, with the JAX versions that have it (0.10.2 to 0.12.x checked):
 
-- ``jax.interpreters.ad``: ``zeros_like_aval``, ``primitive_jvps``, ``primitive_transposes`` (rule(cts, *args) with
-  ``UndefinedPrimal`` for linear inputs, returning one cotangent or ``None`` per input),
-  ``Zero``, ``instantiate_zeros``, ``is_undefined_primal``.
+- ``jax.interpreters.ad``: ``primitive_jvps``, ``primitive_transposes`` (rule(cts, *args)
+  with ``UndefinedPrimal`` for linear inputs, returning one cotangent or ``None`` per input),
+  ``Zero``, ``zeros_like_aval``, ``instantiate_zeros``, ``is_undefined_primal``.
 - ``jax.interpreters.batching.primitive_batchers`` (rule(args, dims) -> (outs, out_dims)).
 - ``jax.interpreters.mlir``: ``register_lowering``, ``lower_fun``.
 - ``jax.interpreters.partial_eval``: ``custom_partial_eval_rules`` (rule(trace, *tracers)),
@@ -24,7 +24,7 @@ What the rules rely on, with the JAX versions that have it (0.10.2 to 0.12.x che
   ``new_const`` / ``default_process_primitive``.
 - ``jax.extend.core``: ``Primitive``, ``ClosedJaxpr``, ``jaxpr_as_fun``, ``new_jaxpr_eqn``,
   ``Var``, ``DropVar``, ``set_current_trace``. From 0.11 ``ClosedJaxpr`` is ``Jaxpr`` itself
-  (a jaxpr carries its constants); ``open_jaxpr`` hides the difference.
+  (a jaxpr carries its constants); ``jaxprs.open_jaxpr`` hides the difference.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ import jax.extend.core as jex
 import jax.numpy as jnp
 from jax.interpreters import ad, batching, mlir
 from jax.interpreters import partial_eval as pe
+
+from workbench._src.internals.jaxprs import open_jaxpr
 
 # Public from JAX 0.11; in 0.10 the same function is private.
 _partial_eval_jaxpr_nounits: Any = getattr(pe, "partial_eval_jaxpr_nounits", None)
@@ -160,12 +162,6 @@ def weak_cache(fn: Callable[..., Any]) -> Callable[..., Any]:
 def close(jaxpr: Any, consts: Sequence[Any]) -> Any:
     """A closed jaxpr of an open one and values for its constant variables."""
     return jex.ClosedJaxpr(jaxpr, list(consts))
-
-
-def open_jaxpr(closed: Any) -> tuple[Any, list[Any]]:
-    """(jaxpr, consts) of a closed jaxpr, whether ``ClosedJaxpr`` is a class of its own (JAX
-    0.10) or ``Jaxpr`` itself (0.11+)."""
-    return closed.jaxpr, list(closed.consts)
 
 
 def partial_eval_jaxpr(
