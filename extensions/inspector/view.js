@@ -15,6 +15,17 @@
 //   graph, expanded, viewport, edges, search, highlight, _layout: the graph viewer's traits;
 //                selecting an IR line sets highlight to its ids. graph is {} (or {too_large})
 //                when the graph tab shows the view's text instead.
+/**
+ * @typedef {Object} ViewData  one tab (workbench/_src/notebook/views.py, View.to_json())
+ * @property {string} name  "result", "jaxpr", "stablehlo", "hlo", "graph", "sharding", ...
+ * @property {string} title  the tab's label
+ * @property {"ir" | "text"} kind  IR views are highlighted and can be compared
+ * @property {string} text  the content (bounded); the fallback of `data`
+ * @property {string} note  why the view could not be built ("" when it was)
+ * @property {Object | null} data  structured content drawn instead of the text (sharding)
+ *
+ * @typedef {Object<string, Object<string, string[]>>} Links  view name -> line index -> graph ids
+ */
 import { layoutEngine } from "../graph/engine.js";
 import { mountGraph } from "../graph/view.js";
 import { highlight } from "./highlight.js";

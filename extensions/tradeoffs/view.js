@@ -13,6 +13,27 @@
 //   snapshots  the slider's value; max_snapshots its top
 //   timeline   {scheme, steps, evaluations, used_snapshots, taped_steps, total_actions, note,
 //               actions: [[kind, a, b]]}: computed in Python whenever the slider moves
+/**
+ * @typedef {Object} Row  one scheme (tradeoff_widget.py, rows_data)
+ * @property {string} scheme  repr of the scheme ("False", "True", "Binomial(snapshots=4)")
+ * @property {string} label  its name on the curve ("store all", "Binomial(4)")
+ * @property {number} snapshots
+ * @property {number} taped_steps
+ * @property {number} evaluations  forward step evaluations
+ * @property {number} theory_bytes
+ * @property {number | null} measured_temp_bytes
+ * @property {number | null} seconds
+ *
+ * @typedef {Object} Timeline  the chosen plan (tradeoff_widget.py, timeline_data)
+ * @property {string} scheme
+ * @property {number} steps
+ * @property {number} evaluations
+ * @property {number} used_snapshots
+ * @property {number} taped_steps
+ * @property {number} total_actions
+ * @property {string} note
+ * @property {Array<[string, number, number]>} actions  [kind, a, b]
+ */
 import { formatBytes, h, s } from "../common/dom.js";
 import { byteScale, countScale, placeLabels, tickBytes } from "./chart.js";
 

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/tradeoffs/index.js (source sha256: 5df691a9751029594ceea118dc4129801841ff98f7c60ea7149dc72022687054); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/tradeoffs/chart.js (sha256: 577ffd3e2c753fab149b15445ddde8cbb503ff96264c3ca1016dd53343ff8d1b); imports extensions/tradeoffs/view.js (sha256: 5687ed53b8e13aade4ec9a1631fed90a92b138ee18488976f95b65a41834182b). Do not edit.
+// Built by extensions/build.mjs from extensions/tradeoffs/index.js (source sha256: 5df691a9751029594ceea118dc4129801841ff98f7c60ea7149dc72022687054); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/tradeoffs/chart.js (sha256: 577ffd3e2c753fab149b15445ddde8cbb503ff96264c3ca1016dd53343ff8d1b); imports extensions/tradeoffs/view.js (sha256: 22b20b19afddcbee24970f582508a69b294ca250b795c85a41310e7db21d592b). Do not edit.
 
 // extensions/common/dom.js
 var SVGNS = "http://www.w3.org/2000/svg";
