@@ -123,8 +123,9 @@ def _kernel(page, code: str) -> None:
     )
 
 
-def _shot(page, widget, name: str) -> None:
-    page.mouse.move(0, 0)
+def _shot(page, widget, name: str, keep_pointer: bool = False) -> None:
+    if not keep_pointer:  # no tooltip over the picture
+        page.mouse.move(0, 0)
     widget.scroll_into_view_if_needed()
     widget.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
@@ -443,7 +444,7 @@ def test_hover_speaks_the_users_terms(page):
     assert "jvp(" not in text and "transpose(" not in text
     # The source is the notebook cell and line (the first cell: `y = jnp.sin(x) * x`).
     assert "from cell [1], line 4 (loss)" in text, text
-    _shot(page, g, "graph-hover")
+    _shot(page, g, "graph-hover", keep_pointer=True)
     page.mouse.move(0, 0)
 
 
