@@ -212,6 +212,7 @@ class GraphView {
       this.draw();
     });
     this.on("change:expanded", () => this.draw());
+    this.on("change:_layout", () => this.draw()); // ELK arrived (graph_widget.py, live_bundle)
     this.on("change:search", () => this.applySearch());
     this.on("change:edges", () => this.applyMode());
     this.on("change:viewport", () => this.onViewport());

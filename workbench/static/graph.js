@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: e268a55582f18785ab34093b42dc3fedd374373875232af0890cc462cd230cc8); imports extensions/graph/model.js (sha256: f664ca7b3f75243e79a04ad3e7d97328ad9d2e67caeac1c2d33d6c8b9a5f2e16); imports extensions/graph/view.js (sha256: 29b64c39c9c6187a8a74062b9ea133da1823861b315e3be71a1e97d37170db58); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: e268a55582f18785ab34093b42dc3fedd374373875232af0890cc462cd230cc8); imports extensions/graph/model.js (sha256: f664ca7b3f75243e79a04ad3e7d97328ad9d2e67caeac1c2d33d6c8b9a5f2e16); imports extensions/graph/view.js (sha256: bb6faec2dfaec63867c53397e182fc9eb5e85990427b9839cd0be4258ae30fcc); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -1130,6 +1130,7 @@ var GraphView = class {
       this.draw();
     });
     this.on("change:expanded", () => this.draw());
+    this.on("change:_layout", () => this.draw());
     this.on("change:search", () => this.applySearch());
     this.on("change:edges", () => this.applyMode());
     this.on("change:viewport", () => this.onViewport());

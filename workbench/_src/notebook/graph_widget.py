@@ -283,7 +283,9 @@ class GraphTraits(traitlets.HasTraits):
     graph; the viewer adds ``"focus"``, the highlight it last panned to); ``edges``
     (``"both"``, ``"forward"`` or ``"backward"``); ``search`` (highlights nodes and regions
     whose name contains it); ``highlight`` (ids of nodes or regions drawn distinctly: the viewer
-    opens the regions that hold them and pans to them); ``_layout``, the ``LayoutEngine``.
+    opens the regions that hold them and pans to them); ``_layout``, the ``LayoutEngine``,
+    set once the viewer is shown live (``live_bundle``): a notebook run where no front end draws
+    widgets (``nbconvert --execute``) never sends ELK, nor keeps it in its widget state.
     """
 
     graph = traitlets.Dict().tag(sync=True)
@@ -295,6 +297,11 @@ class GraphTraits(traitlets.HasTraits):
     _layout = traitlets.Instance(LayoutEngine, allow_none=True).tag(
         sync=True, **ipywidgets.widget_serialization
     )
+
+    def live_bundle(self) -> dict[str, Any]:
+        if self._layout is None:  # the front end draws this viewer: it needs ELK
+            self._layout = layout_engine()
+        return super().live_bundle()  # type: ignore[misc]
 
     @traitlets.validate("edges")
     def _check_edges(self, proposal: Mapping[str, Any]) -> str:
@@ -328,7 +335,7 @@ class GraphTraits(traitlets.HasTraits):
         return value
 
 
-class GraphWidget(LiveDisplay, GraphTraits, anywidget.AnyWidget):
+class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
     """The interactive view of one program's graph model.
 
     Traits (synced with the browser): those of ``GraphTraits``: ``graph``, ``expanded``,
@@ -340,7 +347,7 @@ class GraphWidget(LiveDisplay, GraphTraits, anywidget.AnyWidget):
 
     def __init__(self, model: Graph, residuals: Iterable[Residual] = (), title: str = "") -> None:
         data = graph_data(model, residuals, title)
-        super().__init__(graph=data, expanded=initial_expanded(model), _layout=layout_engine())
+        super().__init__(graph=data, expanded=initial_expanded(model))
         self._model = model
 
     @property

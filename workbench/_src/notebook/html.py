@@ -165,4 +165,4 @@ class LiveDisplay(Shown):
         show(self)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return {**widget_view(self), **self.static_bundle()}
+        return {**self.live_bundle(), **self.static_bundle()}

@@ -28,7 +28,6 @@ from workbench._src.notebook.graph_widget import (
     graph_data,
     graphviz_svg,
     initial_expanded,
-    layout_engine,
     static_text,
 )
 from workbench._src.notebook.views import View
@@ -44,7 +43,7 @@ INSPECTOR_MAX_NODES = 5000
 GRADIENT_JAXPR_HEADER = "# jaxpr of the whole gradient computation (forward and backward)"
 
 
-class Inspector(html.LiveDisplay, GraphTraits, anywidget.AnyWidget):
+class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
     """Tabs for the views of one program; IR highlighted; two stages side by side; the graph.
 
     Traits (synced with the browser): ``title``; ``views``, a list of ``View.to_json()``;
@@ -92,7 +91,6 @@ class Inspector(html.LiveDisplay, GraphTraits, anywidget.AnyWidget):
             views=[v.to_json() for v in views],
             selected=views[0].name if views else "",
             compare=[ir[0], ir[-1]] if ir else [],
-            _layout=layout_engine(),
             **extra,
         )
         widget._graph_model = model
