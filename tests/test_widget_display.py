@@ -166,8 +166,8 @@ def test_the_leak_check_sees_a_widget_whose_module_is_a_path():
     assert _alive(refs) == 5
 
 
-def test_layout_engine_is_sent_once_shared_and_only_to_live_views(front_end):
-    state, _ = front_end
+@pytest.mark.usefixtures("front_end")  # no front end has spoken yet; bundles are recorded
+def test_layout_engine_is_sent_once_shared_and_only_to_live_views():
     a = wb.graph(loss, jnp.arange(3.0))
     b = wb.graph(loss, jnp.arange(4.0))
     insp = Inspector.of("t", [View("result", "result", "text", "42")])
