@@ -157,12 +157,14 @@ def ready_views(page: Any, n: int) -> None:
 
 
 def redraw(page: Any, widget: Any, action: Any) -> tuple[float, int]:
-    """Seconds from ``action()`` to the widget's next redraw, and the redraw's in-page ms."""
+    """Seconds from ``action()`` to the widget's next drawing with its final layout (a large
+    view is drawn first with the quick layout, then with ELK's), and that drawing's in-page ms
+    (layout included)."""
     before = int(widget.get_attribute("data-ready") or "0")
     start = time.perf_counter()
     action()
     page.wait_for_function(
-        "([el, n]) => Number(el.dataset.ready || 0) > n",
+        "([el, n]) => Number(el.dataset.ready || 0) > n && el.dataset.settled === 'true'",
         arg=[widget.element_handle(), before],
         polling="raf",
         timeout=CELL_TIMEOUT_S * 1000,
@@ -171,15 +173,22 @@ def redraw(page: Any, widget: Any, action: Any) -> tuple[float, int]:
 
 
 def click_in_page(page: Any, widget: Any, selector: str) -> float:
-    """Milliseconds from a click on ``selector`` inside ``widget`` to the next painted frame
-    (the view redraws synchronously in the click's handler)."""
+    """Milliseconds from a click on ``selector`` inside ``widget`` to the frame painted after
+    the view is redrawn with its final layout (the layout runs in ELK's worker)."""
     return float(
         page.evaluate(
             """([el, sel]) => new Promise((resolve) => {
               const target = el.querySelector(sel);
+              const before = Number(el.dataset.ready || 0);
               const start = performance.now();
               target.dispatchEvent(new MouseEvent('click', {bubbles: true}));
-              requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - start), 0));
+              const done = () => resolve(performance.now() - start);
+              const poll = () => {
+                if (Number(el.dataset.ready || 0) > before && el.dataset.settled === 'true') {
+                  requestAnimationFrame(() => setTimeout(done, 0));
+                } else requestAnimationFrame(poll);
+              };
+              poll();
             })""",
             [widget.element_handle(), selector],
         )
@@ -305,7 +314,9 @@ def jaxpr_table(repeats: int) -> Table:
     if not os.path.exists(CHROMIUM):
         table.notes = [f"{CHROMIUM} is missing: not measured."]
         return table
+    before = os.getloadavg()[0]
     r = graph_against_jaxpr(repeats)
+    load = f"load average {before:.1f} before, {os.getloadavg()[0]:.1f} after"
     ratio = r["graph_s"] / r["jaxpr_s"]
     table.rows.append(
         [
@@ -327,7 +338,8 @@ def jaxpr_table(repeats: int) -> Table:
         + ", ".join(f"{t:.2f}" for t in r["all_graph_s"])
         + " s; ELK's drawing "
         + ", ".join(f"{t:.2f}" for t in r["all_elk_s"])
-        + f" s), after one warm-up view and {WARM_UP_S} s for ELK's worker to warm up. "
+        + f" s; {load}), after one warm-up view and {WARM_UP_S} s for ELK's worker to warm "
+        "up. "
         "Graphviz's `dot` "
         + (f"is installed ({dot})" if dot else "is NOT installed")
         + ": since a front end that draws widgets has spoken, no static fallback is built. "
@@ -405,8 +417,9 @@ def run(quick: bool) -> list[Table]:
         "Gradient of a scoped tanh loop (`mode=wb.Reverse`); regions start collapsed above 300 "
         "nodes. 'cell -> drawn' is timed from Playwright executing the cell to the widget's "
         "first drawing (trace, graph model, comm message, layout, SVG); 'click on a region' is "
-        "measured in the page, from the click event to the next painted frame (and, in "
-        "brackets, through Playwright's click, which waits for the element to be stable); "
+        "measured in the page, from the click event to the frame painted after the redrawing "
+        "with the final (ELK's) layout (and, in brackets, through Playwright's click, which "
+        "waits for the element to be stable); "
         "'expand all' draws every node (timed up to "
         f"{EXPAND_ALL_MAX:,} equations). Layout: ELK's layered algorithm (in a Web Worker) up to "
         "1,500 boxes, else the linear-time layered layout without region boxes (edges that skip "
