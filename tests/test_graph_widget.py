@@ -272,6 +272,26 @@ def test_svg_fallback_draws_the_view_the_widget_opens_with():
     assert gw.graphviz_svg(w.model, max_boxes=1) is None
 
 
+def test_svg_fallback_of_a_long_chain_of_scopes_is_drawn_within_its_time_limit():
+    """Residual edges across a chain of 70 scopes: unbounded, dot took over 20 s (past the
+    fallback's DOT_TIMEOUT_S, so no picture); with bounded effort it draws it."""
+    if gw.shutil.which("dot") is None:
+        pytest.skip("the `dot` program is not installed")
+
+    def chain(x):
+        for i in range(70):
+            with jax.named_scope(f"layer{i}"):
+                x = jnp.tanh(x * 1.01 + 0.1)
+        return jnp.sum(x)
+
+    w = wb.graph(chain, jnp.arange(3.0), mode=wb.Reverse)
+    box, _ = gw.visible_boxes(w.model, w.expanded)
+    assert 100 < len(set(box.values())) <= gw.DOT_MAX_BOXES
+    svg = gw.graphviz_svg(w.model, expanded=w.expanded)
+    assert svg is not None and len(_dot_boxes(svg)) == len(set(box.values()))
+    assert 'stroke-dasharray' in svg  # residual edges dashed, as in the live view
+
+
 def test_visible_boxes_match_the_regions_opened():
     w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     model = w.model
