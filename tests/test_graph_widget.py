@@ -289,7 +289,7 @@ def test_svg_fallback_of_a_long_chain_of_scopes_is_drawn_within_its_time_limit()
     assert 100 < len(set(box.values())) <= gw.DOT_MAX_BOXES
     svg = gw.graphviz_svg(w.model, expanded=w.expanded)
     assert svg is not None and len(_dot_boxes(svg)) == len(set(box.values()))
-    assert 'stroke-dasharray' in svg  # residual edges dashed, as in the live view
+    assert "stroke-dasharray" in svg  # residual edges dashed, as in the live view
 
 
 def test_visible_boxes_match_the_regions_opened():
