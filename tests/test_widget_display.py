@@ -94,6 +94,17 @@ def test_every_waiting_output_becomes_live(front_end):
     assert updated == {did: w.model_id for did, w in zip(ids, widgets, strict=True)}
 
 
+def test_a_widget_closed_before_the_front_end_speaks_keeps_its_static_output(front_end):
+    _, published = front_end
+    shut, kept = wb.graph(loss, jnp.arange(3.0)), wb.graph(loss, jnp.arange(4.0))
+    shut._ipython_display_()
+    kept._ipython_display_()
+    shut.close()
+    _says_live(kept)
+    updated = [b[WIDGET_VIEW]["model_id"] for b, _, up in published if up]
+    assert updated == [kept.model_id]
+
+
 def test_inspector_and_explorer_show_the_same_way(front_end):
     _, published = front_end
     insp = Inspector.of("t", [View("result", "result", "text", "42")])

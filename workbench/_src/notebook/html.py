@@ -96,7 +96,8 @@ class _FrontEnd:
         waiting, self.waiting = self.waiting, {}
         for display_id, ref in waiting.items():
             shown = ref()
-            if shown is not None:
+            # A widget closed meanwhile keeps its static output: it has no view to show.
+            if shown is not None and getattr(shown, "comm", True) is not None:
                 _publish(shown.live_bundle(), display_id, update=True)
 
     def on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
