@@ -37,6 +37,7 @@ from workbench._src.loops.schemes import (
     CheckpointingError,
     MemoryBudget,
     Periodic,
+    Scheme,
     check_scheme,
     snapshots_for_budget,
     sqrt_period,
@@ -49,7 +50,7 @@ def fori_loop(
     body: Callable[[Any, Any], Any],
     init: Any,
     *,
-    checkpointing: Any = False,
+    checkpointing: Scheme = False,
     mincut: bool = False,
 ) -> Any:
     """``jax.lax.fori_loop`` whose reverse mode stores every step, or only a few snapshots.
@@ -123,7 +124,7 @@ def while_loop(
     body: Callable[[Any], Any],
     init: Any,
     *,
-    checkpointing: Any = False,
+    checkpointing: Scheme = False,
     max_steps: int | None = None,
 ) -> Any:
     """``jax.lax.while_loop`` that reverse mode can differentiate.

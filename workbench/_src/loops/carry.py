@@ -1,4 +1,4 @@
-"""Splitting a loop's carry and constants into differentiated (floating) and other leaves."""
+"""A loop body keeps its carry: the same structure, shapes and dtypes every step."""
 
 from __future__ import annotations
 
@@ -10,41 +10,6 @@ import jax.numpy as jnp
 
 from workbench._src.errors import describe, shape_dtype
 from workbench._src.loops.schemes import CheckpointingError
-
-
-class Split:
-    """Leaves of a pytree sorted into floating-point ones and the rest, and back."""
-
-    def __init__(self, tree: Any):
-        leaves, self.treedef = jax.tree_util.tree_flatten(tree)
-        self.is_float = [jnp.issubdtype(jnp.result_type(v), jnp.inexact) for v in leaves]
-        self.floats = [jnp.asarray(v) for v, f in zip(leaves, self.is_float, strict=True) if f]
-        self.others = [jnp.asarray(v) for v, f in zip(leaves, self.is_float, strict=True) if not f]
-
-    def parts(self, tree: Any) -> tuple[list[Any], list[Any]]:
-        leaves = jax.tree_util.tree_leaves(tree)
-        return (
-            [v for v, f in zip(leaves, self.is_float, strict=True) if f],
-            [v for v, f in zip(leaves, self.is_float, strict=True) if not f],
-        )
-
-    def merge(self, floats: Any, others: Any) -> Any:
-        fi, oi = iter(floats), iter(others)
-        leaves = [next(fi) if f else next(oi) for f in self.is_float]
-        return jax.tree_util.tree_unflatten(self.treedef, leaves)
-
-
-def split_step(
-    carry: Split, consts_split: Split, convert: Callable[..., Any], lower: int
-) -> Callable[[Any, Any, Any], Any]:
-    """A closure-converted body ``convert(i, carry, *consts)`` as a step on split parts, the form
-    the executors of ``binomial.py`` take."""
-
-    def step(i: Any, x: Any, consts: Any) -> Any:
-        out = convert(i + lower, carry.merge(*x), *consts_split.merge(*consts))
-        return tuple(carry.parts(out))
-
-    return step
 
 
 def check_body_keeps_carry(

@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from workbench._src.ad.modes import Mode
     from workbench._src.notebook.graph_widget import GraphWidget
     from workbench._src.notebook.tradeoff_widget import TradeoffExplorer
 
 
-def graph(f: Callable[..., Any], *args: Any, mode: Any = None) -> GraphWidget:
+def graph(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> GraphWidget:
     """The interactive graph of ``f(*args)`` (or, with ``mode``, of its derivative).
 
     Traces the program once (no compilation) and builds the graph model and its residuals, the
