@@ -75,7 +75,7 @@ def cost_report(compiled: Any, graph: Any = None) -> Cost:
       A ``Cost``.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import cost_report
+    >>> from workbench.introspect import cost_report
     >>> cost_report(jax.jit(jnp.sin).lower(jnp.ones(4)).compile()).transcendentals
     4.0
     """

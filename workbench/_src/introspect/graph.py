@@ -14,7 +14,7 @@ Ids come from structure (see ``structure.py``), so the same program always gives
 The loop-carried edge from a body's output back to its input is not drawn.
 
 >>> import jax, jax.numpy as jnp
->>> from workbench._src.introspect import graph_from_jaxpr
+>>> from workbench.introspect import graph_from_jaxpr
 >>> g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0))
 >>> [n.primitive for n in g.ops]
 ['sin', 'cos', 'mul', 'mul', 'mul', 'mul', 'add_any']
@@ -126,7 +126,7 @@ class Graph:
     """The graph model of one program. Plain data; ``repr`` is a short summary.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import graph_from_jaxpr
+    >>> from workbench.introspect import graph_from_jaxpr
     >>> graph_from_jaxpr(jax.make_jaxpr(jnp.sin)(1.0))
     Graph: 1 op (1 primal), 1 argument, 1 result; 2 edges (2 forward); 1 region
     """
@@ -234,7 +234,7 @@ def graph_from_jaxpr(
       A ``Graph``: nodes, edges and regions, with ids derived from structure.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import graph_from_jaxpr
+    >>> from workbench.introspect import graph_from_jaxpr
     >>> g = graph_from_jaxpr(jax.make_jaxpr(lambda x: jnp.cos(jnp.sin(x)))(1.0))
     >>> [(n.id, n.primitive) for n in g.ops]
     [('main/0', 'sin'), ('main/1', 'cos')]

@@ -87,7 +87,7 @@ def hlo_ops(hlo_text: str) -> HloProgram:
     """Parses optimized HLO text (``compiled.as_text()``) into tagged instructions.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect.hlo import hlo_ops
+    >>> from workbench.introspect import hlo_ops
     >>> f = jax.grad(lambda x: jnp.sin(x) * x)
     >>> ops = hlo_ops(jax.jit(f).lower(1.0).compile().as_text()).ops
     >>> sorted({op.phase for op in ops if op.opcode in ("sine", "cosine", "multiply")})

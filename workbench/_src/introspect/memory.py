@@ -104,13 +104,13 @@ class MemoryReport:
     """Residuals with provenance, per-loop totals, and the compiled program's memory.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import memory_report
+    >>> from workbench.introspect import memory_report
     >>> f = lambda x: jnp.sum(jnp.sin(x) * x)
-    >>> report = memory_report(jax.make_jaxpr(jax.grad(f))(jnp.ones(3)))
+    >>> report = memory_report(jax.make_jaxpr(jax.grad(f))(jnp.ones(3, jnp.float32)))
     >>> [(str(r.aval), r.source.split(" from ")[0]) for r in report.residuals]
-    [('f64[3]', 'from the argument x'), ('f64[3]', 'output of sin'), ('f64[3]', 'output of cos')]
+    [('f32[3]', 'from the argument x'), ('f32[3]', 'output of sin'), ('f32[3]', 'output of cos')]
     >>> report.residual_bytes
-    72
+    36
     """
 
     residuals: tuple[Residual, ...]
@@ -154,7 +154,7 @@ def residuals(jaxpr: Any) -> tuple[Residual, ...]:
     outputs in program order; residuals of nested jaxprs follow those of their parent.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import residuals
+    >>> from workbench.introspect import residuals
     >>> found = residuals(jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0))
     >>> [r.source.split(" from ")[0] for r in found]
     ['from the argument x', 'output of sin', 'output of cos']

@@ -40,7 +40,7 @@ class IRText:
       text: the full text, free of terminal colour codes.
       max_lines: how many lines ``repr``/``str`` show.
 
-    >>> from workbench._src.introspect import IRText
+    >>> from workbench.introspect import IRText
     >>> IRText("jaxpr", "line 1\\nline 2\\nline 3", max_lines=2)
     line 1
     line 2
@@ -122,7 +122,7 @@ def backward_jaxpr(closed: Any) -> BackwardPart | None:
     program has no backward pass.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import backward_jaxpr
+    >>> from workbench.introspect import backward_jaxpr
     >>> part = backward_jaxpr(jax.make_jaxpr(jax.grad(lambda x: jnp.sin(x) * x))(1.0))
     >>> part.region, len(part.jaxpr.jaxpr.invars)  # inputs: x, sin x and cos x
     ('main', 3)
