@@ -808,46 +808,45 @@ def _axes(mask: Sequence[bool]) -> list[Any]:
     return [0 if m else None for m in mask]
 
 
-@rules.weak_cache
 def _batched_body(
     body: Any, nb: int, bc_b: tuple[bool, ...], x_b: tuple[bool, ...], size: int
 ) -> Any:
-    fn = rules.jaxpr_as_fun(body)
-    bc_avals, x_avals = list(body.in_avals[1 : 1 + nb]), list(body.in_avals[1 + nb :])
-    vbody = jax.vmap(
-        lambda k, bc, x: fn(k, *bc, *x),
-        in_axes=(None, _axes(bc_b), _axes(x_b)),
-        out_axes=_axes(x_b),
-        axis_size=size,
-    )
-    avals = [
-        _batched_aval(a, size) if b else a
-        for a, b in zip([*bc_avals, *x_avals], [*bc_b, *x_b], strict=True)
-    ]
-    return jax.make_jaxpr(lambda k, *args: vbody(k, list(args[:nb]), list(args[nb:])))(
-        body.in_avals[0], *avals
-    )
+    return _batched(body, nb, bc_b, x_b, size, tuple(_axes(x_b)), False)
 
 
-@rules.weak_cache
 def _batched_cond(
     cond: Any, cc_b: tuple[bool, ...], x_b: tuple[bool, ...], size: int, batched_out: bool
 ) -> Any:
-    fn = rules.jaxpr_as_fun(cond)
-    nc = len(cc_b)
-    cc_avals, x_avals = list(cond.in_avals[1 : 1 + nc]), list(cond.in_avals[1 + nc :])
-    vcond = jax.vmap(
-        lambda k, cc, x: fn(k, *cc, *x)[0],
-        in_axes=(None, _axes(cc_b), _axes(x_b)),
-        out_axes=0 if batched_out else None,
-        axis_size=size,
-    )
+    return _batched(cond, len(cc_b), cc_b, x_b, size, 0 if batched_out else None, True)
+
+
+@rules.weak_cache
+def _batched(
+    closed: Any,
+    nconsts: int,
+    consts_b: tuple[bool, ...],
+    x_b: tuple[bool, ...],
+    size: int,
+    out_axes: Any,
+    predicate: bool,
+) -> Any:
+    """The jaxpr ``(k, *consts, *carry)`` of a body (or, ``predicate``, a condition: its one
+    output) vmapped over the batched consts and carry; the counter ``k`` is never batched."""
+    fn = rules.jaxpr_as_fun(closed)
+
+    def call(k: Any, consts: Any, x: Any) -> Any:
+        out = fn(k, *consts, *x)
+        return out[0] if predicate else out
+
+    # out_axes arrives hashable (a tuple, for the cache); the body returns a list.
+    out = list(out_axes) if isinstance(out_axes, tuple) else out_axes
+    vfn = jax.vmap(call, in_axes=(None, _axes(consts_b), _axes(x_b)), out_axes=out, axis_size=size)
     avals = [
         _batched_aval(a, size) if b else a
-        for a, b in zip([*cc_avals, *x_avals], [*cc_b, *x_b], strict=True)
+        for a, b in zip(closed.in_avals[1:], [*consts_b, *x_b], strict=True)
     ]
-    return jax.make_jaxpr(lambda k, *args: vcond(k, list(args[:nc]), list(args[nc:])))(
-        cond.in_avals[0], *avals
+    return jax.make_jaxpr(lambda k, *args: vfn(k, list(args[:nconsts]), list(args[nconsts:])))(
+        closed.in_avals[0], *avals
     )
 
 
