@@ -12,56 +12,6 @@ one report alone, without compiling more than it needs:
 (True, ['sin', 'mul'])
 """
 
-from workbench._src.introspect import ArrayLayout as ArrayLayout
-from workbench._src.introspect import Aval as Aval
-from workbench._src.introspect import Collective as Collective
-from workbench._src.introspect import CompiledMemory as CompiledMemory
-from workbench._src.introspect import Cost as Cost
-from workbench._src.introspect import Edge as Edge
-from workbench._src.introspect import Graph as Graph
-from workbench._src.introspect import HloOp as HloOp
-from workbench._src.introspect import HloProgram as HloProgram
-from workbench._src.introspect import Inspection as Inspection
-from workbench._src.introspect import IRText as IRText
-from workbench._src.introspect import LoopResiduals as LoopResiduals
-from workbench._src.introspect import MemoryReport as MemoryReport
-from workbench._src.introspect import Node as Node
-from workbench._src.introspect import Region as Region
-from workbench._src.introspect import Residual as Residual
-from workbench._src.introspect import ShardingReport as ShardingReport
-from workbench._src.introspect import Timing as Timing
-from workbench._src.introspect import backward_jaxpr as backward_jaxpr
-from workbench._src.introspect import cost_report as cost_report
-from workbench._src.introspect import graph_from_jaxpr as graph_from_jaxpr
-from workbench._src.introspect import hlo_ops as hlo_ops
-from workbench._src.introspect import memory_report as memory_report
-from workbench._src.introspect import residuals as residuals
-from workbench._src.introspect import sharding_report as sharding_report
-
-__all__ = [
-    "ArrayLayout",
-    "Aval",
-    "Collective",
-    "CompiledMemory",
-    "Cost",
-    "Edge",
-    "Graph",
-    "HloOp",
-    "HloProgram",
-    "IRText",
-    "Inspection",
-    "LoopResiduals",
-    "MemoryReport",
-    "Node",
-    "Region",
-    "Residual",
-    "ShardingReport",
-    "Timing",
-    "backward_jaxpr",
-    "cost_report",
-    "graph_from_jaxpr",
-    "hlo_ops",
-    "memory_report",
-    "residuals",
-    "sharding_report",
-]
+# The same names as the internal package, which keeps the one list of them (its __all__).
+from workbench._src.introspect import *  # noqa: F403
+from workbench._src.introspect import __all__ as __all__
