@@ -23,13 +23,16 @@ import difflib
 import hashlib
 import re
 
-_SOURCE_TABLES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
+from workbench._src.introspect import hlo
+
+# HLO's grammar is the workbench's one reader's (workbench/_src/introspect/hlo.py).
+_SOURCE_TABLES = hlo.DEBUG_TABLES
 _NAME = re.compile(r"%([\w.\-]+)")
 _INDEX_COMMENT = re.compile(r"/\*index=\d+\*/")
-_OP_NAME = re.compile(r',?\s*op_name="(?:[^"\\]|\\.)*"')
-_HEADER = re.compile(r"^(ENTRY\s+)?%([\w.\-]+)\s*(\(.*)\{\s*$")
+_OP_NAME = re.compile(r",?\s*" + hlo.OP_NAME.pattern)
+_HEADER = hlo.COMPUTATION  # groups: ENTRY, name, signature
 _HEADER_PARAM = re.compile(r"([(,]\s*)[\w.\-]+: ")
-_INSTRUCTION = re.compile(r"^(\s*)(ROOT\s+)?%([\w.\-]+)\s*=\s*(.*)$")
+_INSTRUCTION = hlo.INSTRUCTION  # groups: indent, ROOT, name, the rest
 _OPCODE = re.compile(r"(?:^|[\s)}\]])([a-z][\w\-]*)\(")
 
 

@@ -22,21 +22,77 @@ import math
 import re
 from collections.abc import Iterator
 
-from workbench._src.introspect.structure import Phase
+from workbench._src.introspect.structure import Phase, phase_of
 
+# The grammar of XLA's HLO text, in one place: every reader of HLO (the tagged instructions below,
+# the inspector's IR links, ``readable_hlo``, the benchmarks' program comparison) uses these.
+INSTRUCTION = re.compile(r"^(\s+)(ROOT\s+)?%?([^\s=]+)\s*=\s*(.*)$")  # indent, ROOT, name, rest
+COMPUTATION = re.compile(r"^(ENTRY\s+)?%?([^\s(]+)\s*(\(.*)\{\s*$")  # ENTRY, name, signature
+OPCODE = re.compile(r"\s*([\w\-]+)\(")  # what follows an instruction's result shape
+OP_NAME = re.compile(r'op_name="((?:[^"\\]|\\.)*)"')  # JAX's name stack, in the metadata
+DEBUG_TABLES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
 _AD = re.compile(r"(?:^|[/(])(jvp|transpose)\(")
-_INSTR = re.compile(r"^\s*(?:ROOT\s+)?%?([^\s=]+) = ")
-_OPCODE = re.compile(r"\s*([\w\-]+)\(")
-_OP_NAME = re.compile(r'op_name="((?:[^"\\]|\\.)*)"')
-_COMPUTATION = re.compile(r"^(ENTRY\s+)?%?([^\s(]+)\s.*\{\s*$")
 
 
 def phase_of_op_name(op_name: str) -> Phase:
-    """``"backward"`` under ``transpose``, ``"forward"`` under ``jvp``, else ``"primal"``."""
+    """``"backward"`` under ``transpose``, ``"forward"`` under ``jvp``, else ``"primal"``: the
+    outermost AD transformation decides, read by ``structure.phase_of`` as for equations."""
     m = _AD.search(op_name)
+    return phase_of(((True, m.group(1)),) if m else ())
+
+
+def op_name_of(line: str) -> str | None:
+    """The ``op_name`` of an instruction's metadata, or ``None`` where it has none."""
+    m = OP_NAME.search(line)
+    return m.group(1) if m else None
+
+
+def name_stack_parts(op_name: str) -> list[str]:
+    """``"jit(f)/transpose(jvp(a/b))/mul"`` -> ``["jit(f)", "transpose(jvp(a/b))", "mul"]``."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(op_name):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "/" and depth == 0:
+            parts.append(op_name[start:i])
+            start = i + 1
+    parts.append(op_name[start:])
+    return parts
+
+
+def instruction(line: str) -> tuple[str, str, str, str] | None:
+    """``(name, result shape, opcode, operands and attributes)`` of one instruction line of
+    HLO text, or ``None`` for any other line."""
+    m = INSTRUCTION.match(line)
     if m is None:
-        return "primal"
-    return "backward" if m.group(1) == "transpose" else "forward"
+        return None
+    shape, rest = _split_shape(m.group(4))
+    op = OPCODE.match(rest)
+    if op is None:
+        return None
+    return m.group(3), shape, op.group(1), rest[op.end() :]
+
+
+def readable_hlo(text: str) -> str:
+    r"""Optimized HLO without XLA's stack-frame tables (file names, functions, locations, frames):
+    they list every Python frame of the tracing, ipykernel's included, and bury the program.
+    The instructions' own metadata (op names, source lines) is kept.
+
+    >>> readable_hlo("HloModule m\n\nFileNames\n1 \"a.py\"\n\nENTRY %main {\n}")
+    'HloModule m\n\nENTRY %main {\n}'
+    """
+    kept, skipping = [], False
+    for line in text.splitlines():
+        if line.strip() in DEBUG_TABLES:
+            skipping = True
+        elif skipping and not line.strip():
+            skipping = False
+            continue
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,25 +157,17 @@ def _instructions(hlo_text: str) -> Iterator[tuple[HloOp, str]]:
     computation, entry = "", False
     for line in hlo_text.splitlines():
         if not line or line[0] not in " \t":
-            m = _COMPUTATION.match(line)
+            m = COMPUTATION.match(line)
             if m:
                 computation, entry = m.group(2), bool(m.group(1))
             continue
-        m = _INSTR.match(line)
-        if not m:
+        parsed = instruction(line)
+        if parsed is None:
             continue
-        rest = line[m.end() :]
-        shape, rest = _split_shape(rest)
-        op = _OPCODE.match(rest)
-        if not op:
-            continue
-        meta = _OP_NAME.search(line)
-        op_name = meta.group(1) if meta else ""
-        phase: Phase | None = phase_of_op_name(op_name) if meta else None
-        yield (
-            HloOp(computation, entry, m.group(1), op.group(1), shape, op_name, phase),
-            rest[op.end() :],
-        )
+        name, shape, opcode, rest = parsed
+        op_name = op_name_of(line)
+        phase: Phase | None = None if op_name is None else phase_of_op_name(op_name)
+        yield HloOp(computation, entry, name, opcode, shape, op_name or "", phase), rest
 
 
 def _split_shape(rest: str) -> tuple[str, str]:

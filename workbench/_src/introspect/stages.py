@@ -24,6 +24,7 @@ import jax
 from workbench._src.internals import jaxprs
 from workbench._src.introspect import structure
 from workbench._src.introspect import text as _text
+from workbench._src.introspect.hlo import readable_hlo as readable_hlo  # the HLO stage's text
 from workbench._src.introspect.structure import ROOT
 
 _CALL_KINDS = frozenset({"jit", "call", "shard_map"})
@@ -91,29 +92,6 @@ class BackwardPart:
 
     jaxpr: Any
     region: str
-
-
-_DEBUG_TABLES = ("FileNames", "FunctionNames", "FileLocations", "StackFrames")
-
-
-def readable_hlo(text: str) -> str:
-    r"""Optimized HLO without XLA's stack-frame tables (file names, functions, locations, frames):
-    they list every Python frame of the tracing, ipykernel's included, and bury the program.
-    The instructions' own metadata (op names, source lines) is kept.
-
-    >>> readable_hlo("HloModule m\n\nFileNames\n1 \"a.py\"\n\nENTRY %main {\n}")
-    'HloModule m\n\nENTRY %main {\n}'
-    """
-    kept, skipping = [], False
-    for line in text.splitlines():
-        if line.strip() in _DEBUG_TABLES:
-            skipping = True
-        elif skipping and not line.strip():
-            skipping = False
-            continue
-        if not skipping:
-            kept.append(line)
-    return "\n".join(kept)
 
 
 def backward_jaxpr(closed: Any) -> BackwardPart | None:
