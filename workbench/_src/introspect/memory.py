@@ -23,6 +23,7 @@ from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure
 from workbench._src.introspect.structure import ROOT, Aval
+from workbench._src.sources import source_text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -260,7 +261,7 @@ def _residual(
     if d[0] == 0:
         return Residual(aval, "from a constant", f"{region}/const{d[1]}", tuple(users), region)
     _, i, eqn, _, k = d
-    summary = private_jax.summarize(eqn.source_info)
+    summary = source_text(private_jax.user_frame(eqn.source_info))
     where = f" from {summary}" if summary else ""  # no user frame: JAX's own code made it
     if eqn.primitive is prims.CHECKPOINT_NAME:
         source = f"named '{params.checkpoint_name(eqn.params)}'{where}"
@@ -287,7 +288,7 @@ def _loop_detail(eqn: Any, index: int) -> str:
     ov = body.outvars[index]
     for e in body.eqns:
         if ov in e.outvars:
-            summary = private_jax.summarize(e.source_info)
+            summary = source_text(private_jax.user_frame(e.source_info))
             where = f" from {summary}" if summary else ""
             return f"{steps}; in the body: output of {e.primitive.name}{where}"
     return f"{steps}; in the body: an input of the step"
@@ -305,7 +306,7 @@ def _loop_totals(found: Sequence[Residual], loops: dict[str, Any]) -> tuple[Loop
         length = params.loop_length(eqn)
         total = sum(r.nbytes for r in rs)
         per_step = total // length if isinstance(length, int) and length > 0 else None
-        where = private_jax.summarize(eqn.source_info)
+        where = source_text(private_jax.user_frame(eqn.source_info))
         out.append(
             LoopResiduals(rid, structure.region_kind(eqn), length, len(rs), total, per_step, where)
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workbench._src.sources import source_text
+
 if TYPE_CHECKING:
     from workbench._src.introspect.cost import Cost, Timing
     from workbench._src.introspect.graph import Graph
@@ -139,7 +141,7 @@ def render_graph(g: Graph, max_lines: int | None = 60) -> str:
         ins = ", ".join(str(a) for a in n.inputs)
         outs = ", ".join(str(a) for a in n.outputs)
         label = n.primitive if n.kind == "op" else f"{n.kind} {n.name}"
-        where = f"  {n.source}" if n.source is not None else ""
+        where = f"  {source_text(n.source)}" if n.source is not None else ""
         line = f"  {n.id}  {label}  ({ins}) -> ({outs})  {n.phase}{where}"
         lines.append(_cut(line, MAX_LINE_CHARS))
     if len(shown) < len(g.nodes):
