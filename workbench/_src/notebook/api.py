@@ -69,8 +69,9 @@ def tradeoff_explorer(
       measure: compile each scheme's gradient and measure its temp bytes and time (``False``:
         the theory only, instant).
       background: compute the table in a background thread so that the widget, and its
-        progress bar, show at once; default: only in a running Jupyter kernel. ``.wait()``
-        joins the thread.
+        progress bar, show at once; default: only in a Jupyter kernel whose front end draws the
+        workbench's widgets (elsewhere nobody would see the progress, and an executed notebook
+        keeps the finished table). ``.wait()`` joins the thread.
 
     Returns:
       A ``TradeoffExplorer``; ``.table`` is the ``Tradeoffs`` table once computed.
