@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import traitlets
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 import workbench as wb
+from tests.ipython_shell import shared_shell
 from workbench._src.notebook import html
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.magic import ReactantResult
@@ -30,9 +30,7 @@ EVIL = "<img src=x onerror=window.__pwned=1>"
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
-    ip.run_line_magic("load_ext", "workbench")
-    return ip
+    return shared_shell()
 
 
 @pytest.fixture
@@ -468,7 +466,6 @@ _SUBPROCESS = f"""
 import json, sys
 sys.path.insert(0, {str(ROOT)!r})
 import jax
-from IPython.testing.globalipapp import start_ipython
 import workbench
 from tests.test_magic import _sharded_facts
 ip = start_ipython()

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import pytest
-from IPython.testing.globalipapp import start_ipython
 
 import workbench as wb
+from tests.ipython_shell import shared_shell
 from workbench._src.internals.private_jax import Source
 from workbench._src.sources import source_text
 
 
 @pytest.fixture(scope="module")
 def shell():
-    return start_ipython()
+    return shared_shell()
 
 
 CELL = """\
