@@ -8,13 +8,15 @@ compiles ahead of time and keeps every stage, so the program can report its IR, 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import dataclasses
 import functools
 import inspect
 import linecache
 import os
 import traceback
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -26,6 +28,7 @@ from workbench._src.errors import (
     describe,
     shape_dtype,
 )
+from workbench._src.sources import cell_number
 
 _WORKBENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _JAX_DIR = os.path.dirname(os.path.abspath(jax.__file__))
@@ -90,8 +93,40 @@ def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@dataclasses.dataclass(frozen=True)
+class _Caller:
+    """What the user called that traces their function, for tracer errors: ``wb.graph`` traced
+    ``loss``; ``%%reactant`` traced the cell's last expression."""
+
+    name: str  # "wb.jit", "wb.graph", "%%reactant"
+    what: str | None = None  # the traced function in words; None: its __name__
+    static: str = "mark the argument static (wb.jit(f, static_argnums=...))"
+
+
+_caller: contextvars.ContextVar[_Caller | None] = contextvars.ContextVar(
+    "workbench_caller", default=None
+)
+
+
+@contextlib.contextmanager
+def traced_for(name: str, what: str | None = None, static: str | None = None) -> Iterator[None]:
+    """Tracer errors raised inside say that ``name`` traced the function (``what``, if given,
+    names it), and ``static`` how to make a value a compile-time constant there. The outermost
+    caller wins: ``wb.graph`` calls ``wb.inspect``'s machinery, the user called ``wb.graph``."""
+    if _caller.get() is not None:
+        yield
+        return
+    caller = _Caller(name, what, static or f"close over it ({name}(lambda x: f(x, n), x))")
+    token = _caller.set(caller)
+    try:
+        yield
+    finally:
+        _caller.reset(token)
+
+
 def _user_line(e: BaseException) -> str:
-    """The innermost frame outside JAX and the workbench: where the user's code needed a value."""
+    """The innermost frame outside JAX and the workbench: where the user's code needed a value
+    (a notebook cell named as IPython names it: ``cell [3], line 2``)."""
     frames = [
         f
         for f in traceback.extract_tb(e.__traceback__)
@@ -101,28 +136,34 @@ def _user_line(e: BaseException) -> str:
         return ""
     f = frames[-1]
     text = (f.line or linecache.getline(f.filename, f.lineno or 0)).strip()
-    return f" at {os.path.basename(f.filename)}:{f.lineno} (`{text}`)"
+    cell = cell_number(f.filename)
+    where = f"{os.path.basename(f.filename)}:{f.lineno}" if cell is None else f"cell [{cell}]"
+    if cell is not None:
+        where += f", line {f.lineno}"
+    return f" at {where} (`{text}`)"
 
 
 def _tracer_message(fun: Callable[..., Any], e: BaseException, numpy: bool = False) -> str:
-    name = getattr(fun, "__name__", "the function")
+    caller = _caller.get() or _Caller("wb.jit")
+    name = caller.what or getattr(fun, "__name__", "the function")
+    if name == "<lambda>":
+        name = "the lambda"
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     if numpy:
         what = "converts a traced array to a NumPy array"
-        fix = "Use jax.numpy (jnp) instead of numpy inside jitted code"
+        fix = "Use jax.numpy (jnp) instead of numpy inside traced code"
     else:
         what = (
             "needs a concrete Python value from a traced array (an `if`, `while`, bool() or int())"
         )
         fix = (
             "Use jnp.where(cond, a, b) or jax.lax.cond for a branch, wb.fori_loop / "
-            "jax.lax.while_loop for a loop, or mark the argument static "
-            "(wb.jit(f, static_argnums=...)) if it is a compile-time constant"
+            f"jax.lax.while_loop for a loop, or {caller.static} if it is a compile-time constant"
         )
     return (
-        f"wb.jit traced {name}, and its code{_user_line(e)} {what}. Under jit, array arguments "
-        f"are abstract: their values are known only when the compiled program runs. {fix}. "
-        f"(JAX: {first})"
+        f"{caller.name} traced {name}, and its code{_user_line(e)} {what}. While tracing, "
+        "array arguments are abstract (shape and dtype only): their values are known only when "
+        f"the compiled program runs. {fix}. (JAX: {first})"
     )
 
 
@@ -134,22 +175,33 @@ class Compiled:
     """
 
     def __init__(self, fun: Callable[..., Any], args: tuple[Any, ...], options: dict[str, Any]):
-        traced = jit(fun, **options).trace(*args)
+        with traced_for(
+            "wb.compile", static="mark it static (wb.compile(f, *args, static_argnums=...))"
+        ):
+            traced = jit(fun, **options).trace(*args)
         lowered = traced.lower()
         self._adopt(getattr(fun, "__name__", "function"), traced, lowered, lowered.compile())
 
     @classmethod
-    def from_stages(cls, name: str, traced: Any, lowered: Any, compiled: Any) -> Compiled:
+    def from_stages(
+        cls, name: str, traced: Any, lowered: Any, compiled: Any, stablehlo: str | None = None
+    ) -> Compiled:
         """A ``Compiled`` over stages JAX already made (``jit(f).trace(...)``, its ``.lower()``
-        and that one's ``.compile()``), so that ``wb.inspect`` need not compile twice."""
+        and that one's ``.compile()``), so that ``wb.inspect`` need not compile twice;
+        ``stablehlo``: the lowered program's text, where the caller printed it already."""
         self = cls.__new__(cls)
-        self._adopt(name, traced, lowered, compiled)
+        self._adopt(name, traced, lowered, compiled, stablehlo)
         return self
 
-    def _adopt(self, name: str, traced: Any, lowered: Any, compiled: Any) -> None:
+    def _adopt(
+        self, name: str, traced: Any, lowered: Any, compiled: Any, stablehlo: str | None = None
+    ) -> None:
         self._name = name
-        self._traced = traced
-        self._lowered = lowered
+        # Neither the traced nor the lowered stage is kept (a kernel re-running cells would pile
+        # them up): the jaxpr as a copy (see ``detached``), the lowered program as its text (a
+        # jax Lowered holds its MLIR context, about 1.5 MB of native memory).
+        self._jaxpr = detached(traced.jaxpr)
+        self._stablehlo = stablehlo if stablehlo is not None else str(lowered.as_text())
         self._compiled = compiled
         self._signature = (
             ", ".join(describe(a) for a in jax.tree_util.tree_leaves(traced.args_info))
@@ -235,11 +287,11 @@ class Compiled:
     @property
     def jaxpr(self) -> Any:
         """The traced program (a ``ClosedJaxpr``)."""
-        return self._traced.jaxpr
+        return self._jaxpr
 
     def stablehlo(self) -> str:
         """StableHLO text as lowered by JAX, before XLA's optimizations."""
-        return str(self._lowered.as_text())
+        return self._stablehlo
 
     def hlo(self) -> str:
         """HLO text after XLA's optimizations: the program that runs."""
@@ -256,6 +308,16 @@ class Compiled:
 
     def __repr__(self) -> str:
         return f"<wb.Compiled {self._name}({self._in_signature()}) on {jax.default_backend()}>"
+
+
+def detached(closed: Any) -> Any:
+    """A copy of a traced program's jaxpr (sharing its equations) to keep in a result.
+
+    JAX caches a program's lowering (its MLIR module and context, 1.5 MB of native memory on
+    JAX 0.10) for as long as the jaxpr it was lowered from lives; a result that keeps that jaxpr
+    keeps the lowering with it, and a kernel that re-runs a cell keeps one per run.
+    """
+    return closed.replace()
 
 
 def _plain(tree: Any) -> str:

@@ -76,10 +76,12 @@ def placement(x: Any) -> str:
 
 
 def shape_dtype(x: Any) -> str:
-    """``float32[3,4]`` for an array-like, as JAX prints abstract values."""
-    dtype = np.dtype(x.dtype) if hasattr(x, "dtype") else np.result_type(x)
+    """``float32[3,4]`` for an array-like, as JAX prints abstract values (``key<fry>[]`` for
+    a random key, whose dtype is JAX's, not NumPy's)."""
+    dtype = x.dtype if hasattr(x, "dtype") else np.result_type(x)
+    name = getattr(dtype, "name", None) or np.dtype(dtype).name
     shape = getattr(x, "shape", np.shape(x))
-    return f"{dtype.name}[{','.join(str(d) for d in shape)}]"
+    return f"{name}[{','.join(str(d) for d in shape)}]"
 
 
 def describe(x: Any) -> str:

@@ -73,6 +73,14 @@ def _reject_modes_and_activities(value: Any, cls: str) -> None:
         )
 
 
+def is_random_key(value: Any) -> bool:
+    """A ``jax.random.key`` (or an array of them, traced or not): never differentiated, so
+    ``gradient`` and ``jacobian`` take an unwrapped key as ``Const``. A legacy
+    ``jax.random.PRNGKey`` is a plain ``uint32`` array, which cannot be told from data."""
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+
+
 def check_differentiable(value: Any, what: str) -> None:
     """Raises unless ``value`` is a pytree of float or complex arrays/scalars."""
     leaves = jax.tree_util.tree_leaves(value)
@@ -88,6 +96,13 @@ def check_differentiable(value: Any, what: str) -> None:
                 "Differentiated arguments must be arrays or pytrees of arrays; convert it with "
                 "wb.to_rarray(...) or mark the argument Const(...) so it is passed through as is."
             )
+        if is_random_key(leaf):
+            raise NotDifferentiableError(
+                f"{what} holds a random key ({describe(leaf)}), which has no derivative. Pass "
+                "the key as an argument of its own, unwrapped or in Const(key): gradient and "
+                "jacobian never differentiate a key argument, and autodiff takes plain "
+                "arguments as Const."
+            )
         dtype = np.result_type(leaf) if not hasattr(leaf, "dtype") else np.dtype(leaf.dtype)
         if dtype.kind in "OUSV":  # objects, text, raw bytes: not numbers at all
             raise NotDifferentiableError(
@@ -97,10 +112,16 @@ def check_differentiable(value: Any, what: str) -> None:
             )
         if not jnp.issubdtype(dtype, jnp.inexact):
             kind = "boolean" if dtype == np.bool_ else "integer"
+            legacy_key = ""
+            if dtype == np.uint32 and np.shape(leaf)[-1:] == (2,):
+                legacy_key = (
+                    " If it is a legacy jax.random.PRNGKey, wrap it in Const(key), or make keys "
+                    "with jax.random.key, which gradient takes as Const by itself."
+                )
             raise NotDifferentiableError(
                 f"{what} has dtype {dtype.name} ({describe(leaf)}): {kind} values have no "
                 "derivative. Convert it to floating point first (x.astype(jnp.float32)), or "
-                "mark it Const(...) if it should not be differentiated."
+                f"mark it Const(...) if it should not be differentiated.{legacy_key}"
             )
 
 
@@ -303,7 +324,7 @@ def _is_array_payload(value: Any) -> bool:
     leaves = jax.tree_util.tree_leaves(value)
     return all(
         isinstance(leaf, jax.Array | np.ndarray | np.generic | bool | int | float | complex)
-        and _dtype_of(leaf).kind not in "OUSV"
+        and (is_random_key(leaf) or _dtype_of(leaf).kind not in "OUSV")
         for leaf in leaves
     )
 

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from workbench._src.ad import arguments, basis, derivatives, sharding
-from workbench._src.ad.activities import Activity, Const
+from workbench._src.ad.activities import Activity, Const, is_random_key
 from workbench._src.ad.autodiff import (
     array_outputs,
     check_real_scalar_output,
@@ -64,7 +64,8 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
       mode: ``Reverse`` (one backward pass) or ``Forward`` (one lane per input element), or their
         ``...WithPrimal`` variants.
       f: a function returning one real scalar.
-      *args: its arguments; wrap those not to differentiate in ``Const``.
+      *args: its arguments; wrap those not to differentiate in ``Const``. A random key
+        (``jax.random.key``) is never differentiated: unwrapped, it is taken as ``Const``.
 
     Returns:
       A tuple with one entry per argument, shaped like it (``None`` for ``Const``); with a
@@ -137,7 +138,8 @@ def _prepare(mode: Any, f: Any, args: Sequence[Any], where: str) -> tuple[Mode, 
                 f"{type(a).__name__}(x, ...)) and wrap the others in Const(...), or use "
                 "wb.autodiff for activities."
             )
-    differentiated = [not isinstance(a, Const) for a in args]
+    # A random key is never differentiated: unwrapped, it is taken as Const (its entry None).
+    differentiated = [not isinstance(a, Const) and not is_random_key(a) for a in args]
     if not any(differentiated):
         raise ActivityError(
             f"{where}: every argument is Const, so there is nothing to differentiate. "

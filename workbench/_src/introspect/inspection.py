@@ -23,10 +23,10 @@ from typing import Any
 
 import jax
 
-from workbench._src.ad.activities import Activity, Const
+from workbench._src.ad.activities import Activity, Const, is_random_key
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.modes import Mode
-from workbench._src.compile import Compiled, jit
+from workbench._src.compile import Compiled, detached, jit, traced_for
 from workbench._src.errors import ActivityError, ModeError, describe
 from workbench._src.internals import private_jax
 from workbench._src.introspect import stages
@@ -136,7 +136,8 @@ def inspect(
     program, traced_args, name = _program("inspect", f, args, mode)
 
     start = time.perf_counter()
-    traced = jit(program).trace(*traced_args)
+    with traced_for("wb.inspect"):
+        traced = jit(program).trace(*traced_args)
     trace_s = time.perf_counter() - start
     start = time.perf_counter()
     lowered = traced.lower()
@@ -151,11 +152,12 @@ def inspect(
     mem = memory_report(closed, compiled)
     hlo_text = str(compiled.as_text())
     derivative = _derivative(closed, mem, f, args, mode)
+    stablehlo = str(lowered.as_text())
     return Inspection(
         name=name,
         mode=mode,
         jaxpr=IRText("jaxpr", stages.jaxpr_text(closed)),
-        stablehlo=IRText("stablehlo", str(lowered.as_text())),
+        stablehlo=IRText("stablehlo", stablehlo),
         hlo=IRText("hlo", stages.readable_hlo(hlo_text)),
         derivative=derivative,
         graph=g,
@@ -164,8 +166,8 @@ def inspect(
         timing=Timing(trace_s, lower_s, compile_s, median, len(times), times),
         hlo_ops=hlo_ops(hlo_text),
         sharding=sharding_report(compiled, jaxpr=closed, hlo_text=hlo_text, memory=mem.compiled),
-        closed_jaxpr=closed,
-        compiled=Compiled.from_stages(name, traced, lowered, compiled),
+        closed_jaxpr=detached(closed),  # not the lowering's cache key (see detached)
+        compiled=Compiled.from_stages(name, traced, lowered, compiled, stablehlo),
     )
 
 
@@ -190,7 +192,8 @@ def code_hlo(f: Callable[..., Any], *args: Any, optimize: bool = True) -> IRText
     ('stablehlo', True)
     """
     program, traced_args, _ = _program("code_hlo", f, args, None)
-    lowered = jit(program).trace(*traced_args).lower()
+    with traced_for("wb.code_hlo"):
+        lowered = jit(program).trace(*traced_args).lower()
     if not optimize:
         return IRText("stablehlo", str(lowered.as_text()))
     compiled = lowered.compile()
@@ -210,7 +213,8 @@ def code_xla(f: Callable[..., Any], *args: Any) -> IRText:
     ('hlo', True)
     """
     program, traced_args, _ = _program("code_xla", f, args, None)
-    compiled = jit(program).trace(*traced_args).lower().compile()
+    with traced_for("wb.code_xla"):
+        compiled = jit(program).trace(*traced_args).lower().compile()
     return IRText("hlo", stages.readable_hlo(str(compiled.as_text())))
 
 
@@ -327,8 +331,11 @@ def _derivative(
     closed: Any, mem: MemoryReport, f: Any, args: Sequence[Any], mode: Mode | None
 ) -> IRText | None:
     if mode is not None and mode.is_forward:
-        primals = [a for a in args if not isinstance(a, Const)]
-        positions = [i for i, a in enumerate(args) if not isinstance(a, Const)]
+        # As gradient does: Const arguments and random keys are not differentiated.
+        positions = [
+            i for i, a in enumerate(args) if not isinstance(a, Const) and not is_random_key(a)
+        ]
+        primals = [args[i] for i in positions]
         values = [a.val if isinstance(a, Const) else a for a in args]
 
         def call(*p: Any) -> Any:

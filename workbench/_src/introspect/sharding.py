@@ -218,7 +218,8 @@ def array_layout(
     ((0, 6), (0, 3), (((0,),),), 72)
     """
     shape = tuple(int(n) for n in shape)
-    dt = np.dtype(dtype)
+    # A random key's dtype (key<fry>) is JAX's, not NumPy's; it has a name and an itemsize too.
+    dt = dtype if hasattr(dtype, "name") and hasattr(dtype, "itemsize") else np.dtype(dtype)
     rows: tuple[int, ...] = (0, shape[0]) if shape else (0, 1)
     cols: tuple[int, ...] = (0, shape[1]) if len(shape) > 1 else (0, 1)
     if sharding is None:

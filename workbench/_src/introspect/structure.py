@@ -281,14 +281,15 @@ def aval_of(v: Any) -> Aval:
     )
     dtype = getattr(a, "dtype", None)
     if dtype is not None and all(d >= 0 for d in shape):
-        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        nbytes = int(np.prod(shape, dtype=np.int64)) * int(dtype.itemsize)
     else:
         nbytes = 0
     try:
         text = a.str_short(short_dtypes=True)
     except (AttributeError, TypeError):
         text = str(a)
-    out = Aval(shape, str(np.dtype(dtype)) if dtype is not None else "", nbytes, text)
+    # str(dtype), not np.dtype's: a random key's dtype (key<fry>) is JAX's, not NumPy's.
+    out = Aval(shape, str(dtype) if dtype is not None else "", nbytes, text)
     try:
         if len(_aval_cache) > 65536:
             _aval_cache.clear()

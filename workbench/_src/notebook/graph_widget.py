@@ -37,12 +37,13 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from workbench._src.compile import jit
+from workbench._src.compile import jit, traced_for
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
 from workbench._src.notebook.html import LiveDisplay
+from workbench._src.sources import source_text
 
 STATIC = pathlib.Path(__file__).resolve().parents[2] / "static"
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
@@ -125,23 +126,6 @@ class _Strings:
         return list(self.index)  # dicts keep insertion order: position == index
 
 
-def source_text(source: Source | None) -> str:
-    """Where a node came from, in the user's terms: ``"cell [3], line 8 (loss)"`` for code run
-    in a notebook cell (IPython's own name for it, as in its tracebacks), else JAX's
-    ``file.py:8:12 (loss)``; ``""`` for none.
-
-    >>> from workbench._src.introspect.graph import Source
-    >>> source_text(Source("model.py", 8, 12, "loss"))
-    'model.py:8:12 (loss)'
-    """
-    if source is None:
-        return ""
-    cell = _cell_number(source.file)
-    if cell is not None:
-        return f"cell [{cell}], line {source.line} ({source.function})"
-    return str(source)
-
-
 _PACKAGE = str(pathlib.Path(__file__).resolve().parents[2]) + "/"
 
 
@@ -150,19 +134,6 @@ def is_internal(source: Source | None) -> bool:
     bookkeeping of a checkpointing schedule, say): the viewer groups such ops in a box of their
     own, closed at first, as tracebacks hide library frames."""
     return source is not None and source.file.startswith(_PACKAGE)
-
-
-def _cell_number(filename: str) -> int | None:
-    """The execution count of the notebook cell IPython compiled as ``filename``, if any."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with the notebook extra
-        return None
-    shell = get_ipython()
-    names = getattr(getattr(shell, "compile", None), "_filename_map", None)
-    if isinstance(names, dict) and filename in names:
-        return int(names[filename])
-    return None
 
 
 def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = "") -> dict[str, Any]:
@@ -501,5 +472,6 @@ def graph_widget(f: Callable[..., Any], *args: Any, mode: Any = None) -> GraphWi
     """``wb.graph``: traces ``f(*args)`` (or its derivative, with ``mode``) once, without
     compiling, and returns the widget of its graph model and residuals."""
     program, traced_args, name = _program("graph", f, args, mode)
-    closed = jit(program).trace(*traced_args).jaxpr
+    with traced_for("wb.graph"):
+        closed = jit(program).trace(*traced_args).jaxpr
     return GraphWidget(graph_from_jaxpr(closed), residuals(closed), title=name)

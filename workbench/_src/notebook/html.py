@@ -167,3 +167,11 @@ class LiveDisplay(Shown):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return {**self.live_bundle(), **self.static_bundle()}
+
+    def close(self) -> None:
+        """Closes the widget and the ``Layout`` widget ipywidgets made for it, which it leaves
+        open (in its registry, with a comm): one per widget ever shown, otherwise."""
+        layout = self._trait_values.get("layout")  # type: ignore[attr-defined]
+        super().close()  # type: ignore[misc]
+        if layout is not None and getattr(layout, "comm", None) is not None:
+            layout.close()

@@ -17,6 +17,7 @@ import inspect as _pyinspect
 import keyword
 import re
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from workbench._src.errors import FallbackWarning
+from workbench._src.errors import FallbackWarning, WorkbenchError, describe
 from workbench._src.notebook.views import VIEWS, Gradients, View, build_views
 
 DEFAULT_VIEWS = ["result", "jaxpr", "stablehlo", "hlo", "graph", "memory", "cost", "timing"]
@@ -110,6 +111,7 @@ class ReactantResult:
     views: list[View]
     gradients: Gradients | None
     compiled: Any
+    cell: Any = dataclasses.field(default=None, repr=False, compare=False)  # see _cell_key
 
     @property
     def title(self) -> str:
@@ -125,10 +127,18 @@ class ReactantResult:
         return Inspector.of(self.title, self.views, self.inspection, gradient)
 
     def _shown_widget(self) -> Any:
-        """The widget this result is displayed with (made once, again if it was closed)."""
-        made = self.__dict__.get("_widget")
+        """The widget this result is displayed with (made once, again if it was closed).
+
+        Held weakly: an open widget lives in ipywidgets' registry until it is closed, and a
+        closed one is freed even while the result lives on in IPython's ``Out``. Showing it
+        closes the widget shown by the previous run of the same cell (whose output the front
+        end replaced), so that re-running a cell keeps one widget, not one per run."""
+        ref = self.__dict__.get("_widget")
+        made = ref() if ref is not None else None
         if made is None or made.comm is None:
-            made = self.__dict__["_widget"] = self.widget()
+            made = self.widget()
+            self.__dict__["_widget"] = weakref.ref(made)
+            _replace_cells_widget(self.cell, made)
         return made
 
     def _ipython_display_(self) -> None:
@@ -162,6 +172,35 @@ class ReactantResult:
         return html.to_plain(self.title, self.views)
 
 
+# The widget each cell showed last (by _cell_key), held weakly: re-running the cell closes it.
+_cells_widgets: dict[Any, weakref.ref[Any]] = {}
+
+
+def _replace_cells_widget(cell: Any, widget: Any) -> None:
+    if cell is None:
+        return
+    ref = _cells_widgets.get(cell)
+    old = ref() if ref is not None else None
+    if old is not None and old is not widget and old.comm is not None:
+        old.close()
+
+    def forget(dead: weakref.ref[Any]) -> None:
+        if _cells_widgets.get(cell) is dead:
+            del _cells_widgets[cell]
+
+    _cells_widgets[cell] = weakref.ref(widget, forget)
+
+
+def _cell_key(shell: Any, where: str, line: str, cell: str) -> Any:
+    """Which cell a result is shown in: the front end's cell id where the kernel has it
+    (JupyterLab sends one with each execution), else the cell's text and flags."""
+    info = getattr(getattr(shell.displayhook, "exec_result", None), "info", None)
+    cell_id = getattr(info, "cell_id", None)
+    if cell_id is not None:
+        return (cell_id, line) if where == "%reactant" else cell_id
+    return (where, line, cell)
+
+
 @magics_class
 class ReactantMagics(Magics):
     """``%%reactant`` (cell) and ``%reactant`` (line)."""
@@ -182,7 +221,8 @@ class ReactantMagics(Magics):
             jnp.sum(jnp.sin(x) * y)
         """
         args = _parse(self.reactant, line, "%%reactant")
-        return _Run(self.shell, args, "%%reactant").cell(cell)
+        key = _cell_key(self.shell, "%%reactant", line, cell)
+        return _Run(self.shell, args, "%%reactant", key).cell(cell)
 
     @_flags
     @line_magic("reactant")  # type: ignore[arg-type]
@@ -195,7 +235,8 @@ class ReactantMagics(Magics):
                 "%reactant needs an expression after the flags, e.g. %reactant jnp.sin(x) * 2"
             )
         args = _parse(self.reactant_line, flags, "%reactant")
-        return _Run(self.shell, args, "%reactant").cell(expression)
+        key = _cell_key(self.shell, "%reactant", line, "")
+        return _Run(self.shell, args, "%reactant", key).cell(expression)
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,6 +336,13 @@ def _grad_names(
         if n not in ns:
             why = f"--grad got {n!r}, but no variable {n} is defined."
             hint = _guess(n, names)
+        elif not names:
+            raise UsageError(
+                f"{where}: --grad got {n!r}, but the cell's last expression reads no array "
+                "variables: it is a constant of the compiled program, with nothing to "
+                f"differentiate. Make it read the arrays to differentiate (e.g. jnp.sum({n} ** 2) "
+                f"with {n} = jnp.asarray(...)), or drop --grad."
+            )
         elif n not in read:
             why = (
                 f"--grad got {n!r}, but the cell's last expression does not read {n}: --grad "
@@ -319,23 +367,19 @@ class _UserError(Exception):
 
 
 class _Run:
-    def __init__(self, shell: Any, args: Any, where: str):
+    def __init__(self, shell: Any, args: Any, where: str, key: Any = None):
         self.shell = shell
         self.args = args
         self.where = where
+        self.key = key
 
     # The steps -----------------------------------------------------------------------------
 
     def cell(self, cell: str) -> ReactantResult | None:
         args, where = self.args, self.where
         views = _names(args.views, "--views", list(VIEWS), where)
-        if args.compile is not None and (
-            not args.compile.isidentifier() or keyword.iskeyword(args.compile)
-        ):
-            raise UsageError(
-                f"{where}: --compile needs a Python name to bind, but got {args.compile!r}; "
-                "e.g. --compile step."
-            )
+        if args.compile is not None:
+            _check_compile_name(args.compile, self.shell.user_ns, where)
         if args.runs is not None and args.runs < 1:
             raise UsageError(f"{where}: --runs needs 1 or more, but got {args.runs}.")
         if args.runs is not None and not args.timed:
@@ -348,9 +392,9 @@ class _Run:
         filename = self.shell.compile.cache(source, self.shell.execution_count, raw_code=cell)
         try:
             module = ast.parse(source, filename=filename)
-        except SyntaxError:
+        except SyntaxError as e:
             self.shell.showsyntaxerror(filename)
-            self._mark_error()
+            self._mark_error(e)
             return None
         body, last = module.body, None
         if body and isinstance(body[-1], ast.Expr):
@@ -379,6 +423,7 @@ class _Run:
         import numpy as np
 
         import workbench as wb
+        from workbench._src.compile import traced_for
         from workbench._src.introspect.inspection import inspect
 
         args, where = self.args, self.where
@@ -388,10 +433,11 @@ class _Run:
         if device is not None:
             values = [jax.device_put(v, device) for v in values]
         grad_names = _grad_names(args.grad, node, names, ns, where) if args.grad else []
-        fn = _expression_function(node, filename, ns, names)
+        fn = _expression_function(node, filename, ns, names, where)
 
         runs = (args.runs or DEFAULT_TIMED_RUNS) if args.timed else 0
-        ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
+        with traced_for(where, "the cell's last expression", _CONSTANT):
+            ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
         compiled = ins.compiled  # the program inspect compiled: run it, never compile it again
         assert compiled is not None
         value = self._user(lambda: compiled(*values), filename)
@@ -408,7 +454,10 @@ class _Run:
             wrapped = [
                 v if n in grad_names else wb.Const(v) for n, v in zip(names, values, strict=True)
             ]
-            grad_ins = self._user(lambda: inspect(fn, *wrapped, mode=wb.Reverse, runs=0), filename)
+            with traced_for(where, "the cell's last expression", _CONSTANT):
+                grad_ins = self._user(
+                    lambda: inspect(fn, *wrapped, mode=wb.Reverse, runs=0), filename
+                )
             # The derivative program takes every input (all hold arrays) and returns one entry
             # per input, None for the Const ones: run the program inspect compiled.
             gradient_program = grad_ins.compiled
@@ -430,7 +479,9 @@ class _Run:
                 "drop one of the two."
             )
         if args.compile is not None:
+            _check_compile_name(args.compile, ns, where)  # the cell's statements ran since
             ns[args.compile] = compiled
+            _bound_by_compile.add(compiled)
         return ReactantResult(
             value=value,
             inputs=dict(zip(names, values, strict=True)),
@@ -438,6 +489,7 @@ class _Run:
             views=build_views(views, value, ins, grads),
             gradients=grads,
             compiled=compiled,
+            cell=self.key,
         )
 
     # Running the user's code ----------------------------------------------------------------
@@ -454,7 +506,12 @@ class _Run:
             user_tb = tb
             while user_tb is not None and user_tb.tb_frame.f_code.co_filename != filename:
                 user_tb = user_tb.tb_next
-            self.shell.showtraceback((type(e), e, user_tb or tb), tb_offset=0)
+            if user_tb is None and isinstance(e, WorkbenchError):
+                # Raised by the workbench after the user's code returned (a tracer error names
+                # the user's line itself): the message, not a traceback through our frames.
+                self.shell.showtraceback((type(e), e, tb), exception_only=True)
+            else:
+                self.shell.showtraceback((type(e), e, user_tb or tb), tb_offset=0)
             self._mark_error(e)
             raise _UserError from None
 
@@ -472,8 +529,10 @@ def _is_array_data(value: Any) -> bool:
     import jax
     import numpy as np
 
-    if isinstance(value, jax.Array | np.ndarray):
+    if isinstance(value, jax.Array):
         return True
+    if isinstance(value, np.ndarray):  # NumPy arrays of objects or text are constants
+        return value.dtype.kind in _NUMERIC_KINDS
     if not isinstance(value, dict | list | tuple):
         return False
     try:
@@ -489,7 +548,10 @@ def _is_array_data(value: Any) -> bool:
             stacklevel=2,
         )
         return False
-    return bool(leaves) and all(isinstance(v, jax.Array | np.ndarray) for v in leaves)
+    return bool(leaves) and all(
+        isinstance(v, jax.Array) or (isinstance(v, np.ndarray) and v.dtype.kind in _NUMERIC_KINDS)
+        for v in leaves
+    )
 
 
 def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
@@ -511,22 +573,124 @@ def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
 
 
 def _expression_function(
-    node: ast.expr, filename: str, ns: dict[str, Any], names: list[str]
+    node: ast.expr, filename: str, ns: dict[str, Any], names: list[str], where: str
 ) -> Callable[..., Any]:
     """A function of ``names`` that evaluates the expression; the namespace is read, never
-    written (the expression runs in a copy of it)."""
+    written (the expression runs in a copy of it). A value that is not arrays (a string, an
+    object) is refused with a message: it cannot be a compiled program's result."""
     code = compile(ast.Expression(body=node), filename, "eval")
 
     def cell(*arrays: Any) -> Any:
         scope = dict(ns)
         scope.update(zip(names, arrays, strict=True))
         scope.setdefault("__builtins__", builtins)
-        return eval(code, scope)
+        out = eval(code, scope)
+        _check_result(out, node, where)
+        return out
 
     cell.__signature__ = _pyinspect.Signature(  # type: ignore[attr-defined]
         [_pyinspect.Parameter(n, _pyinspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     )
     return cell
+
+
+_CONSTANT = "hold it in a Python number, which the cell treats as a constant,"
+
+
+def _check_result(out: Any, node: ast.expr, where: str) -> None:
+    """Raises ``UsageError`` unless the expression's value is arrays (or numbers)."""
+    import jax
+    import numpy as np
+
+    for leaf in jax.tree_util.tree_leaves(out):
+        if isinstance(leaf, bool | int | float | complex | np.generic | jax.Array) or (
+            isinstance(leaf, np.ndarray) and leaf.dtype.kind in _NUMERIC_KINDS
+        ):
+            continue
+        said = ""
+        if isinstance(node, ast.Name) and _IPYTHON_NAMES.fullmatch(node.id):
+            said = f" ({node.id}: one of IPython's names for earlier inputs and outputs)"
+        text = describe(leaf)
+        if "\n" in text:  # a value with a long repr (a ReactantResult): its type
+            text = f"a {type(leaf).__name__}"
+        raise UsageError(
+            f"{where}: the cell's last expression{said} gave {text}, not an array: "
+            f"{where} compiles that expression into a program, whose results are arrays. End "
+            f"the cell with an expression of arrays (e.g. jnp.sum(x)), or run it without "
+            f"{where} to show any other value."
+        )
+
+
+_NUMERIC_KINDS = "biufc"  # NumPy dtype kinds of booleans and numbers: what JAX can trace
+
+
+# --------------------------------------------------------------------------------------------
+# --compile's name
+
+# The programs --compile bound: a later --compile may take their names again.
+_bound_by_compile: weakref.WeakSet[Any] = weakref.WeakSet()
+
+# IPython's output history: _, __, ___, _5, _i, _ii, _iii, _i5, _oh, _dh, _ih.
+_IPYTHON_NAMES = re.compile(r"_{1,3}|_i{1,3}|_i?\d+|_oh|_dh|_ih")
+
+
+def _check_compile_name(name: str, ns: dict[str, Any], where: str) -> None:
+    """Refuses a ``--compile`` name that is not a plain Python name or is in use (by anything
+    but a program an earlier ``--compile`` bound), saying what it holds."""
+    free = next(
+        n
+        for n in ("step", f"compiled_{name}", "compiled_step")
+        if n != name and n not in ns and n.isidentifier()
+    )
+    fix = f"Pick another name, e.g. --compile {free}"
+    if not name.isidentifier() or keyword.iskeyword(name):
+        kind = "a Python keyword" if keyword.iskeyword(name) else "not a Python name"
+        raise UsageError(
+            f"{where}: --compile needs a Python name to bind, but got {name!r}, which is "
+            f"{kind}; e.g. --compile step."
+        )
+    if name.startswith("__") and name.endswith("__"):
+        raise UsageError(
+            f"{where}: --compile {name}: names with double underscores on both sides belong "
+            f"to Python and IPython (rebinding {name} can break every later cell). {fix}."
+        )
+    if _IPYTHON_NAMES.fullmatch(name):
+        raise UsageError(
+            f"{where}: --compile {name}: IPython keeps its input and output history in names "
+            f"like {name} and rebinds them after every cell. {fix}."
+        )
+    if name in ns:
+        value = ns[name]
+        if any(value is bound for bound in _bound_by_compile):
+            return
+        raise UsageError(
+            f"{where}: --compile {name}: {name} is in use: it holds {_bound_to(value)}, which "
+            f"the compiled program would replace. {fix}, or del {name} first to free the name."
+        )
+    if hasattr(builtins, name):
+        raise UsageError(
+            f"{where}: --compile {name}: {name} is Python's built-in {name}, which the "
+            f"compiled program would hide in this notebook. {fix}."
+        )
+
+
+def _bound_to(value: Any) -> str:
+    """What a name holds, for ``--compile``'s message: ``the module jax.numpy``."""
+    import types
+
+    if isinstance(value, types.ModuleType):
+        return f"the module {value.__name__}"
+    if isinstance(value, type):
+        return f"the class {value.__qualname__}"
+    if isinstance(value, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
+        return f"the function {value.__name__}"
+    from workbench._src.compile import Compiled
+
+    if isinstance(value, Compiled):
+        return f"{value!r}, compiled by wb.compile"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"an array ({describe(value)})"
+    return describe(value)
 
 
 def _device(spec: str | None, where: str) -> Any:
