@@ -31,6 +31,7 @@ SCRIPTS = {
     "bench_strong_zero.py": ["Compiled gradient with strong zero / without"],
     "bench_loops.py": ["Memory and time of the gradient", "Program size", "Equinox"],
     "bench_introspect.py": ["Graph model and memory report", "What was built"],
+    "bench_inspector.py": ["Inspector.of vs wb.inspect"],
     "bench_graph_viewer.py": ["Cell to interactive graph"],
     "bench_sharding.py": ["Data-parallel gradient step per device count"],
     "gpu_check.py": [

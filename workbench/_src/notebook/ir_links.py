@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench._src.errors import FallbackWarning
 from workbench._src.internals import jaxprs, lowering
-from workbench._src.introspect import structure
+from workbench._src.introspect import hlo, structure
 from workbench._src.introspect.structure import ROOT, eqn_id, sub_region_id
 
 if TYPE_CHECKING:
@@ -235,32 +235,7 @@ def jaxpr_links(closed: Any, text: str, max_lines: int = MAX_LINES) -> Links:
 # --------------------------------------------------------------------------------------------
 # Optimized HLO
 
-_OP_NAME = re.compile(r'op_name="((?:[^"\\]|\\.)*)"')
-_OPCODE = re.compile(r"=\s*\S+\s+([\w\-]+)\(")
-_WORDS = re.compile(r"[^/()]+")
-_AD = re.compile(r"(?:^|[/(])(jvp|transpose)\(")
-
-
-def _components(op_name: str) -> list[str]:
-    """``"jit(f)/transpose(jvp(a/b))/mul"`` -> ``["jit(f)", "transpose(jvp(a/b))", "mul"]``."""
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(op_name):
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "/" and depth == 0:
-            parts.append(op_name[start:i])
-            start = i + 1
-    parts.append(op_name[start:])
-    return parts
-
-
-def _phase(op_name: str) -> str:
-    m = _AD.search(op_name)
-    if m is None:
-        return "primal"
-    return "backward" if m.group(1) == "transpose" else "forward"
+_WORDS = re.compile(r"[^/()]+")  # the words of a name-stack component
 
 
 def _region_words(graph: Graph) -> dict[str, frozenset[str]]:
@@ -312,36 +287,39 @@ def hlo_links(text: str, graph: Graph, max_lines: int = MAX_LINES) -> Links:
     parameter named like an argument to that argument.
     """
     words = _region_words(graph)
-    by_prim: dict[tuple[str, str], list[tuple[str, frozenset[str]]]] = {}
+    # (primitive, pass) -> {the words its enclosing regions say: [ids]}. Grouped by words, so a
+    # line is matched against each distinct place once, not against every node (a program of
+    # 20,000 equations has a few dozen places; matching node by node was quadratic).
+    by_prim: dict[tuple[str, str], dict[frozenset[str], list[str]]] = {}
     for n in graph.nodes:
         if n.kind == "op":
-            by_prim.setdefault((n.primitive, n.phase), []).append((n.id, words[n.region]))
+            by_prim.setdefault((n.primitive, n.phase), {}).setdefault(words[n.region], []).append(
+                n.id
+            )
     for r in graph.regions:
         for prim, kinds in lowering.REGION_OPS.items():
             if r.kind in kinds and r.parent is not None:
-                by_prim.setdefault((prim, r.phase), []).append((r.id, words[r.parent]))
+                by_prim.setdefault((prim, r.phase), {}).setdefault(words[r.parent], []).append(r.id)
     arguments = {n.name: n.id for n in graph.nodes if n.kind == "argument"}
     out: Links = {}
     for i, line in enumerate(text.splitlines()[:max_lines]):
-        m = _OP_NAME.search(line)
-        if m is None:
+        op_name = hlo.op_name_of(line)
+        if op_name is None:
             continue
-        op_name = m.group(1)
-        parts = _components(op_name)
+        parts = hlo.name_stack_parts(op_name)
         if len(parts) == 1:
-            opcode = _OPCODE.search(line)
-            if opcode is not None and opcode.group(1) == "parameter" and op_name in arguments:
+            parsed = hlo.instruction(line)
+            if parsed is not None and parsed[2] == "parameter" and op_name in arguments:
                 out[i] = [arguments[op_name]]
             continue
         said = set()
         for part in parts[1:-1]:
             said.update(_WORDS.findall(part))
-        candidates = [
-            (nid, w) for nid, w in by_prim.get((parts[-1], _phase(op_name)), []) if w <= said
-        ]
-        if candidates:
-            best = max(len(w) for _, w in candidates)
-            out[i] = [nid for nid, w in candidates if len(w) == best]
+        places = by_prim.get((parts[-1], hlo.phase_of_op_name(op_name)), {})
+        matching = [w for w in places if w <= said]
+        if matching:
+            best = max(len(w) for w in matching)
+            out[i] = [nid for w in matching if len(w) == best for nid in places[w]]
     return out
 
 
