@@ -83,11 +83,11 @@ def test_activities_cross_jit_boundaries_as_pytrees():
     ("value", "dtype", "shape"),
     [
         (np.array([3.0, 4.0, 5.0], np.float32), np.float32, (3,)),
-        (np.array([1.0, 2.0]), np.float64, (2,)),
-        (3.1, np.float64, ()),
+        pytest.param(np.array([1.0, 2.0]), np.float64, (2,), marks=pytest.mark.float64),
+        pytest.param(3.1, np.float64, (), marks=pytest.mark.float64),
         (np.float32(2.0), np.float32, ()),
         (np.arange(4, dtype=np.int32), np.int32, (4,)),
-        (np.array([1 + 2j]), np.complex128, (1,)),
+        pytest.param(np.array([1 + 2j]), np.complex128, (1,), marks=pytest.mark.float64),
         (True, np.bool_, ()),
     ],
 )
@@ -98,6 +98,7 @@ def test_to_rarray_preserves_dtype(value, dtype, shape):
     np.testing.assert_array_equal(out, value)
 
 
+@pytest.mark.float64
 def test_to_rarray_pytrees_devices_and_shardings():
     tree = wb.to_rarray({"w": np.ones((2, 2), np.float32), "b": [1.0, 2.0]})
     assert tree["w"].dtype == jnp.float32 and tree["b"][0].dtype == jnp.float64

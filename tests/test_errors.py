@@ -40,9 +40,9 @@ CASES = [
     ),
     (
         "shadow dtype",
-        lambda: Duplicated(x3, x3.astype(jnp.float64)),
+        lambda: Duplicated(x3, x3.astype(jnp.float16)),
         wb.ActivityError,
-        r"shadow has dtype float64, the primal float32.*astype",
+        r"shadow has dtype float16, the primal float32.*astype",
     ),
     (
         "shadow structure",
@@ -71,9 +71,9 @@ CASES = [
     ("no lanes", lambda: BatchDuplicated(x3, ()), wb.ActivityError, r"non-empty tuple of shadows"),
     (
         "integer input",
-        lambda: wb.gradient(Reverse, total, jnp.arange(3)),
+        lambda: wb.gradient(Reverse, total, jnp.arange(3, dtype=jnp.int32)),
         wb.NotDifferentiableError,
-        r"argument 1 has dtype int64.*integer values have no derivative.*astype.*Const",
+        r"argument 1 has dtype int32.*integer values have no derivative.*astype.*Const",
     ),
     (
         "boolean input",
@@ -274,7 +274,7 @@ CASES += [
         "shadow committed to other devices than its primal",
         lambda: Duplicated(sharded(), jax.device_put(np.ones(8), jax.devices()[3])),
         wb.ActivityError,
-        r"the shadow \(float64\[8\]\) is on cpu:3, but the primal is sharded as P\('data',\) "
+        r"the shadow \(float(32|64)\[8\]\) is on cpu:3, but the primal is sharded as P\('data',\) "
         r"over the mesh \('data': 8\) \(devices 0-7\).*wb.to_rarray\(dx, sharding=x.sharding\)",
     ),
     (

@@ -255,6 +255,7 @@ def test_remat_marks_recomputed_nodes_in_the_backward_pass() -> None:
     assert any(n.primitive == "sin" and not n.recomputed for n in g.ops)
 
 
+@pytest.mark.float64
 def test_nodes_carry_shapes_dtypes_parameters_and_source_lines() -> None:
     f = lambda x: jnp.sum(x.astype(jnp.float32) ** 2, axis=1)
     g = graph_from_jaxpr(jax.make_jaxpr(f)(jnp.ones((2, 3))))
@@ -333,6 +334,7 @@ def test_residuals_point_at_their_producers_and_consumers() -> None:
         }
 
 
+@pytest.mark.float64
 def test_loop_residuals_are_stacked_and_totalled_per_loop() -> None:
     report = memory_report(grad_jaxpr(f_scan, (X,)))
     stacked = [r for r in report.residuals if r.loop is not None]

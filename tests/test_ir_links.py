@@ -184,7 +184,7 @@ def test_hlo_instructions_link_to_nodes_of_their_primitive(f, mode):
             checked += 1
     assert checked >= 3
     # The plain sine instruction links to sin nodes, and only to those of its pass.
-    sine = [i for i, line in enumerate(lines) if re.search(r"= f64\[3\]\{0\} sine\(", line)]
+    sine = [i for i, line in enumerate(lines) if re.search(r"= f(32|64)\[3\]\{0\} sine\(", line)]
     assert sine
     for i in sine:
         assert found[i] and all(nodes[n].primitive == "sin" for n in found[i])

@@ -85,6 +85,7 @@ def test_parse_name_stack(text: str, entries: tuple) -> None:
     assert private_jax.parse_name_stack(text) == entries
 
 
+@pytest.mark.float64
 def test_saved_residuals_agree_with_what_the_printer_prints() -> None:
     f = lambda x: jnp.sum(jnp.sin(x) * x)
     private = private_jax.saved_residuals(f, X)

@@ -186,6 +186,7 @@ def test_containers_of_arrays_are_traced_inputs(ip):
     np.testing.assert_allclose(grad["b"][0], 1.0)
 
 
+@pytest.mark.float64
 def test_a_cell_compiles_its_program_once_and_its_gradient_once(ip):
     compiles = []
 
@@ -500,6 +501,7 @@ def test_sharding_view_is_shown_for_a_program_over_several_devices(sharded):
     assert "PartitionSpec('data', 'model')" in sharded["text"]
 
 
+@pytest.mark.float64
 def test_sharding_view_data_is_a_grid_of_each_devices_block(sharded):
     data = sharded["data"]
     assert sharded["widget_data"] == data  # what the widget receives

@@ -446,6 +446,7 @@ def test_forward_autodiff_matches_jvp(fn, codes, dtype, mode):
 
 
 @pytest.mark.parametrize("fn", FORWARD_FNS, ids=repr)
+@pytest.mark.float64
 def test_forward_autodiff_matches_finite_differences(fn):
     vals = _args(fn, np.float64)
     tangents = [_like(v, _rng(fn.name, "fd")) for v in vals]
@@ -527,6 +528,7 @@ def test_gradient_matches_grad(fn, codes, dtype, mode):
 
 @pytest.mark.parametrize("direction", [wb.Forward, wb.Reverse], ids=repr)
 @pytest.mark.parametrize("fn", REAL_SCALAR_FNS, ids=repr)
+@pytest.mark.float64
 def test_gradient_matches_finite_differences(fn, direction):
     vals = _args(fn, np.float64)
     derivs = wb.gradient(direction, fn.f, *vals)
@@ -564,6 +566,7 @@ def test_forward_and_reverse_agree(fn, dtype):
 
 
 @pytest.mark.parametrize("mode", ALL_MODES, ids=repr)
+@pytest.mark.float64
 def test_mixed_precision_derivative_dtypes(mode):
     """A float32 argument of a float64 function: its gradient is float32 (as jax.grad's), its
     Jacobian entry has the promoted dtype (as jax.jacfwd's)."""
@@ -590,6 +593,7 @@ def test_mixed_precision_derivative_dtypes(mode):
 
 
 @pytest.mark.parametrize("mode", ALL_MODES, ids=repr)
+@pytest.mark.float64
 def test_python_float_argument(mode):
     x = 0.7
     derivs = _only(wb.gradient(mode, lambda x: x**3 * jnp.sin(x), x), mode)
@@ -691,6 +695,7 @@ def test_complex_gradient_is_conj_of_jax_grad(fn, dtype, mode):
 
 
 @pytest.mark.parametrize("fn", COMPLEX_FNS, ids=repr)
+@pytest.mark.float64
 def test_complex_gradient_matches_finite_differences(fn):
     vals = _complex_args(fn, np.complex128)
     expected = tuple(_fd_gradient(fn.f, vals, i) for i in range(len(vals)))
@@ -955,6 +960,7 @@ def test_nested_complex_gradient(outer, inner):
 
 
 @pytest.mark.parametrize("inner", [wb.Forward, wb.Reverse], ids=repr)
+@pytest.mark.float64
 def test_nested_derivatives_match_finite_differences(inner):
     """jax's first and second derivatives of wb.gradient (so the second and third derivatives of
     the function), checked against finite differences by jax.test_util.check_grads."""

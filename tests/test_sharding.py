@@ -228,6 +228,7 @@ def test_uncommitted_shadow_moves_to_its_primal(layout):
     assert_sharded_like(d, v.x)
 
 
+@pytest.mark.float64
 def test_strong_zero_on_sharded_input():
     """Strong zero on a sharded array: min(1, 1/x) at x = 0 has derivative 0 (analytic oracle),
     where the ordinary mode gives NaN."""
@@ -249,6 +250,7 @@ def test_strong_zero_on_sharded_input():
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
 @pytest.mark.parametrize("mode", [wb.Reverse, wb.Forward], ids=repr)
+@pytest.mark.float64
 def test_strong_zero_under_jit(layout, mode):
     """The strong-zero transformation of a traced program keeps the shardings' types."""
     host = np.linspace(0.0, 3.0, 32).reshape(SHAPE)
@@ -527,6 +529,7 @@ def test_while_loop(layout, scheme, max_steps, run):
 
 
 @pytest.mark.parametrize("layout", [LAYOUTS[0], LAYOUTS[1]], ids=repr)
+@pytest.mark.float64
 def test_binomial_snapshot_buffer_is_sharded(layout):
     """Each device keeps only its shard of every snapshot: in the partitioned program the buffer
     (slots + 1 rows) has the per-device width, never the global one."""

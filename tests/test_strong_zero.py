@@ -153,6 +153,7 @@ SMOOTH = [
 @pytest.mark.parametrize("compiled", [True, False], ids=["jit", "eager"])
 @pytest.mark.parametrize("mode", SZ_MODES, ids=repr)
 @pytest.mark.parametrize(("name", "f", "make_args"), SMOOTH, ids=[c[0] for c in SMOOTH])
+@pytest.mark.float64
 def test_smooth_functions_are_the_plain_derivative_up_to_rounding(
     mode, compiled, name, f, make_args
 ):
@@ -305,6 +306,7 @@ def test_batch_duplicated_and_jacobians():
         np.testing.assert_array_equal(wb.jacobian(mode, f, x)[0], expected)
 
 
+@pytest.mark.float64
 def test_nested_strong_zero_second_derivative():
     f = lambda x: jnp.sin(x) * x**3
     inner = lambda x: wb.gradient(SZ_REVERSE, f, x)[0]
@@ -328,6 +330,7 @@ def strong_zero_dot_oracle(d, p, direction):
 
 @pytest.mark.parametrize("direction", ["reverse", "forward"])
 @pytest.mark.parametrize("derivative_first", [True, False])
+@pytest.mark.float64
 def test_dot_general_rule_matches_its_definition(direction, derivative_first):
     rng = np.random.default_rng(0)
     params = dict(

@@ -92,6 +92,7 @@ def test_vector_mode(run):
     np.testing.assert_array_equal(np.stack(lanes), [2.0, 4.0, 6.0, 8.0])
 
 
+@pytest.mark.float64
 def test_nested_second_derivative(run):
     def power4(x):
         return x**4
@@ -117,6 +118,7 @@ def test_division_by_zero_regular_gradient_is_nan(run):
     assert np.isnan(float(grad))
 
 
+@pytest.mark.float64
 def test_ignore_derivatives(run):
     def func_with_ignore(x):
         ignored_sum = wb.ignore_derivatives(jnp.sum(x))
@@ -129,6 +131,7 @@ def test_ignore_derivatives(run):
     np.testing.assert_array_equal(grad, [2.0, 4.0, 6.0])
 
 
+@pytest.mark.float64
 def test_complex_gradient_follows_enzyme(run):
     z = wb.to_rarray(np.array([1.0 + 2.0j, 3.0 + 4.0j]))
     (grad,) = run(lambda z: wb.gradient(Reverse, sum_abs2, z), z)

@@ -1,58 +1,59 @@
 """Workbench: a Jupyter-first workbench for differentiable programming on JAX.
 
 The API follows Reactant.jl + Enzyme.jl (modes, activities, ``autodiff``, ``gradient``), returned
-functionally. Importing the workbench turns on ``jax_enable_x64`` so that float64 stays float64,
-as in Julia.
+functionally. Importing the workbench changes no JAX configuration: it works the same with
+``jax_enable_x64`` on or off. For float64 as in Julia, turn it on at the top of the program:
+``jax.config.update("jax_enable_x64", True)``.
 """
 
-import jax as _jax
-
-_jax.config.update("jax_enable_x64", True)
-
-from workbench._src.ad.activities import Active as Active  # noqa: E402
-from workbench._src.ad.activities import BatchDuplicated as BatchDuplicated  # noqa: E402
-from workbench._src.ad.activities import Const as Const  # noqa: E402
-from workbench._src.ad.activities import Duplicated as Duplicated  # noqa: E402
-from workbench._src.ad.autodiff import autodiff as autodiff  # noqa: E402
-from workbench._src.ad.basis import onehot as onehot  # noqa: E402
-from workbench._src.ad.gradient import GradientResult as GradientResult  # noqa: E402
-from workbench._src.ad.gradient import gradient as gradient  # noqa: E402
-from workbench._src.ad.gradient import jacobian as jacobian  # noqa: E402
-from workbench._src.ad.ignore import ignore_derivatives as ignore_derivatives  # noqa: E402
-from workbench._src.ad.modes import Forward as Forward  # noqa: E402
-from workbench._src.ad.modes import ForwardWithPrimal as ForwardWithPrimal  # noqa: E402
-from workbench._src.ad.modes import Mode as Mode  # noqa: E402
-from workbench._src.ad.modes import Reverse as Reverse  # noqa: E402
-from workbench._src.ad.modes import ReverseWithPrimal as ReverseWithPrimal  # noqa: E402
-from workbench._src.ad.modes import set_strong_zero as set_strong_zero  # noqa: E402
-from workbench._src.arrays import to_rarray as to_rarray  # noqa: E402
-from workbench._src.compile import Compiled as Compiled  # noqa: E402
-from workbench._src.compile import compile as compile  # noqa: E402
-from workbench._src.compile import jit as jit  # noqa: E402
-from workbench._src.errors import ActivityError as ActivityError  # noqa: E402
-from workbench._src.errors import CompiledCallError as CompiledCallError  # noqa: E402
-from workbench._src.errors import ModeError as ModeError  # noqa: E402
-from workbench._src.errors import NotDifferentiableError as NotDifferentiableError  # noqa: E402
-from workbench._src.errors import OutputError as OutputError  # noqa: E402
-from workbench._src.errors import TracedValueError as TracedValueError  # noqa: E402
-from workbench._src.errors import WorkbenchError as WorkbenchError  # noqa: E402
-from workbench._src.introspect import Inspection as Inspection  # noqa: E402
-from workbench._src.introspect import IRText as IRText  # noqa: E402
-from workbench._src.introspect import code_hlo as code_hlo  # noqa: E402
-from workbench._src.introspect import code_xla as code_xla  # noqa: E402
-from workbench._src.introspect import inspect as inspect  # noqa: E402
-from workbench._src.loops.api import fori_loop as fori_loop  # noqa: E402
-from workbench._src.loops.api import while_loop as while_loop  # noqa: E402
-from workbench._src.loops.schedules import Schedule as Schedule  # noqa: E402
-from workbench._src.loops.schedules import checkpoint_schedule as checkpoint_schedule  # noqa: E402
-from workbench._src.loops.schemes import Binomial as Binomial  # noqa: E402
-from workbench._src.loops.schemes import CheckpointingError as CheckpointingError  # noqa: E402
-from workbench._src.loops.schemes import MemoryBudget as MemoryBudget  # noqa: E402
-from workbench._src.loops.schemes import Periodic as Periodic  # noqa: E402
-from workbench._src.loops.tradeoffs import Tradeoffs as Tradeoffs  # noqa: E402
-from workbench._src.loops.tradeoffs import tradeoffs as tradeoffs  # noqa: E402
-from workbench._src.notebook.api import graph as graph  # noqa: E402
-from workbench._src.notebook.api import tradeoff_explorer as tradeoff_explorer  # noqa: E402
+from workbench import introspect as introspect  # the reports' types, public
+from workbench import schedules as schedules  # a checkpoint schedule's actions, public
+from workbench._src.ad.activities import Active as Active
+from workbench._src.ad.activities import BatchDuplicated as BatchDuplicated
+from workbench._src.ad.activities import Const as Const
+from workbench._src.ad.activities import Duplicated as Duplicated
+from workbench._src.ad.autodiff import autodiff as autodiff
+from workbench._src.ad.basis import onehot as onehot
+from workbench._src.ad.gradient import GradientResult as GradientResult
+from workbench._src.ad.gradient import gradient as gradient
+from workbench._src.ad.gradient import jacobian as jacobian
+from workbench._src.ad.ignore import ignore_derivatives as ignore_derivatives
+from workbench._src.ad.modes import Forward as Forward
+from workbench._src.ad.modes import ForwardWithPrimal as ForwardWithPrimal
+from workbench._src.ad.modes import Mode as Mode
+from workbench._src.ad.modes import Reverse as Reverse
+from workbench._src.ad.modes import ReverseWithPrimal as ReverseWithPrimal
+from workbench._src.ad.modes import set_strong_zero as set_strong_zero
+from workbench._src.arrays import to_rarray as to_rarray
+from workbench._src.compile import Compiled as Compiled
+from workbench._src.compile import compile as compile
+from workbench._src.compile import jit as jit
+from workbench._src.debug.check_gradient import GradientCheck as GradientCheck
+from workbench._src.debug.check_gradient import check_gradient as check_gradient
+from workbench._src.errors import ActivityError as ActivityError
+from workbench._src.errors import CompiledCallError as CompiledCallError
+from workbench._src.errors import ModeError as ModeError
+from workbench._src.errors import NotDifferentiableError as NotDifferentiableError
+from workbench._src.errors import OutputError as OutputError
+from workbench._src.errors import TracedValueError as TracedValueError
+from workbench._src.errors import WorkbenchError as WorkbenchError
+from workbench._src.introspect import Inspection as Inspection
+from workbench._src.introspect import IRText as IRText
+from workbench._src.introspect import code_hlo as code_hlo
+from workbench._src.introspect import code_xla as code_xla
+from workbench._src.introspect import inspect as inspect
+from workbench._src.loops.api import fori_loop as fori_loop
+from workbench._src.loops.api import while_loop as while_loop
+from workbench._src.loops.schedules import Schedule as Schedule
+from workbench._src.loops.schedules import checkpoint_schedule as checkpoint_schedule
+from workbench._src.loops.schemes import Binomial as Binomial
+from workbench._src.loops.schemes import CheckpointingError as CheckpointingError
+from workbench._src.loops.schemes import MemoryBudget as MemoryBudget
+from workbench._src.loops.schemes import Periodic as Periodic
+from workbench._src.loops.tradeoffs import Tradeoffs as Tradeoffs
+from workbench._src.loops.tradeoffs import tradeoffs as tradeoffs
+from workbench._src.notebook.api import graph as graph
+from workbench._src.notebook.api import tradeoff_explorer as tradeoff_explorer
 
 __version__ = "0.1.0.dev0"
 
@@ -76,6 +77,7 @@ __all__ = [
     "Duplicated",
     "Forward",
     "ForwardWithPrimal",
+    "GradientCheck",
     "GradientResult",
     "IRText",
     "Inspection",
@@ -92,6 +94,7 @@ __all__ = [
     "Tradeoffs",
     "WorkbenchError",
     "autodiff",
+    "check_gradient",
     "checkpoint_schedule",
     "code_hlo",
     "code_xla",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import jax
@@ -46,8 +47,10 @@ def resolve_device(device: Any) -> jax.Device | None:
 def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
     """Converts a value, or a pytree of them, to JAX arrays on a device; dtypes are preserved.
 
-    Python floats become 0-d float64 arrays (the workbench enables ``jax_enable_x64``), NumPy
-    arrays keep their dtype.
+    NumPy arrays keep their dtype and Python floats become 0-d float64 arrays, where JAX's 64-bit
+    mode is on (``jax.config.update("jax_enable_x64", True)``, once, at the top of the program).
+    With it off (JAX's default) JAX holds no float64: float64 data becomes float32 (complex128
+    becomes complex64), and ``to_rarray`` says so once, with a warning.
 
     Args:
       x: an array, a number, or a pytree (tuple, list, dict) of them.
@@ -60,8 +63,8 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
     >>> import numpy as np, workbench as wb
     >>> wb.to_rarray(np.array([3.0, 4.0], np.float32))
     Array([3., 4.], dtype=float32)
-    >>> wb.to_rarray(3.1).dtype
-    dtype('float64')
+    >>> wb.to_rarray(np.arange(3, dtype=np.int32)).dtype
+    dtype('int32')
     """
     if device is not None and sharding is not None:
         raise ValueError(
@@ -75,6 +78,7 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
             )
     if sharding is not None:
         check_sharding(sharding)
+    _warn_if_narrowed(x)
     target = sharding if sharding is not None else resolve_device(device)
 
     def convert(path: Any, leaf: Any) -> jax.Array:
@@ -84,6 +88,46 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
         return jax.device_put(array, target)
 
     return jax.tree_util.tree_map_with_path(convert, x)
+
+
+class PrecisionWarning(UserWarning):
+    """Data lost precision on its way to JAX (float64 became float32 with x64 off)."""
+
+
+_NARROWED = {np.dtype(np.float64): "float32", np.dtype(np.complex128): "complex64"}
+_warned_narrowing = False  # to_rarray says it once per process
+
+
+def _warn_if_narrowed(x: Any) -> None:
+    """With ``jax_enable_x64`` off JAX stores float64 as float32: say so, once, and how to keep
+    float64 (the workbench changes no global configuration itself)."""
+    global _warned_narrowing
+    if _warned_narrowing or jax.config.read("jax_enable_x64"):
+        return
+    narrowed = next(
+        (
+            (path, leaf, np.asarray(leaf).dtype)
+            for path, leaf in jax.tree_util.tree_leaves_with_path(x)
+            # a JAX array is already what JAX holds: nothing changes
+            if not isinstance(leaf, jax.Array) and np.asarray(leaf).dtype in _NARROWED
+        ),
+        None,
+    )
+    if narrowed is None:
+        return
+    path, leaf, dtype = narrowed
+    _warned_narrowing = True
+    where = f" at {jax.tree_util.keystr(path)}" if path else ""
+    warnings.warn(
+        f"to_rarray received {dtype.name} data{where} ({describe(leaf)}), but JAX's 64-bit mode "
+        f"is off (jax_enable_x64, JAX's default), so it became {_NARROWED[dtype]}: about 7 "
+        "significant digits instead of 16. To keep float64, turn 64-bit mode on once, at the "
+        'top of the program before any array is made: jax.config.update("jax_enable_x64", '
+        "True) (or set JAX_ENABLE_X64=1). To keep float32 without this warning, convert first: "
+        "np.asarray(x, np.float32). (Said once per session.)",
+        PrecisionWarning,
+        stacklevel=3,
+    )
 
 
 def check_sharding(sharding: Any) -> None:

@@ -50,8 +50,8 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     ``jax.jit``'s. The result is a ``jax.jit`` function (``.lower``, ``.trace`` work).
 
     >>> import jax.numpy as jnp, workbench as wb
-    >>> wb.jit(lambda x: x * 2)(jnp.arange(3.0))
-    Array([0., 2., 4.], dtype=float64)
+    >>> wb.jit(lambda x: x * 2)(jnp.arange(3.0, dtype=jnp.float32))
+    Array([0., 2., 4.], dtype=float32)
     """
     if fun is None:
         return functools.partial(jit, **options)
@@ -336,9 +336,9 @@ def compile(fun: Callable[..., Any], *example_args: Any, **options: Any) -> Comp
     """Compiles ``fun`` ahead of time for ``example_args``, like Reactant's ``@compile``.
 
     >>> import jax.numpy as jnp, workbench as wb
-    >>> step = wb.compile(lambda x: x + 1, jnp.zeros(2))
-    >>> step(jnp.ones(2))
-    Array([2., 2.], dtype=float64)
+    >>> step = wb.compile(lambda x: x + 1, jnp.zeros(2, jnp.float32))
+    >>> step(jnp.ones(2, jnp.float32))
+    Array([2., 2.], dtype=float32)
     """
     if not callable(fun):
         raise TypeError(

@@ -100,9 +100,9 @@ def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     pytree of arrays) of shape ``output_leaf.shape + argument_leaf.shape``, as ``jax.jacfwd``.
 
     >>> import jax.numpy as jnp, workbench as wb
-    >>> wb.jacobian(wb.Forward, lambda x: x**2, jnp.array([1.0, 2.0]))
+    >>> wb.jacobian(wb.Forward, lambda x: x**2, jnp.array([1.0, 2.0], jnp.float32))
     (Array([[2., 0.],
-           [0., 4.]], dtype=float64),)
+           [0., 4.]], dtype=float32),)
     """
     mode, split = _prepare(mode, f, args, "jacobian")
     where = f"jacobian({mode!r})"

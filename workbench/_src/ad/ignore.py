@@ -17,8 +17,8 @@ def ignore_derivatives(x: T) -> T:
 
     >>> import jax.numpy as jnp, workbench as wb
     >>> f = lambda x: jnp.sum(x**2) + wb.ignore_derivatives(jnp.sum(x))
-    >>> wb.gradient(wb.Reverse, f, jnp.array([1.0, 2.0, 3.0]))
-    (Array([2., 4., 6.], dtype=float64),)
+    >>> wb.gradient(wb.Reverse, f, jnp.array([1.0, 2.0, 3.0], jnp.float32))
+    (Array([2., 4., 6.], dtype=float32),)
     """
     for leaf in jax.tree_util.tree_leaves(x):
         if not _is_array_like(leaf):

@@ -150,12 +150,12 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
     about a third of the JSON that plain strings in every row take.
 
     >>> import jax, jax.numpy as jnp
-    >>> from workbench._src.introspect import graph_from_jaxpr
-    >>> d = graph_data(graph_from_jaxpr(jax.make_jaxpr(jnp.sin)(1.0)))
+    >>> from workbench.introspect import graph_from_jaxpr
+    >>> d = graph_data(graph_from_jaxpr(jax.make_jaxpr(jnp.sin)(jnp.float32(1.0))))
     >>> [row[2] for row in d["nodes"]], [e[:3] for e in d["edges"]]
     (['argument', 'sin', 'result'], [[0, 1, 'f'], [1, 2, 'f']])
     >>> [d["strings"][e[3]] for e in d["edges"]], d["strings"][d["nodes"][1][4]]
-    (['f64[]', 'f64[]'], 'primal')
+    (['f32[]', 'f32[]'], 'primal')
     """
     kept: dict[str, int] = {}
     for r in residuals:
