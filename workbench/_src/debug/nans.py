@@ -1,0 +1,829 @@
+"""``explain_nans``: where the first non-finite value of a derivative (or a primal) is made.
+
+The program to explain is traced to a jaxpr (the derivative's, with the primal beside it, so both
+are searched) and run once by an instrumented interpreter *under* ``jax.jit``: every equation is
+evaluated as JAX would, and beside it a few scalars record whether it made a NaN from NaN-free
+operands, or an inf from finite ones, and when (a clock of evaluated equations) and, inside a loop,
+at which iteration. Loops (``scan``, ``while``, the workbench's ``checkpointed_loop``) are rebuilt
+with the instrumented body and carry those scalars, so the search is one compiled program, not an
+op-by-op Python loop over the steps.
+
+Which equation is *the* origin: if an output holds a NaN, the first equation (in time) that made
+a NaN; else the first that made an inf. A NaN is usually made from an inf met somewhere (``0 *
+inf``, ``inf - inf``): the first equation that made an inf is reported beside it (the residual
+that carried it). A second run captures the origin's operands at its first firing, to say which
+values made it; a remedy that fits the pattern is tried by running it.
+
+Every assumption about JAX's internals goes through ``workbench._src.internals``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from workbench._src.ad.activities import Const
+from workbench._src.ad.gradient import gradient
+from workbench._src.ad.modes import Mode, check_mode, set_strong_zero
+from workbench._src.errors import WorkbenchError
+from workbench._src.internals import jaxprs, params, private_jax, rules
+from workbench._src.internals import primitives as prims
+from workbench._src.introspect import structure
+from workbench._src.loops.primitive import Loop, checkpointed_loop_p
+
+_BIG = int(np.iinfo(np.int32).max)
+_NO_ITER = -1
+
+# --------------------------------------------------------------------------------------------
+# The report
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """One equation that made a non-finite value.
+
+    Attributes:
+      primitive: the primitive's name (``mul``, ``div``, ``log``).
+      kind: ``"nan"`` (a NaN from NaN-free operands) or ``"inf"`` (an inf from finite ones).
+      phase: ``"primal"``, ``"forward"`` (a derivative's forward or tangent pass, which computes
+        the primal too) or ``"backward"`` (the transposed pass).
+      source: the user's line, ``file:line:column (function)``, or ``None``.
+      line: the line number alone, or ``None``.
+      name_stack: JAX's name stack of the equation (``transpose()/jvp()``).
+      iteration: the first loop iteration where it happened, ``None`` outside loops.
+      loop: the source line of the innermost loop around it, ``None`` outside loops.
+      operands: the operands' values at the first non-finite element, where captured.
+      element: the index of that element in the output.
+    """
+
+    primitive: str
+    kind: str
+    phase: str
+    source: str | None
+    line: int | None
+    name_stack: str
+    iteration: int | None
+    loop: str | None
+    operands: tuple[float, ...] | None = None
+    element: tuple[int, ...] | None = None
+
+    def values(self) -> str:
+        """The operands that made it, as ``0.0 * inf``."""
+        if self.operands is None:
+            return ""
+        vals = [_num(v) for v in self.operands]
+        sym = _SYMBOLS.get(self.primitive)
+        if sym and len(vals) == 2:
+            return f"{vals[0]} {sym} {vals[1]}"
+        return f"{self.primitive}({', '.join(vals)})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Remedy:
+    """A fix that fits the pattern: its ``name``, what to write (``advice``), whether running it
+    gave finite results (``verified``; ``None``: not run) and those results (``result``)."""
+
+    name: str
+    advice: str
+    verified: bool | None
+    result: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class NanReport:
+    """What ``explain_nans`` found. Read by name.
+
+    Attributes:
+      found: whether a non-finite value reaches an output.
+      origin: the first equation that made the kind of value the outputs hold (a NaN, else an
+        inf); ``None`` when none found.
+      inf_origin: for a NaN, the first equation that made an inf (the residual that usually
+        carries it into the NaN); ``None`` when no inf was made.
+      remedy: a fix that fits, checked by running it where it can be; ``None`` when none fits.
+      outputs: ``(name, "nan" | "inf" | "finite", largest finite magnitude)`` per output.
+      mode: the mode's name, or ``"primal"``.
+    """
+
+    found: bool
+    origin: Origin | None
+    inf_origin: Origin | None
+    remedy: Remedy | None
+    outputs: tuple[tuple[str, str, float], ...]
+    mode: str
+
+    def __str__(self) -> str:
+        return _text(self)
+
+    def _repr_html_(self) -> str:
+        return _html(self)
+
+
+_SYMBOLS = {"mul": "*", "div": "/", "add": "+", "sub": "-", "pow": "**"}
+
+
+def _num(v: float) -> str:
+    return repr(float(v)) if np.isfinite(v) else str(float(v))
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> NanReport:
+    """Where the first non-finite value of ``f``'s derivative (or of ``f`` with ``mode=None``)
+    is made, why, and a remedy checked by running it.
+
+    Args:
+      f: the function, as for ``wb.gradient``.
+      *args: its arguments; ``wb.Const(...)`` marks those not differentiated.
+      mode: ``wb.Forward``, ``wb.Reverse`` (and their variants), or ``None`` for the primal
+        alone. The primal result is searched in every mode.
+
+    Returns:
+      A ``NanReport``: ``print`` it, or show it in a notebook.
+    """
+    if isinstance(f, Mode):
+        raise WorkbenchError(
+            f"explain_nans takes the function first and the mode as a keyword, but received the "
+            f"mode {f!r} first. Write wb.explain_nans(f, *args, mode={f!r})."
+        )
+    if not callable(f):
+        raise WorkbenchError(
+            f"explain_nans needs a function to explain, but received a {type(f).__name__}. "
+            "Write wb.explain_nans(f, *args, mode=wb.Reverse)."
+        )
+    if mode is not None:
+        mode = check_mode(mode, "explain_nans")
+    program, flat_args, out_names = _program(f, args, mode)
+    closed = jax.make_jaxpr(program)(*flat_args)
+    jaxpr, consts = jaxprs.open_jaxpr(closed)
+    index = _Index()
+    index.scan(jaxpr, (), (), ())
+
+    records, outs = _run(jaxpr, consts, flat_args, None)
+    outputs = tuple(_summary(n, o) for n, o in zip(out_names, outs, strict=True))
+    kinds = {k for _, k, _ in outputs}
+    mode_name = "primal" if mode is None else mode.name
+    if kinds == {"finite"}:
+        return NanReport(False, None, None, None, outputs, mode_name)
+    want = "nan" if "nan" in kinds else "inf"
+    first = _first(records, want)
+    inf_first = _first(records, "inf") if want == "nan" else None
+    origin = None
+    if first is not None:
+        eid, it = first
+        caps = _run(jaxpr, consts, flat_args, eid)[0]
+        origin = index.origin(eid, want, it, caps)
+    inf_origin = None if inf_first is None else index.origin(inf_first[0], "inf", inf_first[1])
+    remedy = _remedy(f, args, mode, origin, inf_origin)
+    return NanReport(True, origin, inf_origin, remedy, outputs, mode_name)
+
+
+def _program(
+    f: Callable[..., Any], args: Sequence[Any], mode: Mode | None
+) -> tuple[Callable[..., Any], list[Any], list[str]]:
+    """A function of the flat array arguments returning the flat outputs, and their names."""
+    values = [a.val if isinstance(a, Const) else a for a in args]
+    is_const = [isinstance(a, Const) for a in args]
+    leaves, treedef = jax.tree_util.tree_flatten(values)
+    names: list[str] = []
+    arg_names = _argument_names(f, len(args))
+
+    def flat(*xs: Any) -> list[Any]:
+        vals = jax.tree_util.tree_unflatten(treedef, xs)
+        wrapped = [Const(v) if c else v for v, c in zip(vals, is_const, strict=True)]
+        if mode is None:
+            parts = [("value", f(*wrapped))]
+        else:
+            res = gradient(dataclasses.replace(mode, with_primal=True), f, *wrapped)
+            parts = [("value", res.val)]
+            parts += [
+                (f"derivative of {arg_names[i]}", d)
+                for i, d in enumerate(res.derivs)
+                if d is not None
+            ]
+        out: list[Any] = []
+        names.clear()
+        for name, tree in parts:
+            for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+                names.append(name + jax.tree_util.keystr(path))
+                out.append(leaf)
+        return out
+
+    return flat, [jnp.asarray(x) for x in leaves], names
+
+
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    import inspect
+
+    try:
+        ps = [
+            p.name
+            for p in inspect.signature(f).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        ps = []
+    return [ps[i] if i < len(ps) else f"argument {i}" for i in range(n)]
+
+
+def _summary(name: str, x: Any) -> tuple[str, str, float]:
+    a = np.asarray(x)
+    if not np.issubdtype(a.dtype, np.inexact):
+        return (name, "finite", float(np.max(np.abs(a), initial=0)))
+    fin = np.isfinite(a)
+    kind = "nan" if np.isnan(a).any() else "inf" if not fin.all() else "finite"
+    big = float(np.max(np.abs(a[fin]), initial=0.0))
+    return (name, kind, big)
+
+
+# --------------------------------------------------------------------------------------------
+# Static facts about each equation
+
+EqnId = tuple[int, ...]
+
+
+@dataclasses.dataclass
+class _Site:
+    eqn: Any
+    phase: str
+    stack: str
+    loops: tuple[Any, ...]  # the loop equations around it, outermost first
+
+
+class _Index:
+    """Every equation the interpreter runs (not those it opens), by id: the path of equation
+    and sub-jaxpr indices from the top."""
+
+    def __init__(self) -> None:
+        self.sites: dict[EqnId, _Site] = {}
+
+    def scan(self, jaxpr: Any, prefix: EqnId, loops: tuple[Any, ...], entries: Any) -> None:
+        for i, eqn in enumerate(jaxpr.eqns):
+            eid = (*prefix, i)
+            full = tuple(entries) + tuple(structure.entries_of(eqn))
+            subs = _subs(eqn)
+            if subs is None:
+                stack = "/".join(f"{n}()" if t else n for t, n in full)
+                self.sites[eid] = _Site(eqn, structure.phase_of(full), stack, loops)
+                continue
+            inner = loops + ((eqn,) if _is_loop(eqn) else ())
+            for k, sub in enumerate(subs):
+                self.scan(jaxprs.open_jaxpr(sub)[0], (*eid, k), inner, full)
+
+    def origin(self, eid: EqnId, kind: str, it: int, caps: Any = None) -> Origin:
+        site = self.sites[eid]
+        src = private_jax.user_frame(site.eqn.source_info)
+        loop_src = None
+        if site.loops:
+            ls = private_jax.user_frame(site.loops[-1].source_info)
+            loop_src = None if ls is None else str(ls)
+        operands = element = None
+        if caps:
+            operands, element = _element(caps["ins"], caps["out"], kind)
+        return Origin(
+            site.eqn.primitive.name,
+            kind,
+            site.phase,
+            None if src is None else str(src),
+            None if src is None else src.line,
+            site.stack,
+            it if site.loops else None,
+            loop_src,
+            operands,
+            element,
+        )
+
+
+def _element(
+    ins: Sequence[Any], outs: Sequence[Any], kind: str
+) -> tuple[tuple[float, ...] | None, tuple[int, ...] | None]:
+    """The operands at the first bad element of the first bad output (scalars broadcast)."""
+    for o in outs:
+        o = np.asarray(o)
+        if not np.issubdtype(o.dtype, np.inexact):
+            continue
+        bad = np.isnan(o) if kind == "nan" else np.isinf(o)
+        if not bad.any():
+            continue
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        vals = []
+        for x in ins:
+            x = np.asarray(x)
+            if x.shape == o.shape:
+                vals.append(float(np.real(x[idx])))
+            elif x.size == 1:
+                vals.append(float(np.real(x.reshape(()))))
+            else:
+                return None, idx
+        return tuple(vals), idx
+    return None, None
+
+
+def _is_loop(eqn: Any) -> bool:
+    return eqn.primitive in (prims.SCAN, prims.WHILE, checkpointed_loop_p)
+
+
+def _subs(eqn: Any) -> list[Any] | None:
+    """The jaxprs the interpreter opens for this equation, or ``None`` to run it as it is."""
+    p = eqn.primitive
+    if p is prims.SCAN:
+        return [params.scan_body(eqn.params)]
+    if p is prims.WHILE:
+        return [params.while_layout(eqn.params).body]
+    if p is prims.COND:
+        return list(params.cond_branches(eqn.params))
+    if p is checkpointed_loop_p:
+        return [Loop(**eqn.params).body]
+    if p in prims.CALLS and p not in (prims.CUSTOM_JVP, prims.CUSTOM_VJP):
+        return [params.called_jaxpr(eqn)]
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The instrumented interpreter
+#
+# Records: per equation id, ``(eid, "nan")`` and ``(eid, "inf")`` map to ``(time, iteration)``
+# of the first firing (time ``_BIG``: never); for the target, ``(eid, "cap")`` maps to ``(time,
+# {"ins": operands, "out": outputs})`` at its first firing.
+
+
+def _finite(x: Any) -> tuple[Any, Any]:
+    """``(no NaN, all finite)`` of a value, as traced booleans (true for non-floats)."""
+    if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
+        t = jnp.bool_(True)
+        return t, t
+    return ~jnp.any(jnp.isnan(x)), jnp.all(jnp.isfinite(x))
+
+
+def _all(xs: list[Any]) -> Any:
+    return jnp.all(jnp.stack(xs)) if xs else jnp.bool_(True)
+
+
+def _merge(old: dict[Any, Any], new: dict[Any, Any]) -> dict[Any, Any]:
+    """Keeps, per entry, the earlier firing."""
+    out = dict(old)
+    for key, val in new.items():
+        if key not in out:
+            out[key] = val
+            continue
+        earlier = val[0] < out[key][0]
+        out[key] = jax.tree_util.tree_map(lambda a, b, e=earlier: jnp.where(e, a, b), val, out[key])
+    return out
+
+
+def _fills(template: dict[Any, Any]) -> dict[Any, Any]:
+    """Records that never fired, of the template's structure."""
+    out: dict[Any, Any] = {}
+    for key, val in template.items():
+        if key[1] == "cap":
+            out[key] = (
+                jnp.int32(_BIG),
+                jax.tree_util.tree_map(lambda a: jnp.zeros(a.shape, a.dtype), val[1]),
+            )
+        else:
+            out[key] = (jnp.int32(_BIG), jnp.int32(_NO_ITER))
+    return out
+
+
+def _eval(
+    target: EqnId | None,
+    jaxpr: Any,
+    consts: Sequence[Any],
+    args: Sequence[Any],
+    prefix: EqnId,
+    clock: Any,
+    it: Any,
+) -> tuple[list[Any], dict[Any, Any], Any]:
+    env: dict[Any, Any] = {}
+    fin: dict[Any, tuple[Any, Any]] = {}
+
+    def read(v: Any) -> Any:
+        return env[v] if rules.is_var(v) else v.val
+
+    def flags(v: Any) -> tuple[Any, Any]:
+        if not rules.is_var(v):
+            return _finite(v.val)
+        if v not in fin:
+            fin[v] = _finite(env[v])
+        return fin[v]
+
+    env.update(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    rec: dict[Any, Any] = {}
+    for i, eqn in enumerate(jaxpr.eqns):
+        eid = (*prefix, i)
+        ins = [read(v) for v in eqn.invars]
+        subs = _subs(eqn)
+        if subs is not None:
+            outs, sub_rec, clock = _enter(target, eqn, subs, ins, eid, clock, it)
+            rec = _merge(rec, sub_rec)
+            env.update(zip(eqn.outvars, outs, strict=True))
+            continue
+        outs = eqn.primitive.bind(*ins, **eqn.params)
+        if not eqn.primitive.multiple_results:
+            outs = [outs]
+        clock = clock + 1
+        in_flags = [flags(v) for v in eqn.invars]
+        out_flags = [_finite(o) for o in outs]
+        out_nonan = _all([a for a, _ in out_flags])
+        made_nan = _all([a for a, _ in in_flags]) & ~out_nonan
+        made_inf = _all([b for _, b in in_flags]) & out_nonan & ~_all([b for _, b in out_flags])
+        rec[(eid, "nan")] = (jnp.where(made_nan, clock, _BIG), jnp.asarray(it, jnp.int32))
+        rec[(eid, "inf")] = (jnp.where(made_inf, clock, _BIG), jnp.asarray(it, jnp.int32))
+        if eid == target:
+            rec[(eid, "cap")] = (
+                jnp.where(made_nan | made_inf, clock, _BIG),
+                {"ins": list(ins), "out": list(outs)},
+            )
+        env.update(zip(eqn.outvars, outs, strict=True))
+        fin.update(zip(eqn.outvars, out_flags, strict=True))
+    return [read(v) for v in jaxpr.outvars], rec, clock
+
+
+def _enter(
+    target: EqnId | None,
+    eqn: Any,
+    subs: list[Any],
+    ins: list[Any],
+    eid: EqnId,
+    clock: Any,
+    it: Any,
+) -> tuple[list[Any], dict[Any, Any], Any]:
+    """An equation that holds jaxprs: calls are inlined, branches and loops rebuilt around the
+    instrumented sub-jaxprs."""
+    p = eqn.primitive
+    if p is prims.COND:
+        index, ops = params.split_cond_operands(ins)
+
+        def branch(k: int) -> Callable[..., Any]:
+            def run(clk: Any, *xs: Any) -> Any:
+                j, c = jaxprs.open_jaxpr(subs[k])
+                return _eval(target, j, c, xs, (*eid, k), clk, it)
+
+            return run
+
+        template: dict[Any, Any] = {}
+        for k in range(len(subs)):
+            template.update(jax.eval_shape(branch(k), clock, *ops)[1])
+
+        def padded(k: int) -> Callable[..., Any]:
+            def run(clk: Any, *xs: Any) -> Any:
+                outs, rec, clk = branch(k)(clk, *xs)
+                blank = _fills(template)
+                return outs, {key: rec.get(key, blank[key]) for key in template}, clk
+
+            return run
+
+        outs, rec, clock = lax.switch(index, [padded(k) for k in range(len(subs))], clock, *ops)
+        return list(outs), rec, clock
+
+    if p in prims.CALLS:
+        j, c = jaxprs.open_jaxpr(subs[0])
+        return _eval(target, j, c, ins, (*eid, 0), clock, it)
+
+    if p is prims.SCAN:
+        nc, ncarry = params.scan_layout(eqn.params)
+        opts = params.scan_call_options(eqn.params)
+        consts, init, xs = ins[:nc], ins[nc : nc + ncarry], ins[nc + ncarry :]
+        j, c = jaxprs.open_jaxpr(subs[0])
+        length = int(opts["length"])
+        reverse = bool(opts["reverse"])
+
+        def body(k: Any, clk: Any, carry: Sequence[Any], x: Sequence[Any]) -> Any:
+            outs, rec, clk = _eval(target, j, c, [*consts, *carry, *x], (*eid, 0), clk, k)
+            return outs[:ncarry], outs[ncarry:], rec, clk
+
+        x_avals = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in xs]
+        template = jax.eval_shape(body, jnp.int32(0), clock, init, x_avals)[2]
+
+        def step(state: Any, x: Any) -> Any:
+            k, clk, carry, rec = state
+            kk = (length - 1 - k) if reverse else k
+            carry, ys, new, clk = body(kk, clk, carry, x)
+            return (k + 1, clk, list(carry), _merge(rec, new)), ys
+
+        state0 = (jnp.int32(0), clock, list(init), _fills(template))
+        (_, clock, carry, rec), ys = lax.scan(
+            step, state0, list(xs), length=length, reverse=reverse
+        )
+        return [*carry, *ys], rec, clock
+
+    if p is prims.WHILE:
+        lay = params.while_layout(eqn.params)
+        cc = ins[: lay.cond_nconsts]
+        bc = ins[lay.cond_nconsts : lay.cond_nconsts + lay.body_nconsts]
+        init = ins[lay.cond_nconsts + lay.body_nconsts :]
+        bj, bcon = jaxprs.open_jaxpr(subs[0])
+        cond_fun = rules.jaxpr_as_fun(lay.cond)
+
+        def wbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
+            return _eval(target, bj, bcon, [*bc, *carry], (*eid, 0), clk, k)
+
+        template = jax.eval_shape(wbody, jnp.int32(0), clock, init)[1]
+
+        def wstep(state: Any) -> Any:
+            k, clk, carry, rec = state
+            carry, new, clk = wbody(k, clk, carry)
+            return (k + 1, clk, list(carry), _merge(rec, new))
+
+        _, clock, carry, rec = lax.while_loop(
+            lambda s: cond_fun(*cc, *s[2])[0],
+            wstep,
+            (jnp.int32(0), clock, list(init), _fills(template)),
+        )
+        return list(carry), rec, clock
+
+    if p is checkpointed_loop_p:
+        spec = Loop(**eqn.params)
+        cc, bc, init = spec.split(ins)
+        bj, bcon = jaxprs.open_jaxpr(spec.body)
+        k_dtype = spec.body.in_avals[0].dtype
+
+        def lbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
+            return _eval(target, bj, bcon, [k, *bc, *carry], (*eid, 0), clk, k)
+
+        k0 = jnp.zeros((), k_dtype)
+        template = jax.eval_shape(lbody, k0, clock, init)[1]
+
+        def lstep(state: Any) -> Any:
+            k, clk, carry, rec = state
+            carry, new, clk = lbody(k, clk, carry)
+            return (k + 1, clk, list(carry), _merge(rec, new))
+
+        if spec.count == "while":
+            cfun = rules.jaxpr_as_fun(spec.cond)
+
+            def more(state: Any) -> Any:
+                ok = cfun(state[0], *cc, *state[2])[0]
+                return ok if spec.max_steps is None else ok & (state[0] < spec.max_steps)
+        else:
+            n = spec.length if spec.count == "static" else cc[0]
+
+            def more(state: Any) -> Any:
+                return state[0] < n
+
+        k, clock, carry, rec = lax.while_loop(
+            more, lstep, (k0, clock, list(init), _fills(template))
+        )
+        return [*carry, jnp.asarray(k, jnp.int32)], rec, clock
+
+    raise AssertionError(f"no rule to open {p}")  # pragma: no cover - _subs decides
+
+
+def _run(
+    jaxpr: Any, consts: Sequence[Any], args: Sequence[Any], target: EqnId | None
+) -> tuple[Any, list[Any]]:
+    """Compiles and runs the instrumented program once: its records (or, with a target, what it
+    captured at the target's first firing) and its outputs."""
+
+    @jax.jit
+    def go(consts: Sequence[Any], args: Sequence[Any]) -> Any:
+        outs, rec, _ = _eval(target, jaxpr, consts, args, (), jnp.int32(0), _NO_ITER)
+        if target is not None:
+            rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
+        return rec, outs
+
+    rec, outs = go(list(consts), list(args))
+    return jax.device_get(rec), outs
+
+
+def _first(records: dict[Any, Any], kind: str) -> tuple[EqnId, int] | None:
+    best: tuple[int, EqnId, int] | None = None
+    for (eid, k), val in records.items():
+        if k != kind:
+            continue
+        t, it = int(val[0]), int(val[1])
+        if t < _BIG and (best is None or t < best[0]):
+            best = (t, eid, it)
+    return None if best is None else (best[1], best[2])
+
+
+# --------------------------------------------------------------------------------------------
+# Remedies
+
+
+def _remedy(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    mode: Mode | None,
+    origin: Origin | None,
+    inf_origin: Origin | None,
+) -> Remedy | None:
+    if origin is None:
+        return None
+    if (
+        mode is not None
+        and origin.kind == "nan"
+        and origin.phase in ("forward", "backward")
+        and origin.primitive in ("mul", "dot_general", "div")
+        and origin.operands is not None
+        and any(v == 0 for v in origin.operands)
+    ):
+        where_fix = _double_where(f, args, mode)
+        if where_fix is not None and where_fix.verified:
+            return where_fix
+        if mode.strong_zero:
+            return None
+        ok, result = _try(lambda: gradient(set_strong_zero(mode), f, *args))
+        return Remedy(
+            "strong zero",
+            f"a zero derivative factor meets {origin.values()}: with "
+            f"wb.set_strong_zero({mode.name}) the zero wins",
+            ok,
+            result,
+        )
+    if origin.kind == "inf" and origin.phase != "backward":
+        return Remedy(
+            "safe form",
+            f"{origin.primitive} overflows: rescale or clip its operands, or use a stable form "
+            "(log1p, logsumexp, a smaller step)",
+            None,
+        )
+    if origin.kind == "nan" and origin.phase != "backward":
+        return Remedy(
+            "domain",
+            f"{origin.primitive} is undefined at {origin.values() or 'its operand'}: keep its "
+            "operand in the domain (a double where: jnp.where on the operand, not only on the "
+            "result), or use wb.ignore_derivatives where its derivative is not wanted",
+            None,
+        )
+    return None
+
+
+def _try(fn: Callable[[], Any]) -> tuple[bool, str]:
+    try:
+        out = jax.device_get(fn())
+    except Exception as e:  # a remedy that fails is reported, not raised
+        return False, f"{type(e).__name__}: {e}"
+    leaves = [np.asarray(x) for x in jax.tree_util.tree_leaves(out)]
+    ok = all(np.isfinite(x).all() for x in leaves if np.issubdtype(x.dtype, np.inexact))
+    return ok, ", ".join(_short(x) for x in leaves)
+
+
+def _short(x: np.ndarray) -> str:
+    if x.size == 1:
+        return _num(float(np.real(x.reshape(()))))
+    return f"{x.dtype}{list(x.shape)}"
+
+
+_SINGULAR = ("sqrt", "rsqrt", "log", "div", "pow", "integer_pow", "atan2", "acos", "asin")
+
+
+def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Remedy | None:
+    """The double where: in ``f``'s primal program, a ``select_n`` picks a singular function's
+    result; run the derivative with that function's operand set to 1 where it is not picked."""
+    values = [a.val if isinstance(a, Const) else a for a in args]
+    wrapped = [Const(x) if isinstance(a, Const) else x for a, x in zip(args, values, strict=True)]
+    jaxpr, consts = jaxprs.open_jaxpr(jax.make_jaxpr(lambda *a: f(*a))(*values))
+    flat, in_ids, out_ids = _flatten(jaxpr)
+    producer: dict[Any, int] = {}
+    for i, (_, _, outs) in enumerate(flat):
+        for o in outs:
+            producer[id(o)] = i
+    for eqn, ins, _ in flat:
+        if eqn.primitive.name != "select_n" or len(ins) != 3:
+            continue
+        pred = ins[0]
+        for case, v in enumerate(ins[1:]):
+            i = producer.get(id(v))
+            if i is None or flat[i][0].primitive.name not in _SINGULAR:
+                continue
+            if producer.get(id(pred), -1) > i:
+                continue  # the guard is computed after the function: no rewrite here
+            fix = (i, pred, case)
+
+            def fixed(*a: Any, fix: Any = fix) -> Any:
+                return _eval_flat(flat, in_ids, out_ids, [*consts, *a], fix)
+
+            ok, result = _try(lambda fixed=fixed: gradient(mode, fixed, *wrapped))
+            prim = flat[i][0].primitive.name
+            src = private_jax.user_frame(flat[i][0].source_info)
+            return Remedy(
+                "double where",
+                f"jnp.where guards {prim}'s result but not its operand (at {src}), and {prim}'s "
+                "derivative is not finite where the guard discards it: guard the operand too, "
+                f"x_safe = jnp.where(cond, x, 1.0); jnp.where(cond, {prim}(x_safe), ...)",
+                ok,
+                result,
+            )
+    return None
+
+
+class _Lit:
+    def __init__(self, val: Any):
+        self.val = val
+
+
+def _flatten(jaxpr: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """The equations of ``jaxpr`` with calls inlined, as ``(eqn, in refs, out refs)``; a ref is
+    a fresh object per variable, or a ``_Lit``."""
+    flat: list[Any] = []
+
+    def walk(j: Any, refs: dict[Any, Any]) -> None:
+        def ref(v: Any) -> Any:
+            return refs[v] if rules.is_var(v) else _Lit(v.val)
+
+        for eqn in j.eqns:
+            ins = [ref(v) for v in eqn.invars]
+            subs = _subs(eqn)
+            if eqn.primitive in prims.CALLS and subs is not None:
+                sub, sub_consts = jaxprs.open_jaxpr(subs[0])
+                inner: dict[Any, Any] = {}
+                inner.update(zip(sub.constvars, map(_Lit, sub_consts), strict=True))
+                inner.update(zip(sub.invars, ins, strict=True))
+                walk(sub, inner)
+                for v, o in zip(eqn.outvars, sub.outvars, strict=True):
+                    refs[v] = inner[o] if rules.is_var(o) else _Lit(o.val)
+                continue
+            outs = [object() for _ in eqn.outvars]
+            refs.update(zip(eqn.outvars, outs, strict=True))
+            flat.append((eqn, ins, outs))
+
+    in_refs = [object() for _ in (*jaxpr.constvars, *jaxpr.invars)]
+    top = dict(zip([*jaxpr.constvars, *jaxpr.invars], in_refs, strict=True))
+    walk(jaxpr, top)
+    out_refs = [top[v] if rules.is_var(v) else _Lit(v.val) for v in jaxpr.outvars]
+    return flat, in_refs, out_refs
+
+
+def _eval_flat(
+    flat: list[Any], in_refs: list[Any], out_refs: list[Any], inputs: Sequence[Any], fix: Any
+) -> Any:
+    i_fix, pred, case = fix
+    env: dict[int, Any] = {id(r): x for r, x in zip(in_refs, inputs, strict=True)}
+
+    def read(r: Any) -> Any:
+        return r.val if isinstance(r, _Lit) else env[id(r)]
+
+    for i, (eqn, ins_refs, outs_refs) in enumerate(flat):
+        ins = [read(r) for r in ins_refs]
+        if i == i_fix:
+            x = ins[0]
+            cases = [jnp.ones_like(x), jnp.ones_like(x)]
+            cases[case] = x
+            ins[0] = lax.select_n(jnp.broadcast_to(read(pred), jnp.shape(x)), *cases)
+        outs = eqn.primitive.bind(*ins, **eqn.params)
+        if not eqn.primitive.multiple_results:
+            outs = [outs]
+        env.update({id(r): o for r, o in zip(outs_refs, outs, strict=True)})
+    out = [read(r) for r in out_refs]
+    return out[0] if len(out) == 1 else out
+
+
+# --------------------------------------------------------------------------------------------
+# Renderers
+
+
+def _describe(o: Origin) -> list[str]:
+    made = "a NaN" if o.kind == "nan" else "an inf"
+    vals = o.values()
+    lines = [
+        f"  operation: {o.primitive} made {made}" + (f" from {vals}" if vals else ""),
+        f"  pass:      {o.phase}" + (f"  [{o.name_stack}]" if o.name_stack else ""),
+        f"  line:      {o.source or '(not known)'}",
+    ]
+    if o.iteration is not None:
+        lines.append(f"  iteration: {o.iteration} of the loop at {o.loop or '(not known)'}")
+    if o.element:
+        lines.append(f"  element:   {o.element}")
+    return lines
+
+
+def _text(r: NanReport) -> str:
+    head = f"explain_nans ({r.mode}): "
+    if not r.found:
+        lines = [head + "none found, every output is finite; largest magnitudes:"]
+        lines += [f"  {name}: {big:.6g}" for name, _, big in r.outputs]
+        return "\n".join(lines)
+    bad = ", ".join(f"{n} ({k})" for n, k, _ in r.outputs if k != "finite")
+    lines = [head + f"non-finite: {bad}"]
+    if r.origin is None:
+        lines.append("  no equation made it: it came in through an argument or a constant")
+    else:
+        lines.append("first made here:")
+        lines += _describe(r.origin)
+    if r.inf_origin is not None:
+        lines.append("the inf it met was first made here:")
+        lines += _describe(r.inf_origin)
+    if r.remedy is not None:
+        v = {True: "verified", False: "tried, still not finite", None: "not run"}[r.remedy.verified]
+        lines.append(f"remedy ({r.remedy.name}, {v}): {r.remedy.advice}")
+        if r.remedy.result:
+            lines.append(f"  with it: {r.remedy.result}")
+    return "\n".join(lines)
+
+
+def _html(r: NanReport) -> str:
+    color = "#b00020" if r.found else "#1b5e20"
+    return (
+        f'<pre class="wb-explain-nans" style="white-space:pre-wrap;border-left:3px solid '
+        f'{color};padding-left:6px">{html.escape(_text(r))}</pre>'
+    )
