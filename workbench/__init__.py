@@ -30,6 +30,8 @@ from workbench._src.compile import compile as compile
 from workbench._src.compile import jit as jit
 from workbench._src.debug.check_gradient import GradientCheck as GradientCheck
 from workbench._src.debug.check_gradient import check_gradient as check_gradient
+from workbench._src.debug.nans import NanReport as NanReport
+from workbench._src.debug.nans import explain_nans as explain_nans
 from workbench._src.errors import ActivityError as ActivityError
 from workbench._src.errors import CompiledCallError as CompiledCallError
 from workbench._src.errors import ModeError as ModeError
@@ -84,6 +86,7 @@ __all__ = [
     "MemoryBudget",
     "Mode",
     "ModeError",
+    "NanReport",
     "NotDifferentiableError",
     "OutputError",
     "Periodic",
@@ -99,6 +102,7 @@ __all__ = [
     "code_hlo",
     "code_xla",
     "compile",
+    "explain_nans",
     "fori_loop",
     "gradient",
     "graph",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,6 +40,14 @@ from workbench._src.introspect import structure
 from workbench._src.loops.primitive import Loop, checkpointed_loop_p
 
 _BIG = int(np.iinfo(np.int32).max)
+# The workbench's own files: a line there (a loop's, traced by wb.fori_loop) is not the user's.
+_WORKBENCH = (os.path.dirname(os.path.dirname(os.path.dirname(__file__))) + os.sep,)
+
+
+def _user_line(source_info: Any) -> private_jax.Source | None:
+    return private_jax.user_frame_outside(source_info, _WORKBENCH)
+
+
 _NO_ITER = -1
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +211,7 @@ def _program(
         if mode is None:
             parts = [("value", f(*wrapped))]
         else:
-            res = gradient(dataclasses.replace(mode, with_primal=True), f, *wrapped)
+            res: Any = gradient(dataclasses.replace(mode, with_primal=True), f, *wrapped)
             parts = [("value", res.val)]
             parts += [
                 (f"derivative of {arg_names[i]}", d)
@@ -280,10 +289,10 @@ class _Index:
 
     def origin(self, eid: EqnId, kind: str, it: int, caps: Any = None) -> Origin:
         site = self.sites[eid]
-        src = private_jax.user_frame(site.eqn.source_info)
+        src = _user_line(site.eqn.source_info)
         loop_src = None
         if site.loops:
-            ls = private_jax.user_frame(site.loops[-1].source_info)
+            ls = _user_line(site.loops[-1].source_info)
             loop_src = None if ls is None else str(ls)
         operands = element = None
         if caps:
@@ -570,10 +579,10 @@ def _enter(
             def more(state: Any) -> Any:
                 return state[0] < n
 
-        k, clock, carry, rec = lax.while_loop(
+        steps, clock, carry, rec = lax.while_loop(
             more, lstep, (k0, clock, list(init), _fills(template))
         )
-        return [*carry, jnp.asarray(k, jnp.int32)], rec, clock
+        return [*carry, jnp.asarray(steps, jnp.int32)], rec, clock
 
     raise AssertionError(f"no rule to open {p}")  # pragma: no cover - _subs decides
 
@@ -693,9 +702,10 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
             continue
         pred = ins[0]
         for case, v in enumerate(ins[1:]):
-            i = producer.get(id(v))
-            if i is None or flat[i][0].primitive.name not in _SINGULAR:
+            found = producer.get(id(v))
+            if found is None or flat[found][0].primitive.name not in _SINGULAR:
                 continue
+            i: int = found
             if producer.get(id(pred), -1) > i:
                 continue  # the guard is computed after the function: no rewrite here
             fix = (i, pred, case)
@@ -703,9 +713,12 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
             def fixed(*a: Any, fix: Any = fix) -> Any:
                 return _eval_flat(flat, in_ids, out_ids, [*consts, *a], fix)
 
-            ok, result = _try(lambda fixed=fixed: gradient(mode, fixed, *wrapped))
+            def fixed_derivative(fixed: Callable[..., Any] = fixed) -> Any:
+                return gradient(mode, fixed, *wrapped)
+
+            ok, result = _try(fixed_derivative)
             prim = flat[i][0].primitive.name
-            src = private_jax.user_frame(flat[i][0].source_info)
+            src = _user_line(flat[i][0].source_info)
             return Remedy(
                 "double where",
                 f"jnp.where guards {prim}'s result but not its operand (at {src}), and {prim}'s "

@@ -9,6 +9,8 @@ cause before the fallback is taken.
 
 - ``user_frame``: the innermost user frame of an equation (``jax._src.source_info_util``); the
   fallback parses the public ``jax.extend.source_info_util.summarize``.
+- ``user_frame_outside``: the same, skipping frames of given packages
+  (``source_info_util.user_frames``); the fallback reads ``user_frame``'s one frame.
 - ``name_stack_entries``: the transforms and scopes of a name stack (``Transform`` / ``Scope``
   are private classes); the fallback parses ``str(name_stack)``.
 - ``saved_residuals``: the list form of ``jax.ad_checkpoint.print_saved_residuals``
@@ -79,6 +81,24 @@ def user_frame(source_info: Any) -> Source | None:
                 return None
             return Source(f.file_name, f.start_line, f.start_column, f.function_name)
     return user_frame_public(source_info)
+
+
+def user_frame_outside(source_info: Any, packages: tuple[str, ...]) -> Source | None:
+    """The innermost frame of ``source_info`` outside JAX and outside the directories
+    ``packages`` (the workbench's own: a ``wb.fori_loop`` equation's user line is its caller's,
+    not the workbench's), or ``None``. The fallback reads the one frame ``user_frame`` gives."""
+    if _source_info is not None:
+        try:
+            frames = list(_source_info.user_frames(source_info.traceback))
+        except AttributeError as e:  # pragma: no cover - JAX changed the private route
+            _warn_fallback("source_info_util.user_frames", e, "loops name the workbench's line")
+        else:
+            for f in frames:
+                if not f.file_name.startswith(packages):
+                    return Source(f.file_name, f.start_line, f.start_column, f.function_name)
+            return None
+    frame = user_frame_public(source_info)
+    return None if frame is None or frame.file.startswith(packages) else frame
 
 
 _SUMMARY = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::(?P<col>\d+))? \((?P<fn>.*)\)$")
