@@ -359,9 +359,17 @@ def _subs(eqn: Any) -> list[Any] | None:
 # --------------------------------------------------------------------------------------------
 # The instrumented interpreter
 #
-# Records: per equation id, ``(eid, "nan")`` and ``(eid, "inf")`` map to ``(time, iteration)``
-# of the first firing (time ``_BIG``: never); for the target, ``(eid, "cap")`` maps to ``(time,
-# {"ins": operands, "out": outputs})`` at its first firing.
+# Records: per jaxpr (its id prefix), ``(prefix, "nan")`` and ``(prefix, "inf")`` map to
+# ``(times, iterations)``, arrays over the jaxpr's equations that ``levels[prefix]`` lists, of
+# each one's first firing (time ``_BIG``: never); for the target, ``(eid, "cap")`` maps to
+# ``(time, {"ins": operands, "out": outputs})`` at its first firing. Arrays, not a scalar per
+# equation, keep the instrumented program small to compile.
+
+
+class _Ctx:
+    def __init__(self, target: EqnId | None):
+        self.target = target
+        self.levels: dict[EqnId, list[EqnId]] = {}
 
 
 def _finite(x: Any) -> tuple[Any, Any]:
@@ -398,12 +406,15 @@ def _fills(template: dict[Any, Any]) -> dict[Any, Any]:
                 jax.tree_util.tree_map(lambda a: jnp.zeros(a.shape, a.dtype), val[1]),
             )
         else:
-            out[key] = (jnp.int32(_BIG), jnp.int32(_NO_ITER))
+            out[key] = (
+                jnp.full(val[0].shape, _BIG, jnp.int32),
+                jnp.full(val[1].shape, _NO_ITER, jnp.int32),
+            )
     return out
 
 
 def _eval(
-    target: EqnId | None,
+    ctx: _Ctx,
     jaxpr: Any,
     consts: Sequence[Any],
     args: Sequence[Any],
@@ -427,12 +438,16 @@ def _eval(
     env.update(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
     rec: dict[Any, Any] = {}
+    level_ids: list[EqnId] = []
+    level_nan: list[Any] = []
+    level_inf: list[Any] = []
+    level_clock: list[Any] = []
     for i, eqn in enumerate(jaxpr.eqns):
         eid = (*prefix, i)
         ins = [read(v) for v in eqn.invars]
         subs = _subs(eqn)
         if subs is not None:
-            outs, sub_rec, clock = _enter(target, eqn, subs, ins, eid, clock, it)
+            outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it)
             rec = _merge(rec, sub_rec)
             env.update(zip(eqn.outvars, outs, strict=True))
             continue
@@ -440,25 +455,38 @@ def _eval(
         if not eqn.primitive.multiple_results:
             outs = [outs]
         clock = clock + 1
+        if (eqn.primitive in prims.MOVES or ctx.target is not None) and eid != ctx.target:
+            # Moves values only: makes nothing non-finite (its flags are read when needed); or,
+            # in the capture run, not the target: only the target is instrumented.
+            env.update(zip(eqn.outvars, outs, strict=True))
+            continue
         in_flags = [flags(v) for v in eqn.invars]
         out_flags = [_finite(o) for o in outs]
         out_nonan = _all([a for a, _ in out_flags])
         made_nan = _all([a for a, _ in in_flags]) & ~out_nonan
         made_inf = _all([b for _, b in in_flags]) & out_nonan & ~_all([b for _, b in out_flags])
-        rec[(eid, "nan")] = (jnp.where(made_nan, clock, _BIG), jnp.asarray(it, jnp.int32))
-        rec[(eid, "inf")] = (jnp.where(made_inf, clock, _BIG), jnp.asarray(it, jnp.int32))
-        if eid == target:
+        level_ids.append(eid)
+        level_nan.append(made_nan)
+        level_inf.append(made_inf)
+        level_clock.append(clock)
+        if eid == ctx.target:
             rec[(eid, "cap")] = (
                 jnp.where(made_nan | made_inf, clock, _BIG),
                 {"ins": list(ins), "out": list(outs)},
             )
         env.update(zip(eqn.outvars, outs, strict=True))
         fin.update(zip(eqn.outvars, out_flags, strict=True))
+    if level_ids:
+        ctx.levels[prefix] = level_ids
+        clocks = jnp.stack(level_clock)
+        its = jnp.full(len(level_ids), it, jnp.int32)
+        rec[(prefix, "nan")] = (jnp.where(jnp.stack(level_nan), clocks, _BIG), its)
+        rec[(prefix, "inf")] = (jnp.where(jnp.stack(level_inf), clocks, _BIG), its)
     return [read(v) for v in jaxpr.outvars], rec, clock
 
 
 def _enter(
-    target: EqnId | None,
+    ctx: _Ctx,
     eqn: Any,
     subs: list[Any],
     ins: list[Any],
@@ -475,7 +503,7 @@ def _enter(
         def branch(k: int) -> Callable[..., Any]:
             def run(clk: Any, *xs: Any) -> Any:
                 j, c = jaxprs.open_jaxpr(subs[k])
-                return _eval(target, j, c, xs, (*eid, k), clk, it)
+                return _eval(ctx, j, c, xs, (*eid, k), clk, it)
 
             return run
 
@@ -496,7 +524,7 @@ def _enter(
 
     if p in prims.CALLS:
         j, c = jaxprs.open_jaxpr(subs[0])
-        return _eval(target, j, c, ins, (*eid, 0), clock, it)
+        return _eval(ctx, j, c, ins, (*eid, 0), clock, it)
 
     if p is prims.SCAN:
         nc, ncarry = params.scan_layout(eqn.params)
@@ -507,7 +535,7 @@ def _enter(
         reverse = bool(opts["reverse"])
 
         def body(k: Any, clk: Any, carry: Sequence[Any], x: Sequence[Any]) -> Any:
-            outs, rec, clk = _eval(target, j, c, [*consts, *carry, *x], (*eid, 0), clk, k)
+            outs, rec, clk = _eval(ctx, j, c, [*consts, *carry, *x], (*eid, 0), clk, k)
             return outs[:ncarry], outs[ncarry:], rec, clk
 
         x_avals = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in xs]
@@ -534,7 +562,7 @@ def _enter(
         cond_fun = rules.jaxpr_as_fun(lay.cond)
 
         def wbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
-            return _eval(target, bj, bcon, [*bc, *carry], (*eid, 0), clk, k)
+            return _eval(ctx, bj, bcon, [*bc, *carry], (*eid, 0), clk, k)
 
         template = jax.eval_shape(wbody, jnp.int32(0), clock, init)[1]
 
@@ -557,7 +585,7 @@ def _enter(
         k_dtype = spec.body.in_avals[0].dtype
 
         def lbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
-            return _eval(target, bj, bcon, [k, *bc, *carry], (*eid, 0), clk, k)
+            return _eval(ctx, bj, bcon, [k, *bc, *carry], (*eid, 0), clk, k)
 
         k0 = jnp.zeros((), k_dtype)
         template = jax.eval_shape(lbody, k0, clock, init)[1]
@@ -593,15 +621,25 @@ def _run(
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
     captured at the target's first firing) and its outputs."""
 
+    ctx = _Ctx(target)
+
     @jax.jit
     def go(consts: Sequence[Any], args: Sequence[Any]) -> Any:
-        outs, rec, _ = _eval(target, jaxpr, consts, args, (), jnp.int32(0), _NO_ITER)
+        outs, rec, _ = _eval(ctx, jaxpr, consts, args, (), jnp.int32(0), _NO_ITER)
         if target is not None:
             rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
         return rec, outs
 
     rec, outs = go(list(consts), list(args))
-    return jax.device_get(rec), outs
+    rec = jax.device_get(rec)
+    if target is not None:
+        return rec, outs
+    # One entry per equation: (eid, kind) -> (time, iteration).
+    flat: dict[Any, Any] = {}
+    for (prefix, kind), (times, its) in rec.items():
+        for eid, t, k in zip(ctx.levels[prefix], times, its, strict=True):
+            flat[(eid, kind)] = (t, k)
+    return flat, outs
 
 
 def _first(records: dict[Any, Any], kind: str) -> tuple[EqnId, int] | None:
@@ -683,9 +721,6 @@ def _short(x: np.ndarray) -> str:
     return f"{x.dtype}{list(x.shape)}"
 
 
-_SINGULAR = ("sqrt", "rsqrt", "log", "div", "pow", "integer_pow", "atan2", "acos", "asin")
-
-
 def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Remedy | None:
     """The double where: in ``f``'s primal program, a ``select_n`` picks a singular function's
     result; run the derivative with that function's operand set to 1 where it is not picked."""
@@ -698,12 +733,12 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
         for o in outs:
             producer[id(o)] = i
     for eqn, ins, _ in flat:
-        if eqn.primitive.name != "select_n" or len(ins) != 3:
+        if eqn.primitive is not prims.SELECT_N or len(ins) != 3:
             continue
         pred = ins[0]
         for case, v in enumerate(ins[1:]):
             found = producer.get(id(v))
-            if found is None or flat[found][0].primitive.name not in _SINGULAR:
+            if found is None or flat[found][0].primitive not in prims.SINGULAR:
                 continue
             i: int = found
             if producer.get(id(pred), -1) > i:

@@ -114,6 +114,24 @@ CONV_GENERAL_DILATED = _find(
     "strong zero's rule for convolutions",
 )
 
+# explain_nans: a guard's select; primitives that only move or pick values (they cannot make a
+# NaN or an inf from finite operands, so they are not instrumented); and functions singular at
+# finite points (a derivative that is inf there: the double where's candidates).
+SELECT_N = _find("select_n", "select_n_p", ("select_n",), "explain_nans: where-guards")
+_MOVE_NAMES = (
+    "reshape", "broadcast_in_dim", "transpose", "slice", "squeeze", "concatenate", "copy",
+    "dynamic_slice", "dynamic_update_slice", "gather", "rev", "pad", "neg", "abs", "max",
+    "min", "select_n", "stop_gradient",
+)  # fmt: skip
+MOVES = frozenset(
+    _find(n, f"{n}_p", (n,), "explain_nans: not instrumented (moves values only)")
+    for n in _MOVE_NAMES
+)
+_SINGULAR_NAMES = ("sqrt", "rsqrt", "log", "div", "pow", "integer_pow", "atan2", "acos", "asin")
+SINGULAR = frozenset(
+    _find(n, f"{n}_p", (n,), "explain_nans: double-where candidates") for n in _SINGULAR_NAMES
+)
+
 # Primitives that evaluate one jaxpr on their operands unchanged: inlining that jaxpr computes
 # the same values (``params.called_jaxpr`` finds it). shard_map is not one: its jaxpr sees
 # per-device blocks.
