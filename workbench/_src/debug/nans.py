@@ -729,9 +729,9 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
     jaxpr, consts = jaxprs.open_jaxpr(jax.make_jaxpr(lambda *a: f(*a))(*values))
     flat, in_ids, out_ids = _flatten(jaxpr)
     producer: dict[Any, int] = {}
-    for i, (_, _, outs) in enumerate(flat):
+    for n, (_, _, outs) in enumerate(flat):
         for o in outs:
-            producer[id(o)] = i
+            producer[id(o)] = n
     for eqn, ins, _ in flat:
         if eqn.primitive is not prims.SELECT_N or len(ins) != 3:
             continue
@@ -740,7 +740,7 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
             found = producer.get(id(v))
             if found is None or flat[found][0].primitive not in prims.SINGULAR:
                 continue
-            i: int = found
+            i = found
             if producer.get(id(pred), -1) > i:
                 continue  # the guard is computed after the function: no rewrite here
             fix = (i, pred, case)
