@@ -133,7 +133,13 @@ def test_log_of_negative(mode, wrap):
     assert o.iteration is None
 
 
-SCHEMES = [("no checkpointing", False), ("Binomial(4)", wb.Binomial(4))]
+# Binomial(10) splits the 100 steps into Revolve segments (loops of their own that start past 0):
+# step 37 is not the first step of the segment it falls in.
+SCHEMES = [
+    ("no checkpointing", False),
+    ("Binomial(4)", wb.Binomial(4)),
+    ("Binomial(10)", wb.Binomial(10)),
+]
 
 
 @pytest.mark.parametrize("mode", [None, *MODES], ids=lambda m: "primal" if m is None else m.name)
@@ -205,3 +211,25 @@ def test_bad_input_messages():
         wb.explain_nans(3.0, 0.0)
     with pytest.raises(wb.ModeError):
         wb.explain_nans(min_recip, jnp.float32(0.0), mode="reverse")
+
+
+def test_nan_from_an_overflow_points_at_the_overflow():
+    """The carry overflows to inf at step 37 (as above); from then on inf - inf is NaN, first at
+    the step after: the NaN's origin is that subtraction, the inf's the step-37 multiply, and the
+    remedy is the overflow's."""
+
+    def run(x):
+        def body(k, c):
+            big = c * 10.0
+            return big - c * 5.0
+
+        return wb.fori_loop(0, 100, body, x)
+
+    # c grows 5x per step from 10: 10 * 5**(k+1) after step k; the first multiply by 10 past
+    # float32's largest value is at the first k with 10 * 5**k * 10 > F32_MAX.
+    first = next(k for k in range(100) if 10.0 * 5.0**k * 10.0 > F32_MAX)
+    report = wb.explain_nans(run, jnp.float32(10.0), mode=None)
+    assert report.inf_origin.primitive == "mul" and report.inf_origin.iteration == first
+    assert report.origin.primitive == "sub" and report.origin.kind == "nan"
+    assert report.origin.iteration >= first
+    assert report.remedy.name == "safe form" and f"iteration {first}" in report.remedy.advice

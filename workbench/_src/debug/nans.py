@@ -176,7 +176,7 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
     index = _Index()
     index.scan(jaxpr, (), (), ())
 
-    records, outs = _run(jaxpr, consts, flat_args, None)
+    records, outs = _run(jaxpr, consts, flat_args, None, index.groups())
     outputs = tuple(_summary(n, o) for n, o in zip(out_names, outs, strict=True))
     kinds = {k for _, k, _ in outputs}
     mode_name = "primal" if mode is None else mode.name
@@ -287,6 +287,20 @@ class _Index:
             for k, sub in enumerate(subs):
                 self.scan(jaxprs.open_jaxpr(sub)[0], (*eid, k), inner, full)
 
+    def groups(self) -> dict[EqnId, int]:
+        """A group per (line, primitive, pass, occurrence in its jaxpr) of the equations inside
+        loops."""
+        keys: dict[Any, int] = {}
+        seen: dict[Any, int] = {}  # occurrences of a key in one jaxpr (a JVP body has two muls)
+        out: dict[EqnId, int] = {}
+        for eid, site in self.sites.items():
+            if site.loops:
+                src = _user_line(site.eqn.source_info)
+                key = (None if src is None else str(src), site.eqn.primitive, site.phase)
+                nth = seen[(eid[:-1], key)] = seen.get((eid[:-1], key), -1) + 1
+                out[eid] = keys.setdefault((*key, nth), len(keys))
+        return out
+
     def origin(self, eid: EqnId, kind: str, it: int, caps: Any = None) -> Origin:
         site = self.sites[eid]
         src = _user_line(site.eqn.source_info)
@@ -367,9 +381,14 @@ def _subs(eqn: Any) -> list[Any] | None:
 
 
 class _Ctx:
-    def __init__(self, target: EqnId | None):
+    def __init__(self, target: EqnId | None, groups: dict[EqnId, int] | None = None):
         self.target = target
         self.levels: dict[EqnId, list[EqnId]] = {}
+        # A loop's iteration is counted per group of equations (same line, primitive and pass):
+        # Revolve runs one loop as several (segments whose body adds the segment's start), so
+        # the count of runs of the body's line, not a loop's own counter, is the step index.
+        self.groups = groups or {}
+        self.num_groups = max(self.groups.values(), default=-1) + 1
 
 
 def _finite(x: Any) -> tuple[Any, Any]:
@@ -442,11 +461,26 @@ def _eval(
     level_nan: list[Any] = []
     level_inf: list[Any] = []
     level_clock: list[Any] = []
+    level_iter: list[Any] = []
+    in_loop = not isinstance(it, int)
+    pending: dict[int, int] = {}  # runs of each group in this stretch, not yet in the counts
+
+    def flush(clock: Any) -> Any:
+        t, counts = clock
+        if pending:
+            step = np.zeros(ctx.num_groups, np.int32)
+            for g, n in pending.items():
+                step[g] = n
+            counts = counts + jnp.asarray(step)
+            pending.clear()
+        return t, counts
+
     for i, eqn in enumerate(jaxpr.eqns):
         eid = (*prefix, i)
         ins = [read(v) for v in eqn.invars]
         subs = _subs(eqn)
         if subs is not None:
+            clock = flush(clock)
             outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it)
             rec = _merge(rec, sub_rec)
             env.update(zip(eqn.outvars, outs, strict=True))
@@ -454,7 +488,7 @@ def _eval(
         outs = eqn.primitive.bind(*ins, **eqn.params)
         if not eqn.primitive.multiple_results:
             outs = [outs]
-        clock = clock + 1
+        clock = (clock[0] + 1, clock[1])
         if (eqn.primitive in prims.MOVES or ctx.target is not None) and eid != ctx.target:
             # Moves values only: makes nothing non-finite (its flags are read when needed); or,
             # in the capture run, not the target: only the target is instrumented.
@@ -468,10 +502,17 @@ def _eval(
         level_ids.append(eid)
         level_nan.append(made_nan)
         level_inf.append(made_inf)
-        level_clock.append(clock)
+        level_clock.append(clock[0])
+        if in_loop:
+            g = ctx.groups.get(eid)
+            if g is None:
+                level_iter.append(jnp.asarray(it, jnp.int32))
+            else:
+                level_iter.append(clock[1][g] + pending.get(g, 0))
+                pending[g] = pending.get(g, 0) + 1
         if eid == ctx.target:
             rec[(eid, "cap")] = (
-                jnp.where(made_nan | made_inf, clock, _BIG),
+                jnp.where(made_nan | made_inf, clock[0], _BIG),
                 {"ins": list(ins), "out": list(outs)},
             )
         env.update(zip(eqn.outvars, outs, strict=True))
@@ -479,10 +520,10 @@ def _eval(
     if level_ids:
         ctx.levels[prefix] = level_ids
         clocks = jnp.stack(level_clock)
-        its = jnp.full(len(level_ids), it, jnp.int32)
+        its = jnp.stack(level_iter) if in_loop else jnp.full(len(level_ids), _NO_ITER, jnp.int32)
         rec[(prefix, "nan")] = (jnp.where(jnp.stack(level_nan), clocks, _BIG), its)
         rec[(prefix, "inf")] = (jnp.where(jnp.stack(level_inf), clocks, _BIG), its)
-    return [read(v) for v in jaxpr.outvars], rec, clock
+    return [read(v) for v in jaxpr.outvars], rec, flush(clock)
 
 
 def _enter(
@@ -616,16 +657,21 @@ def _enter(
 
 
 def _run(
-    jaxpr: Any, consts: Sequence[Any], args: Sequence[Any], target: EqnId | None
+    jaxpr: Any,
+    consts: Sequence[Any],
+    args: Sequence[Any],
+    target: EqnId | None,
+    groups: dict[EqnId, int] | None = None,
 ) -> tuple[Any, list[Any]]:
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
     captured at the target's first firing) and its outputs."""
 
-    ctx = _Ctx(target)
+    ctx = _Ctx(target, groups)
 
     @jax.jit
     def go(consts: Sequence[Any], args: Sequence[Any]) -> Any:
-        outs, rec, _ = _eval(ctx, jaxpr, consts, args, (), jnp.int32(0), _NO_ITER)
+        clock = (jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32))
+        outs, rec, _ = _eval(ctx, jaxpr, consts, args, (), clock, _NO_ITER)
         if target is not None:
             rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
         return rec, outs
@@ -686,6 +732,21 @@ def _remedy(
             f"wb.set_strong_zero({mode.name}) the zero wins",
             ok,
             result,
+        )
+    if (
+        origin.kind == "nan"
+        and origin.phase != "backward"
+        and inf_origin is not None
+        and inf_origin.phase != "backward"
+        and inf_origin.primitive not in ("div", "log", "rsqrt", "pow", "integer_pow")
+    ):
+        where = "" if inf_origin.iteration is None else f" at iteration {inf_origin.iteration}"
+        return Remedy(
+            "safe form",
+            f"the inf this NaN was made from overflowed in {inf_origin.primitive}{where}: "
+            "rescale or clip the values (a saturating function, a smaller step), or use a "
+            "stable form (log1p, logsumexp)",
+            None,
         )
     if origin.kind == "inf" and origin.phase != "backward":
         return Remedy(
