@@ -899,7 +899,12 @@ def _describe(o: Origin) -> list[str]:
         f"  pass:      {o.phase}" + (f"  [{o.name_stack}]" if o.name_stack else ""),
         f"  line:      {o.source or '(not known)'}",
     ]
-    if o.iteration is not None:
+    if o.iteration is not None and o.phase == "backward":
+        lines.append(
+            f"  iteration: run {o.iteration} (from 0) of this line in the backward pass, which "
+            f"takes the steps of the loop at {o.loop or '(not known)'} last to first"
+        )
+    elif o.iteration is not None:
         lines.append(f"  iteration: {o.iteration} of the loop at {o.loop or '(not known)'}")
     if o.element:
         lines.append(f"  element:   {o.element}")
