@@ -32,6 +32,7 @@ SCRIPTS = {
     "bench_loops.py": ["Memory and time of the gradient", "Program size", "Equinox"],
     "bench_introspect.py": ["Graph model and memory report", "What was built"],
     "bench_inspector.py": ["Inspector.of vs wb.inspect"],
+    "bench_nans.py": ["explain_nans vs compiling and running the gradient once"],
     "bench_graph_viewer.py": ["Cell to interactive graph"],
     "bench_sharding.py": ["Data-parallel gradient step per device count"],
     "gpu_check.py": [
