@@ -25,15 +25,18 @@ BATCH, FEATURES = 16, 4  # the global batch, split over the "data" axis
 
 
 def model_inputs() -> dict[str, object]:
-    """The same global values on every process (and in the test's single-process oracle)."""
+    """The same global values on every process (and in the test's single-process oracle), in
+    JAX's float dtype: float64 with JAX_ENABLE_X64=1, float32 without."""
+    import jax
     import numpy as np
 
+    dtype = jax.dtypes.canonicalize_dtype(np.float64)
     rng = np.random.default_rng(0)
     return {
-        "inputs": rng.uniform(-1.0, 1.0, (BATCH, FEATURES)),
-        "targets": rng.uniform(-1.0, 1.0, (BATCH,)),
-        "w": rng.uniform(-0.5, 0.5, (FEATURES,)),
-        "v": rng.uniform(-0.5, 0.5, (FEATURES,)),  # a tangent direction for forward mode
+        "inputs": rng.uniform(-1.0, 1.0, (BATCH, FEATURES)).astype(dtype),
+        "targets": rng.uniform(-1.0, 1.0, (BATCH,)).astype(dtype),
+        "w": rng.uniform(-0.5, 0.5, (FEATURES,)).astype(dtype),
+        "v": rng.uniform(-0.5, 0.5, (FEATURES,)).astype(dtype),  # a tangent direction
     }
 
 

@@ -77,14 +77,13 @@ def test_inspect_timing_and_cost(reverse: Any) -> None:
     )
 
 
-@pytest.mark.float64
 def test_inspect_notes_that_xla_counts_loop_bodies_once() -> None:
     report = inspect(scan_loss, X, mode=wb.Reverse, runs=0)
     assert report.timing.run_median_s is None and report.timing.runs == 0
     assert len(report.cost.loops) == 2
     assert any("once" in note and "length 7" in note for note in report.cost.notes)
     (loop,) = report.memory.loops
-    assert loop.length == 7 and loop.nbytes == 2 * 7 * 3 * 8
+    assert loop.length == 7 and loop.nbytes == 2 * 7 * 3 * X.dtype.itemsize
 
 
 def test_inspect_finds_the_backward_pass_of_a_function_that_differentiates() -> None:

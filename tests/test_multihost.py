@@ -15,7 +15,6 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
 from jax import lax
 from multihost_worker import NUM_PROCESSES, loss, model_inputs
 from tolerances import assert_close
@@ -88,7 +87,6 @@ def _scan_loop_loss(inputs: jax.Array, w: jax.Array) -> jax.Array:
     return jnp.sum(y**2)
 
 
-@pytest.mark.float64
 def test_two_processes_differentiate_a_sharded_batch(tmp_path):
     _run_workers(tmp_path)
     v = {k: jnp.asarray(a) for k, a in model_inputs().items()}

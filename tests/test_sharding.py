@@ -27,7 +27,7 @@ import pytest
 from jax import lax
 from jax.sharding import AxisType, NamedSharding
 from jax.sharding import PartitionSpec as P
-from tolerances import assert_close
+from tolerances import FLOAT, assert_close, tol
 
 import workbench as wb
 
@@ -228,12 +228,11 @@ def test_uncommitted_shadow_moves_to_its_primal(layout):
     assert_sharded_like(d, v.x)
 
 
-@pytest.mark.float64
 def test_strong_zero_on_sharded_input():
     """Strong zero on a sharded array: min(1, 1/x) at x = 0 has derivative 0 (analytic oracle),
     where the ordinary mode gives NaN."""
     layout = LAYOUTS[0]
-    host = np.linspace(0.0, 3.0, 32).reshape(SHAPE)  # host[0, 0] = 0: 1/x is inf
+    host = np.linspace(0.0, 3.0, 32, dtype=FLOAT).reshape(SHAPE)  # host[0, 0] = 0: 1/x is inf
     x = wb.to_rarray(host, sharding=layout.x)
 
     def f(x):
@@ -241,19 +240,18 @@ def test_strong_zero_on_sharded_input():
 
     expected = np.where(host > 1.0, -1.0 / np.where(host == 0, 1, host) ** 2, 0.0)
     (d,) = wb.gradient(wb.set_strong_zero(wb.Reverse), f, x)
-    np.testing.assert_allclose(np.asarray(d), expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(np.asarray(d), expected, rtol=tol(FLOAT)[0], atol=0)
     assert_sharded_like(d, x)
     (t,) = wb.autodiff(wb.set_strong_zero(wb.Forward), f, wb.Duplicated(x, jnp.ones_like(x)))
-    np.testing.assert_allclose(float(t), expected.sum(), rtol=1e-12)
+    np.testing.assert_allclose(float(t), expected.sum(), rtol=tol(FLOAT)[0])
     assert np.isnan(np.asarray(wb.gradient(wb.Reverse, f, x)[0])[0, 0])
 
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
 @pytest.mark.parametrize("mode", [wb.Reverse, wb.Forward], ids=repr)
-@pytest.mark.float64
 def test_strong_zero_under_jit(layout, mode):
     """The strong-zero transformation of a traced program keeps the shardings' types."""
-    host = np.linspace(0.0, 3.0, 32).reshape(SHAPE)
+    host = np.linspace(0.0, 3.0, 32, dtype=FLOAT).reshape(SHAPE)
     x = wb.to_rarray(host, sharding=layout.x)
 
     def f(x):
@@ -261,7 +259,7 @@ def test_strong_zero_under_jit(layout, mode):
 
     (d,) = wb.jit(lambda x: wb.gradient(wb.set_strong_zero(mode), f, x))(x)
     expected = np.where(host > 1.0, -1.0 / np.where(host == 0, 1, host) ** 2, 0.0)
-    np.testing.assert_allclose(np.asarray(d), expected, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(np.asarray(d), expected, rtol=tol(FLOAT)[0], atol=0)
     if "explicit" in layout.name:  # on an Auto mesh, jit's out_shardings decide
         assert_sharded_like(d, x)
 
@@ -529,11 +527,12 @@ def test_while_loop(layout, scheme, max_steps, run):
 
 
 @pytest.mark.parametrize("layout", [LAYOUTS[0], LAYOUTS[1]], ids=repr)
-@pytest.mark.float64
 def test_binomial_snapshot_buffer_is_sharded(layout):
     """Each device keeps only its shard of every snapshot: in the partitioned program the buffer
     (slots + 1 rows) has the per-device width, never the global one."""
-    carry = wb.to_rarray(_values(5, (64,)), sharding=NamedSharding(layout.mesh, P("data")))
+    carry = wb.to_rarray(
+        _values(5, (64,)).astype(FLOAT), sharding=NamedSharding(layout.mesh, P("data"))
+    )
     slots = 5
 
     def f(y):
@@ -541,5 +540,5 @@ def test_binomial_snapshot_buffer_is_sharded(layout):
         return jnp.sum(wb.fori_loop(0, 20, body, y, checkpointing=wb.Binomial(slots)))
 
     text = jax.jit(lambda y: wb.gradient(wb.Reverse, f, y)).lower(carry).compile().as_text()
-    buffers = set(re.findall(rf"f64\[{slots + 1},(\d+)\]", text))
+    buffers = set(re.findall(rf"f{FLOAT.itemsize * 8}\[{slots + 1},(\d+)\]", text))
     assert buffers == {"8"}, buffers  # 64 / 8 devices

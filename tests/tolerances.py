@@ -16,6 +16,12 @@ _TOL = {
     np.dtype(np.complex128): (1e-12, 1e-13),
 }
 
+# The float dtype JAX gives Python floats and float64 data in this run: float64 with
+# JAX_ENABLE_X64=1, float32 without (JAX's default). Tests that are not about float64 build their
+# data in it and compare with tol(FLOAT), so they run, and check, in both modes; tests whose point
+# is float64 carry @pytest.mark.float64 instead (tests/conftest.py).
+FLOAT = np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
 # Finite differences (jax.test_util.check_grads) need looser bounds; float64 only.
 FD_EPS = 1e-5
 FD_TOL = 1e-5
