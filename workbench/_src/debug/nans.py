@@ -396,7 +396,9 @@ def _finite(x: Any) -> tuple[Any, Any]:
     if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
         t = jnp.bool_(True)
         return t, t
-    return ~jnp.any(jnp.isnan(x)), jnp.all(jnp.isfinite(x))
+    # One reduction, not two: the worst of 0 (finite), 1 (inf), 2 (NaN) over the elements.
+    worst = jnp.max(jnp.where(jnp.isnan(x), 2, (~jnp.isfinite(x)).astype(jnp.int32)), initial=0)
+    return worst < 2, worst == 0
 
 
 def _all(xs: list[Any]) -> Any:
