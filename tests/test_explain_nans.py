@@ -233,3 +233,21 @@ def test_nan_from_an_overflow_points_at_the_overflow():
     assert report.origin.primitive == "sub" and report.origin.kind == "nan"
     assert report.origin.iteration >= first
     assert report.remedy.name == "safe form" and f"iteration {first}" in report.remedy.advice
+
+
+def test_const_arguments_and_trees():
+    """Const arguments are not differentiated (and reach f unwrapped with mode=None); arguments
+    may be trees. log(w * x) with w = -1: the NaN is made by log, on its line."""
+
+    def f(params, x):
+        return jnp.log(params["w"] * x) + params["b"]
+
+    params = {"w": jnp.float32(-1.0), "b": jnp.float32(0.0)}
+    for mode in (None, wb.Reverse):
+        report = wb.explain_nans(f, params, wb.Const(jnp.float32(2.0)), mode=mode)
+        assert report.origin.primitive == "log"
+        assert report.origin.line == line_of(f, "jnp.log(")
+        names = [n for n, _, _ in report.outputs]
+        assert names[0] == "value"
+        if mode is not None:
+            assert "derivative of params['b']" in names and not any("of x" in n for n in names)

@@ -209,7 +209,7 @@ def _program(
         vals = jax.tree_util.tree_unflatten(treedef, xs)
         wrapped = [Const(v) if c else v for v, c in zip(vals, is_const, strict=True)]
         if mode is None:
-            parts = [("value", f(*wrapped))]
+            parts = [("value", f(*vals))]  # Const marks nothing without a derivative
         else:
             res: Any = gradient(dataclasses.replace(mode, with_primal=True), f, *wrapped)
             parts = [("value", res.val)]
