@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
 import workbench as wb
@@ -163,3 +164,25 @@ def test_reactant_cells_with_keys(ip, key, inputs):
     np.testing.assert_allclose(res.gradients.values["v"], expected, rtol=1e-6)
     assert all(not view.note for view in res.views), [v.note for v in res.views]
     assert res._repr_mimebundle_()["text/plain"].startswith("%%reactant")
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        (
+            "k",
+            r"--grad got 'k', but k holds a random key \(key<fry>\[\]\), which has no "
+            r"derivative\. Leave k out of --grad \(--grad v\)",
+        ),
+        (
+            "old_k",
+            r"--grad got 'old_k', but old_k holds integers \(uint32\[2\]\).*Leave old_k "
+            r"out of --grad \(--grad v\) \(a legacy jax\.random\.PRNGKey is uint32",
+        ),
+    ],
+)
+def test_reactant_grad_of_a_key_names_the_fix(ip, name, says):
+    ip.user_ns.update(jax=jax, jnp=jnp, v=X, k=jax.random.key(1), old_k=jax.random.PRNGKey(1))
+    body = f"jnp.sum(v * jax.random.normal({name}, (3,), jnp.float32))"
+    with pytest.raises(UsageError, match=says):
+        ip.run_cell_magic("reactant", f"--grad {name}", body)

@@ -319,6 +319,38 @@ def _names(text: str | None, flag: str, choices: Sequence[str], where: str) -> l
     return names
 
 
+def _check_differentiable(name: str, value: Any, names: Sequence[str], where: str) -> None:
+    """Refuses ``--grad name`` when ``name`` holds only random keys or integers (a legacy
+    ``jax.random.PRNGKey`` is ``uint32``): nothing there has a derivative."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from workbench._src.ad.activities import is_random_key
+
+    leaves = jax.tree_util.tree_leaves(value)
+
+    def inexact(v: Any) -> bool:
+        dtype = getattr(v, "dtype", None)
+        return jnp.issubdtype(np.asarray(v).dtype if dtype is None else dtype, jnp.inexact)
+
+    if any(not is_random_key(v) and inexact(v) for v in leaves):
+        return
+    others = [n for n in names if n != name]
+    keep = f" (--grad {','.join(others)})" if others else ""
+    if any(is_random_key(v) for v in leaves):
+        what = f"a random key ({describe(value)}), which has no derivative"
+        fix = f"Leave {name} out of --grad{keep}: the program takes it as a constant."
+    else:
+        what = f"integers ({describe(value)}), which have no derivative"
+        fix = (
+            f"Leave {name} out of --grad{keep} (a legacy jax.random.PRNGKey is uint32: the "
+            f"program takes it as a constant), or make it floating point to differentiate "
+            f"with respect to it ({name} = {name}.astype(jnp.float32))."
+        )
+    raise UsageError(f"{where}: --grad got {name!r}, but {name} holds {what}. {fix}")
+
+
 def _grad_names(
     text: str, node: ast.expr, names: Sequence[str], ns: dict[str, Any], where: str
 ) -> list[str]:
@@ -331,6 +363,7 @@ def _grad_names(
     inputs = ", ".join(names) if names else "none"
     for n in wanted:
         if n in names:
+            _check_differentiable(n, ns[n], names, where)
             continue
         hint = ""
         if n not in ns:
