@@ -9,7 +9,7 @@ import pytest
 from jax import lax
 
 import workbench as wb
-from tests.tolerances import assert_close, tol
+from tests.tolerances import FLOAT, assert_close, tol
 
 SCHEMES = [
     False,
@@ -58,7 +58,7 @@ def scan_gradient(n):
     return jax.jit(jax.grad(lambda p: scan_loss(p, n)))(make_params(n))
 
 
-def make_params(n, width=3, dtype=jnp.float64):
+def make_params(n, width=3, dtype=FLOAT):
     k = jax.random.split(jax.random.key(n), 3)
     return (
         jax.random.uniform(k[0], (width,), dtype, 0.5, 1.0),
