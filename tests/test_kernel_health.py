@@ -176,7 +176,7 @@ def test_a_cell_ending_in_ipythons_last_output(ip, monkeypatch):
     assert first.success
     # In a kernel IPython's displayhook binds _ to that result; the test shell may have shown it
     # through another route (the captured display), so bind it as the kernel would.
-    ip.user_ns.setdefault("_", first.result)
+    ip.user_ns["_"] = first.result
     r, text = cell(ip, "", "_")
     assert isinstance(r.error_in_exec, UsageError), text
     assert (
