@@ -24,6 +24,7 @@ from workbench._src.ad.modes import Mode as Mode
 from workbench._src.ad.modes import Reverse as Reverse
 from workbench._src.ad.modes import ReverseWithPrimal as ReverseWithPrimal
 from workbench._src.ad.modes import set_strong_zero as set_strong_zero
+from workbench._src.arrays import PrecisionWarning as PrecisionWarning
 from workbench._src.arrays import to_rarray as to_rarray
 from workbench._src.compile import Compiled as Compiled
 from workbench._src.compile import compile as compile
@@ -90,6 +91,7 @@ __all__ = [
     "NotDifferentiableError",
     "OutputError",
     "Periodic",
+    "PrecisionWarning",
     "Reverse",
     "ReverseWithPrimal",
     "Schedule",
