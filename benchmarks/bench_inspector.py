@@ -16,10 +16,9 @@ import sys
 import time
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
+import bench_introspect
 from _report import Table, format_time, run_main
+from bench_introspect import WIDTH, problem  # the same deep MLP's gradient
 
 import workbench as wb
 from workbench._src.notebook.inspector import Inspector
@@ -28,26 +27,6 @@ from workbench._src.notebook.views import build_views
 
 TITLE = "Inspector of a large program, against wb.inspect"
 TARGET_FRACTION = 0.10
-WIDTH = 8
-
-
-def mlp(params: list[tuple[jax.Array, jax.Array]], x: jax.Array) -> jax.Array:
-    h = x
-    for w, b in params:
-        h = jnp.tanh(w @ h + b)
-    return jnp.sum(h)
-
-
-def problem(layers: int) -> tuple[Any, ...]:
-    rng = np.random.default_rng(0)
-    params = [
-        (
-            jnp.asarray(rng.normal(size=(WIDTH, WIDTH)) / WIDTH, jnp.float32),
-            jnp.zeros(WIDTH, jnp.float32),
-        )
-        for _ in range(layers)
-    ]
-    return params, jnp.ones(WIDTH, jnp.float32)
 
 
 def run(quick: bool = False) -> list[Table]:
@@ -58,7 +37,7 @@ def run(quick: bool = False) -> list[Table]:
     for _ in range(repeats):
         # A fresh function each time, so that JAX's caches answer neither contender.
         def grad(p: Any, x: Any) -> Any:
-            return wb.gradient(wb.Reverse, mlp, p, wb.Const(x))
+            return wb.gradient(wb.Reverse, bench_introspect.mlp, p, wb.Const(x))
 
         start = time.perf_counter()
         ins = wb.inspect(grad, params, x, runs=0)
