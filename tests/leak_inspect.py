@@ -7,9 +7,6 @@ still grown and how many reports are still alive.
     python tests/leak_inspect.py wb|jax [calls]
 """
 
-import contextlib
-import ctypes
-import gc
 import sys
 import weakref
 from typing import Any
@@ -17,18 +14,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from leak_rss import rss
 
 import workbench as wb
 
 LAYERS, WIDTH = 40, 16
-
-
-def rss() -> int:
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: RSS as it is
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed heap back: RSS counts what is held
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096
 
 
 def loss(params: Any, x: jax.Array) -> jax.Array:

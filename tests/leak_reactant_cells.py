@@ -7,8 +7,6 @@ in ``Out`` the same way); print the workbench's widgets alive, all widgets alive
     python tests/leak_reactant_cells.py reactant|jax [runs]
 """
 
-import contextlib
-import ctypes
 import gc
 import sys
 
@@ -17,20 +15,13 @@ import jax.numpy as jnp
 import numpy as np
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
+from leak_rss import rss
 
 CELLS = {
     "reactant": "%%reactant --grad x\njnp.sum(jnp.sin(x) * w) * 2.0",
     "jax": "f = lambda x, w: jnp.sum(jnp.sin(x) * w) * 2.0\n"
     "(jax.jit(f).lower(x, w).compile(), jax.jit(jax.grad(f)).lower(x, w).compile())",
 }
-
-
-def rss() -> int:
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: RSS as it is
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed heap back: RSS counts what is held
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096
 
 
 def widgets() -> list:
