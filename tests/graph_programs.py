@@ -36,6 +36,9 @@ def scan_loop(x):
 def layers(n, width=16, inputs=8):
     sizes = [inputs] + [width] * n
     return [(jnp.full((a, b), 0.1), jnp.zeros(b)) for a, b in zip(sizes, sizes[1:])]
+
+def min_recip(x):
+    return jnp.sum(jnp.minimum(1.0, 1.0 / x))
 """
 
 # name -> (function name, argument expressions) as the notebook cells and tests call them
@@ -46,6 +49,16 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "binomial_loop": ("binomial_loop", "jnp.ones(3)"),
     "scan_loop": ("scan_loop", "jnp.ones(3)"),
 }
+
+
+# The program whose gradient is NaN (at x = 0: the tutorial's min(1, 1/x)), for the NaN marks.
+NAN_PROGRAM = ("min_recip", "jnp.array([0.0, 0.5, 2.0])")
+
+
+def nan_cell(var: str = "g") -> str:
+    """A notebook cell drawing the NaN program's gradient with its NaN marked."""
+    fn, args = NAN_PROGRAM
+    return f"{var} = wb.graph({fn}, {args}, mode=wb.Reverse, nans=True)\n{var}"
 
 
 def namespace() -> dict[str, Any]:

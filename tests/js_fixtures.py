@@ -36,6 +36,21 @@ def graph_fixture(name: str, expand_all: bool = False) -> dict[str, Any]:
     return {"program": name, "graph": data, "expanded": expanded}
 
 
+def nan_fixture() -> dict[str, Any]:
+    """``{"graph", "marks"}`` of ``wb.graph(..., nans=True)`` on the NaN program's gradient."""
+    import workbench as wb
+
+    ns = graph_programs.namespace()
+    fn, args = graph_programs.NAN_PROGRAM
+    w = wb.graph(ns[fn], *eval(f"({args},)", ns), mode=wb.Reverse, nans=True)
+    data = json.loads(json.dumps(w.graph))
+    prefix = str(ROOT) + "/"
+    data["strings"] = [s.replace(prefix, "") for s in data["strings"]]
+    out = {"program": fn, "graph": data, "expanded": w.expanded, "marks": dict(w.marks)}
+    w.close()
+    return out
+
+
 def tradeoff_fixture() -> dict[str, Any]:
     """The trade-off explorer's traits on a 1,000-step loop (theory only, as drawn)."""
     import jax.numpy as jnp
@@ -56,6 +71,7 @@ FIXTURES = {
     "scan_loop.json": lambda: graph_fixture("scan_loop"),
     "binomial_loop.json": lambda: graph_fixture("binomial_loop"),
     "tradeoffs1000.json": tradeoff_fixture,
+    "nan_marks.json": nan_fixture,
 }
 
 

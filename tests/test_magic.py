@@ -72,8 +72,8 @@ def test_cell_result_and_default_views(ip):
     expected = jnp.sin(ip.user_ns["x"]) * 2.0 + ip.user_ns["w"]
     np.testing.assert_allclose(res.value, expected)
     assert list(res.inputs) == ["x", "w"]  # arrays are traced, y (a float) is a constant
-    # every view but grad and sharding (the program runs on one device)
-    assert names(res) == [v for v in VIEWS if v not in ("grad", "sharding")]
+    # every view but grad, sharding (the program runs on one device) and nans (not asked for)
+    assert names(res) == [v for v in VIEWS if v not in ("grad", "sharding", "nans")]
     text = {v.name: v.text for v in res.views}
     assert "sin" in text["jaxpr"] and "stablehlo.sine" in text["stablehlo"]
     assert text["hlo"].startswith("HloModule")

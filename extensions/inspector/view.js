@@ -7,7 +7,8 @@
 // Model traits (see workbench/_src/notebook/inspector.py):
 //   title        string
 //   views        [{name, title, kind: "ir" | "text", text, note, data}]; data, where present,
-//                is drawn instead of the text: the sharding view's ShardingReport.to_json()
+//                is drawn instead of the text: the sharding view's ShardingReport.to_json(), the
+//                NaN-origin view's NanReport.to_json() (nans.js)
 //   selected     the name of the shown view, or "compare"
 //   compare      [left, right]: the names of the two IR views compared side by side
 //   links        {view name: {line index: [graph ids]}}: what each IR line shows in the graph
@@ -29,6 +30,7 @@
 import { layoutEngine } from "../graph/engine.js";
 import { mountGraph } from "../graph/view.js";
 import { highlight } from "./highlight.js";
+import { nanBlock } from "./nans.js";
 import { shardingBlock } from "./sharding.js";
 
 function note(text) {
@@ -83,7 +85,14 @@ function irBlock(view, links, onSelect) {
   return pre;
 }
 
-function viewBlock(view, links, onSelect) {
+function viewBlock(view, links, onSelect, onShow) {
+  if (view.data && view.name === "nans") {
+    try {
+      return nanBlock(view, onShow || (() => {}), Boolean(onShow));
+    } catch (err) {
+      console.warn("workbench inspector: the NaN-origin view fell back to its text", err);
+    }
+  }
   if (view.data && view.name === "sharding") {
     try {
       return shardingBlock(view);
@@ -168,6 +177,15 @@ export function mountInspector({ model, el }) {
     }
   }
 
+  // The NaN-origin view's button: the graph tab, on the ids given (marked there in red).
+  function showInGraph(ids) {
+    model.set("viewport", { ...(model.get("viewport") || {}), focus: "" });
+    model.set("highlight", ids);
+    model.set("selected", "graph");
+    model.save_changes();
+  }
+  const hasGraph = () => views().some((v) => v.name === "graph") && ((model.get("graph") || {}).nodes || []).length > 0;
+
   function graphBlock(view) {
     const box = document.createElement("div");
     box.className = "wb-view";
@@ -247,7 +265,7 @@ export function mountInspector({ model, el }) {
     } else {
       const view = all.find((v) => v.name === selected);
       if (view && view.name === "graph") body.append(graphBlock(view));
-      else if (view) body.append(viewBlock(view, linksOf(view.name), selectLine));
+      else if (view) body.append(viewBlock(view, linksOf(view.name), selectLine, hasGraph() ? showInGraph : null));
     }
     markLines();
   }

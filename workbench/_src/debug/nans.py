@@ -38,6 +38,7 @@ from workbench._src.internals import jaxprs, params, private_jax, rules
 from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure
 from workbench._src.loops.primitive import Loop, checkpointed_loop_p
+from workbench._src.sources import source_text
 
 _BIG = int(np.iinfo(np.int32).max)
 # The workbench's own files: a line there (a loop's, traced by wb.fori_loop) is not the user's.
@@ -63,13 +64,16 @@ class Origin:
       kind: ``"nan"`` (a NaN from NaN-free operands) or ``"inf"`` (an inf from finite ones).
       phase: ``"primal"``, ``"forward"`` (a derivative's forward or tangent pass, which computes
         the primal too) or ``"backward"`` (the transposed pass).
-      source: the user's line, ``file:line:column (function)``, or ``None``.
+      source: the user's line, ``file:line:column (function)`` (``cell [3], line 5 (f)`` for code
+        typed in a notebook cell), or ``None``.
       line: the line number alone, or ``None``.
       name_stack: JAX's name stack of the equation (``transpose()/jvp()``).
       iteration: the first loop iteration where it happened, ``None`` outside loops.
       loop: the source line of the innermost loop around it, ``None`` outside loops.
       operands: the operands' values at the first non-finite element, where captured.
       element: the index of that element in the output.
+      node: the id of its node (or of the region that holds it) in the graph of the program
+        searched (``NanReport.graph()``), e.g. ``"main/3/0"``.
     """
 
     primitive: str
@@ -82,6 +86,7 @@ class Origin:
     loop: str | None
     operands: tuple[float, ...] | None = None
     element: tuple[int, ...] | None = None
+    node: str | None = None
 
     def values(self) -> str:
         """The operands that made it, as ``0.0 * inf``."""
@@ -106,6 +111,37 @@ class Remedy:
 
 
 @dataclasses.dataclass(frozen=True)
+class NanPath:
+    """Where the non-finite value goes, in the graph of the program searched (ids of
+    ``NanReport.graph()``'s nodes).
+
+    Attributes:
+      origin: the node (or region) that made it.
+      source: the node that made the inf the origin met (``NanReport.inf_origin``), or ``None``.
+      nodes: the nodes on a path from the source or the origin to a non-finite output.
+      edges: ``(from, to)`` node ids of the edges between those nodes.
+      residual: the residual edges (kept by the forward pass for the backward pass) that carry
+        the source's inf to the origin.
+    """
+
+    origin: str
+    source: str | None
+    nodes: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+    residual: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The marks as the graph viewer's ``marks`` trait takes them."""
+        return {
+            "origin": self.origin,
+            "source": self.source or "",
+            "nodes": list(self.nodes),
+            "edges": [list(e) for e in self.edges],
+            "residual": [list(e) for e in self.residual],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class NanReport:
     """What ``explain_nans`` found. Read by name.
 
@@ -118,6 +154,8 @@ class NanReport:
       remedy: a fix that fits, checked by running it where it can be; ``None`` when none fits.
       outputs: ``(name, "nan" | "inf" | "finite", largest finite magnitude)`` per output.
       mode: the mode's name, or ``"primal"``.
+      path: the origin, the source of its inf and their way to the outputs as graph ids
+        (``NanPath``), or ``None`` when none found.
     """
 
     found: bool
@@ -126,12 +164,64 @@ class NanReport:
     remedy: Remedy | None
     outputs: tuple[tuple[str, str, float], ...]
     mode: str
+    path: NanPath | None = None
+    program: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         return _text(self)
 
     def _repr_html_(self) -> str:
         return _html(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain data (the inspector's NaN tab draws it)."""
+        return {
+            "found": self.found,
+            "mode": self.mode,
+            "origin": None if self.origin is None else _origin_json(self.origin),
+            "inf_origin": None if self.inf_origin is None else _origin_json(self.inf_origin),
+            "remedy": None if self.remedy is None else dataclasses.asdict(self.remedy),
+            "outputs": [list(o) for o in self.outputs],
+            "path": None if self.path is None else self.path.to_json(),
+            "text": _text(self),
+        }
+
+    def graph(self) -> Any:
+        """The graph viewer of the program searched, with the origin, the source of its inf,
+        their path to the outputs and the residual edges that carry it marked (the regions that
+        hold the origin open, the view on it)."""
+        from workbench._src.introspect.graph import graph_from_jaxpr
+        from workbench._src.notebook.graph_widget import GraphWidget
+
+        if self.program is None:
+            raise WorkbenchError(
+                "This NanReport has no program to draw (it was built by hand); make it with "
+                "wb.explain_nans(f, *args, mode=...)."
+            )
+        w = GraphWidget(graph_from_jaxpr(self.program), title=f"explain_nans ({self.mode})")
+        mark_graph(w, self)
+        return w
+
+
+def mark_graph(widget: Any, report: NanReport) -> None:
+    """Marks ``report``'s path in a graph viewer of the program it searched (``GraphWidget``,
+    or the inspector's graph tab) and brings its origin into view."""
+    if report.path is None:
+        return
+    o = report.origin
+    assert o is not None  # a path has an origin
+    made = "NaN" if o.kind == "nan" else "inf"
+    where = "" if o.iteration is None else f", iteration {o.iteration}"
+    label = f"{made} made here ({o.primitive}, {o.phase}{where})"
+    widget.marks = {**report.path.to_json(), "label": label, "source_label": "inf made here"}
+    widget.highlight = [report.path.origin]
+
+
+def _origin_json(o: Origin) -> dict[str, Any]:
+    out = dataclasses.asdict(o)
+    out["values"] = o.values()
+    out["operands"] = None if o.operands is None else [_num(v) for v in o.operands]
+    return out
 
 
 _SYMBOLS = {"mul": "*", "div": "/", "add": "+", "sub": "-", "pow": "**"}
@@ -172,27 +262,56 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
         mode = check_mode(mode, "explain_nans")
     program, flat_args, out_names = _program(f, args, mode)
     closed = jax.make_jaxpr(program)(*flat_args)
+    return explain_program(
+        closed,
+        flat_args,
+        out_names,
+        "primal" if mode is None else mode.name,
+        lambda origin, inf_origin: _remedy(f, args, mode, origin, inf_origin),
+    )
+
+
+def explain_program(
+    closed: Any,
+    flat_args: Sequence[Any],
+    out_names: Sequence[str],
+    mode_name: str,
+    remedy: Callable[[Origin | None, Origin | None], Remedy | None] = lambda o, i: None,
+) -> NanReport:
+    """``explain_nans`` on a traced program: ``closed`` (a ``ClosedJaxpr``) run on
+    ``flat_args``, its outputs named ``out_names``. The ids in the report's ``path`` are those
+    of ``graph_from_jaxpr(closed)``, so a viewer already drawing that graph (the inspector's
+    graph tab, ``wb.graph``) can mark them."""
+    from workbench._src.introspect.graph import graph_from_jaxpr
+
     jaxpr, consts = jaxprs.open_jaxpr(closed)
     index = _Index()
-    index.scan(jaxpr, (), (), ())
+    index.scan(jaxpr, (), (), (), structure.ROOT)
 
     records, outs = _run(jaxpr, consts, flat_args, None, index.groups())
     outputs = tuple(_summary(n, o) for n, o in zip(out_names, outs, strict=True))
     kinds = {k for _, k, _ in outputs}
-    mode_name = "primal" if mode is None else mode.name
     if kinds == {"finite"}:
-        return NanReport(False, None, None, None, outputs, mode_name)
+        return NanReport(False, None, None, None, outputs, mode_name, None, closed)
     want = "nan" if "nan" in kinds else "inf"
     first = _first(records, want)
-    inf_first = _first(records, "inf") if want == "nan" else None
-    origin = None
+    graph = graph_from_jaxpr(closed)
+    origin = inf_origin = None
+    source: EqnId | None = None
     if first is not None:
         eid, it = first
         caps = _run(jaxpr, consts, flat_args, eid)[0]
         origin = index.origin(eid, want, it, caps)
-    inf_origin = None if inf_first is None else index.origin(inf_first[0], "inf", inf_first[1])
-    remedy = _remedy(f, args, mode, origin, inf_origin)
-    return NanReport(True, origin, inf_origin, remedy, outputs, mode_name)
+        if want == "nan":
+            met = _inf_met(index, graph, records, eid, caps)
+            if met is not None:
+                source = met[0]
+                inf_origin = index.origin(met[0], "inf", met[1])
+    bad = [j for j, (_, k, _) in enumerate(outputs) if k != "finite"]
+    path = None if origin is None else _path(graph, index, origin, source, bad)
+    return NanReport(
+        True, origin, inf_origin, remedy(origin, inf_origin), outputs, mode_name, path, closed
+    )
 
 
 def _program(
@@ -265,27 +384,43 @@ class _Site:
     phase: str
     stack: str
     loops: tuple[Any, ...]  # the loop equations around it, outermost first
+    node: str  # its id in graph_from_jaxpr's graph (or that of the region that holds it)
 
 
 class _Index:
     """Every equation the interpreter runs (not those it opens), by id: the path of equation
-    and sub-jaxpr indices from the top."""
+    and sub-jaxpr indices from the top; and beside it the id the graph model gives it."""
 
     def __init__(self) -> None:
         self.sites: dict[EqnId, _Site] = {}
+        self.by_node: dict[str, EqnId] = {}
 
-    def scan(self, jaxpr: Any, prefix: EqnId, loops: tuple[Any, ...], entries: Any) -> None:
+    def scan(
+        self,
+        jaxpr: Any,
+        prefix: EqnId,
+        loops: tuple[Any, ...],
+        entries: Any,
+        region: str | None,
+        outer: str = structure.ROOT,
+    ) -> None:
+        """``region``: the graph's id of this jaxpr (``None`` where the graph does not open it
+        as the interpreter does); ``outer``: the id of the nearest region the graph knows."""
         for i, eqn in enumerate(jaxpr.eqns):
             eid = (*prefix, i)
+            node = structure.eqn_id(region, i) if region is not None else outer
             full = tuple(entries) + tuple(structure.entries_of(eqn))
             subs = _subs(eqn)
             if subs is None:
                 stack = "/".join(f"{n}()" if t else n for t, n in full)
-                self.sites[eid] = _Site(eqn, structure.phase_of(full), stack, loops)
+                self.sites[eid] = _Site(eqn, structure.phase_of(full), stack, loops, node)
+                if region is not None:
+                    self.by_node[node] = eid
                 continue
             inner = loops + ((eqn,) if _is_loop(eqn) else ())
+            ids = _graph_sub_ids(eqn, subs, node) if region is not None else [None] * len(subs)
             for k, sub in enumerate(subs):
-                self.scan(jaxprs.open_jaxpr(sub)[0], (*eid, k), inner, full)
+                self.scan(jaxprs.open_jaxpr(sub)[0], (*eid, k), inner, full, ids[k], node)
 
     def groups(self) -> dict[EqnId, int]:
         """A group per (line, primitive, pass, occurrence in its jaxpr) of the equations inside
@@ -307,7 +442,7 @@ class _Index:
         loop_src = None
         if site.loops:
             ls = _user_line(site.loops[-1].source_info)
-            loop_src = None if ls is None else str(ls)
+            loop_src = None if ls is None else source_text(ls)
         operands = element = None
         if caps:
             operands, element = _element(caps["ins"], caps["out"], kind)
@@ -315,14 +450,152 @@ class _Index:
             site.eqn.primitive.name,
             kind,
             site.phase,
-            None if src is None else str(src),
+            None if src is None else source_text(src),
             None if src is None else src.line,
             site.stack,
             it if site.loops else None,
             loop_src,
             operands,
             element,
+            site.node,
         )
+
+
+def _graph_sub_ids(eqn: Any, subs: Sequence[Any], node: str) -> list[str | None]:
+    """The graph's region id of each jaxpr the interpreter opens (``structure.sub_jaxprs``
+    opens a ``while``'s condition too, so the k-th here need not be the k-th there)."""
+    theirs = structure.sub_jaxprs(eqn) or []
+    out: list[str | None] = []
+    for sub in subs:
+        j = jaxprs.open_jaxpr(sub)[0]
+        k = next((m for m, x in enumerate(theirs) if x.jaxpr is j), None)
+        out.append(None if k is None else structure.sub_region_id(node, k, len(theirs)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The way of the non-finite value through the graph
+
+
+class _Flow:
+    """The graph's edges both ways, and the nodes a region id stands for."""
+
+    def __init__(self, graph: Any):
+        self.graph = graph
+        self.preds: dict[str, list[Any]] = {}
+        self.succs: dict[str, list[str]] = {}
+        for e in graph.edges:
+            self.preds.setdefault(e.target, []).append(e)
+            self.succs.setdefault(e.source, []).append(e.target)
+        self.parent = {r.id: r.parent for r in graph.regions}
+
+    def members(self, gid: str) -> set[str]:
+        """``gid`` itself if it is a node; else the nodes inside the region ``gid``."""
+        if gid in self.graph._node_index:
+            return {gid}
+        out = set()
+        for n in self.graph.nodes:
+            r: str | None = n.region
+            while r is not None and r != gid:
+                r = self.parent.get(r)
+            if r == gid:
+                out.add(n.id)
+        return out
+
+    def reach(self, start: set[str], forward: bool) -> set[str]:
+        seen = set(start)
+        todo = list(start)
+        while todo:
+            n = todo.pop()
+            nxt = self.succs.get(n, []) if forward else [e.source for e in self.preds.get(n, [])]
+            for m in nxt:
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        return seen
+
+    def eid_of(self, index: _Index, gid: str) -> EqnId | None:
+        """The interpreter's equation for a graph node (that of the region that holds it, where
+        the interpreter runs the region as one equation: a ``custom_jvp`` call)."""
+        if gid in index.by_node:
+            return index.by_node[gid]
+        r: str | None = self.graph.node(gid).region if gid in self.graph._node_index else None
+        while r is not None:
+            if r in index.by_node:
+                return index.by_node[r]
+            r = self.parent.get(r)
+        return None
+
+
+def _inf_met(
+    index: _Index, graph: Any, records: dict[Any, Any], eid: EqnId, caps: Any
+) -> tuple[EqnId, int] | None:
+    """The equation that made the inf a NaN's origin met: walking back from the origin's
+    non-finite operands, the first (in time) equation that made an inf from finite operands.
+    ``None`` when every operand was finite (``sqrt(-1)``, ``0 / 0``: no inf was met)."""
+    ins = caps.get("ins", []) if caps else []
+    bad = {
+        k
+        for k, x in enumerate(ins)
+        if np.issubdtype(np.asarray(x).dtype, np.inexact) and not np.isfinite(x).all()
+    }
+    if not bad:
+        return None
+    flow = _Flow(graph)
+    node = index.sites[eid].node
+    exact = node in graph._node_index
+    start = {
+        e.source
+        for t in flow.members(node)
+        for e in flow.preds.get(t, [])
+        if not exact or e.input in bad
+    }
+    found: list[tuple[int, EqnId, int]] = []
+    seen = set(start)
+    todo = list(start)
+    while todo:
+        n = todo.pop()
+        m = flow.eid_of(index, n)
+        rec = records.get((m, "inf")) if m is not None else None
+        if rec is not None and int(rec[0]) < _BIG:
+            found.append((int(rec[0]), m, int(rec[1])))  # type: ignore[arg-type]
+            continue  # made from finite operands: nothing before it carried this inf
+        for e in flow.preds.get(n, []):
+            if e.source not in seen:
+                seen.add(e.source)
+                todo.append(e.source)
+    if found:
+        _, m, it = min(found)
+        return m, it
+    # The inf came around a loop's carry (edges the graph does not draw): the first made.
+    return _first(records, "inf")
+
+
+def _path(
+    graph: Any, index: _Index, origin: Origin, source: EqnId | None, bad_outputs: Sequence[int]
+) -> NanPath:
+    flow = _Flow(graph)
+    assert origin.node is not None
+    here = flow.members(origin.node)
+    results = {f"{structure.ROOT}/out{j}" for j in bad_outputs}
+    on = flow.reach(here, True) & flow.reach(results, False)
+    chain: set[str] = set()
+    src = None
+    if source is not None:
+        src = index.sites[source].node
+        chain = flow.reach(flow.members(src), True) & flow.reach(here, False)
+        on |= chain
+    on |= here
+    edges: list[tuple[str, str]] = []
+    residual: list[tuple[str, str]] = []
+    for e in graph.edges:
+        if e.source in on and e.target in on and (e.source, e.target) not in edges:
+            edges.append((e.source, e.target))
+            if e.kind == "residual" and e.source in chain and e.target in chain:
+                residual.append((e.source, e.target))
+    order = {n.id: i for i, n in enumerate(graph.nodes)}
+    nodes = tuple(sorted(on, key=lambda n: order.get(n, -1)))
+    return NanPath(origin.node, src, nodes, tuple(edges), tuple(residual))
 
 
 def _element(
@@ -819,7 +1092,8 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
             src = _user_line(flat[i][0].source_info)
             return Remedy(
                 "double where",
-                f"jnp.where guards {prim}'s result but not its operand (at {src}), and {prim}'s "
+                f"jnp.where guards {prim}'s result but not its operand (at {source_text(src)}), "
+                f"and {prim}'s "
                 "derivative is not finite where the guard discards it: guard the operand too, "
                 f"x_safe = jnp.where(cond, x, 1.0); jnp.where(cond, {prim}(x_safe), ...)",
                 ok,

@@ -75,13 +75,15 @@ class Node:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Edge:
-    """A value passed from output ``output`` of node ``source`` to node ``target``."""
+    """A value passed from output ``output`` of node ``source`` to node ``target``, where it is
+    operand ``input`` (its first use, when the target reads the value more than once)."""
 
     source: str
     output: int
     target: str
     kind: EdgeKind
     aval: Aval
+    input: int = 0
 
     @property
     def id(self) -> str:
@@ -290,7 +292,12 @@ class _Builder:
         return Graph(tuple(self.nodes), tuple(self.edges), tuple(self.regions))
 
     def connect(
-        self, refs: Sequence[_Ref], target: str, phase: str, seen: set[Any] | None = None
+        self,
+        refs: Sequence[_Ref],
+        target: str,
+        phase: str,
+        seen: set[Any] | None = None,
+        operand: int = 0,
     ) -> None:
         for src, k, src_phase, aval in refs:
             if seen is not None:
@@ -304,7 +311,7 @@ class _Builder:
                 kind = "residual"
             else:
                 kind = "forward"
-            self.edges.append(Edge(src, k, target, kind, aval))
+            self.edges.append(Edge(src, k, target, kind, aval, operand))
 
     def stack_string(self, entries: tuple[structure.Entry, ...]) -> str:
         try:
@@ -389,11 +396,11 @@ class _Builder:
                 )
             )
             seen: set[Any] = set()
-            for v in eqn.invars:
+            for pos, v in enumerate(eqn.invars):
                 if not is_literal(v):
                     refs = env.get(v)
                     if refs:
-                        self.connect(refs, nid, phase, seen)
+                        self.connect(refs, nid, phase, seen, pos)
             for k, v in enumerate(eqn.outvars):
                 env[v] = ((nid, k, phase, outs[k]),)
         return [() if is_literal(v) else env.get(v, ()) for v in jaxpr.outvars]

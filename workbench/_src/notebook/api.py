@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from workbench._src.notebook.tradeoff_widget import TradeoffExplorer
 
 
-def graph(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> GraphWidget:
+def graph(
+    f: Callable[..., Any], *args: Any, mode: Mode | None = None, nans: bool = False
+) -> GraphWidget:
     """The interactive graph of ``f(*args)`` (or, with ``mode``, of its derivative).
 
     Traces the program once (no compilation) and builds the graph model and its residuals, the
@@ -31,6 +33,10 @@ def graph(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> GraphW
         differentiate in ``wb.Const``.
       mode: ``None`` for ``f`` itself, or ``wb.Reverse`` / ``wb.Forward`` / ... for the program
         that computes ``wb.gradient(mode, f, *args)`` (forward, backward and residual edges).
+      nans: also run ``wb.explain_nans`` on the program drawn (compiled and run once,
+        instrumented) and mark, in red, the node that made its first NaN (or inf), the node that
+        made the inf it met, their way to the outputs and the residual edges that carried it;
+        the view opens on the origin. The report is the widget's ``report``.
 
     Returns:
       A ``GraphWidget``. Its ``expanded``, ``viewport``, ``edges`` and ``search`` traits hold
@@ -41,6 +47,10 @@ def graph(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> GraphW
     >>> sorted({row[2] for row in w.graph["edges"]})
     ['b', 'f', 'r']
     """
+    if nans:
+        from workbench._src.notebook.nan_views import graph_with_nans
+
+        return graph_with_nans(f, *args, mode=mode)
     from workbench._src.notebook.graph_widget import graph_widget
 
     return graph_widget(f, *args, mode=mode)

@@ -254,7 +254,9 @@ class GraphTraits(traitlets.HasTraits):
     graph; the viewer adds ``"focus"``, the highlight it last panned to); ``edges``
     (``"both"``, ``"forward"`` or ``"backward"``); ``search`` (highlights nodes and regions
     whose name contains it); ``highlight`` (ids of nodes or regions drawn distinctly: the viewer
-    opens the regions that hold them and pans to them); ``_layout``, the ``LayoutEngine``,
+    opens the regions that hold them and pans to them); ``marks`` (``{}``, or where a non-finite
+    value is made and goes, ``NanPath.to_json()``: ``origin``, ``source``, ``nodes``, ``edges``,
+    ``residual``, drawn in red); ``_layout``, the ``LayoutEngine``,
     set once the viewer is shown live (``live_bundle``): a notebook run where no front end draws
     widgets (``nbconvert --execute``) never sends ELK, nor keeps it in its widget state.
     """
@@ -288,6 +290,7 @@ class GraphTraits(traitlets.HasTraits):
     def _check_highlight(self, proposal: Mapping[str, Any]) -> list[str]:
         value = list(proposal["value"])
         data = self.graph or {}
+    marks = traitlets.Dict().tag(sync=True)
         known = [row[0] for row in data.get("nodes", [])] + [
             row[0] for row in data.get("regions", [])
         ]

@@ -74,13 +74,16 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
         views: Sequence[View],
         inspection: Inspection | None = None,
         gradient: Inspection | None = None,
+        nans: Any = None,
     ) -> Inspector:
         """An inspector showing ``views``, the first one selected, the first and last IR
         views set up for comparison. With the ``inspection`` the views came from, the graph
         tab draws its graph (up to ``INSPECTOR_MAX_NODES`` nodes; larger graphs start
         collapsed past ``graph_widget.LARGE_GRAPH``) and IR lines link to graph nodes; with
         the ``gradient``'s inspection (``%%reactant --grad``), the graph tab draws the
-        gradient's program instead, and the gradient view's jaxpr lines link to it."""
+        gradient's program instead, and the gradient view's jaxpr lines link to it. With
+        ``explain_nans``'s report on the program drawn (``--nans``), the graph tab marks where
+        its NaN is made and the way it goes."""
         ir = [v.name for v in views if v.kind == "ir"]
         extra: dict[str, Any] = {}
         model = None
@@ -94,6 +97,13 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
             **extra,
         )
         widget._graph_model = model
+        if nans is not None and widget.graph.get("nodes"):
+            from workbench._src.debug.nans import mark_graph
+
+            try:  # marks are an aid: never break the inspector over them
+                mark_graph(widget, nans)
+            except Exception:
+                widget.marks, widget.highlight = {}, []
         return widget
 
     def _views(self) -> list[View]:

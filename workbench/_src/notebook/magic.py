@@ -86,6 +86,14 @@ def _flags(f: Callable[..., Any]) -> Callable[..., Any]:
             help="comma-separated array inputs of the expression to differentiate with respect "
             "to (reverse mode; the expression must be a real scalar); adds the gradient view.",
         ),
+        argument(
+            "--nans",
+            action="store_true",
+            help="find where the first NaN or inf of the expression (of its gradient, with "
+            "--grad) is made: wb.explain_nans on the program shown, run once more, "
+            "instrumented. Adds the NaN-origin view and marks the origin, its way to the "
+            "outputs and the residual that carried it in the graph.",
+        ),
     ]
     for d in reversed(decorators):
         f = d(f)
@@ -103,6 +111,7 @@ class ReactantResult:
       views: the inspector's views (built from ``inspection``; a failed one carries a note).
       gradients: with ``--grad``, the gradient values by name and the derivative's inspection.
       compiled: the ``wb.Compiled`` program.
+      nans: with ``--nans``, ``wb.explain_nans``'s report on the program the graph shows.
     """
 
     value: Any
@@ -112,6 +121,7 @@ class ReactantResult:
     gradients: Gradients | None
     compiled: Any
     cell: Any = dataclasses.field(default=None, repr=False, compare=False)  # see _cell_key
+    nans: Any = None
 
     @property
     def title(self) -> str:
@@ -124,7 +134,7 @@ class ReactantResult:
         from workbench._src.notebook.inspector import Inspector
 
         gradient = self.gradients.inspection if self.gradients is not None else None
-        return Inspector.of(self.title, self.views, self.inspection, gradient)
+        return Inspector.of(self.title, self.views, self.inspection, gradient, self.nans)
 
     def _shown_widget(self) -> Any:
         """The widget this result is displayed with (made once, again if it was closed).
@@ -500,12 +510,17 @@ class _Run:
                 {n: d for n, d in zip(names, derivs, strict=True) if n in grad_names}, grad_ins
             )
 
+        report: Any = None
+        if args.nans or "nans" in views:
+            report = self._explain_nans(fn, names, values, grad_names, ins, grads)
         if not views:
             views = list(UNOPTIMIZED_VIEWS if args.no_optimize else DEFAULT_VIEWS)
             if len(ins.sharding.devices) > 1:  # the program spans several devices
                 views.insert(views.index("graph") + 1, "sharding")
             if grads is not None:
                 views.append("grad")
+            if report is not None:
+                views.insert(1, "nans")  # right after the result: what the user asked about
         elif args.no_optimize and "hlo" in views:
             raise UsageError(
                 f"{where}: --no-optimize leaves out the optimized HLO, but --views asks for hlo; "
@@ -519,11 +534,42 @@ class _Run:
             value=value,
             inputs=dict(zip(names, values, strict=True)),
             inspection=ins,
-            views=build_views(views, value, ins, grads),
+            views=build_views(views, value, ins, grads, nans=report),
             gradients=grads,
             compiled=compiled,
             cell=self.key,
+            nans=None if isinstance(report, BaseException) else report,
         )
+
+    def _explain_nans(
+        self,
+        fn: Callable[..., Any],
+        names: Sequence[str],
+        values: Sequence[Any],
+        grad_names: Sequence[str],
+        ins: Any,
+        grads: Gradients | None,
+    ) -> Any:
+        """``explain_nans`` on the program the graph tab draws (the gradient's, with --grad),
+        or the exception that stopped it (the NaN-origin view then says so; the cell goes on)."""
+        import jax
+
+        import workbench as wb
+        from workbench._src.notebook.nan_views import explain_traced
+
+        shown = grads.inspection if grads is not None else None
+        if shown is not None:
+            args: list[Any] = [
+                v if n in grad_names else wb.Const(v) for n, v in zip(names, values, strict=True)
+            ]
+            mode = wb.Reverse
+        else:
+            shown, args, mode = ins, list(values), None
+        flat = jax.tree_util.tree_leaves(list(values))
+        try:
+            return explain_traced(shown.closed_jaxpr, flat, fn, args, mode)
+        except Exception as e:  # a search that fails is a note in its view, never a dead cell
+            return e
 
     # Running the user's code ----------------------------------------------------------------
 

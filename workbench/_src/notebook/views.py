@@ -36,6 +36,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "cost": ("cost", "text"),
     "timing": ("timing", "text"),
     "grad": ("gradient", "ir"),
+    "nans": ("NaN origin", "text"),
 }
 
 
@@ -106,7 +107,9 @@ def _grad_text(g: Gradients) -> str:
     return "\n".join(lines)
 
 
-def _builders(value: Any, ins: Inspection, grads: Gradients | None) -> dict[str, Callable[[], str]]:
+def _builders(
+    value: Any, ins: Inspection, grads: Gradients | None, nans: Any = None
+) -> dict[str, Callable[[], str]]:
     def cost() -> str:
         return _text.render_cost(ins.cost) + "\n" + _text.render_hlo_ops(ins.hlo_ops)
 
@@ -119,6 +122,13 @@ def _builders(value: Any, ins: Inspection, grads: Gradients | None) -> dict[str,
             return "No gradient asked for: pass --grad x,y to see d(expression)/dx and /dy."
         return _grad_text(grads)
 
+    def nan_origin() -> str:
+        if nans is None:
+            return "No NaN search asked for: pass --nans to find where a NaN or inf is made."
+        if isinstance(nans, BaseException):
+            raise nans
+        return str(nans)
+
     return {
         "result": lambda: describe_value(value),
         "jaxpr": lambda: ins.jaxpr.text,
@@ -130,6 +140,7 @@ def _builders(value: Any, ins: Inspection, grads: Gradients | None) -> dict[str,
         "cost": cost,
         "timing": lambda: _text.render_timing(ins.timing),
         "grad": grad,
+        "nans": nan_origin,
     }
 
 
@@ -159,8 +170,11 @@ def sharding_data(report: Any) -> dict[str, Any]:
     return data
 
 
-def _data_builders(ins: Inspection) -> dict[str, Callable[[], dict[str, Any]]]:
-    return {"sharding": lambda: sharding_data(ins.sharding)}
+def _data_builders(ins: Inspection, nans: Any = None) -> dict[str, Callable[[], dict[str, Any]]]:
+    out = {"sharding": lambda: sharding_data(ins.sharding)}
+    if nans is not None and not isinstance(nans, BaseException):
+        out["nans"] = nans.to_json
+    return out
 
 
 def build_views(
@@ -169,13 +183,16 @@ def build_views(
     ins: Inspection,
     grads: Gradients | None = None,
     overrides: Mapping[str, Callable[[], str]] | None = None,
+    nans: Any = None,
 ) -> list[View]:
     """The views called ``names``, each built on its own: one that raises becomes a note.
 
     ``overrides`` replaces a view's builder (the tests use it to break one view on purpose).
+    ``nans``: ``explain_nans``'s ``NanReport`` for the NaN-origin view (or the exception that
+    stopped the search, which the view then names).
     """
-    builders = {**_builders(value, ins, grads), **(overrides or {})}
-    data_builders = _data_builders(ins)
+    builders = {**_builders(value, ins, grads, nans), **(overrides or {})}
+    data_builders = _data_builders(ins, nans)
     out = []
     for name in names:
         title, kind = VIEWS[name]

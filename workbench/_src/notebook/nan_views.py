@@ -1,0 +1,95 @@
+"""The NaN-origin report (``explain_nans``) in the views: ``wb.graph(..., nans=True)`` and the
+``%%reactant --nans`` tab.
+
+Both search the very program the viewer draws (``nans.explain_program`` on its jaxpr), so the
+report's graph ids are those of the graph on screen: the viewer marks the node that made the
+first non-finite value, its way to the outputs and the residual that carried an inf into it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+
+from workbench._src.ad.modes import Mode
+from workbench._src.compile import jit, traced_for
+from workbench._src.debug import nans
+from workbench._src.introspect.graph import graph_from_jaxpr
+from workbench._src.introspect.inspection import _program
+from workbench._src.introspect.memory import residuals
+from workbench._src.notebook.graph_widget import GraphWidget
+
+_RESULT = re.compile(r"result\[(\d+)\](.*)")
+
+
+def output_names(closed: Any, mode: Mode | None, arg_names: Sequence[str]) -> list[str]:
+    """The names of a program's flat outputs, in the words of the report: ``value...`` for
+    ``f`` itself, ``derivative of x...`` for the entries of ``wb.gradient``'s tuple."""
+    info = getattr(closed.jaxpr, "debug_info", None)
+    paths = list(getattr(info, "result_paths", None) or [])
+    n = len(closed.jaxpr.outvars)
+    if len(paths) != n:
+        paths = [f"result[{i}]" for i in range(n)]
+    if mode is None:
+        return [re.sub(r"^result", "value", str(p)) for p in paths]
+    out = []
+    for p in paths:
+        m = _RESULT.fullmatch(str(p))
+        if m is None:
+            out.append(str(p))
+            continue
+        i = int(m.group(1))
+        name = arg_names[i] if i < len(arg_names) else f"argument {i}"
+        out.append(f"derivative of {name}{m.group(2)}")
+    return out
+
+
+def explain_traced(
+    closed: Any,
+    flat_args: Sequence[Any],
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    mode: Mode | None,
+) -> nans.NanReport:
+    """``explain_nans`` of ``f(*args)`` (its derivative, with ``mode``) on the program already
+    traced as ``closed`` taking ``flat_args``."""
+    arg_names = nans._argument_names(f, len(args))
+    return nans.explain_program(
+        closed,
+        flat_args,
+        output_names(closed, mode, arg_names),
+        "primal" if mode is None else mode.name,
+        lambda origin, inf_origin: nans._remedy(f, args, mode, origin, inf_origin),
+    )
+
+
+class NanGraphWidget(GraphWidget):
+    """A ``GraphWidget`` with ``explain_nans``'s findings marked (``wb.graph(..., nans=True)``).
+
+    Attributes:
+      report: the ``NanReport`` of the program drawn; its text heads the text fallbacks.
+    """
+
+    def __init__(self, model: Any, kept: Any, title: str, report: nans.NanReport) -> None:
+        super().__init__(model, kept, title=title)
+        self.report = report
+        nans.mark_graph(self, report)
+
+    def to_text(self, max_lines: int = 200) -> str:
+        return f"{self.report}\n\n{super().to_text(max_lines)}"
+
+    def to_html(self) -> str:
+        return self.report._repr_html_() + super().to_html()
+
+
+def graph_with_nans(f: Callable[..., Any], *args: Any, mode: Any = None) -> NanGraphWidget:
+    """``wb.graph(f, *args, mode=mode, nans=True)``: the graph viewer of the program, with
+    ``explain_nans``'s findings on that very program marked on it."""
+    program, traced_args, name = _program("graph", f, args, mode)
+    with traced_for("wb.graph"):
+        closed = jit(program).trace(*traced_args).jaxpr
+    report = explain_traced(closed, jax.tree_util.tree_leaves(traced_args), f, args, mode)
+    return NanGraphWidget(graph_from_jaxpr(closed), residuals(closed), name, report)
