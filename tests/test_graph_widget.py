@@ -183,6 +183,39 @@ def test_small_graphs_start_expanded_and_large_ones_collapsed():
     assert len(large.graph["regions"]) > 200
 
 
+def test_a_loop_that_repeats_an_earlier_loops_body_starts_closed():
+    """Binomial checkpointing sweeps the loop's body in several loops (x20, x14, x5 for 40
+    steps and 3 snapshots): the first is drawn open, the repeats closed (each body drawn once);
+    the backward loop, and loops of different bodies, open."""
+    from tests import graph_programs
+
+    fn, args = graph_programs.call("binomial_loop")
+    w = wb.graph(fn, *args, mode=wb.Reverse)
+    loops = [r for r in w.model.regions if r.kind == "loop"]
+    forward = [r.id for r in loops if r.phase == "forward"]
+    assert len(forward) == 3
+    assert forward[0] in w.expanded and not set(forward[1:]) & set(w.expanded)
+    assert all(r.id in w.expanded for r in loops if r.phase == "backward")
+    # Every region that is not a repeated loop is open.
+    shut = {r.id for r in w.model.regions if r.parent is not None} - set(w.expanded)
+    assert shut == set(forward[1:])
+    w.close()
+
+    def two_loops(x):
+        y = jax.lax.fori_loop(0, 3, lambda i, y: jnp.sin(y), x)
+        z = jax.lax.fori_loop(0, 3, lambda i, z: jnp.cos(z) * y, y)
+        w2 = jax.lax.fori_loop(0, 4, lambda i, y: jnp.sin(y), z)
+        return jnp.sum(w2)
+
+    v = wb.graph(two_loops, jnp.ones(3))
+    kinds = {r.id: r.kind for r in v.model.regions if r.parent is not None}
+    loops2 = [rid for rid, k in kinds.items() if k in gw.LOOP_KINDS]
+    assert len(loops2) == 3
+    # The cos loop differs from the sin loop before it: open; the second sin loop repeats it.
+    assert loops2[0] in v.expanded and loops2[1] in v.expanded and loops2[2] not in v.expanded
+    v.close()
+
+
 def test_browser_state_lives_in_synced_traits():
     w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     synced = set(w.keys)

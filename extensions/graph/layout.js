@@ -39,7 +39,7 @@ export const ELK_MAX_BOXES = 1500;
  * @typedef {Object} RoutedEdge
  * @property {import("./model.js").VisibleEdge} edge
  * @property {Array<{x: number, y: number}>} points
- * @property {Box | null} label  where its shape is written, or null
+ * @property {Box | null} label  where its shape is written (placeEdgeLabels), or null
  *
  * @typedef {Object} Layout
  * @property {Map<string, Box>} boxes  leaf and cluster keys -> boxes
@@ -47,7 +47,7 @@ export const ELK_MAX_BOXES = 1500;
  * @property {Box} bounds  of everything drawn
  * @property {"elk" | "layered"} engine
  * @property {boolean} clustersDrawn  whether open regions have boxes (layeredLayout has none)
- * @property {boolean} edgeLabels  whether the edges carry their shapes
+ * @property {boolean} edgeLabels  whether placeEdgeLabels has placed the edges' shapes
  */
 
 /**
@@ -91,15 +91,14 @@ export function headerKey(key) {
 /**
  * The ELK graph of a visible graph: open regions are compound nodes holding their contents,
  * with room at the top for their header; edges join leaves at any depth (ELK routes them
- * across the hierarchy); coordinates come back relative to the root.
+ * across the hierarchy); coordinates come back relative to the root. Edges carry no labels
+ * here: placeEdgeLabels writes the shapes on the routed edges afterwards (ELK's label dummies
+ * would add layers and time).
  * @param {import("./model.js").View} V
  * @param {ReturnType<typeof sizes>} S
- * @param {{edgeLabels?: boolean, measure?: Measure}} [options]
  */
-export function elkGraph(V, S, options = {}) {
+export function elkGraph(V, S) {
   const M = METRICS;
-  const edgeLabels = Boolean(options.edgeLabels);
-  const measure = options.measure || estimateWidth;
   const root = {
     id: "root",
     layoutOptions: {
@@ -116,8 +115,6 @@ export function elkGraph(V, S, options = {}) {
       "elk.layered.spacing.edgeNodeBetweenLayers": "8",
       "elk.layered.spacing.edgeEdgeBetweenLayers": "6",
       "elk.spacing.componentComponent": "24",
-      "elk.edgeLabels.placement": "CENTER",
-      "elk.spacing.edgeLabel": "2",
       "elk.layered.thoroughness": "3",
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
       "elk.padding": "[top=12,left=12,bottom=12,right=12]",
@@ -159,11 +156,7 @@ export function elkGraph(V, S, options = {}) {
     // with its forward ops and the residuals between them are short, instead of running down
     // the whole forward pass (the classic drawing of reverse mode, and far fewer long edges).
     const up = e.k === "b";
-    const edge = { id: e.id, sources: [up ? e.b : e.a], targets: [up ? e.a : e.b] };
-    if (edgeLabels && e.label) {
-      edge.labels = [{ id: `${e.id}#label`, text: e.label, width: measure(e.label, "edge") + 4, height: M.edgeLabelHeight }];
-    }
-    root.edges.push(edge);
+    root.edges.push({ id: e.id, sources: [up ? e.b : e.a], targets: [up ? e.a : e.b] });
   }
   return root;
 }
@@ -172,10 +165,9 @@ export function elkGraph(V, S, options = {}) {
  * The layout of an ELK result (elkGraph's graph, laid out).
  * @param {import("./model.js").View} V
  * @param {*} result
- * @param {boolean} edgeLabels
  * @returns {Layout}
  */
-export function readElk(V, result, edgeLabels) {
+export function readElk(V, result) {
   const boxes = new Map();
   const visit = (node) => {
     for (const c of node.children || []) {
@@ -196,14 +188,12 @@ export function readElk(V, result, edgeLabels) {
         points.push(...(s.bendPoints || []), s.endPoint);
       }
       if (edge.k === "b") points.reverse();
-      const lab = (e.labels || [])[0];
-      const label = lab && Number.isFinite(lab.x) ? { x: lab.x, y: lab.y, width: lab.width, height: lab.height } : null;
-      edges.push({ edge, points, label });
+      edges.push({ edge, points, label: null });
     }
     for (const c of node.children || []) collect(c);
   };
   collect(result);
-  return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels };
+  return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels: false };
 }
 
 /**
@@ -241,13 +231,13 @@ export async function layout(V, elk, measure) {
   const S = sizes(V, measure);
   if (elk && V.leaves.size <= ELK_MAX_BOXES) {
     try {
-      const result = await elk.layout(elkGraph(V, S, { measure }));
-      return readElk(V, result, false);
+      const result = await elk.layout(elkGraph(V, S));
+      return placeEdgeLabels(readElk(V, result), V, measure);
     } catch (err) {
       if (typeof console !== "undefined") console.warn("workbench graph: ELK failed, using the layered layout", err);
     }
   }
-  return layeredLayout(V, S);
+  return placeEdgeLabels(layeredLayout(V, S), V, measure);
 }
 
 /**
@@ -333,4 +323,126 @@ export function layeredLayout(V, S) {
   }
   const x0 = Math.min(0, minX - 8);
   return { boxes, edges, bounds: { x: x0, y: 0, width: x1 + 12 - x0, height: y1 + 12 }, engine: "layered", clustersDrawn: false, edgeLabels: false };
+}
+
+/** A bucket grid of boxes, for asking which boxes come near a point or a box. */
+class Grid {
+  constructor(cell = 64) {
+    this.cell = cell;
+    this.cells = new Map();
+  }
+
+  *cellsOf(b) {
+    const c = this.cell;
+    for (let i = Math.floor(b.x / c); i <= Math.floor((b.x + b.width) / c); i += 1) {
+      for (let j = Math.floor(b.y / c); j <= Math.floor((b.y + b.height) / c); j += 1) yield `${i},${j}`;
+    }
+  }
+
+  add(b, item) {
+    for (const k of this.cellsOf(b)) {
+      const list = this.cells.get(k);
+      if (list) list.push(item);
+      else this.cells.set(k, [item]);
+    }
+  }
+
+  /** Whether `test` holds for an item of a cell that `b` touches. */
+  some(b, test) {
+    for (const k of this.cellsOf(b)) for (const item of this.cells.get(k) || []) if (test(item)) return true;
+    return false;
+  }
+}
+
+const boxesMeet = (a, b, gap) => a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
+
+/** Whether the axis-parallel segment p-q comes within `gap` of box `b`. */
+function segmentMeets(p, q, b, gap) {
+  return boxesMeet({ x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(q.x - p.x), height: Math.abs(q.y - p.y) }, b, gap);
+}
+
+/** How far along a routed edge its label may start, at most (px): near its source. */
+export const LABEL_REACH = 160;
+
+/**
+ * Writes each value's shape on its edge ("f32[64,128]"), as jaxviz does: a small label beside
+ * the route, as near its source as there is room, where it overlaps no box, no region header,
+ * no other label and no other value's edge, and does not straddle a region's border. A value
+ * that leaves its box along several edges is labelled once (on the first that has room); an
+ * edge with no room nearby goes without (its tooltip still says it). Works on any layout
+ * (ELK's or layeredLayout's): the routes are axis-parallel polylines.
+ * @param {Layout} L
+ * @param {import("./model.js").View} V
+ * @param {Measure} measure
+ * @returns {Layout}  L, its edges' `label` set
+ */
+export function placeEdgeLabels(L, V, measure) {
+  const H = METRICS.edgeLabelHeight;
+  const GAP = 2; // between a label and anything else
+  const solid = new Grid();
+  for (const [key, b] of L.boxes) if (V.leaves.has(key) || key.startsWith("h:")) solid.add(b, b);
+  const borders = L.clustersDrawn ? [...V.clusters.keys()].map((k) => L.boxes.get(k)).filter(Boolean) : [];
+  const routes = new Grid();
+  for (const r of L.edges) {
+    for (let i = 1; i < r.points.length; i += 1) {
+      const [p, q] = [r.points[i - 1], r.points[i]];
+      const seg = { p, q, from: r.edge.a };
+      routes.add({ x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(q.x - p.x), height: Math.abs(q.y - p.y) }, seg);
+    }
+  }
+  const placed = new Grid();
+  const done = new Set();
+  const free = (b, from) =>
+    !solid.some(b, (o) => boxesMeet(b, o, GAP)) &&
+    !placed.some(b, (o) => boxesMeet(b, o, GAP)) &&
+    !routes.some(b, (seg) => seg.from !== from && segmentMeets(seg.p, seg.q, b, 1)) &&
+    // inside or outside each region's box, never across its border
+    !borders.some((c) => boxesMeet(b, c, GAP) && !(b.x >= c.x + GAP && b.y >= c.y + GAP && b.x + b.width <= c.x + c.width - GAP && b.y + b.height <= c.y + c.height - GAP));
+  for (const r of L.edges) {
+    if (!r.edge.label || r.points.length < 2) continue;
+    r.label = null;
+    const once = `${r.edge.a}\u0000${r.edge.label}`;
+    if (done.has(once)) continue;
+    const w = measure(r.edge.label, "edge") + 4;
+    const box = candidateLabel(r.points, w, H, GAP, (b) => free(b, r.edge.a));
+    if (!box) continue;
+    r.label = box;
+    placed.add(box, box);
+    done.add(once);
+  }
+  L.edgeLabels = true;
+  return L;
+}
+
+/**
+ * The first box of `w` x `h` beside the polyline `pts` (walking from its start, up to
+ * LABEL_REACH px along it) for which `ok` holds, or null: beside a vertical run, right of it
+ * then left of it; along a horizontal run, below it then above it.
+ */
+export function candidateLabel(pts, w, h, gap, ok) {
+  let walked = 0;
+  const STEP = 4;
+  for (let i = 1; i < pts.length && walked <= LABEL_REACH; i += 1) {
+    const [p, q] = [pts[i - 1], pts[i]];
+    const len = Math.hypot(q.x - p.x, q.y - p.y);
+    const vertical = Math.abs(q.x - p.x) < 0.5;
+    const along = vertical ? h : w;
+    // Start a little away from the ends (the arrowhead, the box the edge leaves).
+    for (let t = Math.min(6, Math.max(0, (len - along) / 2)); t + along <= len - (i === pts.length - 1 ? 8 : 0) + 1e-6 && walked + t <= LABEL_REACH; t += STEP) {
+      let sides;
+      if (vertical) {
+        const y = Math.min(p.y, q.y) + (q.y >= p.y ? t : len - t - along);
+        sides = [{ x: p.x + gap + 1, y }, { x: p.x - gap - 1 - w, y }];
+      } else {
+        const x = Math.min(p.x, q.x) + (q.x >= p.x ? t : len - t - along);
+        sides = [{ x, y: p.y + gap + 1 }, { x, y: p.y - gap - 1 - h }];
+      }
+      for (const c of sides) {
+        const b = { x: c.x, y: c.y, width: w, height: h };
+        if (ok(b)) return b;
+      }
+    }
+    walked += len;
+  }
+  return null;
 }

@@ -33,6 +33,7 @@ import { decodeRows } from "./format.js";
  * @property {number} first  index of its first node
  * @property {boolean} internal  opened by the workbench's own code
  * @property {boolean} [synthetic]  made by the viewer (a group of internal ops), not in the data
+ * @property {boolean} [passShown]  its title need not name its pass: the region around it does
  *
  * @typedef {Object} Edge
  * @property {number} s  source node index
@@ -121,7 +122,9 @@ function groupInternals(nodes, regions) {
   const group = (parent, phase) => {
     const id = `${parent}~${INTERNAL_KIND}~${phase}`;
     if (!regions.has(id)) {
-      regions.set(id, { id, kind: INTERNAL_KIND, label: "workbench internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true });
+      // Inside a region of the same pass, the box need not name its pass again.
+      const passShown = (regions.get(parent) || {}).phase === phase;
+      regions.set(id, { id, kind: INTERNAL_KIND, label: "wb internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true, passShown });
     }
     return id;
   };
@@ -163,7 +166,7 @@ export function regionTitle(reg) {
     const what = reg.kind === "loop" ? "loop" : reg.kind;
     name = /^\d+$/.test(n) ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
   }
-  if (reg.phase === "backward" && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
+  if (reg.phase === "backward" && !reg.passShown && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
   return name;
 }
 

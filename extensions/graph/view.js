@@ -7,7 +7,7 @@
 // textContent or SVG text nodes only: this module never parses user text as HTML.
 import { h, s } from "../common/dom.js";
 import { formatProblem } from "./format.js";
-import { QUICK_LAYOUT_BOXES, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, sizes } from "./layout.js";
+import { QUICK_LAYOUT_BOXES, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "./layout.js";
 import {
   highlightTargets,
   nodeDetails,
@@ -16,7 +16,7 @@ import {
   searchMatches,
   visibleGraph,
 } from "./model.js";
-import { centreOn, fitTransform, roundedPath, union, zoomAt, zoomLimits } from "./viewport.js";
+import { centreOn, edgeLabelsLegible, fitTransform, roundedPath, union, zoomAt, zoomLimits } from "./viewport.js";
 
 const EDGE_WORDS = { f: "forward", b: "backward", r: "residual (kept for the backward pass)" };
 const LEGEND_NODES = [
@@ -338,7 +338,7 @@ class GraphView {
         // worker) takes longer than a moment; ELK's drawing replaces it when it comes.
         const first = await Promise.race([laid, new Promise((done) => setTimeout(() => done(null), QUICK_MS))]);
         if (generation !== this.generation) return;
-        if (first === null) this.show(V, layeredLayout(V, sizes(V, measure)), t0, false);
+        if (first === null) this.show(V, placeEdgeLabels(layeredLayout(V, sizes(V, measure)), V, measure), t0, false);
       }
       const L = await laid;
       if (generation !== this.generation) return; // a newer drawing was asked for meanwhile
@@ -442,7 +442,7 @@ class GraphView {
     hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
     hit.addEventListener("pointerleave", () => this.hideTip());
     if (routed.label && e.label) {
-      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}` }, labels);
+      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, labels);
       const b = routed.label;
       s("rect", { class: "wb-edge-label-bg", x: b.x, y: b.y, width: b.width, height: b.height, rx: 2 }, lg);
       s("text", { class: "wb-edge-label", x: b.x + 2, y: b.y + b.height - 3 }, lg, e.label);
@@ -498,6 +498,8 @@ class GraphView {
     this.transform = t;
     this.viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
     this.root.dataset.scale = t.k.toFixed(4);
+    // The edges' shapes only where they are legible (at least 8 px high on the screen).
+    this.viewport.classList.toggle("wb-labels-small", !edgeLabelsLegible(t.k));
   }
 
   fit(box) {
@@ -622,6 +624,7 @@ class GraphView {
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
     const content = this.viewport.cloneNode(true);
     content.removeAttribute("transform");
+    content.classList.remove("wb-labels-small"); // the file shows every edge's shape
     out.appendChild(content);
     return new XMLSerializer().serializeToString(out);
   }

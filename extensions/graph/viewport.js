@@ -6,6 +6,16 @@
  * @typedef {{x: number, y: number, width: number, height: number}} Box
  */
 
+/** The font size of the shapes written on edges (graph.css, .wb-edge-label), in px at scale 1. */
+export const EDGE_LABEL_FONT_PX = 9;
+/** The edges' shapes are drawn only where the zoom makes them at least this high, in px. */
+export const EDGE_LABEL_MIN_PX = 8;
+
+/** Whether the shapes on the edges are legible at scale `k` (else they are not drawn). */
+export function edgeLabelsLegible(k) {
+  return k * EDGE_LABEL_FONT_PX >= EDGE_LABEL_MIN_PX - 1e-9;
+}
+
 /** The largest zoom; the smallest is zoomLimits' (the whole graph at half its fitting size). */
 export const MAX_SCALE = 4;
 /** Fit never enlarges a small graph beyond this. */

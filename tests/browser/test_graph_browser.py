@@ -30,6 +30,7 @@ from tests.browser.lab_session import (
 
 WAIT_MS = 30_000  # one interaction's round trip (browser -> kernel -> browser)
 MIN_TEXT_PX = 9  # text height after "fit", for views of up to LEGIBLE_BOXES boxes
+MIN_LABEL_PX = 8  # the shapes on the edges are drawn from this height on
 LEGIBLE_BOXES = 150
 
 pytestmark = requires_chromium
@@ -157,8 +158,13 @@ GEOMETRY_JS = """(el) => {
     }
     return {id: g.dataset.edge, from: g.dataset.from, to: g.dataset.to, pts};
   });
-  return {boxes, clusters, edges, canvas: rect(el.querySelector('svg.wb-canvas')),
-          scale: Number(el.dataset.scale)};
+  const layer = el.querySelector('.wb-edge-labels');
+  const labels = [...el.querySelectorAll('.wb-edge-labels > g')].map((g) => ({
+    edge: g.dataset.edge, box: rect(g.querySelector('rect')), text: rect(g.querySelector('text')),
+    font: parseFloat(getComputedStyle(g.querySelector('text')).fontSize)}));
+  return {boxes, clusters, edges, labels, canvas: rect(el.querySelector('svg.wb-canvas')),
+          scale: Number(el.dataset.scale),
+          labels_shown: !!layer && getComputedStyle(layer).display !== 'none'};
 }"""
 
 
@@ -221,6 +227,35 @@ def check_geometry(geo, inset: float = 1.5) -> dict[str, int]:
     return {"boxes": len(geo["boxes"]), "clusters": len(geo["clusters"]), "pairs": pairs}
 
 
+def _distance(pt, box) -> float:
+    x, y = pt
+    dx = max(0.0, box["x"] - x, x - (box["x"] + box["w"]))
+    dy = max(0.0, box["y"] - y, y - (box["y"] + box["h"]))
+    return float((dx * dx + dy * dy) ** 0.5)
+
+
+def check_edge_labels(geo) -> int:
+    """The shapes written on the edges, as drawn at a readable zoom: shown (at least
+    MIN_LABEL_PX high), each next to its edge, over no box, no header and no other label, its
+    text inside its background. Returns how many there are."""
+    assert geo["labels_shown"], f"no shapes on the edges at scale {geo['scale']}"
+    labels = geo["labels"]
+    assert labels, "no edge carries its shape"
+    edges = {e["id"]: e for e in geo["edges"]}
+    solid = [b["box"] for b in geo["boxes"]] + [c["head"] for c in geo["clusters"]]
+    for i, lab in enumerate(labels):
+        box = lab["box"]
+        assert lab["font"] * geo["scale"] >= MIN_LABEL_PX - 0.05
+        assert _inside(lab["text"], box, slack=1.5), f"the shape of {lab['edge']} spills"
+        near = min(_distance(p, box) for p in edges[lab["edge"]]["pts"])
+        assert near <= 4 * geo["scale"] + 2.5, f"the shape of {lab['edge']} is {near:.0f} px away"
+        for other in solid:
+            assert not _overlap(box, other), f"the shape of {lab['edge']} covers a box"
+        for other in labels[i + 1 :]:
+            assert not _overlap(box, other["box"]), f"{lab['edge']}'s and {other['edge']}'s overlap"
+    return len(labels)
+
+
 def check_fit(geo, legible: bool = True) -> float:
     """After "fit": every box in view; with ``legible``, text at least MIN_TEXT_PX high up to
     LEGIBLE_BOXES boxes. Returns the height of the smallest text, in px."""
@@ -266,7 +301,8 @@ def test_programs_are_drawn_without_overlaps_crossings_or_spills(page, program):
     _shot(page, g, f"graph-{program}-fit")
     geo = page.evaluate(GEOMETRY_JS, g.element_handle())
     counts = check_geometry(geo)
-    inline = check_fit(geo, legible=False)  # in the notebook's output area: all of it in view
+    # In the notebook's output area: all of it in view, legible up to 150 boxes.
+    inline = check_fit(geo)
     # Full screen (the viewer at its largest): all of it in view, and legible up to 150 boxes.
     _full_screen(page, g, True)
     try:
@@ -283,13 +319,20 @@ def test_programs_are_drawn_without_overlaps_crossings_or_spills(page, program):
     if program == "binomial_loop":
         loops = g.locator(".wb-cluster[data-role='loop'], .wb-node[data-role='loop']")
         assert loops.count() >= 1 or g.locator(".wb-node[data-primitive]").count() > 0
-    # And at a readable scale, where a colleague would look: the first user op (search pans).
+    # And at a readable scale, where a colleague would look: zoomed in until the shapes on the
+    # edges are legible, then to the first user op (search pans).
+    canvas = g.locator("svg.wb-canvas")
+    canvas.focus()
+    while float(g.get_attribute("data-scale") or "0") * 9 < MIN_LABEL_PX:
+        canvas.press("+")
     g.locator("input.wb-search").fill(FIRST_OP[program])
     g.locator("input.wb-search").press("Enter")
     page.wait_for_function(
         "(el) => (el.dataset.current || '').startsWith('1/')", arg=g.element_handle()
     )
-    assert float(g.get_attribute("data-scale") or "0") >= 0.8
+    assert float(g.get_attribute("data-scale") or "0") * 9 >= MIN_LABEL_PX
+    labels = check_edge_labels(page.evaluate(GEOMETRY_JS, g.element_handle()))
+    print(f"{program}: {labels} shapes on edges")
     _shot(page, g, f"graph-{program}-readable")
     g.locator("input.wb-search").fill("")
 

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: e268a55582f18785ab34093b42dc3fedd374373875232af0890cc462cd230cc8); imports extensions/graph/model.js (sha256: f664ca7b3f75243e79a04ad3e7d97328ad9d2e67caeac1c2d33d6c8b9a5f2e16); imports extensions/graph/view.js (sha256: bb6faec2dfaec63867c53397e182fc9eb5e85990427b9839cd0be4258ae30fcc); imports extensions/graph/viewport.js (sha256: 92230595aaa0ce5404821b770f83f222f14feade8b25bf1ae193962df43f7fa3). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 989847a41fc63ba2a49d0bbc5db68928b3f69fc58a6a0bfb10d2b67bb7f24805); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: 9015dc2325b8bcb84e92c527ccf1ece1829e2039d4fbc2bc6032a67c0562581c); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -317,10 +317,8 @@ function sizes(V, measure) {
 function headerKey(key) {
   return `h:${key}`;
 }
-function elkGraph(V, S, options = {}) {
+function elkGraph(V, S) {
   const M = METRICS;
-  const edgeLabels = Boolean(options.edgeLabels);
-  const measure = options.measure || estimateWidth;
   const root = {
     id: "root",
     layoutOptions: {
@@ -337,8 +335,6 @@ function elkGraph(V, S, options = {}) {
       "elk.layered.spacing.edgeNodeBetweenLayers": "8",
       "elk.layered.spacing.edgeEdgeBetweenLayers": "6",
       "elk.spacing.componentComponent": "24",
-      "elk.edgeLabels.placement": "CENTER",
-      "elk.spacing.edgeLabel": "2",
       "elk.layered.thoroughness": "3",
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
       "elk.padding": "[top=12,left=12,bottom=12,right=12]"
@@ -373,15 +369,11 @@ function elkGraph(V, S, options = {}) {
   }
   for (const e of V.edges) {
     const up = e.k === "b";
-    const edge = { id: e.id, sources: [up ? e.b : e.a], targets: [up ? e.a : e.b] };
-    if (edgeLabels && e.label) {
-      edge.labels = [{ id: `${e.id}#label`, text: e.label, width: measure(e.label, "edge") + 4, height: M.edgeLabelHeight }];
-    }
-    root.edges.push(edge);
+    root.edges.push({ id: e.id, sources: [up ? e.b : e.a], targets: [up ? e.a : e.b] });
   }
   return root;
 }
-function readElk(V, result, edgeLabels) {
+function readElk(V, result) {
   const boxes = /* @__PURE__ */ new Map();
   const visit = (node) => {
     for (const c of node.children || []) {
@@ -402,14 +394,12 @@ function readElk(V, result, edgeLabels) {
         points.push(...s2.bendPoints || [], s2.endPoint);
       }
       if (edge.k === "b") points.reverse();
-      const lab = (e.labels || [])[0];
-      const label = lab && Number.isFinite(lab.x) ? { x: lab.x, y: lab.y, width: lab.width, height: lab.height } : null;
-      edges.push({ edge, points, label });
+      edges.push({ edge, points, label: null });
     }
     for (const c of node.children || []) collect(c);
   };
   collect(result);
-  return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels };
+  return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels: false };
 }
 function warmUpGraph(n = 240) {
   const half = Math.max(2, Math.floor(n / 2));
@@ -431,13 +421,13 @@ async function layout(V, elk, measure) {
   const S = sizes(V, measure);
   if (elk && V.leaves.size <= ELK_MAX_BOXES) {
     try {
-      const result = await elk.layout(elkGraph(V, S, { measure }));
-      return readElk(V, result, false);
+      const result = await elk.layout(elkGraph(V, S));
+      return placeEdgeLabels(readElk(V, result), V, measure);
     } catch (err) {
       if (typeof console !== "undefined") console.warn("workbench graph: ELK failed, using the layered layout", err);
     }
   }
-  return layeredLayout(V, S);
+  return placeEdgeLabels(layeredLayout(V, S), V, measure);
 }
 function layeredLayout(V, S) {
   const leaves = [...V.leaves.values()].sort((x, y) => x.order - y.order);
@@ -513,6 +503,94 @@ function layeredLayout(V, S) {
   }
   const x0 = Math.min(0, minX - 8);
   return { boxes, edges, bounds: { x: x0, y: 0, width: x1 + 12 - x0, height: y1 + 12 }, engine: "layered", clustersDrawn: false, edgeLabels: false };
+}
+var Grid = class {
+  constructor(cell = 64) {
+    this.cell = cell;
+    this.cells = /* @__PURE__ */ new Map();
+  }
+  *cellsOf(b) {
+    const c = this.cell;
+    for (let i = Math.floor(b.x / c); i <= Math.floor((b.x + b.width) / c); i += 1) {
+      for (let j = Math.floor(b.y / c); j <= Math.floor((b.y + b.height) / c); j += 1) yield `${i},${j}`;
+    }
+  }
+  add(b, item) {
+    for (const k of this.cellsOf(b)) {
+      const list = this.cells.get(k);
+      if (list) list.push(item);
+      else this.cells.set(k, [item]);
+    }
+  }
+  /** Whether `test` holds for an item of a cell that `b` touches. */
+  some(b, test) {
+    for (const k of this.cellsOf(b)) for (const item of this.cells.get(k) || []) if (test(item)) return true;
+    return false;
+  }
+};
+var boxesMeet = (a, b, gap) => a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
+function segmentMeets(p, q, b, gap) {
+  return boxesMeet({ x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(q.x - p.x), height: Math.abs(q.y - p.y) }, b, gap);
+}
+var LABEL_REACH = 160;
+function placeEdgeLabels(L, V, measure) {
+  const H = METRICS.edgeLabelHeight;
+  const GAP = 2;
+  const solid = new Grid();
+  for (const [key, b] of L.boxes) if (V.leaves.has(key) || key.startsWith("h:")) solid.add(b, b);
+  const borders = L.clustersDrawn ? [...V.clusters.keys()].map((k) => L.boxes.get(k)).filter(Boolean) : [];
+  const routes = new Grid();
+  for (const r of L.edges) {
+    for (let i = 1; i < r.points.length; i += 1) {
+      const [p, q] = [r.points[i - 1], r.points[i]];
+      const seg = { p, q, from: r.edge.a };
+      routes.add({ x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), width: Math.abs(q.x - p.x), height: Math.abs(q.y - p.y) }, seg);
+    }
+  }
+  const placed = new Grid();
+  const done = /* @__PURE__ */ new Set();
+  const free = (b, from) => !solid.some(b, (o) => boxesMeet(b, o, GAP)) && !placed.some(b, (o) => boxesMeet(b, o, GAP)) && !routes.some(b, (seg) => seg.from !== from && segmentMeets(seg.p, seg.q, b, 1)) && // inside or outside each region's box, never across its border
+  !borders.some((c) => boxesMeet(b, c, GAP) && !(b.x >= c.x + GAP && b.y >= c.y + GAP && b.x + b.width <= c.x + c.width - GAP && b.y + b.height <= c.y + c.height - GAP));
+  for (const r of L.edges) {
+    if (!r.edge.label || r.points.length < 2) continue;
+    r.label = null;
+    const once = `${r.edge.a}\0${r.edge.label}`;
+    if (done.has(once)) continue;
+    const w = measure(r.edge.label, "edge") + 4;
+    const box = candidateLabel(r.points, w, H, GAP, (b) => free(b, r.edge.a));
+    if (!box) continue;
+    r.label = box;
+    placed.add(box, box);
+    done.add(once);
+  }
+  L.edgeLabels = true;
+  return L;
+}
+function candidateLabel(pts, w, h2, gap, ok) {
+  let walked = 0;
+  const STEP = 4;
+  for (let i = 1; i < pts.length && walked <= LABEL_REACH; i += 1) {
+    const [p, q] = [pts[i - 1], pts[i]];
+    const len = Math.hypot(q.x - p.x, q.y - p.y);
+    const vertical = Math.abs(q.x - p.x) < 0.5;
+    const along = vertical ? h2 : w;
+    for (let t = Math.min(6, Math.max(0, (len - along) / 2)); t + along <= len - (i === pts.length - 1 ? 8 : 0) + 1e-6 && walked + t <= LABEL_REACH; t += STEP) {
+      let sides;
+      if (vertical) {
+        const y = Math.min(p.y, q.y) + (q.y >= p.y ? t : len - t - along);
+        sides = [{ x: p.x + gap + 1, y }, { x: p.x - gap - 1 - w, y }];
+      } else {
+        const x = Math.min(p.x, q.x) + (q.x >= p.x ? t : len - t - along);
+        sides = [{ x, y: p.y + gap + 1 }, { x, y: p.y - gap - 1 - h2 }];
+      }
+      for (const c of sides) {
+        const b = { x: c.x, y: c.y, width: w, height: h2 };
+        if (ok(b)) return b;
+      }
+    }
+    walked += len;
+  }
+  return null;
 }
 
 // extensions/graph/engine.js
@@ -628,6 +706,54 @@ function formatProblem(data) {
   return "";
 }
 
+// extensions/graph/marks.js
+function boxOf(G, V, index, id) {
+  if (index.has(id)) return V.keyOf[index.get(id)] ?? null;
+  if (V.clusters.has("c:" + id)) return "c:" + id;
+  if (V.leaves.has("r:" + id)) return "r:" + id;
+  const reg = G.regions.get(id);
+  return reg && Number.isFinite(reg.first) ? V.keyOf[reg.first] ?? null : null;
+}
+function nanMarks(G, V, marks) {
+  const out = { origin: null, source: null, boxes: /* @__PURE__ */ new Set(), edges: /* @__PURE__ */ new Set(), residual: /* @__PURE__ */ new Set() };
+  if (!marks || !marks.origin) return out;
+  const index = new Map(G.nodes.map((n) => [n.id, n.index]));
+  const pair = (a, b) => `${a}>${b}`;
+  const ids = (list) => new Set((list || []).map(([a, b]) => pair(index.get(a), index.get(b))));
+  const onWay = ids(marks.edges);
+  const carrying = ids(marks.residual);
+  for (const e of G.edges) {
+    const p = pair(e.s, e.t);
+    if (!onWay.has(p)) continue;
+    const a = V.keyOf[e.s];
+    const b = V.keyOf[e.t];
+    if (a === void 0 || b === void 0 || a === b) continue;
+    const id = `${a}|${b}|${e.k}`;
+    out.edges.add(id);
+    if (carrying.has(p)) out.residual.add(id);
+  }
+  for (const id of marks.nodes || []) {
+    const key = boxOf(G, V, index, id);
+    if (key) out.boxes.add(key);
+  }
+  out.origin = boxOf(G, V, index, marks.origin);
+  out.source = marks.source ? boxOf(G, V, index, marks.source) : null;
+  return out;
+}
+function labelMarked(G, V, marks) {
+  if (!marks || !marks.origin) return;
+  const index = new Map(G.nodes.map((n) => [n.id, n.index]));
+  const origin = boxOf(G, V, index, marks.origin);
+  const source = marks.source ? boxOf(G, V, index, marks.source) : null;
+  for (const [key, text] of [
+    [origin, marks.label || "made here"],
+    [source !== origin ? source : null, marks.source_label || "inf made here"]
+  ]) {
+    const leaf = key && V.leaves.get(key);
+    if (leaf) leaf.sub = leaf.sub ? `${text} \xB7 ${leaf.sub}` : text;
+  }
+}
+
 // extensions/graph/model.js
 var LOOP_KINDS = /* @__PURE__ */ new Set(["scan", "while", "loop"]);
 var RECOMPUTE_SCOPE = "rematted_computation";
@@ -685,7 +811,8 @@ function groupInternals(nodes, regions) {
   const group = (parent, phase) => {
     const id = `${parent}~${INTERNAL_KIND}~${phase}`;
     if (!regions.has(id)) {
-      regions.set(id, { id, kind: INTERNAL_KIND, label: "workbench internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true });
+      const passShown = (regions.get(parent) || {}).phase === phase;
+      regions.set(id, { id, kind: INTERNAL_KIND, label: "wb internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true, passShown });
     }
     return id;
   };
@@ -715,7 +842,7 @@ function regionTitle(reg) {
     const what = reg.kind === "loop" ? "loop" : reg.kind;
     name = /^\d+$/.test(n) ? `\u21BB ${what} \xD7${n}` : `\u21BB ${what}`;
   }
-  if (reg.phase === "backward" && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
+  if (reg.phase === "backward" && !reg.passShown && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
   return name;
 }
 function loopDetail(reg) {
@@ -900,6 +1027,11 @@ function highlightTargets(G, ids) {
 }
 
 // extensions/graph/viewport.js
+var EDGE_LABEL_FONT_PX = 9;
+var EDGE_LABEL_MIN_PX = 8;
+function edgeLabelsLegible(k) {
+  return k * EDGE_LABEL_FONT_PX >= EDGE_LABEL_MIN_PX - 1e-9;
+}
 var MAX_SCALE = 4;
 var FIT_MAX_SCALE = 1.5;
 function fitTransform(box, width, height, margin = 12) {
@@ -1106,18 +1238,24 @@ var GraphView = class {
     for (const [role, label] of LEGEND_NODES) {
       const item = h("span", "wb-legend-item", legend);
       item.dataset.role = role;
-      const svg = s("svg", { width: 16, height: 11 }, item);
-      s("rect", { class: `wb-swatch wb-role-${role}`, x: 0.5, y: 0.5, width: 15, height: 10, rx: 2 }, svg);
+      const svg2 = s("svg", { width: 16, height: 11 }, item);
+      s("rect", { class: `wb-swatch wb-role-${role}`, x: 0.5, y: 0.5, width: 15, height: 10, rx: 2 }, svg2);
       h("span", null, item, label);
     }
     for (const [k, label] of LEGEND_EDGES) {
       const item = h("span", "wb-legend-item", legend);
       item.dataset.edge = k;
-      const svg = s("svg", { width: 30, height: 10 }, item);
-      s("line", { class: `wb-edge wb-e-${k}`, x1: 0, y1: 5, x2: 22, y2: 5 }, svg);
-      s("path", { d: "M22,1L30,5L22,9z", class: `wb-arrow-${k}` }, svg);
+      const svg2 = s("svg", { width: 30, height: 10 }, item);
+      s("line", { class: `wb-edge wb-e-${k}`, x1: 0, y1: 5, x2: 22, y2: 5 }, svg2);
+      s("path", { d: "M22,1L30,5L22,9z", class: `wb-arrow-${k}` }, svg2);
       h("span", null, item, label);
     }
+    const nan = this.nanLegend = h("span", "wb-legend-item wb-legend-nan", legend);
+    nan.dataset.role = "nan";
+    const svg = s("svg", { width: 16, height: 11 }, nan);
+    s("rect", { class: "wb-swatch wb-role-nan", x: 0.5, y: 0.5, width: 15, height: 10, rx: 2 }, svg);
+    h("span", null, nan, "where the NaN / inf is made, and its way to the outputs");
+    nan.hidden = true;
   }
   // Model events ----------------------------------------------------------------------------
   on(name, fn) {
@@ -1137,6 +1275,7 @@ var GraphView = class {
     this.on("change:highlight", () => {
       if (this.visible) this.focusHighlight();
     });
+    this.on("change:marks", () => this.draw());
     this.searchInput.addEventListener("input", () => {
       this.model.set("search", this.searchInput.value);
       this.model.save_changes();
@@ -1239,6 +1378,7 @@ var GraphView = class {
     this.messageEl.textContent = problem;
     if (problem) return;
     const V = visibleGraph(this.graph, new Set(this.model.get("expanded") || []));
+    labelMarked(this.graph, V, this.model.get("marks") || {});
     const measure = (text, kind) => this.measure.width(text, kind);
     this.frameEl.classList.add("wb-busy");
     try {
@@ -1248,7 +1388,7 @@ var GraphView = class {
       if (V.leaves.size > QUICK_LAYOUT_BOXES) {
         const first = await Promise.race([laid, new Promise((done) => setTimeout(() => done(null), QUICK_MS))]);
         if (generation !== this.generation) return;
-        if (first === null) this.show(V, layeredLayout(V, sizes(V, measure)), t0, false);
+        if (first === null) this.show(V, placeEdgeLabels(layeredLayout(V, sizes(V, measure)), V, measure), t0, false);
       }
       const L = await laid;
       if (generation !== this.generation) return;
@@ -1276,6 +1416,7 @@ var GraphView = class {
     this.applySearch();
     this.applyMode();
     this.applyHighlight();
+    this.applyMarks();
     if (settled && this.pending) {
       const target = this.pending;
       this.pending = null;
@@ -1347,7 +1488,7 @@ var GraphView = class {
     hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
     hit.addEventListener("pointerleave", () => this.hideTip());
     if (routed.label && e.label) {
-      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}` }, labels);
+      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, labels);
       const b = routed.label;
       s("rect", { class: "wb-edge-label-bg", x: b.x, y: b.y, width: b.width, height: b.height, rx: 2 }, lg);
       s("text", { class: "wb-edge-label", x: b.x + 2, y: b.y + b.height - 3 }, lg, e.label);
@@ -1397,6 +1538,7 @@ var GraphView = class {
     this.transform = t;
     this.viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
     this.root.dataset.scale = t.k.toFixed(4);
+    this.viewport.classList.toggle("wb-labels-small", !edgeLabelsLegible(t.k));
   }
   fit(box) {
     if (!this.layout) return;
@@ -1507,6 +1649,7 @@ var GraphView = class {
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
     const content = this.viewport.cloneNode(true);
     content.removeAttribute("transform");
+    content.classList.remove("wb-labels-small");
     out.appendChild(content);
     return new XMLSerializer().serializeToString(out);
   }
@@ -1602,6 +1745,28 @@ var GraphView = class {
     }
     this.root.dataset.highlighted = String(count);
     return { T, keys };
+  }
+  /** Marks where a non-finite value is made and its way to the outputs (the `marks` trait). */
+  applyMarks() {
+    const marks = this.model.get("marks") || {};
+    const M = nanMarks(this.graph, this.visible, marks);
+    let count = 0;
+    for (const g of this.viewport.querySelectorAll(".wb-node, .wb-cluster")) {
+      const k = g.dataset.key;
+      const on = M.boxes.has(k) || k === M.origin || k === M.source;
+      g.classList.toggle("wb-nan-path", on);
+      g.classList.toggle("wb-nan-origin", k === M.origin);
+      g.classList.toggle("wb-nan-source", k === M.source && k !== M.origin);
+      count += on ? 1 : 0;
+    }
+    for (const g of this.viewport.querySelectorAll(".wb-edge-group[data-edge]")) {
+      g.classList.toggle("wb-nan-edge", M.edges.has(g.dataset.edge));
+      g.classList.toggle("wb-nan-residual", M.residual.has(g.dataset.edge));
+    }
+    this.nanLegend.hidden = !marks.origin;
+    this.root.dataset.nanMarked = String(count);
+    this.root.dataset.nanEdges = String(M.edges.size);
+    this.root.dataset.nanResidual = String(M.residual.size);
   }
   focusHighlight() {
     const ids = this.model.get("highlight") || [];

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
-import { METRICS, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, sizes } from "../layout.js";
+import { LABEL_REACH, METRICS, SHAPE_GAP, candidateLabel, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "../layout.js";
 import { prepare, visibleGraph } from "../model.js";
 import { inside, overlap, routeCrosses } from "./geometry.js";
 import { fixture } from "./fixtures.js";
@@ -145,4 +145,79 @@ test("without ELK, the layered layout routes long edges around every box", () =>
       if (key !== r.edge.a && key !== r.edge.b) assert.ok(!routeCrosses(r.points, L.boxes.get(key)), `${r.edge.id} through ${key}`);
     }
   }
+});
+
+/** The distance from box `b` to the axis-parallel polyline `pts`. */
+function distanceToRoute(b, pts) {
+  let best = Infinity;
+  for (let i = 1; i < pts.length; i += 1) {
+    const [p, q] = [pts[i - 1], pts[i]];
+    const dx = Math.max(0, b.x - Math.max(p.x, q.x), Math.min(p.x, q.x) - (b.x + b.width));
+    const dy = Math.max(0, b.y - Math.max(p.y, q.y), Math.min(p.y, q.y) - (b.y + b.height));
+    best = Math.min(best, Math.hypot(dx, dy));
+  }
+  return best;
+}
+
+/** The shapes on the edges of layout L: beside their edge, near its start, clear of every box,
+ * header, other label and other value's edge, inside or outside each region, each value once. */
+function checkEdgeLabels({ V, L }) {
+  assert.ok(L.edgeLabels);
+  const labelled = L.edges.filter((r) => r.label);
+  const solid = [...V.leaves.keys(), ...(L.clustersDrawn ? [...V.clusters.keys()].map(headerKey) : [])].map((k) => L.boxes.get(k));
+  const values = new Set();
+  for (const r of labelled) {
+    const b = r.label;
+    assert.equal(b.height, METRICS.edgeLabelHeight);
+    assert.ok(b.width >= estimateWidth(r.edge.label, "edge"), `${r.edge.id}: "${r.edge.label}" fits its label`);
+    assert.ok(distanceToRoute(b, r.points) <= 4, `${r.edge.id}'s label lies next to its edge`);
+    for (const o of solid) assert.ok(!overlap(b, o, 0), `${r.edge.id}'s label overlaps a box`);
+    if (L.clustersDrawn) {
+      for (const c of V.clusters.keys()) {
+        const cb = L.boxes.get(c);
+        assert.ok(!overlap(b, cb, 0) || inside(b, cb, 0), `${r.edge.id}'s label straddles the border of ${c}`);
+      }
+    }
+    for (const o of L.edges) {
+      if (o.edge.a !== r.edge.a) assert.ok(!routeCrosses(o.points, b, 0), `${r.edge.id}'s label covers edge ${o.edge.id}`);
+    }
+    const value = `${r.edge.a} ${r.edge.label}`;
+    assert.ok(!values.has(value), `${value} labelled twice`);
+    values.add(value);
+  }
+  for (let i = 0; i < labelled.length; i += 1) {
+    for (let j = i + 1; j < labelled.length; j += 1) assert.ok(!overlap(labelled[i].label, labelled[j].label, 0), `labels of ${labelled[i].edge.id} and ${labelled[j].edge.id} overlap`);
+  }
+  const all = new Set(L.edges.filter((r) => r.edge.label).map((r) => `${r.edge.a} ${r.edge.label}`));
+  return { labelled: values.size, values: all.size };
+}
+
+for (const [name, least] of [["mlp2", 0.5], ["mlp20", 0.5], ["remat20", 0.5], ["binomial_loop", 0.7], ["scan_loop", 0.7]]) {
+  test(`shapes ride on the edges of ${name}: beside their edge, over nothing, most values labelled`, async () => {
+    const out = await laidOut(name);
+    const { labelled, values } = checkEdgeLabels(out);
+    assert.ok(labelled >= least * values, `${labelled} of ${values} values labelled`);
+    // The linear-time layout (no regions drawn) places them by the same rules.
+    const L = placeEdgeLabels(layeredLayout(out.V, sizes(out.V, estimateWidth)), out.V, estimateWidth);
+    const quick = checkEdgeLabels({ V: out.V, L });
+    assert.ok(quick.labelled >= 0.4 * quick.values, `layered: ${quick.labelled} of ${quick.values}`);
+  });
+}
+
+test("a label goes beside the first run of its edge that has room, near its start", () => {
+  const pts = [{ x: 100, y: 0 }, { x: 100, y: 40 }, { x: 300, y: 40 }, { x: 300, y: 100 }];
+  const first = candidateLabel(pts, 50, 12, 2, () => true);
+  assert.deepEqual([first.x, first.width, first.height], [103, 50, 12]); // right of the first run
+  assert.ok(first.y >= 0 && first.y + 12 <= 40);
+  // The right side taken: the left side of the same run.
+  const left = candidateLabel(pts, 50, 12, 2, (b) => b.x < 100);
+  assert.equal(left.x, 100 - 3 - 50);
+  // The first run taken on both sides: along the horizontal run, below it.
+  const below = candidateLabel(pts, 50, 12, 2, (b) => b.y >= 40);
+  assert.equal(below.y, 43);
+  assert.ok(below.x >= 100 && below.x + 50 <= 300);
+  // Nothing within reach: no label.
+  assert.equal(candidateLabel(pts, 50, 12, 2, () => false), null);
+  const far = [{ x: 0, y: 0 }, { x: 0, y: LABEL_REACH + 100 }];
+  assert.ok(candidateLabel(far, 50, 12, 2, (b) => b.y > LABEL_REACH + 20) === null);
 });

@@ -2,7 +2,7 @@
 // pointer still, centring zooms out until the target fits.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FIT_MAX_SCALE, MAX_SCALE, centreOn, fitTransform, roundedPath, union, zoomAt, zoomLimits } from "../viewport.js";
+import { EDGE_LABEL_FONT_PX, EDGE_LABEL_MIN_PX, FIT_MAX_SCALE, MAX_SCALE, centreOn, edgeLabelsLegible, fitTransform, roundedPath, union, zoomAt, zoomLimits } from "../viewport.js";
 
 const apply = (t, p) => ({ x: t.x + t.k * p.x, y: t.y + t.k * p.y });
 
@@ -52,4 +52,9 @@ test("helpers: the union of boxes, rounded polylines", () => {
   assert.equal(union([]), null);
   const d = roundedPath([{ x: 0, y: 0 }, { x: 0, y: 20 }, { x: 30, y: 20 }], 6);
   assert.equal(d, "M0.0,0.0L0.0,14.0Q0.0,20.0 6.0,20.0L30.0,20.0");
+});
+
+test("the edges' shapes are drawn from the zoom that makes them 8 px high", () => {
+  const k = EDGE_LABEL_MIN_PX / EDGE_LABEL_FONT_PX;
+  assert.ok(edgeLabelsLegible(1) && edgeLabelsLegible(k) && !edgeLabelsLegible(k - 0.01) && !edgeLabelsLegible(0.3));
 });

@@ -220,11 +220,34 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
 
 
 def initial_expanded(model: Graph) -> list[str]:
-    """The regions drawn open at first: all of them, or none for a graph of more than
-    ``LARGE_GRAPH`` nodes (it starts collapsed and stays responsive)."""
+    """The regions drawn open at first: all of them but the repeats of a loop, or none for a
+    graph of more than ``LARGE_GRAPH`` nodes (it starts collapsed and stays responsive).
+
+    A loop whose body does what the body of an earlier loop beside it does (the same user ops,
+    in the same pass and region: the sweeps of a checkpointing schedule, say) starts closed, so
+    that each body is drawn once; its box says its trip count, and a click opens it."""
     if len(model.nodes) > LARGE_GRAPH:
         return []
-    return [r.id for r in model.regions if r.parent is not None]
+    parent = {r.id: r.parent for r in model.regions}
+    body: dict[str, list[str]] = {}
+    for n in model.nodes:
+        if n.kind == "op" and not is_internal(n.source):
+            rid: str | None = n.region
+            while rid is not None:
+                body.setdefault(rid, []).append(n.primitive)
+                rid = parent.get(rid)
+    seen: set[tuple[str | None, str, tuple[str, ...]]] = set()
+    out = []
+    for r in model.regions:
+        if r.parent is None:
+            continue
+        if r.kind in LOOP_KINDS and body.get(r.id):
+            key = (r.parent, r.phase, tuple(body[r.id]))
+            if key in seen:
+                continue  # drawn once already: starts closed
+            seen.add(key)
+        out.append(r.id)
+    return out
 
 
 class LayoutEngine(ipywidgets.Widget):
