@@ -84,12 +84,17 @@ def shape_dtype(x: Any) -> str:
     return f"{name}[{','.join(str(d) for d in shape)}]"
 
 
+class DescribedByRepr:
+    """A workbench value whose ``repr`` is short and says what it is (a mode, an activity):
+    ``describe`` shows the ``repr``. The modes and activities derive from it, so that this module
+    needs to know neither (they import it, not the other way round)."""
+
+    __slots__ = ()
+
+
 def describe(x: Any) -> str:
     """A short human description of any value, for error messages."""
-    from workbench._src.ad.activities import Activity
-    from workbench._src.ad.modes import Mode
-
-    if isinstance(x, Mode | Activity):
+    if isinstance(x, DescribedByRepr):
         return repr(x)
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return shape_dtype(x)

@@ -7,19 +7,25 @@
                               arrays are immutable, so here the sum is returned instead).
 ``BatchDuplicated(x, dxs)``   like ``Duplicated`` with several shadows (lanes) at once.
 
-Activities are frozen and hashable (by the identity of what they wrap) and are pytrees, so they can
-be passed through ``jax.jit``/``wb.jit`` like any argument. A shadow that does not match its
-primal in structure, shape or dtype is rejected at construction.
+Activities follow Equinox's module pattern (``activity_base.py``): frozen dataclasses, validated
+once when built (a shadow that does not match its primal in structure, shape, dtype or placement
+is rejected then), and pytrees, so they pass through ``jax.jit``/``wb.jit`` like any argument.
+A ``Const``'s non-array payload (a string, a dict of options, a function) is static data there.
+Equal when of one class with the same structure, the same static parts (by value when hashable)
+and the very same arrays (by identity); hashed to match.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from workbench._src.ad.activity_base import Activity, Static, build_unvalidated, register_activity
+from workbench._src.ad.modes import Mode
 from workbench._src.errors import (
     ActivityError,
     NotDifferentiableError,
@@ -31,35 +37,7 @@ from workbench._src.errors import (
 _ARRAY_LEAVES = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
 
 
-class Activity:
-    """Base class of the four activities."""
-
-    __slots__ = ()
-    val: Any
-
-    def _fields(self) -> tuple[Any, ...]:
-        raise NotImplementedError
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; build a new one instead.")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Activity) or type(self) is not type(other):
-            return False
-        return all(a is b for a, b in zip(self._fields(), other._fields(), strict=True))
-
-    def __hash__(self) -> int:
-        return hash((type(self), *map(id, self._fields())))
-
-
-def _set(obj: Activity, **fields: Any) -> None:
-    for name, value in fields.items():
-        object.__setattr__(obj, name, value)
-
-
 def _reject_modes_and_activities(value: Any, cls: str) -> None:
-    from workbench._src.ad.modes import Mode
-
     if isinstance(value, Mode):
         raise ActivityError(
             f"{cls}(...) wraps an argument value, but received the mode {value!r}. "
@@ -185,68 +163,106 @@ def _check_placement(primal: Any, shadow: Any, cls: str, label: str) -> None:
     )
 
 
+@register_activity
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Const(Activity):
-    """An argument that is not differentiated. Any value may be wrapped."""
+    """An argument that is not differentiated. Any value may be wrapped.
 
-    __slots__ = ("val",)
+    Its array leaves (arrays, tracers, Python numbers, random keys) are the pytree's children, so
+    ``jit`` traces them; every other leaf (a string, a function, an object, an array of text) is
+    static aux data (``activity_base.Static``): ``jit`` passes it through as it is and traces
+    again only when it changes. ``Const(jnp.tanh)``, ``Const("tanh")`` and
+    ``Const({"act": "relu", "scale": 2.0})`` cross ``jit`` (the last with ``scale`` traced).
+    """
+
     val: Any
+    # Where val's non-array leaves are (None: it has none). Decided once, when the Const is built,
+    # and carried through flatten/unflatten, so that a Const JAX rebuilds with placeholder leaves
+    # keeps the structure of the one the user built.
+    _static: ClassVar[_StaticLeaves | None] = None
 
-    def __init__(self, val: Any) -> None:
-        _reject_modes_and_activities(val, "Const")
-        _set(self, val=val)
+    def __post_init__(self) -> None:
+        _reject_modes_and_activities(self.val, "Const")
+        leaves, treedef = jax.tree_util.tree_flatten(self.val)
+        statics = tuple(None if _is_array_leaf(leaf) else Static(leaf) for leaf in leaves)
+        if any(s is not None for s in statics):
+            object.__setattr__(self, "_static", _StaticLeaves(treedef, statics))
 
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.val,)
+    def _tree_flatten(self) -> tuple[tuple[Any, ...], _StaticLeaves | None]:
+        part = self._static
+        if part is None:
+            return (self.val,), None
+        leaves = part.treedef.flatten_up_to(self.val)
+        return (tuple(x for x, s in zip(leaves, part.statics, strict=True) if s is None),), part
+
+    @classmethod
+    def _tree_unflatten(cls, aux: _StaticLeaves | None, children: Any) -> Const:
+        (val,) = children
+        if aux is None:
+            return build_unvalidated(cls, val=val)
+        arrays = iter(val)
+        leaves = [next(arrays) if s is None else s.value for s in aux.statics]
+        return build_unvalidated(cls, val=aux.treedef.unflatten(leaves), _static=aux)
 
     def __repr__(self) -> str:
         return f"Const({describe(self.val)})"
 
 
+@dataclasses.dataclass(frozen=True)
+class _StaticLeaves:
+    """The static part of a ``Const``: the payload's structure and, per leaf, ``None`` (an array
+    leaf, a pytree child) or the ``Static`` leaf itself. Part of ``jit``'s cache key.
+
+    The children of a ``Const`` with a static part are its array leaves in a tuple, so their key
+    paths read ``.val[0]``, ``.val[1]``, ... (positions among the array leaves)."""
+
+    treedef: Any
+    statics: tuple[Static | None, ...]
+
+
+@register_activity
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Active(Activity):
     """An argument whose derivative reverse mode returns."""
 
-    __slots__ = ("val",)
     val: Any
 
-    def __init__(self, val: Any) -> None:
-        _reject_modes_and_activities(val, "Active")
-        check_differentiable(val, "Active(...)")
-        _set(self, val=val)
-
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.val,)
+    def __post_init__(self) -> None:
+        _reject_modes_and_activities(self.val, "Active")
+        check_differentiable(self.val, "Active(...)")
 
     def __repr__(self) -> str:
         return f"Active({describe(self.val)})"
 
 
+@register_activity
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Duplicated(Activity):
     """An argument with a shadow: the tangent in forward mode, the accumulator in reverse mode."""
 
-    __slots__ = ("dval", "val")
     val: Any
     dval: Any
 
-    def __init__(self, val: Any, dval: Any) -> None:
-        _reject_modes_and_activities(val, "Duplicated")
-        check_differentiable(val, "Duplicated(...)")
-        _set(self, val=val, dval=_match_shadow(val, dval, "Duplicated", "shadow"))
-
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.val, self.dval)
+    def __post_init__(self) -> None:
+        _reject_modes_and_activities(self.val, "Duplicated")
+        check_differentiable(self.val, "Duplicated(...)")
+        dval = _match_shadow(self.val, self.dval, "Duplicated", "shadow")
+        object.__setattr__(self, "dval", dval)
 
     def __repr__(self) -> str:
         return f"Duplicated({describe(self.val)}, {_describe_tree(self.dval)})"
 
 
+@register_activity
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class BatchDuplicated(Activity):
     """An argument with several shadows (lanes), differentiated in one vectorized pass."""
 
-    __slots__ = ("dval", "val")
     val: Any
     dval: tuple[Any, ...]
 
-    def __init__(self, val: Any, dval: Any) -> None:
+    def __post_init__(self) -> None:
+        val, dval = self.val, self.dval
         _reject_modes_and_activities(val, "BatchDuplicated")
         check_differentiable(val, "BatchDuplicated(...)")
         if not isinstance(dval, tuple | list) or len(dval) == 0:
@@ -266,14 +282,11 @@ class BatchDuplicated(Activity):
         lanes = tuple(
             _match_shadow(val, lane, "BatchDuplicated", f"lane {i}") for i, lane in enumerate(dval)
         )
-        _set(self, val=val, dval=lanes)
+        object.__setattr__(self, "dval", lanes)
 
     @property
     def width(self) -> int:
         return len(self.dval)
-
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.val, *self.dval)
 
     def __repr__(self) -> str:
         return f"BatchDuplicated({describe(self.val)}, <{self.width} lanes>)"
@@ -284,70 +297,14 @@ def _describe_tree(x: Any) -> str:
     return describe(leaves[0]) if len(leaves) == 1 else describe(x)
 
 
-# Activities are pytrees so that they can cross jax.jit boundaries. Unflattening skips validation:
-# JAX rebuilds pytrees with placeholder leaves (tracers, None, sentinels) in many places.
-def _unflatten(cls: type[Activity], names: tuple[str, ...], aux: Any, children: Any) -> Activity:
-    obj = object.__new__(cls)
-    if cls is BatchDuplicated:
-        _set(obj, val=children[0], dval=tuple(children[1:]))
-    else:
-        _set(obj, **dict(zip(names, children, strict=True)))
-    return obj
-
-
-def _flatten(a: Activity) -> tuple[tuple[Any, ...], None]:
-    return a._fields(), None
-
-
-def _unflattener(cls: type[Activity], names: tuple[str, ...]) -> Any:
-    return lambda aux, children: _unflatten(cls, names, aux, children)
-
-
-class _Static:
-    """A ``Const`` payload that is not an array (a string, a dict of options, an object): carried
-    as static pytree data, so ``jit`` passes it through instead of tracing it. Compared by
-    identity (jit's cache needs hashing; many payloads are unhashable)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any):
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Static) and other.value is self.value
-
-    def __hash__(self) -> int:
-        return id(self.value)
-
-
-def _is_array_payload(value: Any) -> bool:
-    leaves = jax.tree_util.tree_leaves(value)
-    return all(
-        isinstance(leaf, jax.Array | np.ndarray | np.generic | bool | int | float | complex)
-        and (is_random_key(leaf) or _dtype_of(leaf).kind not in "OUSV")
-        for leaf in leaves
-    )
+def _is_array_leaf(leaf: Any) -> bool:
+    """Whether a leaf of a ``Const`` is traced by ``jit`` (else it is static): arrays, tracers,
+    ``jax.ShapeDtypeStruct``, NumPy and Python numbers and random keys, but not arrays of text or
+    objects, which JAX cannot trace."""
+    if not isinstance(leaf, (*_ARRAY_LEAVES, jax.ShapeDtypeStruct)):
+        return False
+    return is_random_key(leaf) or _dtype_of(leaf).kind not in "OUSV"
 
 
 def _dtype_of(leaf: Any) -> np.dtype:
     return np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.result_type(leaf)
-
-
-def _flatten_const(c: Const) -> tuple[tuple[Any, ...], _Static | None]:
-    return ((c.val,), None) if _is_array_payload(c.val) else ((), _Static(c.val))
-
-
-def _unflatten_const(aux: _Static | None, children: Any) -> Const:
-    obj = object.__new__(Const)
-    _set(obj, val=children[0] if aux is None else aux.value)
-    return obj
-
-
-jax.tree_util.register_pytree_node(Const, _flatten_const, _unflatten_const)
-
-for _cls, _names in (
-    (Active, ("val",)),
-    (Duplicated, ("val", "dval")),
-    (BatchDuplicated, ("val", "dval")),
-):
-    jax.tree_util.register_pytree_node(_cls, _flatten, _unflattener(_cls, _names))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from workbench._src.errors import ModeError, describe
+from workbench._src.ad.activity_base import Activity
+from workbench._src.errors import DescribedByRepr, ModeError, describe
 
 
 @dataclasses.dataclass(frozen=True)
-class Mode:
+class Mode(DescribedByRepr):
     """A differentiation mode. Use the module constants, not this constructor.
 
     Attributes:
@@ -79,8 +80,6 @@ def check_mode(mode: object, where: str) -> Mode:
     """Returns ``mode`` if it is a Mode, else raises an error that names the fix."""
     if isinstance(mode, Mode):
         return mode
-    from workbench._src.ad.activities import Activity
-
     hint = (
         " An activity wraps an argument; the mode comes first: "
         f"wb.{where}(wb.Reverse, f, {mode!r}, ...)."
