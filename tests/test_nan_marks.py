@@ -12,9 +12,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from IPython.utils.capture import capture_output
 
 import workbench as wb
+from tests.ipython_shell import run_reactant as run
 from tests.ipython_shell import shared_shell
 from workbench.introspect import graph_from_jaxpr
 
@@ -166,13 +166,6 @@ def ip(shell):
     return shell
 
 
-def run(ip, line, body):
-    with capture_output():
-        r = ip.run_cell(f"%%reactant {line}\n{body}")
-    assert r.error_in_exec is None and r.error_before_exec is None
-    return r.result
-
-
 def test_reactant_nans_adds_the_view_and_marks_the_graph_tab(ip):
     res = run(ip, "--nans", "jnp.log(x - 1.0)")
     names = [v.name for v in res.views]
@@ -224,3 +217,24 @@ def test_a_failing_search_is_a_note_not_a_dead_cell(ip, monkeypatch):
     view = next(v for v in res.views if v.name == "nans")
     assert "RuntimeError: instrumented program too large" in view.note
     assert res.nans is None and res.widget().marks == {}
+
+
+@pytest.mark.parametrize("budget", [0, None], ids=["capture run", "captured by the search"])
+def test_the_operands_at_the_loops_first_overflow(budget, monkeypatch):
+    """The operands the report shows are those of the step that overflowed, whether the search
+    captured them itself (loop bodies, within nans.CAPTURE_BYTES) or a second run did."""
+    from workbench._src.debug import nans
+
+    if budget is not None:
+        monkeypatch.setattr(nans, "CAPTURE_BYTES", budget)
+
+    def run(x):
+        return wb.fori_loop(0, 100, lambda k, c: c * 10.0, x)
+
+    report = wb.explain_nans(run, jnp.float32(10.0), mode=None)
+    c, step = np.float32(10.0), 0  # NumPy's float32 steps, up to the one that overflows
+    with np.errstate(over="ignore"):
+        while np.isfinite(c * np.float32(10.0)):
+            c, step = c * np.float32(10.0), step + 1
+    assert report.origin.iteration == step
+    assert report.origin.operands == (float(c), 10.0)

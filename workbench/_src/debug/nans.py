@@ -50,6 +50,10 @@ def _user_line(source_info: Any) -> private_jax.Source | None:
 
 
 _NO_ITER = -1
+# What the search run may keep of the operands it captures (see _Ctx), in bytes.
+CAPTURE_BYTES = 1 << 20
+# XLA options of the instrumented program's compile (Lowered.compile's compiler_options).
+QUICK_COMPILE = {"xla_backend_optimization_level": 0}
 
 # --------------------------------------------------------------------------------------------
 # The report
@@ -300,7 +304,9 @@ def explain_program(
     source: EqnId | None = None
     if first is not None:
         eid, it = first
-        caps = _run(jaxpr, consts, flat_args, eid)[0]
+        caps = records.get((eid, "cap"))
+        if caps is None:  # not captured by the search: run again, capturing only it
+            caps = _run(jaxpr, consts, flat_args, eid)[0]
         origin = index.origin(eid, want, it, caps)
         if want == "nan":
             met = _inf_met(index, graph, records, eid, caps)
@@ -654,8 +660,16 @@ def _subs(eqn: Any) -> list[Any] | None:
 
 
 class _Ctx:
-    def __init__(self, target: EqnId | None, groups: dict[EqnId, int] | None = None):
+    def __init__(
+        self, target: EqnId | None, groups: dict[EqnId, int] | None = None, budget: int = 0
+    ):
         self.target = target
+        # The search run also captures the operands of the loop bodies' equations at their
+        # first firing, while their bytes fit in ``budget``: for an origin in a loop they are
+        # then at hand, without a second compile and run of the loop. (Outside loops, capturing
+        # every equation's operands costs the compiler more than a second, targeted run.)
+        self.budget = budget
+        self.captured: set[EqnId] = set()
         self.levels: dict[EqnId, list[EqnId]] = {}
         # A loop's iteration is counted per group of equations (same line, primitive and pass):
         # Revolve runs one loop as several (segments whose body adds the segment's start), so
@@ -664,18 +678,49 @@ class _Ctx:
         self.num_groups = max(self.groups.values(), default=-1) + 1
 
 
+def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) -> bool:
+    """Whether the search run captures ``eid``'s operands (the same answer each time a body is
+    traced again)."""
+    if ctx.target is not None:
+        return False
+    if eid in ctx.captured:
+        return True
+    size = sum(int(np.prod(np.shape(x))) * jnp.result_type(x).itemsize for x in (*ins, *outs))
+    if size > ctx.budget:
+        return False
+    ctx.budget -= size
+    ctx.captured.add(eid)
+    return True
+
+
 def _finite(x: Any) -> tuple[Any, Any]:
-    """``(no NaN, all finite)`` of a value, as traced booleans (true for non-floats)."""
+    """``(no NaN, all finite)`` of a value: traced booleans, or Python's where they are known
+    when tracing (non-floats, literals), so that the instrumentation folds them away."""
     if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
-        t = jnp.bool_(True)
-        return t, t
+        return True, True
+    if isinstance(x, (int, float, complex, np.ndarray, np.generic)):
+        a = np.asarray(x)
+        return bool(not np.isnan(a).any()), bool(np.isfinite(a).all())
     # One reduction, not two: the worst of 0 (finite), 1 (inf), 2 (NaN) over the elements.
     worst = jnp.max(jnp.where(jnp.isnan(x), 2, (~jnp.isfinite(x)).astype(jnp.int32)), initial=0)
     return worst < 2, worst == 0
 
 
-def _all(xs: list[Any]) -> Any:
-    return jnp.all(jnp.stack(xs)) if xs else jnp.bool_(True)
+def _all(xs: Sequence[Any]) -> Any:
+    """``and`` of traced and Python booleans (a Python one where the answer is known)."""
+    traced = []
+    for x in xs:
+        if x is False:
+            return False
+        if x is not True:
+            traced.append(x)
+    if not traced:
+        return True
+    return traced[0] if len(traced) == 1 else jnp.all(jnp.stack(traced))
+
+
+def _not(x: Any) -> Any:
+    return (not x) if isinstance(x, bool) else ~x
 
 
 def _merge(old: dict[Any, Any], new: dict[Any, Any]) -> dict[Any, Any]:
@@ -769,11 +814,17 @@ def _eval(
             # in the capture run, not the target: only the target is instrumented.
             env.update(zip(eqn.outvars, outs, strict=True))
             continue
-        in_flags = [flags(v) for v in eqn.invars]
         out_flags = [_finite(o) for o in outs]
+        if all(a is True and b is True for a, b in out_flags) and eid != ctx.target:
+            # No float output (a counter, a comparison): it cannot make a NaN or an inf.
+            env.update(zip(eqn.outvars, outs, strict=True))
+            continue
+        in_flags = [flags(v) for v in eqn.invars]
         out_nonan = _all([a for a, _ in out_flags])
-        made_nan = _all([a for a, _ in in_flags]) & ~out_nonan
-        made_inf = _all([b for _, b in in_flags]) & out_nonan & ~_all([b for _, b in out_flags])
+        made_nan = _all([_all([a for a, _ in in_flags]), _not(out_nonan)])
+        made_inf = _all(
+            [_all([b for _, b in in_flags]), out_nonan, _not(_all([b for _, b in out_flags]))]
+        )
         level_ids.append(eid)
         level_nan.append(made_nan)
         level_inf.append(made_inf)
@@ -785,7 +836,7 @@ def _eval(
             else:
                 level_iter.append(clock[1][g] + pending.get(g, 0))
                 pending[g] = pending.get(g, 0) + 1
-        if eid == ctx.target:
+        if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
             rec[(eid, "cap")] = (
                 jnp.where(made_nan | made_inf, clock[0], _BIG),
                 {"ins": list(ins), "out": list(outs)},
@@ -941,9 +992,8 @@ def _run(
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
     captured at the target's first firing) and its outputs."""
 
-    ctx = _Ctx(target, groups)
+    ctx = _Ctx(target, groups, CAPTURE_BYTES if target is None else 0)
 
-    @jax.jit
     def go(consts: Sequence[Any], args: Sequence[Any]) -> Any:
         clock = (jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32))
         outs, rec, _ = _eval(ctx, jaxpr, consts, args, (), clock, _NO_ITER)
@@ -951,14 +1001,25 @@ def _run(
             rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
         return rec, outs
 
-    rec, outs = go(list(consts), list(args))
+    lowered = jax.jit(go).trace(list(consts), list(args)).lower()
+    try:
+        # Run once: the compiler's time counts, the program's speed hardly (LLVM at -O0 halves
+        # the compile of a loop's instrumented body on CPU). For this one program only.
+        compiled = lowered.compile(QUICK_COMPILE)
+    except Exception:  # a backend that does not take the option: the default compile
+        compiled = lowered.compile()
+    rec, outs = compiled(list(consts), list(args))
     rec = jax.device_get(rec)
     if target is not None:
         return rec, outs
-    # One entry per equation: (eid, kind) -> (time, iteration).
+    # One entry per equation: (eid, kind) -> (time, iteration); (eid, "cap") -> what the
+    # search captured of it, for those it captured.
     flat: dict[Any, Any] = {}
-    for (prefix, kind), (times, its) in rec.items():
-        for eid, t, k in zip(ctx.levels[prefix], times, its, strict=True):
+    for (prefix, kind), val in rec.items():
+        if kind == "cap":
+            flat[(prefix, kind)] = val[1]
+            continue
+        for eid, t, k in zip(ctx.levels[prefix], *val, strict=True):
             flat[(eid, kind)] = (t, k)
     return flat, outs
 
