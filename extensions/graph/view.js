@@ -7,6 +7,7 @@
 // textContent or SVG text nodes only: this module never parses user text as HTML.
 import { h, s } from "../common/dom.js";
 import { formatProblem } from "./format.js";
+import { labelMarked, nanMarks } from "./marks.js";
 import { QUICK_LAYOUT_BOXES, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "./layout.js";
 import {
   highlightTargets,
@@ -197,6 +198,13 @@ class GraphView {
       s("path", { d: "M22,1L30,5L22,9z", class: `wb-arrow-${k}` }, svg);
       h("span", null, item, label);
     }
+    // Shown only while a non-finite value's way is marked (the `marks` trait).
+    const nan = (this.nanLegend = h("span", "wb-legend-item wb-legend-nan", legend));
+    nan.dataset.role = "nan";
+    const svg = s("svg", { width: 16, height: 11 }, nan);
+    s("rect", { class: "wb-swatch wb-role-nan", x: 0.5, y: 0.5, width: 15, height: 10, rx: 2 }, svg);
+    h("span", null, nan, "where the NaN / inf is made, and its way to the outputs");
+    nan.hidden = true;
   }
 
   // Model events ----------------------------------------------------------------------------
@@ -219,6 +227,7 @@ class GraphView {
     this.on("change:highlight", () => {
       if (this.visible) this.focusHighlight();
     });
+    this.on("change:marks", () => this.draw()); // the marked boxes' labels change their size
     this.searchInput.addEventListener("input", () => {
       this.model.set("search", this.searchInput.value);
       this.model.save_changes();
@@ -327,6 +336,7 @@ class GraphView {
     this.messageEl.textContent = problem;
     if (problem) return;
     const V = visibleGraph(this.graph, new Set(this.model.get("expanded") || []));
+    labelMarked(this.graph, V, this.model.get("marks") || {});
     const measure = (text, kind) => this.measure.width(text, kind);
     this.frameEl.classList.add("wb-busy");
     try {
@@ -367,6 +377,7 @@ class GraphView {
     this.applySearch();
     this.applyMode();
     this.applyHighlight();
+    this.applyMarks();
     if (settled && this.pending) {
       const target = this.pending;
       this.pending = null;
@@ -728,6 +739,29 @@ class GraphView {
     }
     this.root.dataset.highlighted = String(count);
     return { T, keys };
+  }
+
+  /** Marks where a non-finite value is made and its way to the outputs (the `marks` trait). */
+  applyMarks() {
+    const marks = this.model.get("marks") || {};
+    const M = nanMarks(this.graph, this.visible, marks);
+    let count = 0;
+    for (const g of this.viewport.querySelectorAll(".wb-node, .wb-cluster")) {
+      const k = g.dataset.key;
+      const on = M.boxes.has(k) || k === M.origin || k === M.source;
+      g.classList.toggle("wb-nan-path", on);
+      g.classList.toggle("wb-nan-origin", k === M.origin);
+      g.classList.toggle("wb-nan-source", k === M.source && k !== M.origin);
+      count += on ? 1 : 0;
+    }
+    for (const g of this.viewport.querySelectorAll(".wb-edge-group[data-edge]")) {
+      g.classList.toggle("wb-nan-edge", M.edges.has(g.dataset.edge));
+      g.classList.toggle("wb-nan-residual", M.residual.has(g.dataset.edge));
+    }
+    this.nanLegend.hidden = !marks.origin;
+    this.root.dataset.nanMarked = String(count);
+    this.root.dataset.nanEdges = String(M.edges.size);
+    this.root.dataset.nanResidual = String(M.residual.size);
   }
 
   focusHighlight() {
