@@ -364,9 +364,14 @@ class GraphView {
     const t1 = performance.now();
     this.visible = V;
     this.layout = L;
-    this.render(V, L);
+    // The canvas is measured before the new elements go in (with the old ones gone), so that
+    // no reading of the page's layout below makes the browser style and lay them out twice.
+    this.viewport.textContent = "";
     this.sizeFrame(L);
+    this.sizeNow = null;
     this.updateLimits();
+    this.sizeNow = this.size();
+    this.render(V, L);
     const saved = this.model.get("viewport") || {};
     if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
@@ -383,6 +388,7 @@ class GraphView {
       this.pending = null;
       target();
     }
+    this.sizeNow = null;
     const t2 = performance.now();
     this.titleEl.textContent = G.title;
     const engine = L.engine === "elk" ? "ELK" : settled ? "layered layout, regions not boxed" : "quick layout; ELK\u2026";
@@ -405,7 +411,8 @@ class GraphView {
     const gClusters = s("g", { class: "wb-clusters" }, view);
     const gEdges = s("g", { class: "wb-edges" }, view);
     const gNodes = s("g", { class: "wb-nodes" }, view);
-    const gLabels = s("g", { class: "wb-edge-labels" }, view);
+    const gLabels = (this.gLabels = s("g", { class: "wb-edge-labels" }, view));
+    this.labelsDrawn = false; // drawn the first time they are legible (drawLabels)
     if (L.clustersDrawn) {
       const depth = (c) => {
         let d = 0;
@@ -452,9 +459,19 @@ class GraphView {
     };
     hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
     hit.addEventListener("pointerleave", () => this.hideTip());
-    if (routed.label && e.label) {
-      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, labels);
+  }
+
+  /** The shapes on the edges (layout.js, placeEdgeLabels), drawn the first time the zoom makes
+   * them legible: a large view seen whole never needs them, and has that many fewer elements
+   * to style and lay out. */
+  drawLabels() {
+    if (this.labelsDrawn || !this.layout || !this.gLabels) return;
+    this.labelsDrawn = true;
+    for (const routed of this.layout.edges) {
+      const e = routed.edge;
       const b = routed.label;
+      if (!b || !e.label) continue;
+      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, this.gLabels);
       s("rect", { class: "wb-edge-label-bg", x: b.x, y: b.y, width: b.width, height: b.height, rx: 2 }, lg);
       s("text", { class: "wb-edge-label", x: b.x + 2, y: b.y + b.height - 3 }, lg, e.label);
     }
@@ -486,6 +503,7 @@ class GraphView {
   // The viewport ----------------------------------------------------------------------------
 
   size() {
+    if (this.sizeNow) return this.sizeNow; // while a drawing is being made (show)
     return { W: this.canvas.clientWidth || 900, H: this.canvas.clientHeight || 560 };
   }
 
@@ -510,7 +528,9 @@ class GraphView {
     this.viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
     this.root.dataset.scale = t.k.toFixed(4);
     // The edges' shapes only where they are legible (at least 8 px high on the screen).
-    this.viewport.classList.toggle("wb-labels-small", !edgeLabelsLegible(t.k));
+    const legible = edgeLabelsLegible(t.k);
+    if (legible) this.drawLabels();
+    this.viewport.classList.toggle("wb-labels-small", !legible);
   }
 
   fit(box) {
@@ -633,6 +653,7 @@ class GraphView {
     }
     s("style", {}, out, rules.join("\n"));
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
+    this.drawLabels();
     const content = this.viewport.cloneNode(true);
     content.removeAttribute("transform");
     content.classList.remove("wb-labels-small"); // the file shows every edge's shape

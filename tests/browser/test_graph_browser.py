@@ -596,6 +596,9 @@ def test_the_view_is_saved_as_svg(page, tmp_path):
     assert text.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in text
     assert text.count('class="wb-node"') == int(g.get_attribute("data-visible") or "0")
     assert ".wb-node" in text  # its styles travel with it
+    # The shapes on the edges too, whatever the zoom on the page.
+    assert text.count('class="wb-edge-label"') > 0
+    assert not re.search(r'class="[^"]*wb-labels-small', text)  # not hidden in the file
     (ARTIFACTS / "graph-export.svg").write_text(text)
 
 

@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 989847a41fc63ba2a49d0bbc5db68928b3f69fc58a6a0bfb10d2b67bb7f24805); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: 9015dc2325b8bcb84e92c527ccf1ece1829e2039d4fbc2bc6032a67c0562581c); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/nans.js (sha256: d79c98765b69e4ec01722c49f69997bda7560eeb74b9f07d6a84aabd2c215b79); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: 384669b501cf7e5b5b2765c552e142f5b6d0928c7952c5489c9549ed35d28435). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 989847a41fc63ba2a49d0bbc5db68928b3f69fc58a6a0bfb10d2b67bb7f24805); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: efc96652057494d2f330e9dea5508d714bbb3584649b63f9fefb1d0da4e9f337); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277); imports extensions/inspector/arrays.js (sha256: 27877aaeeebaf48e396593e35087f4c053bec000d0ba43429dc374a4a632a91e); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/nans.js (sha256: d79c98765b69e4ec01722c49f69997bda7560eeb74b9f07d6a84aabd2c215b79); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: 9d81f6064edcedf0d7cf24e1ca9967886061857ffc10db4846798b3b9d76b595). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -32,9 +32,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// ../../../work/main/node_modules/elkjs/lib/elk-api.js
+// node_modules/elkjs/lib/elk-api.js
 var require_elk_api = __commonJS({
-  "../../../work/main/node_modules/elkjs/lib/elk-api.js"(exports, module) {
+  "node_modules/elkjs/lib/elk-api.js"(exports, module) {
     (function(f) {
       if (typeof exports === "object" && typeof module !== "undefined") {
         module.exports = f();
@@ -1403,9 +1403,12 @@ var GraphView = class {
     const t1 = performance.now();
     this.visible = V;
     this.layout = L;
-    this.render(V, L);
+    this.viewport.textContent = "";
     this.sizeFrame(L);
+    this.sizeNow = null;
     this.updateLimits();
+    this.sizeNow = this.size();
+    this.render(V, L);
     const saved = this.model.get("viewport") || {};
     if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
@@ -1422,6 +1425,7 @@ var GraphView = class {
       this.pending = null;
       target();
     }
+    this.sizeNow = null;
     const t2 = performance.now();
     this.titleEl.textContent = G.title;
     const engine = L.engine === "elk" ? "ELK" : settled ? "layered layout, regions not boxed" : "quick layout; ELK\u2026";
@@ -1443,7 +1447,8 @@ var GraphView = class {
     const gClusters = s("g", { class: "wb-clusters" }, view);
     const gEdges = s("g", { class: "wb-edges" }, view);
     const gNodes = s("g", { class: "wb-nodes" }, view);
-    const gLabels = s("g", { class: "wb-edge-labels" }, view);
+    const gLabels = this.gLabels = s("g", { class: "wb-edge-labels" }, view);
+    this.labelsDrawn = false;
     if (L.clustersDrawn) {
       const depth = (c) => {
         let d = 0;
@@ -1487,9 +1492,18 @@ var GraphView = class {
     };
     hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
     hit.addEventListener("pointerleave", () => this.hideTip());
-    if (routed.label && e.label) {
-      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, labels);
+  }
+  /** The shapes on the edges (layout.js, placeEdgeLabels), drawn the first time the zoom makes
+   * them legible: a large view seen whole never needs them, and has that many fewer elements
+   * to style and lay out. */
+  drawLabels() {
+    if (this.labelsDrawn || !this.layout || !this.gLabels) return;
+    this.labelsDrawn = true;
+    for (const routed of this.layout.edges) {
+      const e = routed.edge;
       const b = routed.label;
+      if (!b || !e.label) continue;
+      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, this.gLabels);
       s("rect", { class: "wb-edge-label-bg", x: b.x, y: b.y, width: b.width, height: b.height, rx: 2 }, lg);
       s("text", { class: "wb-edge-label", x: b.x + 2, y: b.y + b.height - 3 }, lg, e.label);
     }
@@ -1518,6 +1532,7 @@ var GraphView = class {
   }
   // The viewport ----------------------------------------------------------------------------
   size() {
+    if (this.sizeNow) return this.sizeNow;
     return { W: this.canvas.clientWidth || 900, H: this.canvas.clientHeight || 560 };
   }
   /** On the first drawing, the canvas takes the graph's height at scale 1, between 320 px and
@@ -1538,7 +1553,9 @@ var GraphView = class {
     this.transform = t;
     this.viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
     this.root.dataset.scale = t.k.toFixed(4);
-    this.viewport.classList.toggle("wb-labels-small", !edgeLabelsLegible(t.k));
+    const legible = edgeLabelsLegible(t.k);
+    if (legible) this.drawLabels();
+    this.viewport.classList.toggle("wb-labels-small", !legible);
   }
   fit(box) {
     if (!this.layout) return;
@@ -1647,6 +1664,7 @@ var GraphView = class {
     }
     s("style", {}, out, rules.join("\n"));
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
+    this.drawLabels();
     const content = this.viewport.cloneNode(true);
     content.removeAttribute("transform");
     content.classList.remove("wb-labels-small");
@@ -1824,6 +1842,39 @@ var GraphView = class {
     this.root.remove();
   }
 };
+
+// extensions/inspector/arrays.js
+var MAX_HEIGHT = 600;
+var listening = false;
+function listen() {
+  if (listening) return;
+  listening = true;
+  window.addEventListener("message", (ev) => {
+    const height = ev.data && ev.data.wbArraysHeight;
+    if (typeof height !== "number") return;
+    for (const frame of document.querySelectorAll("iframe.wb-arrays")) {
+      if (frame.contentWindow === ev.source) {
+        frame.style.height = `${Math.min(MAX_HEIGHT, Math.ceil(height) + 2)}px`;
+        frame.dataset.drawn = "true";
+      }
+    }
+  });
+}
+var REPORT_HEIGHT = `<script>(() => {
+  const post = () => parent.postMessage({ wbArraysHeight: document.documentElement.scrollHeight }, "*");
+  new ResizeObserver(post).observe(document.documentElement);
+  window.addEventListener("load", post);
+  post();
+})();<\/script>`;
+function arrayFrame(html) {
+  listen();
+  const frame = document.createElement("iframe");
+  frame.className = "wb-arrays";
+  frame.title = "the arrays, as treescope draws them";
+  frame.setAttribute("sandbox", "allow-scripts");
+  frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:4px;font-family:sans-serif}</style></head><body>${html}${REPORT_HEIGHT}</body></html>`;
+  return frame;
+}
 
 // extensions/inspector/highlight.js
 var TOKENS = new RegExp(
@@ -2135,6 +2186,7 @@ function viewBlock(view, links, onSelect, onShow) {
   box.className = "wb-view";
   box.dataset.view = view.name;
   if (view.note) box.append(note(view.note));
+  if (view.data && typeof view.data.treescope === "string") box.append(arrayFrame(view.data.treescope));
   if (view.kind === "ir") {
     if (links) {
       const hint = document.createElement("div");
