@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from workbench._src.introspect import text
 from workbench._src.introspect.structure import LOOP_KINDS
 
 
@@ -35,8 +36,6 @@ class Cost:
     notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        from workbench._src.introspect import text
-
         return text.render_cost(self)
 
 
@@ -59,8 +58,6 @@ class Timing:
     run_times_s: tuple[float, ...] = ()
 
     def __repr__(self) -> str:
-        from workbench._src.introspect import text
-
         return text.render_timing(self)
 
 

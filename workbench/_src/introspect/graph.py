@@ -33,7 +33,7 @@ from jax.extend import core as jcore
 
 from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
-from workbench._src.introspect import structure
+from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval, Phase
 
 NodeKind = Literal["op", "argument", "constant", "result"]
@@ -191,14 +191,10 @@ class Graph:
         )
 
     def __repr__(self) -> str:
-        from workbench._src.introspect import text
-
         return text.graph_summary(self)
 
     def to_text(self, max_lines: int = 60) -> str:
         """The summary, the region tree and the first nodes, as text."""
-        from workbench._src.introspect import text
-
         return text.render_graph(self, max_lines=max_lines)
 
 
@@ -327,9 +323,9 @@ class _Builder:
                     parts.append(f"{name}()")
             else:
                 parts.append(name)
-        text = "/".join(reversed(parts))
-        self.stack_text[entries] = text
-        return text
+        joined = "/".join(reversed(parts))
+        self.stack_text[entries] = joined
+        return joined
 
     def scope_region(self, region: str, phase: Phase, scopes: tuple[str, ...]) -> str:
         """The innermost named-scope region for ``scopes`` inside ``region`` (created on demand)."""

@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterator
 
+from workbench._src.introspect import text
 from workbench._src.introspect.structure import Phase, phase_of
 
 # The grammar of XLA's HLO text, in one place: every reader of HLO (the tagged instructions below,
@@ -134,8 +135,6 @@ class HloProgram:
         return out
 
     def __repr__(self) -> str:
-        from workbench._src.introspect import text
-
         return text.render_hlo_ops(self)
 
 
@@ -173,15 +172,22 @@ def _instructions(hlo_text: str) -> Iterator[tuple[HloOp, str]]:
 def _split_shape(rest: str) -> tuple[str, str]:
     """Splits ``"(f32[3]{0}, f32[]) tuple(...)"`` into the shape and what follows it."""
     if rest.startswith("("):
-        depth = 0
-        for k, ch in enumerate(rest):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0:
-                return rest[: k + 1], rest[k + 1 :]
-        return rest, ""
+        end = _bracketed(rest, "(", ")")
+        return rest[:end], rest[end:]
     shape, _, after = rest.partition(" ")
     return shape, " " + after
+
+
+def _bracketed(text: str, opening: str, closing: str) -> int:
+    """The length of the bracketed group ``text`` starts with (``text`` starts with ``opening``;
+    nested pairs count), or of all of ``text`` if it never closes."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += ch == opening
+        depth -= ch == closing
+        if depth == 0:
+            return k + 1
+    return len(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,25 +318,19 @@ def _groups(rest: str, num_devices: int | None) -> str:
     m = _GROUPS_ATTR.search(rest)
     if m is None:
         return "{{" + ",".join(map(str, range(num_devices))) + "}}" if num_devices else ""
-    text = rest[m.end() :]
-    if text.startswith("{"):
-        depth = 0
-        for k, ch in enumerate(text):
-            depth += ch == "{"
-            depth -= ch == "}"
-            if depth == 0:
-                groups = text[: k + 1]
-                if groups == "{}" and num_devices:
-                    return "{{" + ",".join(map(str, range(num_devices))) + "}}"
-                return groups
-        return text
-    if (iota := _IOTA.match(text)) is not None:
+    after = rest[m.end() :]
+    if after.startswith("{"):
+        groups = after[: _bracketed(after, "{", "}")]
+        if groups == "{}" and num_devices:
+            return "{{" + ",".join(map(str, range(num_devices))) + "}}"
+        return groups
+    if (iota := _IOTA.match(after)) is not None:
         return _iota_groups(iota)
-    if (mesh := _MESH.match(text)) is not None:
+    if (mesh := _MESH.match(after)) is not None:
         spelled = _mesh_groups(mesh)
         if spelled is not None:
             return spelled
-    return text.split(", ", 1)[0]
+    return after.split(", ", 1)[0]
 
 
 def _format_groups(groups: list[list[int]]) -> str:

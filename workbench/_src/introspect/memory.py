@@ -21,7 +21,7 @@ import jax
 
 from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
-from workbench._src.introspect import structure
+from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval
 from workbench._src.sources import source_text
 
@@ -124,8 +124,6 @@ class MemoryReport:
         return sum(r.nbytes for r in self.residuals)
 
     def __repr__(self) -> str:
-        from workbench._src.introspect import text
-
         return text.render_memory(self, max_lines=40)
 
 

@@ -31,6 +31,7 @@ import jax
 import numpy as np
 
 from workbench._src.internals import private_jax
+from workbench._src.introspect import text
 from workbench._src.introspect.hlo import Collective, collectives
 from workbench._src.introspect.memory import CompiledMemory, compiled_memory
 
@@ -133,8 +134,6 @@ class ShardingReport:
         }
 
     def to_text(self, max_lines: int | None = 200) -> str:
-        from workbench._src.introspect import text
-
         return text.render_sharding(self, max_lines)
 
     def __repr__(self) -> str:
@@ -289,8 +288,8 @@ def spec_text(sharding: jax.sharding.Sharding, ndim: int) -> str:
     if isinstance(sharding, jax.sharding.SingleDeviceSharding):
         d: Any = next(iter(sharding.device_set))
         return f"SingleDeviceSharding({d.platform}:{d.id})"
-    text = repr(sharding)
-    return text if len(text) <= 120 else text[:117] + "..."
+    shown = repr(sharding)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from jax import lax
 
 from workbench._src.errors import describe
 from workbench._src.loops import periodic
+from workbench._src.loops.binding import loop
 from workbench._src.loops.carry import check_body_keeps_carry
-from workbench._src.loops.primitive import loop
 from workbench._src.loops.schedules import resolve
 from workbench._src.loops.schemes import (
     Binomial,

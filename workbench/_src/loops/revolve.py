@@ -20,7 +20,8 @@ from typing import Any
 import jax.numpy as jnp
 from jax import lax
 
-from workbench._src.loops.primitive import INDEX, loop
+from workbench._src.loops import schedules
+from workbench._src.loops.binding import INDEX, loop
 
 # advance(k, x) -> x after step k; reverse(k, x, ct) -> (ct before step k, ct of the constants)
 Advance = Callable[[Any, list[Any]], list[Any]]
@@ -172,14 +173,12 @@ def sweep(
     step, storing the snapshots the plan stores on the way. Returns the state before the last
     step, that step's index, the snapshot buffer (slot 0 is ``x0``) and the stack of segments
     left for the backward pass, as ``backward(resume=...)`` takes them."""
-    from workbench._src.loops.schedules import revolve_split as split
-
     slots = max(1, min(snapshots, n))
     snap_ops = _Snapshots(max(1, snapshots))
     buf, stack = snap_ops.empty(x0), []
     x, start, length, slot, snaps = list(x0), 0, n, 0, slots
     while length > 1:
-        m = split(length, snaps)
+        m = schedules.revolve_split(length, snaps)
         x = _advance_static(advance, x, start, m, snapshots)
         stack.append((start, m, slot, snaps))
         start, length = start + m, length - m

@@ -39,6 +39,7 @@ from workbench._src.loops.schemes import (
     Periodic,
     Scheme,
     check_scheme,
+    snapshots_for_budget,
     sqrt_period,
 )
 
@@ -404,8 +405,6 @@ def resolve(scheme: Any, n: int, snapshot_bytes: int | None) -> Any:
     if scheme is True:
         return Periodic(sqrt_period(n))
     if isinstance(scheme, MemoryBudget):
-        from workbench._src.loops.schemes import snapshots_for_budget
-
         if snapshot_bytes is None:
             raise CheckpointingError(
                 "MemoryBudget needs the size of one snapshot; pass snapshot_bytes= (the bytes "

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from workbench._src.introspect.text import truncate
 from workbench._src.notebook.views import View
 
 LIVE_MESSAGE = "wb-live"  # what a widget's front end sends once it has loaded
@@ -56,8 +57,6 @@ def to_html(title: str, views: Sequence[View], pictures: Mapping[str, str] | Non
 
 def to_plain(title: str, views: Sequence[View], max_lines: int = 30) -> str:
     """The views as text, each cut to ``max_lines`` lines."""
-    from workbench._src.introspect.text import truncate
-
     lines = [title]
     for v in views:
         lines.append(f"--- {v.title} ---")

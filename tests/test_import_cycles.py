@@ -1,0 +1,53 @@
+"""Every ``workbench._src`` module imports on its own, first, in a fresh interpreter.
+
+An import circle shows only when the circle is entered at a particular module ("cannot import
+name ... partially initialized module"), so each module is imported as the first of the workbench
+(``workbench`` cleared from ``sys.modules`` between them), in one subprocess for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import workbench._src
+
+ROOT = Path(__file__).resolve().parent.parent
+
+IMPORT_EACH = """
+import importlib, json, sys, traceback
+
+failed = {}
+for name in json.loads(sys.argv[1]):
+    for key in [k for k in sys.modules if k == "workbench" or k.startswith("workbench.")]:
+        del sys.modules[key]
+    try:
+        importlib.import_module(name)
+    except Exception:
+        failed[name] = traceback.format_exc(limit=-4)
+print(json.dumps(failed))
+"""
+
+
+def src_modules() -> list[str]:
+    found = pkgutil.walk_packages(workbench._src.__path__, "workbench._src.")
+    return sorted(m.name for m in found)
+
+
+def test_each_src_module_imports_alone_in_a_fresh_interpreter():
+    modules = src_modules()
+    assert "workbench._src.errors" in modules and "workbench._src.ad.activities" in modules
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_EACH, json.dumps(modules)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    failed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not failed, "\n\n".join(f"{name}:\n{tb}" for name, tb in failed.items())
