@@ -8,7 +8,8 @@
 //   title        string
 //   views        [{name, title, kind: "ir" | "text", text, note, data}]; data, where present,
 //                is drawn instead of the text: the sharding view's ShardingReport.to_json(), the
-//                NaN-origin view's NanReport.to_json() (nans.js)
+//                NaN-origin view's NanReport.to_json() (nans.js); the result's and the gradients'
+//                data.treescope, their arrays drawn by treescope above the text (arrays.js)
 //   selected     the name of the shown view, or "compare"
 //   compare      [left, right]: the names of the two IR views compared side by side
 //   links        {view name: {line index: [graph ids]}}: what each IR line shows in the graph
@@ -29,6 +30,7 @@
  */
 import { layoutEngine } from "../graph/engine.js";
 import { mountGraph } from "../graph/view.js";
+import { arrayFrame } from "./arrays.js";
 import { highlight } from "./highlight.js";
 import { nanBlock } from "./nans.js";
 import { shardingBlock } from "./sharding.js";
@@ -104,6 +106,7 @@ function viewBlock(view, links, onSelect, onShow) {
   box.className = "wb-view";
   box.dataset.view = view.name;
   if (view.note) box.append(note(view.note));
+  if (view.data && typeof view.data.treescope === "string") box.append(arrayFrame(view.data.treescope));
   if (view.kind === "ir") {
     if (links) {
       const hint = document.createElement("div");

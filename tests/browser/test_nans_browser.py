@@ -133,3 +133,27 @@ def test_the_inspectors_nan_tab_renders_and_opens_the_graph_on_the_origin(page):
     _in_view(page, origin, g.locator("svg.wb-canvas"))
     assert g.locator(".wb-edges > .wb-edge-group.wb-nan-residual").count() >= 1
     g.screenshot(path=str(ARTIFACTS / "nans-inspector-graph.png"))
+
+
+def test_arrays_are_drawn_by_treescope_in_the_result_and_gradient_tabs(page):
+    """Issue 16, item 4: the result's and the gradient's arrays as treescope draws them, in a
+    sandboxed frame sized to its content."""
+    insp = page.locator(".wb-inspector").first
+    for tab in ("result", "grad"):
+        insp.locator(f".wb-tab[data-view='{tab}']").click()
+        frame_el = insp.locator(f".wb-view[data-view='{tab}'] iframe.wb-arrays")
+        frame_el.wait_for(timeout=WAIT_MS)
+        assert frame_el.get_attribute("sandbox") == "allow-scripts"  # no access to the page
+        page.wait_for_function(
+            "(el) => el.dataset.drawn === 'true'", arg=frame_el.element_handle(), timeout=WAIT_MS
+        )
+        assert frame_el.bounding_box()["height"] > 30
+        frame = frame_el.element_handle().content_frame()
+        frame.wait_for_selector("treescope-container", state="attached", timeout=WAIT_MS)
+        insp.screenshot(path=str(ARTIFACTS / f"nans-inspector-{tab}-arrays.png"))
+    # The gradient at x = 0 is NaN (sqrt's derivative met the where): treescope's summary says.
+    text = frame.evaluate(
+        "() => [...document.querySelectorAll('treescope-container')]"
+        ".map(c => c.shadowRoot ? c.shadowRoot.textContent : c.textContent).join(' ')"
+    )
+    assert "nan" in text.lower()

@@ -32,9 +32,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// node_modules/elkjs/lib/elk-api.js
+// ../../../work/main/node_modules/elkjs/lib/elk-api.js
 var require_elk_api = __commonJS({
-  "node_modules/elkjs/lib/elk-api.js"(exports, module) {
+  "../../../work/main/node_modules/elkjs/lib/elk-api.js"(exports, module) {
     (function(f) {
       if (typeof exports === "object" && typeof module !== "undefined") {
         module.exports = f();

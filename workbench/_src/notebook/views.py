@@ -3,7 +3,9 @@
 A view that fails to build becomes a ``View`` with a short ``note`` and no text, so one broken
 renderer never hides the result or the other views. A view can also carry structured ``data``
 (JSON) that the widget draws, its text being the fallback: the sharding view sends
-``ShardingReport.to_json()`` (bounded) and draws a grid of blocks per array.
+``ShardingReport.to_json()`` (bounded) and draws a grid of blocks per array; the NaN-origin view
+``NanReport.to_json()``; the result and gradient views ``{"treescope": html}``, their arrays as
+treescope draws them (``array_html``), shown above the text.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class View:
       kind: ``"ir"`` (highlighted, comparable) or ``"text"``.
       text: the content (bounded), ``""`` when the view failed; the fallback of ``data``.
       note: ``""``, or a short note saying why the view could not be built.
-      data: structured content the widget draws instead of the text (JSON), or ``None``.
+      data: structured content the widget draws (JSON), or ``None``: instead of the text
+        (sharding, NaN origin), or above it (``{"treescope": html}``: the result's and the
+        gradients' arrays).
     """
 
     name: str
@@ -71,6 +75,30 @@ class Gradients:
 
     values: Mapping[str, Any]
     inspection: Inspection | None
+
+
+def array_html(value: Any) -> str | None:
+    """``value`` (an array or a pytree of arrays) as treescope draws it, a standalone HTML page
+    fragment (its script inline, no network): a heatmap of each array with its NaN and inf
+    marked, and a summary (shape, dtype, range, how many NaN / inf). ``None`` where treescope is
+    not installed or cannot draw it (the view's text stands alone)."""
+    try:
+        import treescope
+    except ImportError:
+        return None
+    try:
+        # Scoped: the workbench sets no global treescope (or IPython) configuration.
+        with treescope.active_autovisualizer.set_scoped(treescope.ArrayAutovisualizer()):
+            return str(treescope.render_to_html(value, compressed=True))
+    except Exception as e:  # the text is shown instead
+        first = str(e).splitlines()[0] if str(e) else ""
+        warnings.warn(
+            f"treescope could not draw the arrays ({type(e).__name__}: {first}); the inspector "
+            "shows their text instead.",
+            FallbackWarning,
+            stacklevel=2,
+        )
+        return None
 
 
 def describe_value(value: Any) -> str:
@@ -170,8 +198,20 @@ def sharding_data(report: Any) -> dict[str, Any]:
     return data
 
 
-def _data_builders(ins: Inspection, nans: Any = None) -> dict[str, Callable[[], dict[str, Any]]]:
-    out = {"sharding": lambda: sharding_data(ins.sharding)}
+def _arrays(value: Any) -> dict[str, Any] | None:
+    html = array_html(value)
+    return None if html is None else {"treescope": html}
+
+
+def _data_builders(
+    value: Any, ins: Inspection, grads: Gradients | None = None, nans: Any = None
+) -> dict[str, Callable[[], dict[str, Any] | None]]:
+    out: dict[str, Callable[[], dict[str, Any] | None]] = {
+        "sharding": lambda: sharding_data(ins.sharding),
+        "result": lambda: _arrays(value),
+    }
+    if grads is not None:
+        out["grad"] = lambda: _arrays(dict(grads.values))
     if nans is not None and not isinstance(nans, BaseException):
         out["nans"] = nans.to_json
     return out
@@ -192,7 +232,7 @@ def build_views(
     stopped the search, which the view then names).
     """
     builders = {**_builders(value, ins, grads, nans), **(overrides or {})}
-    data_builders = _data_builders(ins, nans)
+    data_builders = _data_builders(value, ins, grads, nans)
     out = []
     for name in names:
         title, kind = VIEWS[name]
