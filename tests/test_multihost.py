@@ -16,8 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from multihost_worker import NUM_PROCESSES, loss, model_inputs
-from tolerances import assert_close
+
+from tests.multihost_worker import NUM_PROCESSES, loss, model_inputs
+from tests.tolerances import assert_close
 
 WORKER = Path(__file__).with_name("multihost_worker.py")
 TIMEOUT_S = 120

@@ -36,9 +36,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax.test_util import check_grads
-from tolerances import FD_EPS, FD_TOL, FLOAT, assert_close, tol
 
 import workbench as wb
+from tests.tolerances import FD_EPS, FD_TOL, FLOAT, assert_close, tol
 
 
 @pytest.fixture(autouse=True)

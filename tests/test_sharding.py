@@ -27,9 +27,9 @@ import pytest
 from jax import lax
 from jax.sharding import AxisType, NamedSharding
 from jax.sharding import PartitionSpec as P
-from tolerances import FLOAT, assert_close, tol
 
 import workbench as wb
+from tests.tolerances import FLOAT, assert_close, tol
 
 pytestmark = pytest.mark.skipif(
     jax.device_count() < 8, reason="needs 8 devices (tests/conftest.py sets jax_num_cpu_devices)"
