@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from IPython import get_ipython
 from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
 
 
 def shared_shell():
@@ -15,3 +16,12 @@ def shared_shell():
     ip = start_ipython() or get_ipython()
     ip.run_line_magic("load_ext", "workbench")
     return ip
+
+
+def run_reactant(ip, line, body):
+    """Runs ``%%reactant line`` on ``body`` (output captured); returns the cell's result, asserting
+    that the cell raised nothing."""
+    with capture_output():
+        r = ip.run_cell(f"%%reactant {line}\n{body}")
+    assert r.error_in_exec is None and r.error_before_exec is None
+    return r.result

@@ -10,9 +10,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 import pytest
 from IPython.core.error import UsageError
-from IPython.utils.capture import capture_output
 
 import workbench as wb
+from tests.ipython_shell import run_reactant as run
 from tests.ipython_shell import shared_shell
 from workbench._src.introspect import text
 
@@ -27,13 +27,6 @@ def ip(shell):
     shell.user_ns.update(jnp=jnp, x=jnp.arange(3.0) + 0.5, W=jnp.ones(3), h=2.0, unused=jnp.ones(2))
     shell.user_ns.update(X20=jnp.ones(3))
     return shell
-
-
-def run(ip, line, body):
-    with capture_output():
-        r = ip.run_cell(f"%%reactant {line}\n{body}")
-    assert r.error_in_exec is None and r.error_before_exec is None
-    return r.result
 
 
 def test_graph_and_memory_views_show_the_gradients_program(ip):
