@@ -290,6 +290,7 @@ class GraphTraits(traitlets.HasTraits):
     edges = traitlets.Unicode("both").tag(sync=True)
     search = traitlets.Unicode("").tag(sync=True)
     highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    marks = traitlets.Dict().tag(sync=True)
     _layout = traitlets.Instance(LayoutEngine, allow_none=True).tag(
         sync=True, **ipywidgets.widget_serialization
     )
@@ -313,7 +314,6 @@ class GraphTraits(traitlets.HasTraits):
     def _check_highlight(self, proposal: Mapping[str, Any]) -> list[str]:
         value = list(proposal["value"])
         data = self.graph or {}
-    marks = traitlets.Dict().tag(sync=True)
         known = [row[0] for row in data.get("nodes", [])] + [
             row[0] for row in data.get("regions", [])
         ]
