@@ -235,3 +235,83 @@ def test_links_per_line_are_bounded(monkeypatch):
     )  # the shared jaxpr's mul, at its two call sites
     monkeypatch.setattr(ir_links, "MAX_IDS", 1)
     assert len(ir_links.links(ins, views)["jaxpr"][shared]) == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "f"),
+    [("jit call", jit_call), ("scan", scan_loop), ("cond, remat, custom_jvp", cond_remat)],
+)
+def test_with_grad_the_programs_ir_links_to_its_ops_in_the_forward_pass(case, f):
+    """``%%reactant --grad``: the graph tab draws the gradient's program, so the program's
+    jaxpr and optimized HLO lines link to the same ops in the gradient's forward pass."""
+    ins = _inspect(f, None)
+    grad = _inspect(f, wb.Reverse)
+    ids = ir_links.forward_ids(ins.graph, grad.graph)
+    gnodes = {n.id: n for n in grad.graph.nodes}
+    gregions = {r.id: r for r in grad.graph.regions}
+    # Each op of the program has its counterpart, one to one: the same primitive, computed in
+    # the forward pass (not recomputed in the backward pass); each region one of its kind.
+    assert len(set(ids.values())) == len(ids)
+    for n in ins.graph.ops:
+        m = gnodes[ids[n.id]]
+        assert (m.primitive, m.phase, m.recomputed) == (n.primitive, "forward", False), n.id
+        assert m.source == n.source
+    for r in ins.graph.regions:  # (the forward pass inlines a remat: no region of its own)
+        if r.id in ids:
+            assert gregions[ids[r.id]].kind == r.kind and gregions[ids[r.id]].phase != "backward"
+    assert len([r for r in ins.graph.regions if r.id not in ids]) <= 1
+    # The inspector sends them: every line that linked to the program's graph links to the
+    # gradient's, to ops of the primitive it prints; every op of the program is reachable.
+    views = build_views(["result", "jaxpr", "hlo", "graph", "grad"], 1.0, ins)
+    w = Inspector.of("t", views, ins, grad)
+    assert {"jaxpr", "hlo"} <= set(w.links)
+    own = ir_links.links(ins, views)
+    for view in ("jaxpr", "hlo"):
+        for k, linked in own[view].items():
+            want = list(dict.fromkeys(ids[i] for i in linked if i in ids))
+            assert w.links[view].get(k, []) == want[: ir_links.MAX_IDS], (view, k)
+            assert set(want) <= set(gnodes) | set(gregions)
+        assert set(w.links[view]) <= set(own[view])
+    lines = views[1].text.splitlines()
+    reached = set()
+    for k, linked in w.links["jaxpr"].items():
+        for i in linked:
+            reached.add(i)
+            if i in gnodes:
+                assert gnodes[i].primitive in lines[int(k)]
+    assert {ids[n.id] for n in ins.graph.ops} <= reached
+
+
+def test_reactant_grad_links_the_programs_ir_to_the_graph_it_draws():
+    """End to end: ``%%reactant --grad x`` in IPython. The graph tab draws the gradient's
+    program; a line of the jaxpr or optimized HLO tab links to nodes of that graph, in its
+    forward pass, of the primitive the line computes."""
+    from IPython.utils.capture import capture_output
+
+    from tests.ipython_shell import shared_shell
+
+    shell = shared_shell()
+    shell.user_ns.update(jax=jax, jnp=jnp, x=jnp.arange(3.0) + 0.5, w=jnp.ones(3) * 2.0)
+    with capture_output(display=False):
+        r = shell.run_cell("%%reactant --grad x\njnp.sum(jax.jit(jnp.cos)(jnp.sin(x) * w))")
+    assert r.error_in_exec is None and r.error_before_exec is None
+    res = r.result
+    w = res.widget()
+    drawn = {n.id: n for n in res.gradients.inspection.graph.nodes}
+    assert [row[0] for row in w.graph["nodes"]] == list(drawn)  # the graph tab: the gradient's
+    for view in ("jaxpr", "hlo"):
+        lines = next(v["text"] for v in w.views if v["name"] == view).splitlines()
+        linked = {int(k): ids for k, ids in w.links[view].items()}
+        sin = [
+            k
+            for k, ids in linked.items()
+            if any(drawn.get(i) and drawn[i].primitive == "sin" for i in ids)
+        ]
+        assert sin, view
+        for k, ids in linked.items():
+            for i in ids:
+                if i in drawn and drawn[i].kind == "op":
+                    assert drawn[i].phase == "forward", (view, lines[k])
+                    if view == "jaxpr":
+                        assert drawn[i].primitive in lines[k]
+    w.close()

@@ -10,7 +10,8 @@ Selecting a line of an IR view (clicking it, or the arrow keys) sets ``highlight
 ids that line shows (``ir_links``); the graph tab draws them distinctly.
 
 With ``%%reactant --grad``, the graph tab draws the gradient's program (forward and backward
-passes, with the residuals between them) and the lines of the gradient view's jaxpr link to it.
+passes, with the residuals between them) and the lines of the gradient view's jaxpr link to it;
+the lines of the program's jaxpr and optimized HLO link to its ops in the forward pass.
 """
 
 from __future__ import annotations
@@ -153,14 +154,15 @@ def _graph_state(
     if gradient is None:
         out["links"] = ir_links.links(ins, views)
     else:
-        out["links"] = _gradient_links(views, gradient)
+        # The program's IR views link to its ops in the gradient's forward pass (drawn).
+        out["links"] = ir_links.links(ins, views, gradient.graph) | _gradient_links(views, gradient)
     return out, model
 
 
 def _gradient_links(views: Sequence[View], gradient: Inspection) -> dict[str, Any]:
     """Links from the lines of the gradient view's jaxpr (printed after
-    ``GRADIENT_JAXPR_HEADER``) to the gradient's graph; the forward program's IR views show
-    another program than the graph tab, so they link to nothing."""
+    ``GRADIENT_JAXPR_HEADER``) to the gradient's graph (the program's own IR views link to
+    its forward pass: ``ir_links.links`` with the gradient's graph)."""
     from workbench._src.notebook import ir_links
 
     view = next((v for v in views if v.name == "grad" and v.text), None)

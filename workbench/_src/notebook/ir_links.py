@@ -324,14 +324,98 @@ def hlo_links(text: str, graph: Graph, max_lines: int = MAX_LINES) -> Links:
 
 
 # --------------------------------------------------------------------------------------------
+# The program's ops in its gradient's forward pass (``%%reactant --grad``)
+
+
+def forward_ids(program: Graph, gradient: Graph) -> dict[str, str]:
+    """``{id in program: id in gradient}``: each op (argument, region) of ``program`` and the
+    same one in the forward pass of ``gradient``, the graph of its derivative's program.
+
+    Regions correspond by kind and name under corresponding parents, in order; arguments by
+    name; ops by primitive and source line inside corresponding regions (or, for a region the
+    forward pass inlines, such as ``remat``'s, inside the one around it), in order (the forward
+    pass computes the program's ops in the program's order; the extra ops it makes for the
+    backward pass, such as ``cos`` beside ``sin``, have no counterpart and are left out). Ops
+    recomputed in the backward pass (remat) are not the forward pass's.
+    """
+    out: dict[str, str] = {}
+    groot = next((r.id for r in gradient.regions if r.parent is None), ROOT)
+    proot = next((r.id for r in program.regions if r.parent is None), ROOT)
+    out[proot] = groot
+    gregions: dict[tuple[str | None, str, str], list[str]] = {}
+    for r in gradient.regions:
+        if r.parent is not None and r.phase != "backward":
+            gregions.setdefault((r.parent, r.kind, r.name), []).append(r.id)
+    taken: dict[tuple[str | None, str, str], int] = {}
+    for r in program.regions:  # parents come before their regions
+        if r.parent is None or r.parent not in out:
+            continue
+        key = (out[r.parent], r.kind, r.name)
+        i = taken.get(key, 0)
+        found = gregions.get(key, [])
+        if i < len(found):
+            out[r.id] = found[i]
+            taken[key] = i + 1
+    parents = {r.id: r.parent for r in program.regions}
+
+    def home(rid: str | None) -> str | None:
+        """The counterpart of region ``rid``, or of the nearest region around it that has one
+        (the forward pass inlines some regions: a ``remat``'s ops are plain ops there)."""
+        while rid is not None and rid not in out:
+            rid = parents.get(rid)
+        return out[rid] if rid is not None else None
+
+    gops: dict[tuple[str, str, str, Any], list[str]] = {}
+    for n in gradient.nodes:
+        if n.kind == "argument":
+            gops.setdefault((n.kind, n.name, "", None), []).append(n.id)
+        elif n.kind == "op" and n.phase != "backward" and not n.recomputed:
+            gops.setdefault((n.kind, n.primitive, n.region, _line(n)), []).append(n.id)
+    used: dict[tuple[str, str, str, Any], int] = {}
+    for n in program.nodes:
+        op: tuple[str, str, str, Any]
+        if n.kind == "argument":
+            op = (n.kind, n.name, "", None)
+        elif n.kind == "op" and home(n.region) is not None:
+            op = (n.kind, n.primitive, str(home(n.region)), _line(n))
+        else:
+            continue
+        i = used.get(op, 0)
+        same = gops.get(op, [])
+        if i < len(same):
+            out[n.id] = same[i]
+            used[op] = i + 1
+    return out
+
+
+def _line(n: Any) -> tuple[str, int] | None:
+    return (n.source.file, n.source.line) if n.source is not None else None
+
+
+def translate(found: Links, ids: Mapping[str, str]) -> Links:
+    """``found`` with each id replaced by ``ids[id]``; ids without one dropped."""
+    out: Links = {}
+    for line, linked in found.items():
+        mapped = list(dict.fromkeys(ids[i] for i in linked if i in ids))
+        if mapped:
+            out[line] = mapped
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # All views
 
 
-def links(ins: Inspection, views: Sequence[Any]) -> dict[str, dict[str, list[str]]]:
+def links(
+    ins: Inspection, views: Sequence[Any], gradient: Graph | None = None
+) -> dict[str, dict[str, list[str]]]:
     """The ``links`` trait of the inspector: for each IR view of the program (``jaxpr``,
     ``hlo``; ``stablehlo`` has no locations to go by), ``{line index: [graph ids]}`` for the
-    view's text. A view whose links cannot be found gets none; the view itself is unaffected."""
+    view's text. With ``gradient`` (the graph tab draws the gradient's program, ``%%reactant
+    --grad``), the lines link to the same ops in the gradient's forward pass (``forward_ids``).
+    A view whose links cannot be found gets none; the view itself is unaffected."""
     out: dict[str, dict[str, list[str]]] = {}
+    ids = forward_ids(ins.graph, gradient) if gradient is not None else None
     for view in views:
         if not view.text:
             continue
@@ -353,9 +437,11 @@ def links(ins: Inspection, views: Sequence[Any]) -> dict[str, dict[str, list[str
                 stacklevel=2,
             )
             continue
+        if ids is not None:
+            found = translate(found, ids)
         if found:
             out[view.name] = {str(k): v[:MAX_IDS] for k, v in found.items()}
     return out
 
 
-__all__ = ["hlo_links", "jaxpr_links", "links"]
+__all__ = ["forward_ids", "hlo_links", "jaxpr_links", "links", "translate"]
