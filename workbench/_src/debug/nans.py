@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import inspect
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -37,6 +38,7 @@ from workbench._src.errors import WorkbenchError
 from workbench._src.internals import jaxprs, params, private_jax, rules
 from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure
+from workbench._src.introspect.graph import graph_from_jaxpr
 from workbench._src.loops.primitive import Loop, checkpointed_loop_p
 from workbench._src.sources import source_text
 
@@ -194,7 +196,8 @@ class NanReport:
         """The graph viewer of the program searched, with the origin, the source of its inf,
         their path to the outputs and the residual edges that carry it marked (the regions that
         hold the origin open, the view on it)."""
-        from workbench._src.introspect.graph import graph_from_jaxpr
+        # The widget module (and anywidget with it) loads when a graph is asked for, not with
+        # `import workbench`.
         from workbench._src.notebook.graph_widget import GraphWidget
 
         if self.program is None:
@@ -286,8 +289,6 @@ def explain_program(
     ``flat_args``, its outputs named ``out_names``. The ids in the report's ``path`` are those
     of ``graph_from_jaxpr(closed)``, so a viewer already drawing that graph (the inspector's
     graph tab, ``wb.graph``) can mark them."""
-    from workbench._src.introspect.graph import graph_from_jaxpr
-
     jaxpr, consts = jaxprs.open_jaxpr(closed)
     index = _Index()
     index.scan(jaxpr, (), (), (), structure.ROOT)
@@ -355,8 +356,6 @@ def _program(
 
 
 def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    import inspect
-
     try:
         ps = [
             p.name
