@@ -48,36 +48,29 @@ def run(quick: bool = False) -> list[Table]:
     for fn in (ours_jit, ours_aot, raw_aot):
         np.testing.assert_array_equal(np.asarray(fn(x)), expected)
 
+    def case(name: str, ours, raw, labels: tuple[str, str]):
+        timed = compare(
+            functools.partial(ours, x),
+            functools.partial(raw, x),
+            labels=labels,
+            repeats=repeats,
+            batch_seconds=batch_seconds,
+        )
+        return name, timed
+
     cases = [
-        (
-            "wb.jit(f)(x) vs jax.jit(f)(x)",
-            compare(
-                functools.partial(ours_jit, x),
-                functools.partial(raw_jit, x),
-                labels=("wb.jit", "jax.jit"),
-                repeats=repeats,
-                batch_seconds=batch_seconds,
-            ),
-        ),
-        (
+        case("wb.jit(f)(x) vs jax.jit(f)(x)", ours_jit, raw_jit, ("wb.jit", "jax.jit")),
+        case(
             "wb.compile(f, x)(x) vs jax.jit(f).lower(x).compile()(x)",
-            compare(
-                functools.partial(ours_aot, x),
-                functools.partial(raw_aot, x),
-                labels=("wb.compile", "jax AOT Compiled"),
-                repeats=repeats,
-                batch_seconds=batch_seconds,
-            ),
+            ours_aot,
+            raw_aot,
+            ("wb.compile", "jax AOT Compiled"),
         ),
-        (
+        case(
             "control: jax.jit(f)(x) vs a second jax.jit(f)(x)",
-            compare(
-                functools.partial(raw_jit_copy, x),
-                functools.partial(raw_jit, x),
-                labels=("jax.jit", "jax.jit"),
-                repeats=repeats,
-                batch_seconds=batch_seconds,
-            ),
+            raw_jit_copy,
+            raw_jit,
+            ("jax.jit", "jax.jit"),
         ),
     ]
     table = Table(

@@ -101,6 +101,25 @@ def jvp(loss):
     return jax.jit(lambda y0, x, v: jax.jvp(loss, (y0, x), (v, v))[1])
 
 
+def assert_close(actual, expected, rtol, atol):
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=rtol, atol=atol), actual, expected
+    )
+
+
+def time_pair(a, b, args, repeats, labels=("ours", "jax")):
+    """Times ``a(*args)`` against ``b(*args)``: one call a repeat, after one warm-up call (each
+    call is a whole loop's gradient, long enough to time alone)."""
+    return compare(
+        functools.partial(a, *args),
+        functools.partial(b, *args),
+        labels=labels,
+        repeats=repeats,
+        calls_per_repeat=1,
+        warmup=1,
+    )
+
+
 def second_order(n: int, width: int, snaps: int, repeats: int) -> Table:
     table = Table(
         title=f"Forward mode and second order through Binomial({snaps}), N = {n:,}",
@@ -115,22 +134,9 @@ def second_order(n: int, width: int, snaps: int, repeats: int) -> Table:
 
     def row(case, ours, peer, labels, args, target=""):
         ours_c, peer_c = ours.lower(*args).compile(), peer.lower(*args).compile()
-        if case.endswith("against the gradient"):  # different outputs: nothing to compare
-            pass
-        else:
-            jax.tree.map(
-                lambda a, b: np.testing.assert_allclose(a, b, rtol=5e-3, atol=1e-3),
-                ours_c(*args),
-                peer_c(*args),
-            )
-        c = compare(
-            functools.partial(ours_c, *args),
-            functools.partial(peer_c, *args),
-            labels=labels,
-            repeats=repeats,
-            calls_per_repeat=1,
-            warmup=1,
-        )
+        if not case.endswith("against the gradient"):  # else different outputs: no comparison
+            assert_close(ours_c(*args), peer_c(*args), rtol=5e-3, atol=1e-3)
+        c = time_pair(ours_c, peer_c, args, repeats, labels)
         table.rows.append([
             case, labels[0], labels[1],
             f"{ours_c.memory_analysis().temp_size_in_bytes:,}",
@@ -216,19 +222,9 @@ def run(quick: bool = False) -> list[Table]:
     times, temps = {}, {}
     for scheme in schemes:
         compiled = gradient(n, scheme).lower(*args).compile()
-        jax.tree.map(
-            lambda a, b: np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5),
-            compiled(*args),
-            reference,
-        )
+        assert_close(compiled(*args), reference, rtol=2e-4, atol=1e-5)
         temps[scheme] = compiled.memory_analysis().temp_size_in_bytes
-        c = compare(
-            functools.partial(compiled, *args),
-            functools.partial(compiled, *args),
-            repeats=repeats,
-            calls_per_repeat=1,
-            warmup=1,
-        )
+        c = time_pair(compiled, compiled, args, repeats)
         times[scheme] = c.median_a
     for scheme in schemes:
         plan = wb.checkpoint_schedule(n, scheme)
@@ -310,19 +306,9 @@ def run(quick: bool = False) -> list[Table]:
     for snaps in (small_snaps, large_snaps):
         ours = gradient(n, wb.Binomial(snaps))
         theirs = equinox_gradient(n, snaps)
-        jax.tree.map(
-            lambda a, b: np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-5),
-            ours(*args),
-            theirs(*args),
-        )
-        c = compare(
-            functools.partial(ours, *args),
-            functools.partial(theirs, *args),
-            labels=(f"wb Binomial({snaps})", f"equinox checkpoints={snaps}"),
-            repeats=repeats,
-            calls_per_repeat=1,
-            warmup=1,
-        )
+        assert_close(ours(*args), theirs(*args), rtol=2e-4, atol=1e-5)
+        labels = (f"wb Binomial({snaps})", f"equinox checkpoints={snaps}")
+        c = time_pair(ours, theirs, args, repeats, labels)
         timing.rows.append(ratio_row(f"{snaps} checkpoints", c, 1.0))
     timing.notes.append(
         RATIO_NOTE.replace("raw JAX", "Equinox").replace(

@@ -471,6 +471,21 @@ def test_forward_onehot_lanes_are_jacfwd_columns(fn, dtype):
 # --------------------------------------------------------------------------------------------------
 
 
+def _reverse_expected(acts: Sequence[Any], positions: Sequence[int], grads: Sequence[Any]):
+    """What reverse-mode autodiff returns per argument, from the oracle's gradients: the gradient
+    (Active), shadow + gradient (Duplicated, each lane of BatchDuplicated), None (Const)."""
+    expected: list[Any] = [None] * len(acts)
+    for i, grad in zip(positions, grads, strict=True):
+        a = acts[i]
+        if isinstance(a, wb.Active):
+            expected[i] = grad
+        elif isinstance(a, wb.Duplicated):
+            expected[i] = jax.tree.map(jnp.add, a.dval, grad)
+        else:
+            expected[i] = tuple(jax.tree.map(jnp.add, lane, grad) for lane in a.dval)
+    return expected
+
+
 @pytest.mark.parametrize(CASE_ARGS, REVERSE_CASES)
 def test_reverse_autodiff_matches_grad(fn, codes, dtype, mode):
     vals = _args(fn, dtype)
@@ -481,15 +496,7 @@ def test_reverse_autodiff_matches_grad(fn, codes, dtype, mode):
     result = wb.autodiff(mode, fn.f, *acts)
 
     assert type(result) is tuple and len(result) == (2 if mode.with_primal else 1)
-    expected: list[Any] = [None] * len(vals)
-    for i, grad in zip(positions, grads, strict=True):
-        a = acts[i]
-        if isinstance(a, wb.Active):
-            expected[i] = grad
-        elif isinstance(a, wb.Duplicated):
-            expected[i] = jax.tree.map(jnp.add, a.dval, grad)
-        else:
-            expected[i] = tuple(jax.tree.map(jnp.add, lane, grad) for lane in a.dval)
+    expected = _reverse_expected(acts, positions, grads)
     derivs = result[0]
     assert type(derivs) is tuple and len(derivs) == len(vals)
     for i, c in enumerate(codes):
@@ -713,15 +720,7 @@ def test_complex_reverse_autodiff(fn, codes, dtype):
     acts = _wrap(codes, vals, _rng(fn.name, codes))
     positions = [i for i, c in enumerate(codes) if c in DIFFERENTIATED]
     _, grads = _oracle_grads(fn.f, vals, tuple(positions))
-    expected: list[Any] = [None] * len(vals)
-    for i, grad in zip(positions, grads, strict=True):
-        a = acts[i]
-        if isinstance(a, wb.Active):
-            expected[i] = grad
-        elif isinstance(a, wb.Duplicated):
-            expected[i] = a.dval + grad
-        else:
-            expected[i] = tuple(lane + grad for lane in a.dval)
+    expected = _reverse_expected(acts, positions, grads)
     (derivs,) = wb.autodiff(wb.Reverse, fn.f, *acts)
     _assert_matches(derivs, tuple(expected))
 

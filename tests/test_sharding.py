@@ -133,6 +133,12 @@ def assert_sharded_like(derivative: Any, primal: Any) -> None:
         )
 
 
+def assert_derivatives(derivatives: Any, expected: Any, primals: Any) -> None:
+    """The derivatives equal the oracle's and each is sharded like its primal (trees alike)."""
+    assert_close(derivatives, expected)
+    assert_sharded_like(derivatives, primals)
+
+
 # ---------------------------------------------------------------------------------------------
 # autodiff: every mode with every activity
 
@@ -317,9 +323,7 @@ def test_jacobian(layout, mode):
     assert jx.sharding.device_set == v.x.sharding.device_set
     scalar_mode = wb.Forward if mode.is_forward else wb.Reverse
     gx, gb = wb.jacobian(scalar_mode, loss, v.x, v.b)
-    assert_close((gx, gb), jax.jacrev(loss, argnums=(0, 1))(h["x"], h["b"]))
-    assert_sharded_like(gx, v.x)
-    assert_sharded_like(gb, v.b)
+    assert_derivatives((gx, gb), jax.jacrev(loss, argnums=(0, 1))(h["x"], h["b"]), (v.x, v.b))
 
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
@@ -364,9 +368,7 @@ def test_under_jit_with_shardings(layout, mode):
         out_shardings=(layout.x, layout.b),
     )
     gx, gb = step(v.x, v.b)
-    assert_close((gx, gb), jax.grad(loss, argnums=(0, 1))(h["x"], h["b"]))
-    assert_sharded_like(gx, v.x)
-    assert_sharded_like(gb, v.b)
+    assert_derivatives((gx, gb), jax.grad(loss, argnums=(0, 1))(h["x"], h["b"]), (v.x, v.b))
 
 
 @pytest.mark.parametrize("layout", [lay for lay in LAYOUTS if "explicit" in lay.name], ids=repr)
@@ -376,9 +378,9 @@ def test_under_jit_explicit_axes_need_no_out_shardings(layout, mode):
     derivative that type (forward mode assembles gradients from replicated lanes)."""
     v = make(layout)
     gx, gb = wb.jit(lambda x, b: wb.gradient(mode, loss, x, b))(v.x, v.b)
-    assert_close((gx, gb), jax.grad(loss, argnums=(0, 1))(v.host["x"], v.host["b"]))
-    assert_sharded_like(gx, v.x)
-    assert_sharded_like(gb, v.b)
+    assert_derivatives(
+        (gx, gb), jax.grad(loss, argnums=(0, 1))(v.host["x"], v.host["b"]), (v.x, v.b)
+    )
 
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
@@ -393,9 +395,9 @@ def test_sharded_constants_closed_over_by_jit(layout, mode):
             gx, gb = step()
     else:
         gx, gb = step()
-    assert_close((gx, gb), jax.grad(loss, argnums=(0, 1))(v.host["x"], v.host["b"]))
-    assert_sharded_like(gx, v.x)
-    assert_sharded_like(gb, v.b)
+    assert_derivatives(
+        (gx, gb), jax.grad(loss, argnums=(0, 1))(v.host["x"], v.host["b"]), (v.x, v.b)
+    )
 
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
@@ -479,9 +481,9 @@ def test_fori_loop(layout, scheme, mode, run):
         return jnp.sum(wb.fori_loop(0, STEPS, _body(w, _coef()), y0, checkpointing=scheme) ** 2)
 
     dy0, dw = _loop_gradient(mode, f, v, run)
-    assert_close((dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(h["x"], h["dx"]))
-    assert_sharded_like(dy0, v.x)
-    assert_sharded_like(dw, v.dx)
+    assert_derivatives(
+        (dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(h["x"], h["dx"]), (v.x, v.dx)
+    )
 
 
 @pytest.mark.parametrize("layout", SOME, ids=repr)
@@ -521,9 +523,9 @@ def test_while_loop(layout, scheme, max_steps, run):
         return jnp.sum(y**2)
 
     dy0, dw = _loop_gradient(wb.Reverse, f, v, run)
-    assert_close((dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(v.host["x"], v.host["dx"]))
-    assert_sharded_like(dy0, v.x)
-    assert_sharded_like(dw, v.dx)
+    assert_derivatives(
+        (dy0, dw), jax.grad(_scan_loss, argnums=(0, 1))(v.host["x"], v.host["dx"]), (v.x, v.dx)
+    )
 
 
 @pytest.mark.parametrize("layout", [LAYOUTS[0], LAYOUTS[1]], ids=repr)

@@ -51,6 +51,12 @@ def _reject_modes_and_activities(value: Any, cls: str) -> None:
         )
 
 
+def _check_primal(value: Any, cls: str) -> None:
+    """The primal of an activity that is differentiated: not a mode or activity, and arrays."""
+    _reject_modes_and_activities(value, cls)
+    check_differentiable(value, f"{cls}(...)")
+
+
 def is_random_key(value: Any) -> bool:
     """A ``jax.random.key`` (or an array of them, traced or not): never differentiated, so
     ``gradient`` and ``jacobian`` take an unwrapped key as ``Const``. A legacy
@@ -228,8 +234,7 @@ class Active(Activity):
     val: Any
 
     def __post_init__(self) -> None:
-        _reject_modes_and_activities(self.val, "Active")
-        check_differentiable(self.val, "Active(...)")
+        _check_primal(self.val, "Active")
 
     def __repr__(self) -> str:
         return f"Active({describe(self.val)})"
@@ -244,8 +249,7 @@ class Duplicated(Activity):
     dval: Any
 
     def __post_init__(self) -> None:
-        _reject_modes_and_activities(self.val, "Duplicated")
-        check_differentiable(self.val, "Duplicated(...)")
+        _check_primal(self.val, "Duplicated")
         dval = _match_shadow(self.val, self.dval, "Duplicated", "shadow")
         object.__setattr__(self, "dval", dval)
 
@@ -263,8 +267,7 @@ class BatchDuplicated(Activity):
 
     def __post_init__(self) -> None:
         val, dval = self.val, self.dval
-        _reject_modes_and_activities(val, "BatchDuplicated")
-        check_differentiable(val, "BatchDuplicated(...)")
+        _check_primal(val, "BatchDuplicated")
         if not isinstance(dval, tuple | list) or len(dval) == 0:
             raise ActivityError(
                 f"BatchDuplicated needs a non-empty tuple of shadows (one per lane), but received "

@@ -80,17 +80,16 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     >>> wb.gradient(wb.ReverseWithPrimal, lambda x: jnp.sum(x**3), x).val
     Array(36., dtype=float32)
     """
-    mode, split = _prepare(mode, f, args, "gradient")
-    where = f"gradient({mode!r})"
-    derivs: Sequence[Any]
-    with sharding.arguments_mesh(split.primals):
-        if mode.is_reverse:
-            primal, derivs = value_and_cotangents(mode, split, where)
-        else:
-            primal, derivs = _forward_lanes(mode, split, where, scalar=True)
-        # Each entry has its argument's layout (forward mode assembles it from replicated lanes).
-        derivs = [sharding.like(d, p) for d, p in zip(derivs, split.primals, strict=True)]
-    return _result(mode, len(args), split.positions, derivs, primal)
+    # Each entry has its argument's layout (forward mode assembles it from replicated lanes).
+    return _entries(
+        "gradient",
+        mode,
+        f,
+        args,
+        reverse=value_and_cotangents,
+        place=lambda d, p, _: sharding.like(d, p),
+        scalar=True,
+    )
 
 
 def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] | GradientResult:
@@ -104,17 +103,32 @@ def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
     (Array([[2., 0.],
            [0., 4.]], dtype=float32),)
     """
-    mode, split = _prepare(mode, f, args, "jacobian")
-    where = f"jacobian({mode!r})"
-    derivs: Sequence[Any]
+    return _entries(
+        "jacobian", mode, f, args, reverse=_reverse_lanes, place=_scalar_rows_like, scalar=False
+    )
+
+
+def _entries(
+    name: str,
+    mode: Mode,
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    *,
+    reverse: Callable[[Mode, arguments.Split, str], tuple[Any, Sequence[Any]]],
+    place: Callable[[Any, Any, Any], Any],
+    scalar: bool,
+) -> tuple[Any, ...] | GradientResult:
+    """``gradient``'s or ``jacobian``'s entries: ``reverse(mode, split, where)`` in reverse mode,
+    lanes of tangents in forward mode (``scalar``: a scalar output, one lane per input element);
+    ``place(entry, argument, primal_out)`` lays each entry out."""
+    mode, split = _prepare(mode, f, args, name)
+    where = f"{name}({mode!r})"
     with sharding.arguments_mesh(split.primals):
         if mode.is_reverse:
-            primal, derivs = _reverse_lanes(mode, split, where)
+            primal, derivs = reverse(mode, split, where)
         else:
-            primal, derivs = _forward_lanes(mode, split, where, scalar=False)
-        derivs = [
-            _scalar_rows_like(d, p, primal) for d, p in zip(derivs, split.primals, strict=True)
-        ]
+            primal, derivs = _forward_lanes(mode, split, where, scalar=scalar)
+        derivs = [place(d, p, primal) for d, p in zip(derivs, split.primals, strict=True)]
     return _result(mode, len(args), split.positions, derivs, primal)
 
 

@@ -47,8 +47,17 @@ _ABSENT: set[str] = set()
 
 
 def _find(
-    key: str, attribute: str, names: tuple[str, ...], used_for: str, module: str = _PUBLIC
+    key: str,
+    used_for: str,
+    *,
+    attribute: str | None = None,
+    names: tuple[str, ...] | None = None,
+    module: str = _PUBLIC,
 ) -> Any:
+    """Looks up ``module.attribute`` (by default ``jax.extend.core.primitives.<key>_p``), whose
+    name has been one of ``names`` (by default ``(key,)``) in the tested JAX range."""
+    attribute = f"{key}_p" if attribute is None else attribute
+    names = (key,) if names is None else names
     KNOWN[key] = known = Known(module, attribute, names, used_for)
     try:
         prim = getattr(importlib.import_module(module), attribute)
@@ -61,76 +70,69 @@ def _find(
 
 # Loops and branches: strong zero rebuilds them on transformed bodies; the graph and the memory
 # report show them as regions.
-SCAN = _find("scan", "scan_p", ("scan",), "strong zero through lax.scan; scan regions")
-WHILE = _find("while", "while_p", ("while",), "strong zero through lax.while_loop; regions")
-COND = _find("cond", "cond_p", ("cond",), "strong zero through lax.cond/switch; regions")
+SCAN = _find("scan", "strong zero through lax.scan; scan regions")
+WHILE = _find("while", "strong zero through lax.while_loop; regions")
+COND = _find("cond", "strong zero through lax.cond/switch; regions")
 
 # Calls: each evaluates one jaxpr on its operands as they are.
-JIT = _find("jit", "jit_p", ("jit",), "strong zero inside jax.jit calls; jit regions")
+JIT = _find("jit", "strong zero inside jax.jit calls; jit regions")
 CLOSED_CALL = _find(
     "closed_call",
-    "closed_call_p",
-    ("closed_call", "eval_jaxpr"),  # eval_jaxpr from JAX 0.11.1 (a called jit(f).trace(x))
     "strong zero inside called jaxprs; call regions",
+    names=("closed_call", "eval_jaxpr"),  # eval_jaxpr from JAX 0.11.1 (a called jit(f).trace(x))
 )
-CALL = _find("call", "call_p", ("call", "eval_jaxpr"), "strong zero inside calls; call regions")
-REMAT = _find("remat", "remat_p", ("remat2",), "strong zero inside jax.checkpoint; remat regions")
+CALL = _find("call", "strong zero inside calls; call regions", names=("call", "eval_jaxpr"))
+REMAT = _find("remat", "strong zero inside jax.checkpoint; remat regions", names=("remat2",))
 CUSTOM_JVP = _find(
-    "custom_jvp", "custom_jvp_call_p", ("custom_jvp_call",), "strong zero inside custom_jvp"
+    "custom_jvp",
+    "strong zero inside custom_jvp",
+    attribute="custom_jvp_call_p",
+    names=("custom_jvp_call",),
 )
 CUSTOM_VJP = _find(
-    "custom_vjp", "custom_vjp_call_p", ("custom_vjp_call",), "strong zero inside custom_vjp"
+    "custom_vjp",
+    "strong zero inside custom_vjp",
+    attribute="custom_vjp_call_p",
+    names=("custom_vjp_call",),
 )
 # Private: jax.extend does not export it (0.10-0.12).
 SHARD_MAP = _find(
     "shard_map",
-    "shard_map_p",
-    ("shard_map",),
     "shard_map regions; the backward jaxpr inside a shard_map",
     module="jax._src.shard_map",
 )
 
 # Read by the memory report: the provenance of a residual.
 CHECKPOINT_NAME = _find(
-    "checkpoint_name", "name_p", ("name",), "residuals named by jax.ad_checkpoint.checkpoint_name"
+    "checkpoint_name",
+    "residuals named by jax.ad_checkpoint.checkpoint_name",
+    attribute="name_p",
+    names=("name",),
 )
 REDUCE_PRECISION = _find(
-    "reduce_precision",
-    "reduce_precision_p",
-    ("reduce_precision",),
-    "residual provenance looks through reduce_precision, as JAX does",
+    "reduce_precision", "residual provenance looks through reduce_precision, as JAX does"
 )
 
 # Products: strong zero's rules (ad/strong_zero_rules.py).
-MUL = _find("mul", "mul_p", ("mul",), "strong zero's rule for products")
-DIV = _find("div", "div_p", ("div",), "strong zero's rule for quotients")
-DOT_GENERAL = _find(
-    "dot_general", "dot_general_p", ("dot_general",), "strong zero's rule for matrix products"
-)
-CONV_GENERAL_DILATED = _find(
-    "conv_general_dilated",
-    "conv_general_dilated_p",
-    ("conv_general_dilated",),
-    "strong zero's rule for convolutions",
-)
+MUL = _find("mul", "strong zero's rule for products")
+DIV = _find("div", "strong zero's rule for quotients")
+DOT_GENERAL = _find("dot_general", "strong zero's rule for matrix products")
+CONV_GENERAL_DILATED = _find("conv_general_dilated", "strong zero's rule for convolutions")
 
 # explain_nans: a guard's select; primitives that only move or pick values (they cannot make a
 # NaN or an inf from finite operands, so they are not instrumented); and functions singular at
 # finite points (a derivative that is inf there: the double where's candidates).
-SELECT_N = _find("select_n", "select_n_p", ("select_n",), "explain_nans: where-guards")
+SELECT_N = _find("select_n", "explain_nans: where-guards")
 _MOVE_NAMES = (
     "reshape", "broadcast_in_dim", "transpose", "slice", "squeeze", "concatenate", "copy",
     "dynamic_slice", "dynamic_update_slice", "gather", "rev", "pad", "neg", "abs", "max",
     "min", "select_n", "stop_gradient",
 )  # fmt: skip
 MOVES = frozenset(
-    _find(n, f"{n}_p", (n,), "explain_nans: not instrumented (moves values only)")
-    for n in _MOVE_NAMES
+    _find(n, "explain_nans: not instrumented (moves values only)") for n in _MOVE_NAMES
 )
 _SINGULAR_NAMES = ("sqrt", "rsqrt", "log", "div", "pow", "integer_pow", "atan2", "acos", "asin")
-SINGULAR = frozenset(
-    _find(n, f"{n}_p", (n,), "explain_nans: double-where candidates") for n in _SINGULAR_NAMES
-)
+SINGULAR = frozenset(_find(n, "explain_nans: double-where candidates") for n in _SINGULAR_NAMES)
 
 # Primitives that evaluate one jaxpr on their operands unchanged: inlining that jaxpr computes
 # the same values (``params.called_jaxpr`` finds it). shard_map is not one: its jaxpr sees

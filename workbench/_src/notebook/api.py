@@ -51,7 +51,7 @@ def graph(
         from workbench._src.notebook.nan_views import graph_with_nans
 
         return graph_with_nans(f, *args, mode=mode)
-    from workbench._src.notebook.graph_widget import graph_widget
+    from workbench._src.notebook.graph_widget import graph_widget  # loads anywidget
 
     return graph_widget(f, *args, mode=mode)
 
@@ -91,6 +91,13 @@ def tradeoff_explorer(
     >>> [r["evaluations"] for r in ex.rows], ex.timeline["scheme"]
     ([16, 32, 61, 43], 'Binomial(snapshots=4)')
     """
-    from workbench._src.notebook.tradeoff_widget import explorer
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(
+            f"tradeoff_explorer needs a positive int number of steps, got {steps!r}: pass "
+            "the loop's trip count, as for wb.fori_loop(0, steps, body, init)."
+        )
+    from workbench._src.notebook.tradeoff_widget import TradeoffExplorer  # loads anywidget
 
-    return explorer(body, init, steps, schemes, measure, background=background)
+    name = getattr(body, "__name__", type(body).__name__)
+    widget = TradeoffExplorer(steps, title=f"Checkpointing {name} over {steps:,} steps")
+    return widget.fill(body, init, schemes, measure, background)

@@ -38,6 +38,17 @@ MAX_TIMELINE_ACTIONS = 6000  # longer plans: the timeline shows the first ones (
 MAX_SLIDER_SNAPSHOTS = 64
 
 
+# A schedule action as a timeline row [kind, a, b]: the attributes that give a and b.
+_TIMELINE_ROW: dict[type, tuple[str, str, str]] = {
+    Advance: ("advance", "start", "stop"),
+    Tape: ("tape", "start", "stop"),
+    Snapshot: ("snapshot", "slot", "step"),
+    Restore: ("restore", "slot", "step"),
+    Recompute: ("recompute", "step", "step"),
+    Reverse: ("reverse", "step", "step"),
+}
+
+
 def timeline_data(steps: int, snapshots: int, snapshot_bytes: int = 0) -> dict[str, Any]:
     """The ``Binomial(snapshots)`` plan for ``steps`` steps as the ``timeline`` trait holds it.
 
@@ -69,18 +80,8 @@ def timeline_data(steps: int, snapshots: int, snapshot_bytes: int = 0) -> dict[s
         return out
     rows: list[list[Any]] = []
     for a in plan.actions[:MAX_TIMELINE_ACTIONS]:
-        if isinstance(a, Advance):
-            rows.append(["advance", a.start, a.stop])
-        elif isinstance(a, Tape):
-            rows.append(["tape", a.start, a.stop])
-        elif isinstance(a, Snapshot):
-            rows.append(["snapshot", a.slot, a.step])
-        elif isinstance(a, Restore):
-            rows.append(["restore", a.slot, a.step])
-        elif isinstance(a, Recompute):
-            rows.append(["recompute", a.step, a.step])
-        elif isinstance(a, Reverse):
-            rows.append(["reverse", a.step, a.step])
+        kind, first, second = _TIMELINE_ROW[type(a)]
+        rows.append([kind, getattr(a, first), getattr(a, second)])
     out["actions"] = rows
     if len(plan.actions) > MAX_TIMELINE_ACTIONS:
         out["note"] = (
@@ -195,6 +196,26 @@ class TradeoffExplorer(LiveDisplay, anywidget.AnyWidget):
         self._thread = threading.Thread(target=work, name="wb-tradeoffs", daemon=True)
         self._thread.start()
 
+    def fill(
+        self,
+        body: Callable[[Any, Any], Any],
+        init: Any,
+        schemes: Sequence[Any] | None,
+        measure: bool,
+        background: bool | None,
+    ) -> TradeoffExplorer:
+        """``compute``, or ``start`` where ``background`` says so; returns the widget.
+        ``background=None``: in the background only where a front end draws the progress bar;
+        elsewhere (nbconvert --execute, nbval) the cell waits, so its fallback shows the final
+        table."""
+        if background is None:
+            background = _in_kernel() and FRONT_END.live
+        if background:
+            self.start(body, init, schemes, measure)
+        else:
+            self.compute(body, init, schemes, measure)
+        return self
+
     def wait(self, timeout: float | None = None) -> TradeoffExplorer:
         """Waits for a background computation (``background=True``) and returns the widget;
         raises what the computation raised."""
@@ -255,31 +276,3 @@ def _in_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def explorer(
-    body: Callable[[Any, Any], Any],
-    init: Any,
-    steps: int,
-    schemes: Sequence[Any] | None = None,
-    measure: bool = True,
-    *,
-    background: bool | None = None,
-) -> TradeoffExplorer:
-    """``wb.tradeoff_explorer`` (see ``workbench._src.notebook.api``)."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(
-            f"tradeoff_explorer needs a positive int number of steps, got {steps!r}: pass "
-            "the loop's trip count, as for wb.fori_loop(0, steps, body, init)."
-        )
-    name = getattr(body, "__name__", type(body).__name__)
-    widget = TradeoffExplorer(steps, title=f"Checkpointing {name} over {steps:,} steps")
-    if background is None:
-        # In the background only where a front end draws the widget's progress bar: elsewhere
-        # (nbconvert --execute, nbval) the cell waits, so its fallback shows the final table.
-        background = _in_kernel() and FRONT_END.live
-    if background:
-        widget.start(body, init, schemes, measure)
-    else:
-        widget.compute(body, init, schemes, measure)
-    return widget
