@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 989847a41fc63ba2a49d0bbc5db68928b3f69fc58a6a0bfb10d2b67bb7f24805); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: efc96652057494d2f330e9dea5508d714bbb3584649b63f9fefb1d0da4e9f337); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277); imports extensions/inspector/arrays.js (sha256: 27877aaeeebaf48e396593e35087f4c053bec000d0ba43429dc374a4a632a91e); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/nans.js (sha256: d79c98765b69e4ec01722c49f69997bda7560eeb74b9f07d6a84aabd2c215b79); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: 9d81f6064edcedf0d7cf24e1ca9967886061857ffc10db4846798b3b9d76b595). Do not edit.
+// Built by extensions/build.mjs from extensions/inspector/index.js (source sha256: ae4761d08634660240eade7a84beb6350e146f7c2770e3f8842633792ee20edf); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: bd1b3824bd7ac0115e8c54d79cc189fe33701ae89d5b537e41936bc429f906ef); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: efc96652057494d2f330e9dea5508d714bbb3584649b63f9fefb1d0da4e9f337); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277); imports extensions/inspector/arrays.js (sha256: 27877aaeeebaf48e396593e35087f4c053bec000d0ba43429dc374a4a632a91e); imports extensions/inspector/highlight.js (sha256: 8534cad27ed1a91af330e4dddf8e40e12c7ee8b19a6ae84f6c441318ac63ac3e); imports extensions/inspector/nans.js (sha256: d79c98765b69e4ec01722c49f69997bda7560eeb74b9f07d6a84aabd2c215b79); imports extensions/inspector/sharding.js (sha256: ba1e86b10d6a232b1b830400d2f31f4ec97366c88c402a2a55c94ecd0f70aa9c); imports extensions/inspector/view.js (sha256: 9d81f6064edcedf0d7cf24e1ca9967886061857ffc10db4846798b3b9d76b595). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -32,9 +32,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// ../../../work/main/node_modules/elkjs/lib/elk-api.js
+// node_modules/elkjs/lib/elk-api.js
 var require_elk_api = __commonJS({
-  "../../../work/main/node_modules/elkjs/lib/elk-api.js"(exports, module) {
+  "node_modules/elkjs/lib/elk-api.js"(exports, module) {
     (function(f) {
       if (typeof exports === "object" && typeof module !== "undefined") {
         module.exports = f();
@@ -345,6 +345,7 @@ function elkGraph(V, S) {
   if (V.leaves.size > QUICK_LAYOUT_BOXES) {
     root.layoutOptions["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
     root.layoutOptions["elk.layered.thoroughness"] = "1";
+    root.layoutOptions["elk.layered.nodePlacement.strategy"] = "SIMPLE";
   }
   const holders = /* @__PURE__ */ new Map([[null, root]]);
   const holder = (key) => {
