@@ -207,12 +207,12 @@ def test_reactant_nans_view_without_the_flag_says_how(ip):
 
 
 def test_a_failing_search_is_a_note_not_a_dead_cell(ip, monkeypatch):
-    from workbench._src.notebook import nan_views
+    from workbench._src.notebook import magic
 
     def boom(*a, **k):
         raise RuntimeError("instrumented program too large")
 
-    monkeypatch.setattr(nan_views, "explain_traced", boom)
+    monkeypatch.setattr(magic, "explain_traced", boom)
     res = run(ip, "--nans", "jnp.log(x)")
     view = next(v for v in res.views if v.name == "nans")
     assert "RuntimeError: instrumented program too large" in view.note

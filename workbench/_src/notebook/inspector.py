@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from workbench._src.notebook import html
+from workbench._src.debug.nans import mark_graph
+from workbench._src.notebook import html, ir_links
 from workbench._src.notebook.graph_widget import STATIC as STATIC
 from workbench._src.notebook.graph_widget import (
     GraphTraits,
@@ -99,8 +100,6 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
         )
         widget._graph_model = model
         if nans is not None and widget.graph.get("nodes"):
-            from workbench._src.debug.nans import mark_graph
-
             try:  # marks are an aid: never break the inspector over them
                 mark_graph(widget, nans)
             except Exception:
@@ -135,8 +134,6 @@ def _graph_state(
     """The graph traits and the IR links for ``views``, and the graph model drawn; a part that
     cannot be built is left out (the graph tab then shows its text), never breaking the
     inspector."""
-    from workbench._src.notebook import ir_links
-
     out: dict[str, Any] = {}
     shown = gradient if gradient is not None else ins
     model = None
@@ -163,8 +160,6 @@ def _gradient_links(views: Sequence[View], gradient: Inspection) -> dict[str, An
     """Links from the lines of the gradient view's jaxpr (printed after
     ``GRADIENT_JAXPR_HEADER``) to the gradient's graph (the program's own IR views link to
     its forward pass: ``ir_links.links`` with the gradient's graph)."""
-    from workbench._src.notebook import ir_links
-
     view = next((v for v in views if v.name == "grad" and v.text), None)
     if view is None:
         return {}

@@ -16,16 +16,30 @@ import difflib
 import inspect as _pyinspect
 import keyword
 import re
+import types
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+import numpy as np
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
 
+# Loaded by `%load_ext workbench` (workbench.load_ipython_extension), after `import workbench`
+# is complete: the magic may import the whole workbench, widgets included, at the top.
+import workbench as wb
+from workbench._src.ad.activities import is_random_key
+from workbench._src.compile import Compiled, traced_for
 from workbench._src.errors import FallbackWarning, WorkbenchError, describe
+from workbench._src.introspect.inspection import inspect
+from workbench._src.notebook import html
+from workbench._src.notebook.inspector import Inspector
+from workbench._src.notebook.nan_views import explain_traced
 from workbench._src.notebook.views import VIEWS, Gradients, View, build_views
 
 DEFAULT_VIEWS = ["result", "jaxpr", "stablehlo", "hlo", "graph", "memory", "cost", "timing"]
@@ -131,7 +145,6 @@ class ReactantResult:
     def widget(self) -> Any:
         """A new inspector widget for this result: its graph tab draws the graph viewer (the
         gradient's program, with --grad), and its IR lines link to the graph's nodes."""
-        from workbench._src.notebook.inspector import Inspector
 
         gradient = self.gradients.inspection if self.gradients is not None else None
         return Inspector.of(self.title, self.views, self.inspection, gradient, self.nans)
@@ -156,14 +169,11 @@ class ReactantResult:
         try:
             widget = self._shown_widget()
         except Exception:  # without widget support here, the fallbacks still show
-            from IPython.display import display
-
             display(self._fallbacks(), raw=True)
             return
         widget._ipython_display_()
 
     def _fallbacks(self) -> dict[str, Any]:
-        from workbench._src.notebook import html
 
         return {
             "text/html": html.to_html(self.title, self.views),
@@ -177,7 +187,6 @@ class ReactantResult:
             return self._fallbacks()
 
     def __repr__(self) -> str:
-        from workbench._src.notebook import html
 
         return html.to_plain(self.title, self.views)
 
@@ -332,11 +341,6 @@ def _names(text: str | None, flag: str, choices: Sequence[str], where: str) -> l
 def _check_differentiable(name: str, value: Any, names: Sequence[str], where: str) -> None:
     """Refuses ``--grad name`` when ``name`` holds only random keys or integers (a legacy
     ``jax.random.PRNGKey`` is ``uint32``): nothing there has a derivative."""
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-
-    from workbench._src.ad.activities import is_random_key
 
     leaves = jax.tree_util.tree_leaves(value)
 
@@ -462,12 +466,6 @@ class _Run:
     def _inspect(
         self, node: ast.expr, source: str, filename: str, views: list[str], device: Any
     ) -> ReactantResult:
-        import jax
-        import numpy as np
-
-        import workbench as wb
-        from workbench._src.compile import traced_for
-        from workbench._src.introspect.inspection import inspect
 
         args, where = self.args, self.where
         ns = self.shell.user_ns
@@ -552,10 +550,6 @@ class _Run:
     ) -> Any:
         """``explain_nans`` on the program the graph tab draws (the gradient's, with --grad),
         or the exception that stopped it (the NaN-origin view then says so; the cell goes on)."""
-        import jax
-
-        import workbench as wb
-        from workbench._src.notebook.nan_views import explain_traced
 
         shown = grads.inspection if grads is not None else None
         if shown is not None:
@@ -605,8 +599,6 @@ class _Run:
 def _is_array_data(value: Any) -> bool:
     """An array, or a container (dict, list, tuple, ...) whose leaves are all arrays: the
     values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
-    import jax
-    import numpy as np
 
     if isinstance(value, jax.Array):
         return True
@@ -678,8 +670,6 @@ _CONSTANT = "hold it in a Python number, which the cell treats as a constant,"
 
 def _check_result(out: Any, node: ast.expr, where: str) -> None:
     """Raises ``UsageError`` unless the expression's value is arrays (or numbers)."""
-    import jax
-    import numpy as np
 
     for leaf in jax.tree_util.tree_leaves(out):
         if isinstance(leaf, bool | int | float | complex | np.generic | jax.Array) or (
@@ -755,7 +745,6 @@ def _check_compile_name(name: str, ns: dict[str, Any], where: str) -> None:
 
 def _bound_to(value: Any) -> str:
     """What a name holds, for ``--compile``'s message: ``the module jax.numpy``."""
-    import types
 
     if isinstance(value, types.ModuleType):
         return f"the module {value.__name__}"
@@ -763,7 +752,6 @@ def _bound_to(value: Any) -> str:
         return f"the class {value.__qualname__}"
     if isinstance(value, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
         return f"the function {value.__name__}"
-    from workbench._src.compile import Compiled
 
     if isinstance(value, Compiled):
         return f"{value!r}, compiled by wb.compile"
@@ -776,7 +764,6 @@ def _device(spec: str | None, where: str) -> Any:
     """``--device``'s value as a ``jax.Device`` (``None``: JAX's default)."""
     if spec is None:
         return None
-    import jax
 
     seen = ", ".join(str(d) for d in jax.devices())
     if re.fullmatch(r"\d+", spec):
