@@ -41,6 +41,10 @@ const MODES = [
 
 // How long a large view waits for ELK before it is drawn with the quick layout first.
 const QUICK_MS = 40;
+// The boxes' text size (graph.css, .wb-node text) at scale 1, and the height below which the
+// quick drawing leaves texts out (they would be specks).
+const NODE_FONT_PX = 11;
+const TEXT_MIN_PX = 4;
 
 let viewCount = 0;
 
@@ -371,7 +375,12 @@ class GraphView {
     this.sizeNow = null;
     this.updateLimits();
     this.sizeNow = this.size();
-    this.render(V, L);
+    // The quick drawing of a large view (replaced by ELK's within a second) leaves out what
+    // the fitted view could not show: texts below TEXT_MIN_PX (drawn if the user zooms in
+    // meanwhile) and the edges' wide hover targets. Fewer elements to style and lay out
+    // while ELK's worker runs beside it.
+    const lite = !settled && fitTransform(L.bounds, this.sizeNow.W, this.sizeNow.H).k * NODE_FONT_PX < TEXT_MIN_PX;
+    this.render(V, L, lite);
     const saved = this.model.get("viewport") || {};
     if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
@@ -404,7 +413,9 @@ class GraphView {
     d.ready = String(Number(d.ready || "0") + 1);
   }
 
-  render(V, L) {
+  render(V, L, lite = false) {
+    this.lite = lite;
+    this.textless = []; // [g, leaf] of the boxes drawn without their texts (lite)
     this.hideTip();
     const view = this.viewport;
     view.textContent = "";
@@ -452,6 +463,7 @@ class GraphView {
     const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, parent);
     const d = roundedPath(routed.points, 6);
     s("path", { class: `wb-edge wb-e-${e.k}`, d, "marker-end": `url(#${this.uid}-arrow-${e.k})` }, g);
+    if (this.lite) return; // no hover target in the quick drawing
     const hit = s("path", { class: "wb-edge-hit", d }, g);
     const name = (key) => {
       const leaf = V.leaves.get(key);
@@ -480,9 +492,8 @@ class GraphView {
   drawLeaf(parent, leaf, box) {
     const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-parent": leaf.parent || "", "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
     s("rect", { width: box.width, height: box.height, rx: 4 }, g);
-    const text = s("text", { x: 8, y: 5 + 11 }, g, leaf.label);
-    if (leaf.shape) s("tspan", { class: "wb-shape", dx: SHAPE_GAP }, text, leaf.shape);
-    if (leaf.sub) s("text", { class: "wb-sub", x: 8, y: 5 + 14 + 10 }, g, leaf.sub);
+    if (this.lite) this.textless.push([g, leaf]);
+    else this.drawTexts(g, leaf);
     if (leaf.type === "node") {
       const n = leaf.node;
       Object.assign(g.dataset, { id: n.id, kind: n.kind, phase: n.phase, primitive: n.primitive });
@@ -498,6 +509,13 @@ class GraphView {
       });
     }
     g.addEventListener("pointerleave", () => this.hideTip());
+  }
+
+  /** A box's texts: its label, the shape of its value, the line below. */
+  drawTexts(g, leaf) {
+    const text = s("text", { x: 8, y: 5 + 11 }, g, leaf.label);
+    if (leaf.shape) s("tspan", { class: "wb-shape", dx: SHAPE_GAP }, text, leaf.shape);
+    if (leaf.sub) s("text", { class: "wb-sub", x: 8, y: 5 + 14 + 10 }, g, leaf.sub);
   }
 
   // The viewport ----------------------------------------------------------------------------
@@ -530,6 +548,10 @@ class GraphView {
     // The edges' shapes only where they are legible (at least 8 px high on the screen).
     const legible = edgeLabelsLegible(t.k);
     if (legible) this.drawLabels();
+    if (this.textless && this.textless.length && t.k * NODE_FONT_PX >= TEXT_MIN_PX) {
+      for (const [g, leaf] of this.textless) this.drawTexts(g, leaf);
+      this.textless = [];
+    }
     this.viewport.classList.toggle("wb-labels-small", !legible);
   }
 
