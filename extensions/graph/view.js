@@ -375,12 +375,12 @@ class GraphView {
     this.sizeNow = null;
     this.updateLimits();
     this.sizeNow = this.size();
-    // The quick drawing of a large view (replaced by ELK's within a second) leaves out what
-    // the fitted view could not show: texts below TEXT_MIN_PX (drawn if the user zooms in
-    // meanwhile) and the edges' wide hover targets. Fewer elements to style and lay out
-    // while ELK's worker runs beside it.
-    const lite = !settled && fitTransform(L.bounds, this.sizeNow.W, this.sizeNow.H).k * NODE_FONT_PX < TEXT_MIN_PX;
-    this.render(V, L, lite);
+    // Level of detail: where the view, fitted, would make the boxes' texts specks (under
+    // TEXT_MIN_PX), they are drawn once the zoom makes them bigger; the quick drawing of a large
+    // view (replaced by ELK's within a second) has no hover targets on its edges either. Fewer
+    // elements to style and lay out (beside ELK's worker, for the quick drawing).
+    const specks = fitTransform(L.bounds, this.sizeNow.W, this.sizeNow.H).k * NODE_FONT_PX < TEXT_MIN_PX;
+    this.render(V, L, { texts: !specks, hover: settled });
     const saved = this.model.get("viewport") || {};
     if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
@@ -413,9 +413,10 @@ class GraphView {
     d.ready = String(Number(d.ready || "0") + 1);
   }
 
-  render(V, L, lite = false) {
-    this.lite = lite;
-    this.textless = []; // [g, leaf] of the boxes drawn without their texts (lite)
+  render(V, L, { texts = true, hover = true } = {}) {
+    this.deferTexts = !texts;
+    this.hover = hover;
+    this.textless = []; // [g, leaf] of the boxes drawn without their texts yet
     this.hideTip();
     const view = this.viewport;
     view.textContent = "";
@@ -463,7 +464,7 @@ class GraphView {
     const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, parent);
     const d = roundedPath(routed.points, 6);
     s("path", { class: `wb-edge wb-e-${e.k}`, d, "marker-end": `url(#${this.uid}-arrow-${e.k})` }, g);
-    if (this.lite) return; // no hover target in the quick drawing
+    if (!this.hover) return; // no hover target in the quick drawing
     const hit = s("path", { class: "wb-edge-hit", d }, g);
     const name = (key) => {
       const leaf = V.leaves.get(key);
@@ -492,7 +493,7 @@ class GraphView {
   drawLeaf(parent, leaf, box) {
     const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-parent": leaf.parent || "", "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
     s("rect", { width: box.width, height: box.height, rx: 4 }, g);
-    if (this.lite) this.textless.push([g, leaf]);
+    if (this.deferTexts) this.textless.push([g, leaf]);
     else this.drawTexts(g, leaf);
     if (leaf.type === "node") {
       const n = leaf.node;
@@ -509,6 +510,13 @@ class GraphView {
       });
     }
     g.addEventListener("pointerleave", () => this.hideTip());
+  }
+
+  /** The texts of the boxes drawn without them (render's level of detail). */
+  drawAllTexts() {
+    if (!this.textless || !this.textless.length) return;
+    for (const [g, leaf] of this.textless) this.drawTexts(g, leaf);
+    this.textless = [];
   }
 
   /** A box's texts: its label, the shape of its value, the line below. */
@@ -548,10 +556,7 @@ class GraphView {
     // The edges' shapes only where they are legible (at least 8 px high on the screen).
     const legible = edgeLabelsLegible(t.k);
     if (legible) this.drawLabels();
-    if (this.textless && this.textless.length && t.k * NODE_FONT_PX >= TEXT_MIN_PX) {
-      for (const [g, leaf] of this.textless) this.drawTexts(g, leaf);
-      this.textless = [];
-    }
+    if (t.k * NODE_FONT_PX >= TEXT_MIN_PX) this.drawAllTexts();
     this.viewport.classList.toggle("wb-labels-small", !legible);
   }
 
@@ -676,6 +681,7 @@ class GraphView {
     s("style", {}, out, rules.join("\n"));
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
     this.drawLabels();
+    this.drawAllTexts();
     const content = this.viewport.cloneNode(true);
     content.removeAttribute("transform");
     content.classList.remove("wb-labels-small"); // the file shows every edge's shape

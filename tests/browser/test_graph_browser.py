@@ -31,6 +31,8 @@ from tests.browser.lab_session import (
 WAIT_MS = 30_000  # one interaction's round trip (browser -> kernel -> browser)
 MIN_TEXT_PX = 9  # text height after "fit", for views of up to LEGIBLE_BOXES boxes
 MIN_LABEL_PX = 8  # the shapes on the edges are drawn from this height on
+NODE_FONT_PX = 11  # the boxes' text, at scale 1 (graph.css)
+SPECK_PX = 4  # texts smaller than this on the screen are left out until the user zooms in
 LEGIBLE_BOXES = 150
 
 pytestmark = requires_chromium
@@ -142,7 +144,8 @@ GEOMETRY_JS = """(el) => {
   const boxes = [...el.querySelectorAll('.wb-node')].map((g) => ({
     key: g.dataset.key, parent: g.dataset.parent, box: rect(g.querySelector('rect')),
     texts: [...g.querySelectorAll('text')].map(rect),
-    font: parseFloat(getComputedStyle(g.querySelector('text')).fontSize)}));
+    font: g.querySelector('text') ? parseFloat(getComputedStyle(g.querySelector('text')).fontSize)
+      : null}));
   const clusters = [...el.querySelectorAll('.wb-cluster')].map((g) => ({
     key: g.dataset.key, parent: g.dataset.parent, box: rect(g.querySelector('rect.wb-box')),
     head: rect(g.querySelector('rect.wb-head')),
@@ -262,7 +265,10 @@ def check_fit(geo, legible: bool = True) -> float:
     canvas = geo["canvas"]
     for item in geo["boxes"] + geo["clusters"]:
         assert _inside(item["box"], canvas), f"{item['key']} is out of view after fit"
-    smallest = min(b["font"] for b in geo["boxes"]) * geo["scale"]
+    fonts = [b["font"] for b in geo["boxes"] if b["font"] is not None]
+    if len(fonts) < len(geo["boxes"]):  # level of detail: texts left out only where specks
+        assert geo["scale"] * NODE_FONT_PX < SPECK_PX, "a legible box has no text"
+    smallest = min(fonts or [NODE_FONT_PX]) * geo["scale"]
     if legible and len(geo["boxes"]) <= LEGIBLE_BOXES:
         assert smallest >= MIN_TEXT_PX, f"text {smallest:.1f} px high after fit"
     return smallest
@@ -331,7 +337,10 @@ def test_programs_are_drawn_without_overlaps_crossings_or_spills(page, program):
         "(el) => (el.dataset.current || '').startsWith('1/')", arg=g.element_handle()
     )
     assert float(g.get_attribute("data-scale") or "0") * 9 >= MIN_LABEL_PX
-    labels = check_edge_labels(page.evaluate(GEOMETRY_JS, g.element_handle()))
+    readable = page.evaluate(GEOMETRY_JS, g.element_handle())
+    assert all(b["font"] for b in readable["boxes"])  # every box has its texts now
+    check_geometry(readable)  # and they lie inside their boxes
+    labels = check_edge_labels(readable)
     print(f"{program}: {labels} shapes on edges")
     _shot(page, g, f"graph-{program}-readable")
     g.locator("input.wb-search").fill("")

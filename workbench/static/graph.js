@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: bd1b3824bd7ac0115e8c54d79cc189fe33701ae89d5b537e41936bc429f906ef); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: e1d2a4a186678dc84263c2f2a3578d657febb33456bf1b5c4eb145c0b431d6d5); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: bd1b3824bd7ac0115e8c54d79cc189fe33701ae89d5b537e41936bc429f906ef); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: f8b095c2a0e88881e98db4897ded55e8e7952bb886368ca86afa806ba27dbac2); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -1411,8 +1411,8 @@ var GraphView = class {
     this.sizeNow = null;
     this.updateLimits();
     this.sizeNow = this.size();
-    const lite = !settled && fitTransform(L.bounds, this.sizeNow.W, this.sizeNow.H).k * NODE_FONT_PX < TEXT_MIN_PX;
-    this.render(V, L, lite);
+    const specks = fitTransform(L.bounds, this.sizeNow.W, this.sizeNow.H).k * NODE_FONT_PX < TEXT_MIN_PX;
+    this.render(V, L, { texts: !specks, hover: settled });
     const saved = this.model.get("viewport") || {};
     if (settled && typeof saved.k === "number" && saved.k > 0) {
       this.userMoved = true;
@@ -1444,8 +1444,9 @@ var GraphView = class {
     d.drawnAt = String(Math.round(performance.now()));
     d.ready = String(Number(d.ready || "0") + 1);
   }
-  render(V, L, lite = false) {
-    this.lite = lite;
+  render(V, L, { texts = true, hover = true } = {}) {
+    this.deferTexts = !texts;
+    this.hover = hover;
     this.textless = [];
     this.hideTip();
     const view = this.viewport;
@@ -1491,7 +1492,7 @@ var GraphView = class {
     const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, parent);
     const d = roundedPath(routed.points, 6);
     s("path", { class: `wb-edge wb-e-${e.k}`, d, "marker-end": `url(#${this.uid}-arrow-${e.k})` }, g);
-    if (this.lite) return;
+    if (!this.hover) return;
     const hit = s("path", { class: "wb-edge-hit", d }, g);
     const name = (key) => {
       const leaf = V.leaves.get(key);
@@ -1518,7 +1519,7 @@ var GraphView = class {
   drawLeaf(parent, leaf, box) {
     const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-parent": leaf.parent || "", "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
     s("rect", { width: box.width, height: box.height, rx: 4 }, g);
-    if (this.lite) this.textless.push([g, leaf]);
+    if (this.deferTexts) this.textless.push([g, leaf]);
     else this.drawTexts(g, leaf);
     if (leaf.type === "node") {
       const n = leaf.node;
@@ -1535,6 +1536,12 @@ var GraphView = class {
       });
     }
     g.addEventListener("pointerleave", () => this.hideTip());
+  }
+  /** The texts of the boxes drawn without them (render's level of detail). */
+  drawAllTexts() {
+    if (!this.textless || !this.textless.length) return;
+    for (const [g, leaf] of this.textless) this.drawTexts(g, leaf);
+    this.textless = [];
   }
   /** A box's texts: its label, the shape of its value, the line below. */
   drawTexts(g, leaf) {
@@ -1567,10 +1574,7 @@ var GraphView = class {
     this.root.dataset.scale = t.k.toFixed(4);
     const legible = edgeLabelsLegible(t.k);
     if (legible) this.drawLabels();
-    if (this.textless && this.textless.length && t.k * NODE_FONT_PX >= TEXT_MIN_PX) {
-      for (const [g, leaf] of this.textless) this.drawTexts(g, leaf);
-      this.textless = [];
-    }
+    if (t.k * NODE_FONT_PX >= TEXT_MIN_PX) this.drawAllTexts();
     this.viewport.classList.toggle("wb-labels-small", !legible);
   }
   fit(box) {
@@ -1681,6 +1685,7 @@ var GraphView = class {
     s("style", {}, out, rules.join("\n"));
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
     this.drawLabels();
+    this.drawAllTexts();
     const content = this.viewport.cloneNode(true);
     content.removeAttribute("transform");
     content.classList.remove("wb-labels-small");
