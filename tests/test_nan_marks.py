@@ -9,6 +9,7 @@ inf the backward ``0 * inf`` meets); NumPy for the loop's overflow step.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -238,3 +239,62 @@ def test_the_operands_at_the_loops_first_overflow(budget, monkeypatch):
             c, step = c * np.float32(10.0), step + 1
     assert report.origin.iteration == step
     assert report.origin.operands == (float(c), 10.0)
+
+
+# --------------------------------------------------------------------------------------------
+# The search composes with JAX's transformations inside the function (matrix: program x mode)
+
+
+@jax.custom_jvp
+def _log_with_rule(x):
+    return jnp.log(x)
+
+
+@_log_with_rule.defjvp
+def _log_with_rule_jvp(primals, tangents):
+    (x,), (dx,) = primals, tangents
+    return jnp.log(x), dx / x
+
+
+COMPOSED = {
+    "vmap": (lambda x: jnp.sum(jax.vmap(min_recip)(x)), [0.0, 1.0]),
+    "checkpoint": (lambda x: jnp.sum(jax.checkpoint(min_recip)(x)), [0.0, 1.0]),
+    "custom_jvp": (lambda x: jnp.sum(_log_with_rule(x) * 0.0 + _log_with_rule(x)), [0.0, 1.0]),
+    "grad inside": (lambda x: jnp.sum(jax.grad(lambda y: jnp.sum(jnp.sqrt(y)))(x)), [0.0, 1.0]),
+    "scan": (
+        lambda x: jnp.sum(jax.lax.scan(lambda c, _: (c * 1e20, None), x, None, length=5)[0]),
+        [1.0, 2.0],
+    ),
+    "nested wb.jit": (wb.jit(lambda x: jnp.sum(wb.jit(min_recip)(x))), [0.0, 1.0]),
+    "smooth under vmap": (lambda x: jnp.sum(jax.vmap(jnp.sin)(x)), [0.0, 1.0]),
+}
+
+
+def _raw(f, x, mode):
+    """Raw JAX's value of what explain_nans searches: f, its gradient or its Jacobian."""
+    if mode is None:
+        return f(x)
+    return jax.grad(f)(x) if mode.is_reverse else jax.jacfwd(f)(x)
+
+
+@pytest.mark.parametrize(
+    "mode", [None, wb.Reverse, wb.Forward], ids=["primal", "Reverse", "Forward"]
+)
+@pytest.mark.parametrize("case", list(COMPOSED))
+def test_the_search_composes_with_jax_transformations(case, mode):
+    f, values = COMPOSED[case]
+    x = jnp.asarray(values, jnp.float32)
+    report = wb.explain_nans(f, x, mode=mode)
+    # Oracle: raw JAX's value (and, with a mode, its derivative) holds a non-finite number
+    # exactly when the search finds one.
+    outs = [np.asarray(f(x))] + ([] if mode is None else [np.asarray(_raw(f, x, mode))])
+    assert report.found == (not all(np.isfinite(o).all() for o in outs))
+    if not report.found:
+        assert report.path is None and report.graph().marks == {}
+        return
+    # Its origin and way are nodes (or regions) of the program searched, and reach an output.
+    g = graph_of(report)
+    ids = {n.id for n in g.nodes} | {r.id for r in g.regions}
+    assert report.path.origin in ids and set(report.path.nodes) <= ids
+    assert any(g.node(n).kind == "result" for n in report.path.nodes)
+    assert report.graph().marks["origin"] == report.origin.node

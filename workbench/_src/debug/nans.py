@@ -643,7 +643,10 @@ def _subs(eqn: Any) -> list[Any] | None:
         return list(params.cond_branches(eqn.params))
     if p is checkpointed_loop_p:
         return [Loop(**eqn.params).body]
-    if p in prims.CALLS and p not in (prims.CUSTOM_JVP, prims.CUSTOM_VJP):
+    if p in prims.CALLS:
+        # A custom_jvp / custom_vjp call evaluates its primal function (its rules matter only
+        # to a derivative, which JAX has already taken where there is one); binding the call
+        # itself would need the functions JAX traced it from.
         return [params.called_jaxpr(eqn)]
     return None
 
