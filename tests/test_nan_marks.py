@@ -298,3 +298,23 @@ def test_the_search_composes_with_jax_transformations(case, mode):
     assert report.path.origin in ids and set(report.path.nodes) <= ids
     assert any(g.node(n).kind == "result" for n in report.path.nodes)
     assert report.graph().marks["origin"] == report.origin.node
+
+
+@pytest.mark.parametrize(
+    "transform", [jax.jit, jax.vmap, jax.grad], ids=["jax.jit", "jax.vmap", "jax.grad"]
+)
+@pytest.mark.parametrize("tool", ["explain_nans", "check_gradient"])
+def test_the_tools_called_inside_a_transformation_say_so(tool, transform):
+    run = getattr(wb, tool)
+
+    def inside(x):
+        run(min_recip, x, mode=wb.Reverse)
+        return jnp.sum(x)
+
+    x = jnp.ones(2) if transform is jax.vmap else jnp.float32(1.0)
+    with pytest.raises(
+        wb.WorkbenchError,
+        match=rf"{tool} runs the program itself.*argument 0 holds a traced float32\[\].*"
+        r"inside a JAX transformation.*Call it outside",
+    ):
+        transform(inside)(x)

@@ -29,6 +29,7 @@ import numpy as np
 from workbench._src.ad.activities import Activity, Const, is_random_key
 from workbench._src.ad.gradient import GradientResult, gradient
 from workbench._src.ad.modes import Mode, Reverse, check_mode
+from workbench._src.debug.concrete import require_concrete
 from workbench._src.errors import WorkbenchError, describe, shape_dtype
 
 # Relative error the finite differences themselves may make (their truncation, O(h^2)), by the
@@ -140,6 +141,7 @@ def check_gradient(
     (True, ['x'])
     """
     mode = check_mode(mode, "check_gradient")
+    require_concrete("check_gradient", args)
     if not isinstance(max_elements, int) or isinstance(max_elements, bool) or max_elements < 1:
         raise ValueError(
             "check_gradient: max_elements must be a positive int (how many elements of each "

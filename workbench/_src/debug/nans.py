@@ -34,6 +34,7 @@ from jax import lax
 from workbench._src.ad.activities import Const
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.modes import Mode, check_mode, set_strong_zero
+from workbench._src.debug.concrete import require_concrete
 from workbench._src.errors import WorkbenchError
 from workbench._src.internals import jaxprs, params, private_jax, rules
 from workbench._src.internals import primitives as prims
@@ -267,6 +268,7 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
         )
     if mode is not None:
         mode = check_mode(mode, "explain_nans")
+    require_concrete("explain_nans", args)
     program, flat_args, out_names = _program(f, args, mode)
     closed = jax.make_jaxpr(program)(*flat_args)
     return explain_program(
