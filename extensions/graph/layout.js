@@ -228,19 +228,22 @@ export function warmUpGraph(n = 240) {
  * @param {import("./model.js").View} V
  * @param {{layout: function(*): Promise<*>} | null} elk
  * @param {Measure} measure
+ * @param {{edgeLabels?: boolean}} [options]  edgeLabels: false leaves the shapes on the edges
+ *   to be placed later (placeEdgeLabels), when they are first drawn
  * @returns {Promise<Layout>}
  */
-export async function layout(V, elk, measure) {
+export async function layout(V, elk, measure, { edgeLabels = true } = {}) {
   const S = sizes(V, measure);
+  const labelled = (L) => (edgeLabels ? placeEdgeLabels(L, V, measure) : L);
   if (elk && V.leaves.size <= ELK_MAX_BOXES) {
     try {
       const result = await elk.layout(elkGraph(V, S));
-      return placeEdgeLabels(readElk(V, result), V, measure);
+      return labelled(readElk(V, result));
     } catch (err) {
       if (typeof console !== "undefined") console.warn("workbench graph: ELK failed, using the layered layout", err);
     }
   }
-  return placeEdgeLabels(layeredLayout(V, S), V, measure);
+  return labelled(layeredLayout(V, S));
 }
 
 /**

@@ -346,13 +346,13 @@ class GraphView {
     try {
       const elk = await this.engine();
       if (generation !== this.generation) return;
-      const laid = layout(V, elk, measure);
+      const laid = layout(V, elk, measure, { edgeLabels: false }); // placed when first drawn
       if (V.leaves.size > QUICK_LAYOUT_BOXES) {
         // A large view is drawn at once with the linear-time layered layout if ELK (in its
         // worker) takes longer than a moment; ELK's drawing replaces it when it comes.
         const first = await Promise.race([laid, new Promise((done) => setTimeout(() => done(null), QUICK_MS))]);
         if (generation !== this.generation) return;
-        if (first === null) this.show(V, placeEdgeLabels(layeredLayout(V, sizes(V, measure)), V, measure), t0, false);
+        if (first === null) this.show(V, layeredLayout(V, sizes(V, measure)), t0, false);
       }
       const L = await laid;
       if (generation !== this.generation) return; // a newer drawing was asked for meanwhile
@@ -480,6 +480,7 @@ class GraphView {
   drawLabels() {
     if (this.labelsDrawn || !this.layout || !this.gLabels) return;
     this.labelsDrawn = true;
+    if (!this.layout.edgeLabels) placeEdgeLabels(this.layout, this.visible, (text, kind) => this.measure.width(text, kind));
     for (const routed of this.layout.edges) {
       const e = routed.edge;
       const b = routed.label;

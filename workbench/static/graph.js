@@ -1,4 +1,4 @@
-// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: bd1b3824bd7ac0115e8c54d79cc189fe33701ae89d5b537e41936bc429f906ef); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: f8b095c2a0e88881e98db4897ded55e8e7952bb886368ca86afa806ba27dbac2); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277). Do not edit.
+// Built by extensions/build.mjs from extensions/graph/index.js (source sha256: 9114aae585a5c455b5713466e172e6e78c7d560ad02a0672e512a8d4cdf272dd); imports extensions/common/dom.js (sha256: 987494bcbeae84c57bea371ac9a98ab35a4f40b76e03ecde4c1c68f1fba5180a); imports extensions/graph/engine.js (sha256: f576196c4783b308832251b5cbdde59162cda66037131e8b8cccd8ea34b4e32e); imports extensions/graph/format.js (sha256: 125f2fd81b81242f95ec55f8139830725adb04441b008951e6821df0da847cb4); imports extensions/graph/layout.js (sha256: 59c9c4f0e380794ff6764934bb0f4748957e4057cb98d1e70704e5b43d8dbffd); imports extensions/graph/marks.js (sha256: 4efdd2fb1f1a19bd91e34d98499c4f32688027219f7ac72e76b71212cbc0758e); imports extensions/graph/model.js (sha256: 46d147364d0e620d7973545af34913275d5245d9f897fe2ed01384287d1ed134); imports extensions/graph/view.js (sha256: c0bb766562fe382eec35e5cd3cc210c7adfd2e2e81adaca0255f7042bbd1c2cb); imports extensions/graph/viewport.js (sha256: 8d54ae3f4e323c1ac2dbf8dfcc2d412ab0f0de1787afa9a84b9ea646c621d277). Do not edit.
 
 var __create = Object.create;
 var __defProp = Object.defineProperty;
@@ -418,17 +418,18 @@ function warmUpGraph(n = 240) {
   const V = { leaves, clusters, edges, keyOf: [] };
   return elkGraph(V, sizes(V, estimateWidth));
 }
-async function layout(V, elk, measure) {
+async function layout(V, elk, measure, { edgeLabels = true } = {}) {
   const S = sizes(V, measure);
+  const labelled = (L) => edgeLabels ? placeEdgeLabels(L, V, measure) : L;
   if (elk && V.leaves.size <= ELK_MAX_BOXES) {
     try {
       const result = await elk.layout(elkGraph(V, S));
-      return placeEdgeLabels(readElk(V, result), V, measure);
+      return labelled(readElk(V, result));
     } catch (err) {
       if (typeof console !== "undefined") console.warn("workbench graph: ELK failed, using the layered layout", err);
     }
   }
-  return placeEdgeLabels(layeredLayout(V, S), V, measure);
+  return labelled(layeredLayout(V, S));
 }
 function layeredLayout(V, S) {
   const leaves = [...V.leaves.values()].sort((x, y) => x.order - y.order);
@@ -1387,11 +1388,11 @@ var GraphView = class {
     try {
       const elk = await this.engine();
       if (generation !== this.generation) return;
-      const laid = layout(V, elk, measure);
+      const laid = layout(V, elk, measure, { edgeLabels: false });
       if (V.leaves.size > QUICK_LAYOUT_BOXES) {
         const first = await Promise.race([laid, new Promise((done) => setTimeout(() => done(null), QUICK_MS))]);
         if (generation !== this.generation) return;
-        if (first === null) this.show(V, placeEdgeLabels(layeredLayout(V, sizes(V, measure)), V, measure), t0, false);
+        if (first === null) this.show(V, layeredLayout(V, sizes(V, measure)), t0, false);
       }
       const L = await laid;
       if (generation !== this.generation) return;
@@ -1507,6 +1508,7 @@ var GraphView = class {
   drawLabels() {
     if (this.labelsDrawn || !this.layout || !this.gLabels) return;
     this.labelsDrawn = true;
+    if (!this.layout.edgeLabels) placeEdgeLabels(this.layout, this.visible, (text, kind) => this.measure.width(text, kind));
     for (const routed of this.layout.edges) {
       const e = routed.edge;
       const b = routed.label;

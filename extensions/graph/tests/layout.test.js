@@ -207,6 +207,16 @@ for (const [name, least] of [["mlp2", 0.5], ["mlp20", 0.5], ["remat20", 0.5], ["
   });
 }
 
+test("the view may leave the shapes to be placed when first drawn", async () => {
+  const fx = fixture("mlp2");
+  const V = visibleGraph(prepare(fx.graph), new Set(fx.expanded));
+  const L = await layout(V, elk, estimateWidth, { edgeLabels: false });
+  assert.equal(L.edgeLabels, false);
+  assert.ok(L.edges.every((r) => r.label === null));
+  placeEdgeLabels(L, V, estimateWidth);
+  assert.ok(L.edgeLabels && L.edges.some((r) => r.label));
+});
+
 test("a label goes beside the first run of its edge that has room, near its start", () => {
   const pts = [{ x: 100, y: 0 }, { x: 100, y: 40 }, { x: 300, y: 40 }, { x: 300, y: 100 }];
   const first = candidateLabel(pts, 50, 12, 2, () => true);
