@@ -155,8 +155,9 @@ def run(quick: bool = False) -> list[Table]:
         notes=[
             f"Medians of {repeats} runs, each contender a fresh function (trace, compile, run), "
             "timed back to back in turn. explain_nans includes tracing the gradient's jaxpr, "
-            "compiling and running the instrumented program (twice when something is found: "
-            "search, then capture of the origin's operands) and trying a remedy. checkify names "
+            "compiling and running the instrumented program (once more when something is "
+            "found outside a loop, to capture the origin's operands; a loop body's are "
+            "captured by the search itself) and trying a remedy. checkify names "
             "a primitive and line only (no pass, iteration, cause or remedy). Speed is "
             "reported, never asserted.",
             *notes,

@@ -311,7 +311,7 @@ def test_the_tools_called_inside_a_transformation_say_so(tool, transform):
         run(min_recip, x, mode=wb.Reverse)
         return jnp.sum(x)
 
-    x = jnp.ones(2) if transform is jax.vmap else jnp.float32(1.0)
+    x = jnp.ones(2, jnp.float32) if transform is jax.vmap else jnp.float32(1.0)
     with pytest.raises(
         wb.WorkbenchError,
         match=rf"{tool} runs the program itself.*argument 0 holds a traced float32\[\].*"

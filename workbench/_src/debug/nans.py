@@ -697,34 +697,17 @@ def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) ->
     return True
 
 
-def _finite(x: Any) -> tuple[Any, Any]:
-    """``(no NaN, all finite)`` of a value: traced booleans, or Python's where they are known
-    when tracing (non-floats, literals), so that the instrumentation folds them away."""
+def _worst(x: Any) -> Any:
+    """The worst of a value's elements: 0 (all finite), 1 (an inf, no NaN), 2 (a NaN). A traced
+    int32, or a Python int where it is known when tracing (non-floats, literals), so that the
+    instrumentation folds it away."""
     if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
-        return True, True
+        return 0
     if isinstance(x, (int, float, complex, np.ndarray, np.generic)):
         a = np.asarray(x)
-        return bool(not np.isnan(a).any()), bool(np.isfinite(a).all())
-    # One reduction, not two: the worst of 0 (finite), 1 (inf), 2 (NaN) over the elements.
-    worst = jnp.max(jnp.where(jnp.isnan(x), 2, (~jnp.isfinite(x)).astype(jnp.int32)), initial=0)
-    return worst < 2, worst == 0
-
-
-def _all(xs: Sequence[Any]) -> Any:
-    """``and`` of traced and Python booleans (a Python one where the answer is known)."""
-    traced = []
-    for x in xs:
-        if x is False:
-            return False
-        if x is not True:
-            traced.append(x)
-    if not traced:
-        return True
-    return traced[0] if len(traced) == 1 else jnp.all(jnp.stack(traced))
-
-
-def _not(x: Any) -> Any:
-    return (not x) if isinstance(x, bool) else ~x
+        return 2 if np.isnan(a).any() else 0 if np.isfinite(a).all() else 1
+    # One reduction, not two.
+    return jnp.max(jnp.where(jnp.isnan(x), 2, (~jnp.isfinite(x)).astype(jnp.int32)), initial=0)
 
 
 def _merge(old: dict[Any, Any], new: dict[Any, Any]) -> dict[Any, Any]:
@@ -766,38 +749,62 @@ def _eval(
     it: Any,
 ) -> tuple[list[Any], dict[Any, Any], Any]:
     env: dict[Any, Any] = {}
-    fin: dict[Any, tuple[Any, Any]] = {}
 
     def read(v: Any) -> Any:
         return env[v] if rules.is_var(v) else v.val
 
-    def flags(v: Any) -> tuple[Any, Any]:
+    # The worst of each value read (see _worst), by slot; slots 0, 1, 2 hold those constants.
+    # Each equation records the slots of its operands and results, and whether it made a NaN or
+    # an inf is worked out for all of them at once at the end: a few vector operations, not a
+    # dozen scalar ones per equation (the compiler's time is most of the search's).
+    worst: list[Any] = [0, 1, 2]
+    slots: dict[Any, int] = {}
+
+    def slot(v: Any, value: Any = None) -> int:
         if not rules.is_var(v):
-            return _finite(v.val)
-        if v not in fin:
-            fin[v] = _finite(env[v])
-        return fin[v]
+            return int(_worst(v.val))
+        if v not in slots:
+            w = _worst(env[v] if value is None else value)
+            if isinstance(w, int):
+                slots[v] = w
+            else:
+                slots[v] = len(worst)
+                worst.append(w)
+        return slots[v]
+
+    def fired(ins: list[int], outs: list[int]) -> Any:
+        """Whether one equation made a NaN or an inf (for the captures)."""
+        i = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *ins]]))
+        o = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *outs]]))
+        return ((i < 2) & (o == 2)) | ((i == 0) & (o == 1))
 
     env.update(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
     rec: dict[Any, Any] = {}
     level_ids: list[EqnId] = []
-    level_nan: list[Any] = []
-    level_inf: list[Any] = []
-    level_clock: list[Any] = []
+    level_ins: list[list[int]] = []
+    level_outs: list[list[int]] = []
+    # An equation's time is a traced base (the clock when this stretch began) plus how many
+    # equations ran since: the bases are few, the counts known when tracing.
+    bases: list[Any] = [clock[0]]
+    level_base: list[int] = []
+    level_tick: list[int] = []
+    tick = 0
     level_iter: list[Any] = []
     in_loop = not isinstance(it, int)
     pending: dict[int, int] = {}  # runs of each group in this stretch, not yet in the counts
 
     def flush(clock: Any) -> Any:
-        t, counts = clock
+        """The clock now (the time from the bases and ticks; the group counts with the
+        runs not yet added)."""
+        counts = clock[1]
         if pending:
             step = np.zeros(ctx.num_groups, np.int32)
             for g, n in pending.items():
                 step[g] = n
             counts = counts + jnp.asarray(step)
             pending.clear()
-        return t, counts
+        return bases[-1] + tick, counts
 
     for i, eqn in enumerate(jaxpr.eqns):
         eid = (*prefix, i)
@@ -808,31 +815,28 @@ def _eval(
             outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it)
             rec = _merge(rec, sub_rec)
             env.update(zip(eqn.outvars, outs, strict=True))
+            bases.append(clock[0])
+            tick = 0
             continue
         outs = eqn.primitive.bind(*ins, **eqn.params)
         if not eqn.primitive.multiple_results:
             outs = [outs]
-        clock = (clock[0] + 1, clock[1])
+        tick += 1
+        env.update(zip(eqn.outvars, outs, strict=True))
         if (eqn.primitive in prims.MOVES or ctx.target is not None) and eid != ctx.target:
-            # Moves values only: makes nothing non-finite (its flags are read when needed); or,
-            # in the capture run, not the target: only the target is instrumented.
-            env.update(zip(eqn.outvars, outs, strict=True))
+            # Moves values only: makes nothing non-finite (its results' worst is read when
+            # needed); or, in the capture run, not the target: only the target is instrumented.
             continue
-        out_flags = [_finite(o) for o in outs]
-        if all(a is True and b is True for a, b in out_flags) and eid != ctx.target:
-            # No float output (a counter, a comparison): it cannot make a NaN or an inf.
-            env.update(zip(eqn.outvars, outs, strict=True))
+        out_slots = [slot(v, o) for v, o in zip(eqn.outvars, outs, strict=True)]
+        if all(k == 0 for k in out_slots) and eid != ctx.target:
+            # No float result (a counter, a comparison): it cannot make a NaN or an inf.
             continue
-        in_flags = [flags(v) for v in eqn.invars]
-        out_nonan = _all([a for a, _ in out_flags])
-        made_nan = _all([_all([a for a, _ in in_flags]), _not(out_nonan)])
-        made_inf = _all(
-            [_all([b for _, b in in_flags]), out_nonan, _not(_all([b for _, b in out_flags]))]
-        )
+        in_slots = [slot(v) for v in eqn.invars]
         level_ids.append(eid)
-        level_nan.append(made_nan)
-        level_inf.append(made_inf)
-        level_clock.append(clock[0])
+        level_ins.append(in_slots)
+        level_outs.append(out_slots)
+        level_base.append(len(bases) - 1)
+        level_tick.append(tick)
         if in_loop:
             g = ctx.groups.get(eid)
             if g is None:
@@ -842,18 +846,30 @@ def _eval(
                 pending[g] = pending.get(g, 0) + 1
         if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
             rec[(eid, "cap")] = (
-                jnp.where(made_nan | made_inf, clock[0], _BIG),
+                jnp.where(fired(in_slots, out_slots), bases[-1] + tick, _BIG),
                 {"ins": list(ins), "out": list(outs)},
             )
-        env.update(zip(eqn.outvars, outs, strict=True))
-        fin.update(zip(eqn.outvars, out_flags, strict=True))
     if level_ids:
         ctx.levels[prefix] = level_ids
-        clocks = jnp.stack(level_clock)
+        w = jnp.stack([jnp.asarray(x, jnp.int32) for x in worst])
+        in_max = w[_padded(level_ins)].max(axis=1)
+        out_max = w[_padded(level_outs)].max(axis=1)
+        made_nan = (in_max < 2) & (out_max == 2)
+        made_inf = (in_max == 0) & (out_max == 1)
+        clocks = jnp.stack(bases)[np.asarray(level_base)] + np.asarray(level_tick, np.int32)
         its = jnp.stack(level_iter) if in_loop else jnp.full(len(level_ids), _NO_ITER, jnp.int32)
-        rec[(prefix, "nan")] = (jnp.where(jnp.stack(level_nan), clocks, _BIG), its)
-        rec[(prefix, "inf")] = (jnp.where(jnp.stack(level_inf), clocks, _BIG), its)
+        rec[(prefix, "nan")] = (jnp.where(made_nan, clocks, _BIG), its)
+        rec[(prefix, "inf")] = (jnp.where(made_inf, clocks, _BIG), its)
     return [read(v) for v in jaxpr.outvars], rec, flush(clock)
+
+
+def _padded(rows: list[list[int]]) -> np.ndarray:
+    """The rows as one index array, padded with slot 0 (the constant 0: finite, so it changes
+    no maximum)."""
+    out = np.zeros((len(rows), max(1, *map(len, rows))), np.int32)
+    for r, row in enumerate(rows):
+        out[r, : len(row)] = row
+    return out
 
 
 def _enter(
@@ -1008,7 +1024,9 @@ def _run(
     lowered = jax.jit(go).trace(list(consts), list(args)).lower()
     try:
         # Run once: the compiler's time counts, the program's speed hardly (LLVM at -O0 halves
-        # the compile of a loop's instrumented body on CPU). For this one program only.
+        # the compile of a loop's instrumented body on CPU). For this one program only. Its
+        # values can differ from the user's compiled program's in the last bit (another
+        # compile, as any re-run under checkify or jax_debug_nans is).
         compiled = lowered.compile(QUICK_COMPILE)
     except Exception:  # a backend that does not take the option: the default compile
         compiled = lowered.compile()
