@@ -203,3 +203,42 @@ def notebook_page(
             log = root / "lab.log"
             if log.exists():
                 (ARTIFACTS / f"jupyter-lab-{stem}.log").write_text(log.read_text())
+
+
+def notebook_fixtures(
+    name: str,
+    cells: Sequence[str],
+    *,
+    rendered_js: str,
+    what: str,
+    default_timeout_ms: int = 60_000,
+) -> tuple[Any, Any, Any]:
+    """The module-scoped fixtures of a browser test module, ``lab, console, page = ...``: one
+    JupyterLab serving notebook ``name`` of ``cells``, the page's console messages, and the
+    page with every cell run and ``rendered_js`` holding (see ``notebook_page``)."""
+
+    @pytest.fixture(scope="module")
+    def lab(tmp_path_factory: Any) -> Iterator[Any]:
+        root = tmp_path_factory.mktemp("lab")
+        with jupyter_lab(root, name, cells) as served:
+            yield served, root
+
+    @pytest.fixture(scope="module")
+    def console(lab: Any) -> list[str]:
+        return []
+
+    @pytest.fixture(scope="module")
+    def page(lab: Any, console: list[str]) -> Iterator[Any]:
+        served, root = lab
+        with notebook_page(
+            served,
+            root,
+            name,
+            rendered_js=rendered_js,
+            what=what,
+            default_timeout_ms=default_timeout_ms,
+            console=console,
+        ) as pg:
+            yield pg
+
+    return lab, console, page

@@ -23,8 +23,7 @@ from tests import graph_programs
 from tests.browser.lab_session import (
     ARTIFACTS,
     EVIL,
-    jupyter_lab,
-    notebook_page,
+    notebook_fixtures,
     requires_chromium,
 )
 
@@ -68,32 +67,14 @@ FIRST_OP = {
 }
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    with jupyter_lab(root, "graph.ipynb", CELLS) as served:
-        yield served, root
-
-
-@pytest.fixture(scope="module")
-def console(lab):
-    return []
-
-
-@pytest.fixture(scope="module")
-def page(lab, console):
-    served, root = lab
-    with notebook_page(
-        served,
-        root,
-        "graph.ipynb",
-        rendered_js="""() => document.querySelectorAll('.wb-graph[data-settled="true"]').length >= 7
+lab, console, page = notebook_fixtures(
+    "graph.ipynb",
+    CELLS,
+    rendered_js="""() => document.querySelectorAll('.wb-graph[data-settled="true"]').length >= 7
           && document.querySelectorAll('.wb-tradeoffs[data-rows]').length >= 2""",
-        what="widgets",
-        default_timeout_ms=WAIT_MS,
-        console=console,
-    ) as pg:
-        yield pg
+    what="widgets",
+    default_timeout_ms=WAIT_MS,
+)
 
 
 def _graph(page, index: int = 0):

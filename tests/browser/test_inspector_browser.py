@@ -7,13 +7,10 @@ each test looks at the rendered inspector. Screenshots go to ``test-artifacts/``
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.lab_session import (
     ARTIFACTS,
     EVIL,
-    jupyter_lab,
-    notebook_page,
+    notebook_fixtures,
     requires_chromium,
 )
 
@@ -41,31 +38,12 @@ GRAPH = 2  # the inspector of the graph cell
 SHARDED = 3  # the inspector of the sharded program
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    with jupyter_lab(root, "inspector.ipynb", CELLS) as served:
-        yield served, root
-
-
-@pytest.fixture(scope="module")
-def console(lab):
-    return []
-
-
-@pytest.fixture(scope="module")
-def page(lab, console):
-    served, root = lab
-    with notebook_page(
-        served,
-        root,
-        "inspector.ipynb",
-        rendered_js="() => document.querySelectorAll('.wb-inspector').length >= 4",
-        what="inspectors",
-        default_timeout_ms=60_000,
-        console=console,
-    ) as pg:
-        yield pg
+lab, console, page = notebook_fixtures(
+    "inspector.ipynb",
+    CELLS,
+    rendered_js="() => document.querySelectorAll('.wb-inspector').length >= 4",
+    what="inspectors",
+)
 
 
 def _inspector(page, index: int):

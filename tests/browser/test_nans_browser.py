@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.browser.lab_session import ARTIFACTS, jupyter_lab, notebook_page, requires_chromium
+from tests.browser.lab_session import ARTIFACTS, notebook_fixtures, requires_chromium
 from tests.graph_programs import SOURCE, nan_cell
 
 pytestmark = requires_chromium
@@ -31,28 +29,15 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    with jupyter_lab(root, "nans.ipynb", CELLS) as served:
-        yield served, root
-
-
-@pytest.fixture(scope="module")
-def page(lab):
-    served, root = lab
-    with notebook_page(
-        served,
-        root,
-        "nans.ipynb",
-        rendered_js="() => document.querySelector('.wb-graph[data-engine]') !== null && "
-        "document.querySelector('.wb-inspector') !== null && "
-        "[...document.querySelectorAll('.jp-OutputArea-output')].some("
-        "o => o.innerText.includes('MARKS='))",
-        what="the marked graph and the inspector",
-        default_timeout_ms=60_000,
-    ) as pg:
-        yield pg
+lab, console, page = notebook_fixtures(
+    "nans.ipynb",
+    CELLS,
+    rendered_js="() => document.querySelector('.wb-graph[data-engine]') !== null && "
+    "document.querySelector('.wb-inspector') !== null && "
+    "[...document.querySelectorAll('.jp-OutputArea-output')].some("
+    "o => o.innerText.includes('MARKS='))",
+    what="the marked graph and the inspector",
+)
 
 
 def _marks(page):
