@@ -30,7 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
@@ -61,20 +61,8 @@ def shape(equations: int) -> tuple[int, int]:
     return blocks, max(1, round(layers / blocks))
 
 
-def make(blocks: int, layers: int) -> Any:
-    def f(x: jax.Array) -> jax.Array:
-        for b in range(blocks):
-            with jax.named_scope(f"block{b}"):
-                for i in range(layers):
-                    with jax.named_scope(f"layer{i}"):
-                        x = jnp.tanh(x * 1.01 + 0.1)
-        return jnp.sum(x)
-
-    return f
-
-
-MAKE_SRC = """\
-import jax, jax.numpy as jnp, workbench as wb
+# The program, once: run here and sent as text to the notebook's kernel.
+MAKE_DEF = """\
 def make(blocks, layers):
     def f(x):
         for b in range(blocks):
@@ -84,7 +72,16 @@ def make(blocks, layers):
                         x = jnp.tanh(x * 1.01 + 0.1)
         return jnp.sum(x)
     return f
-wb.graph(make(1, 2), jnp.ones(4), mode=wb.Reverse)"""
+"""
+_defs: dict[str, Any] = {"jax": jax, "jnp": jnp}
+exec(MAKE_DEF, _defs)
+make: Callable[[int, int], Any] = _defs["make"]
+
+MAKE_SRC = (
+    "import jax, jax.numpy as jnp, workbench as wb\n"
+    + MAKE_DEF
+    + "wb.graph(make(1, 2), jnp.ones(4), mode=wb.Reverse)"
+)
 
 
 def python_side(blocks: int, layers: int) -> tuple[int, float, int]:
