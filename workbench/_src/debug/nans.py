@@ -1074,7 +1074,7 @@ def _remedy(
         mode is not None
         and origin.kind == "nan"
         and origin.phase in ("forward", "backward")
-        and origin.primitive in ("mul", "dot_general", "div")
+        and origin.primitive in prims.names(prims.PRODUCTS)
         and origin.operands is not None
         and any(v == 0 for v in origin.operands)
     ):
@@ -1096,7 +1096,7 @@ def _remedy(
         and origin.phase != "backward"
         and inf_origin is not None
         and inf_origin.phase != "backward"
-        and inf_origin.primitive not in ("div", "log", "rsqrt", "pow", "integer_pow")
+        and inf_origin.primitive not in prims.names(prims.POLES)
     ):
         where = "" if inf_origin.iteration is None else f" at iteration {inf_origin.iteration}"
         return Remedy(

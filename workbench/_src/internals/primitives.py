@@ -133,6 +133,18 @@ MOVES = frozenset(
 )
 _SINGULAR_NAMES = ("sqrt", "rsqrt", "log", "div", "pow", "integer_pow", "atan2", "acos", "asin")
 SINGULAR = frozenset(_find(n, "explain_nans: double-where candidates") for n in _SINGULAR_NAMES)
+# Products: a zero factor meeting an inf or a NaN there is what strong zero fixes.
+PRODUCTS = frozenset(
+    {MUL, DIV, _find("dot_general", "explain_nans: a zero factor meets inf (strong zero)")}
+)
+# Poles: these make an inf from a finite operand at a point of their domain, not by overflow.
+POLES = frozenset(FOUND[n] for n in ("div", "log", "rsqrt", "pow", "integer_pow"))  # SINGULAR's
+
+
+def names(primitives: frozenset[Any]) -> frozenset[str]:
+    """The names of these primitives in the running JAX (a report records names)."""
+    return frozenset(p.name for p in primitives)
+
 
 # Primitives that evaluate one jaxpr on their operands unchanged: inlining that jaxpr computes
 # the same values (``params.called_jaxpr`` finds it). shard_map is not one: its jaxpr sees
