@@ -281,9 +281,14 @@ def _raw(f, x, mode):
     "mode", [None, wb.Reverse, wb.Forward], ids=["primal", "Reverse", "Forward"]
 )
 @pytest.mark.parametrize("case", list(COMPOSED))
-def test_the_search_composes_with_jax_transformations(case, mode):
+@pytest.mark.parametrize(
+    "dtype",
+    [jnp.float32, pytest.param(jnp.float64, marks=pytest.mark.float64)],
+    ids=["float32", "float64"],
+)
+def test_the_search_composes_with_jax_transformations(case, mode, dtype):
     f, values = COMPOSED[case]
-    x = jnp.asarray(values, jnp.float32)
+    x = jnp.asarray(values, dtype)
     report = wb.explain_nans(f, x, mode=mode)
     # Oracle: raw JAX's value (and, with a mode, its derivative) holds a non-finite number
     # exactly when the search finds one.
