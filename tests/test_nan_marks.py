@@ -323,3 +323,18 @@ def test_the_tools_called_inside_a_transformation_say_so(tool, transform):
         r"inside a JAX transformation.*Call it outside",
     ):
         transform(inside)(x)
+
+
+def test_the_static_fallback_marks_the_way_too():
+    """An exported page shows Graphviz's drawing: the origin and the source say what was made
+    there, and the way is drawn in the marks' red, as the live view does."""
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed: the fallback is the text")
+    w = wb.graph(min_recip, jnp.float32(0.0), mode=wb.Reverse, nans=True)
+    page = w.to_html()
+    assert "NaN made here (mul, backward)" in page and "inf made here" in page
+    assert page.count("#b00020") >= len(w.marks["nodes"]) + len(w.marks["edges"])
+    plain = wb.graph(min_recip, jnp.float32(0.0), mode=wb.Reverse).to_html()
+    assert "#b00020" not in plain and "made here" not in plain

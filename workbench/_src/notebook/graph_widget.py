@@ -361,7 +361,7 @@ class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
         ``dot`` exists and the view has at most ``DOT_MAX_BOXES`` boxes; else the text."""
         title = html.escape(self.graph.get("title", ""))
         head = f"<div><strong>{title}</strong></div>" if title else ""
-        svg = graphviz_svg(self._model, expanded=self.expanded)
+        svg = graphviz_svg(self._model, expanded=self.expanded, marks=self.marks)
         if svg is not None:
             return f'<div class="wb-graph-static">{head}{svg}</div>'
         return f'<div class="wb-graph-static">{head}<pre>{html.escape(self.to_text())}</pre></div>'
@@ -404,9 +404,11 @@ def graphviz_svg(
     max_boxes: int = DOT_MAX_BOXES,
     expanded: Iterable[str] | None = None,
     timeout: float = DOT_TIMEOUT_S,
+    marks: Mapping[str, Any] | None = None,
 ) -> str | None:
     """The graph drawn by Graphviz's ``dot`` as an ``<svg>`` element, with the regions
-    ``expanded`` open (default: ``initial_expanded``) and the others drawn as one box; ``None``
+    ``expanded`` open (default: ``initial_expanded``) and the others drawn as one box, and the
+    ``marks`` trait's NaN origin, source and way in red, as the live view draws them; ``None``
     when the ``graphviz`` package or the ``dot`` program is missing, when the view has more than
     ``max_boxes`` boxes, or when ``dot`` takes longer than ``timeout`` seconds.
 
@@ -448,9 +450,19 @@ def graphviz_svg(
     def label(b: str) -> str:
         return labels[b] if b in labels else f"{regions[b].label} ({counts[b]})"
 
+    marks = marks or {}
+    marked = {box[n] for n in marks.get("nodes", []) if n in box}
+    said = {box.get(marks.get("source", "")): marks.get("source_label", "inf made here")}
+    said[box.get(marks.get("origin", ""))] = marks.get("label", "made here")
+    red = "#b00020"
+
     def fill(parent: Any, region_id: str) -> None:
         for b in dict.fromkeys(members.get(region_id, [])):
-            parent.node(_dot_id(b), label=_dot_label(label(b)))
+            text = label(b) + (f"\n{said[b]}" if b in said else "")
+            look = {"color": red, "penwidth": "2"} if b in marked or b in said else {}
+            if b in said:
+                look |= {"style": "filled", "fillcolor": "#ffd7dc", "fontcolor": red}
+            parent.node(_dot_id(b), label=_dot_label(text), **look)
         for child in children.get(region_id, []):
             with parent.subgraph(name="cluster_" + _dot_id(child)) as sub:
                 r = regions[child]
@@ -461,6 +473,7 @@ def graphviz_svg(
 
     root = next(r.id for r in model.regions if r.parent is None)
     fill(dot, root)
+    on_way = {(box.get(a), box.get(b)) for a, b in marks.get("edges", [])}
     seen: set[tuple[str, str, str]] = set()
     for e in model.edges:
         src, dst = box.get(e.source), box.get(e.target)
@@ -468,7 +481,8 @@ def graphviz_svg(
             continue
         seen.add((src, dst, e.kind))
         style = "dashed" if e.kind == "residual" else "solid"  # as the live view draws them
-        dot.edge(_dot_id(src), _dot_id(dst), color=colours[e.kind], style=style)
+        way = {"color": red, "penwidth": "2.5"} if (src, dst) in on_way else {}
+        dot.edge(_dot_id(src), _dot_id(dst), **{"color": colours[e.kind], "style": style, **way})
     try:
         out = subprocess.run(
             ["dot", "-Tsvg"], input=dot.source.encode(), capture_output=True, timeout=timeout

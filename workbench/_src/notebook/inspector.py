@@ -120,7 +120,7 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
         pictures = {}
         if self._graph_model is not None and any(v.name == "graph" and not v.note for v in views):
             try:  # a fallback never breaks the display
-                svg = graphviz_svg(self._graph_model, expanded=self.expanded)
+                svg = graphviz_svg(self._graph_model, expanded=self.expanded, marks=self.marks)
             except Exception:
                 svg = None
             if svg:
