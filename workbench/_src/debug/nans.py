@@ -286,11 +286,13 @@ def explain_program(
     out_names: Sequence[str],
     mode_name: str,
     remedy: Callable[[Origin | None, Origin | None], Remedy | None] = lambda o, i: None,
+    graph: Any = None,
 ) -> NanReport:
     """``explain_nans`` on a traced program: ``closed`` (a ``ClosedJaxpr``) run on
     ``flat_args``, its outputs named ``out_names``. The ids in the report's ``path`` are those
     of ``graph_from_jaxpr(closed)``, so a viewer already drawing that graph (the inspector's
-    graph tab, ``wb.graph``) can mark them."""
+    graph tab, ``wb.graph``) can mark them; ``graph``: that graph, where the caller has built
+    it already."""
     jaxpr, consts = jaxprs.open_jaxpr(closed)
     index = _Index()
     index.scan(jaxpr, (), (), (), structure.ROOT)
@@ -302,7 +304,9 @@ def explain_program(
         return NanReport(False, None, None, None, outputs, mode_name, None, closed)
     want = "nan" if "nan" in kinds else "inf"
     first = _first(records, want)
-    graph = graph_from_jaxpr(closed)
+    # The graph model of the program (``graph``, where the caller has it already): the way the
+    # values go, read once for the inf met and the path.
+    flow = _Flow(graph_from_jaxpr(closed) if graph is None else graph)
     origin = inf_origin = None
     source: EqnId | None = None
     if first is not None:
@@ -312,12 +316,12 @@ def explain_program(
             caps = _run(jaxpr, consts, flat_args, eid)[0]
         origin = index.origin(eid, want, it, caps)
         if want == "nan":
-            met = _inf_met(index, graph, records, eid, caps)
+            met = _inf_met(index, flow, records, eid, caps)
             if met is not None:
                 source = met[0]
                 inf_origin = index.origin(met[0], "inf", met[1])
     bad = [j for j, (_, k, _) in enumerate(outputs) if k != "finite"]
-    path = None if origin is None else _path(graph, index, origin, source, bad)
+    path = None if origin is None else _path(flow, index, origin, source, bad)
     return NanReport(
         True, origin, inf_origin, remedy(origin, inf_origin), outputs, mode_name, path, closed
     )
@@ -535,7 +539,7 @@ class _Flow:
 
 
 def _inf_met(
-    index: _Index, graph: Any, records: dict[Any, Any], eid: EqnId, caps: Any
+    index: _Index, flow: _Flow, records: dict[Any, Any], eid: EqnId, caps: Any
 ) -> tuple[EqnId, int] | None:
     """The equation that made the inf a NaN's origin met: walking back from the origin's
     non-finite operands, the first (in time) equation that made an inf from finite operands.
@@ -548,9 +552,8 @@ def _inf_met(
     }
     if not bad:
         return None
-    flow = _Flow(graph)
     node = index.sites[eid].node
-    exact = node in graph._node_index
+    exact = node in flow.graph._node_index
     start = {
         e.source
         for t in flow.members(node)
@@ -579,9 +582,9 @@ def _inf_met(
 
 
 def _path(
-    graph: Any, index: _Index, origin: Origin, source: EqnId | None, bad_outputs: Sequence[int]
+    flow: _Flow, index: _Index, origin: Origin, source: EqnId | None, bad_outputs: Sequence[int]
 ) -> NanPath:
-    flow = _Flow(graph)
+    graph = flow.graph
     assert origin.node is not None
     here = flow.members(origin.node)
     results = {f"{structure.ROOT}/out{j}" for j in bad_outputs}

@@ -561,7 +561,7 @@ class _Run:
             shown, args, mode = ins, list(values), None
         flat = jax.tree_util.tree_leaves(list(values))
         try:
-            return explain_traced(shown.closed_jaxpr, flat, fn, args, mode)
+            return explain_traced(shown.closed_jaxpr, flat, fn, args, mode, shown.graph)
         except Exception as e:  # a search that fails is a note in its view, never a dead cell
             return e
 

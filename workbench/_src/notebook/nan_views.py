@@ -53,9 +53,10 @@ def explain_traced(
     f: Callable[..., Any],
     args: Sequence[Any],
     mode: Mode | None,
+    graph: Any = None,
 ) -> nans.NanReport:
     """``explain_nans`` of ``f(*args)`` (its derivative, with ``mode``) on the program already
-    traced as ``closed`` taking ``flat_args``."""
+    traced as ``closed`` taking ``flat_args``; ``graph``: its graph model, where built already."""
     arg_names = nans._argument_names(f, len(args))
     return nans.explain_program(
         closed,
@@ -63,6 +64,7 @@ def explain_traced(
         output_names(closed, mode, arg_names),
         "primal" if mode is None else mode.name,
         lambda origin, inf_origin: nans._remedy(f, args, mode, origin, inf_origin),
+        graph,
     )
 
 
@@ -91,5 +93,6 @@ def graph_with_nans(f: Callable[..., Any], *args: Any, mode: Any = None) -> NanG
     program, traced_args, name = _program("graph", f, args, mode)
     with traced_for("wb.graph"):
         closed = jit(program).trace(*traced_args).jaxpr
-    report = explain_traced(closed, jax.tree_util.tree_leaves(traced_args), f, args, mode)
-    return NanGraphWidget(graph_from_jaxpr(closed), residuals(closed), name, report)
+    model = graph_from_jaxpr(closed)
+    report = explain_traced(closed, jax.tree_util.tree_leaves(traced_args), f, args, mode, model)
+    return NanGraphWidget(model, residuals(closed), name, report)
