@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
-import numpy as np
 
 from workbench._src.ad.model_arguments import pack, unpack
+from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import (
     CompiledCallError,
     CompiledShardingError,
@@ -65,10 +65,9 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     return Jitted(fun, jax.jit(_explaining_tracer_errors(fun), **options), options)
 
 
-# Argument types jit takes as they are (no model inside): a call with only these skips ``pack``.
-_PLAIN_ARGUMENTS = frozenset(
-    {type(jax.numpy.zeros(())), np.ndarray, float, int, bool, complex, np.float32, np.float64}
-)
+# Argument types jit takes as they are (no model inside, no float64 data to narrow): a call
+# with only these skips ``pack`` and the precision check.
+_PLAIN_ARGUMENTS = frozenset({type(jax.numpy.zeros(())), float, int, bool, complex})
 
 
 class Jitted:
@@ -92,6 +91,7 @@ class Jitted:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for a in args:
             if type(a) not in _PLAIN_ARGUMENTS:
+                warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
                 return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
         return self._jitted(*args, **_pack_kwargs(kwargs) if kwargs else kwargs)
 

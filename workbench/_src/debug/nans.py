@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import inspect
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -32,8 +31,11 @@ import numpy as np
 from jax import lax
 
 from workbench._src.ad.activities import Const
+from workbench._src.ad.arguments import argument_names
 from workbench._src.ad.gradient import gradient
+from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.ad.modes import Mode, check_mode, set_strong_zero
+from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
 from workbench._src.errors import WorkbenchError
 from workbench._src.internals import jaxprs, params, private_jax, rules
@@ -333,12 +335,14 @@ def _program(
     """A function of the flat array arguments returning the flat outputs, and their names."""
     values = [a.val if isinstance(a, Const) else a for a in args]
     is_const = [isinstance(a, Const) for a in args]
-    leaves, treedef = jax.tree_util.tree_flatten(values)
+    warn_if_narrowed(values, "wb.explain_nans", python_numbers=False)
+    # A model's arrays are searched; its functions, ints and strings stay as they are (pack).
+    leaves, treedef = jax.tree_util.tree_flatten(pack(values))
     names: list[str] = []
-    arg_names = _argument_names(f, len(args))
+    arg_names = argument_names(f, len(args))
 
     def flat(*xs: Any) -> list[Any]:
-        vals = jax.tree_util.tree_unflatten(treedef, xs)
+        vals = unpack(jax.tree_util.tree_unflatten(treedef, xs))
         wrapped = [Const(v) if c else v for v, c in zip(vals, is_const, strict=True)]
         if mode is None:
             parts = [("value", f(*vals))]  # Const marks nothing without a derivative
@@ -359,18 +363,6 @@ def _program(
         return out
 
     return flat, [jnp.asarray(x) for x in leaves], names
-
-
-def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    try:
-        ps = [
-            p.name
-            for p in inspect.signature(f).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-    except (TypeError, ValueError):
-        ps = []
-    return [ps[i] if i < len(ps) else f"argument {i}" for i in range(n)]
 
 
 def _summary(name: str, x: Any) -> tuple[str, str, float]:
@@ -1148,7 +1140,10 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
     result; run the derivative with that function's operand set to 1 where it is not picked."""
     values = [a.val if isinstance(a, Const) else a for a in args]
     wrapped = [Const(x) if isinstance(a, Const) else x for a, x in zip(args, values, strict=True)]
-    jaxpr, consts = jaxprs.open_jaxpr(jax.make_jaxpr(lambda *a: f(*a))(*values))
+    # Traced on the arrays alone (a model's functions and ints stay as they are: pack), so the
+    # program's inputs are the flat arrays of the arguments, in order.
+    traced = jax.make_jaxpr(lambda *a: f(*unpack(a)))(*pack(values))
+    jaxpr, consts = jaxprs.open_jaxpr(traced)
     flat, in_ids, out_ids = _flatten(jaxpr)
     producer: dict[Any, int] = {}
     for n, (_, _, outs) in enumerate(flat):
@@ -1168,7 +1163,8 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
             fix = (i, pred, case)
 
             def fixed(*a: Any, fix: Any = fix) -> Any:
-                return _eval_flat(flat, in_ids, out_ids, [*consts, *a], fix)
+                arrays = jax.tree_util.tree_leaves(pack(a))
+                return _eval_flat(flat, in_ids, out_ids, [*consts, *arrays], fix)
 
             def fixed_derivative(fixed: Callable[..., Any] = fixed) -> Any:
                 return gradient(mode, fixed, *wrapped)
