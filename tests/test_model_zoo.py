@@ -7,6 +7,9 @@ an Equinox GRU RNN, a Flax NNX CNN in eval mode (the module) and in train mode (
 points (``gradient`` in both modes, ``autodiff`` with ``Active`` and ``Duplicated``, ``jit``,
 ``compile``, ``inspect``, ``graph``, ``explain_nans``, ``%%reactant --grad``, an optax step).
 Oracles: ``jax.grad``/``jax.jvp`` on the plain program, ``eqx.filter_grad``, ``nnx.grad``.
+
+The full matrix runs in CI's floor run; the newest-JAX run (``-m "not zoo_matrix"``) keeps the
+gradient, the compiled step and the magic on every model, where a new Equinox or Flax would show.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ def test_gradient_reverse_equals_the_library_oracle(name):
     assert_tree_close(g, oracle(name))
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", NAMES)
 def test_gradient_with_primal_and_autodiff_active(name):
     m = model(name)
@@ -96,6 +100,7 @@ def test_gradient_with_primal_and_autodiff_active(name):
     assert_tree_close(g, oracle(name))
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_mode_tangent_equals_jax_jvp(name):
     m = model(name)
@@ -106,6 +111,7 @@ def test_forward_mode_tangent_equals_jax_jvp(name):
     assert_scalar_close(tangent, expected, leaf_dtype(t))
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", FORWARD_GRADIENT_MODELS)
 def test_forward_mode_gradient_equals_the_oracle(name):
     m = model(name)
@@ -135,6 +141,7 @@ def test_jit_of_the_gradient_step(name):
     assert_tree_close(wb.jit(step)(*args), oracle(name))
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", ["mlp", "equinox_mlp", "nnx_cnn_eval", "gpt_bfloat16"])
 def test_compile_of_the_gradient_step(name):
     step, args = _step(model(name))
@@ -147,6 +154,7 @@ def test_compile_of_the_gradient_step(name):
 # Introspection and debugging
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", NAMES)
 def test_inspect_and_graph_of_the_gradient(name):
     m = model(name)
@@ -158,6 +166,7 @@ def test_inspect_and_graph_of_the_gradient(name):
     assert len(g.graph["nodes"]) == len(ins.graph.nodes)  # the same program, drawn
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", NAMES)
 def test_explain_nans_on_a_finite_model_finds_nothing(name):
     m = model(name)
@@ -177,6 +186,7 @@ def _nan_in_bias(loss):
     return poisoned
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", ["equinox_mlp", "nnx_cnn_eval"])
 def test_explain_nans_finds_a_nan_made_in_a_model(name):
     m = model(name)
@@ -237,6 +247,7 @@ def _train(m: ZooModel, grad_fn, steps: int = 3):
     return params
 
 
+@pytest.mark.zoo_matrix
 @pytest.mark.parametrize("name", ["mlp", "equinox_mlp", "nnx_cnn_eval", "gpt_bfloat16"])
 def test_optax_steps_follow_the_oracle(name):
     m = model(name)
@@ -245,6 +256,7 @@ def test_optax_steps_follow_the_oracle(name):
     assert_tree_close(_train(m, ours), _train(m, theirs))
 
 
+@pytest.mark.zoo_matrix
 def test_tradeoffs_of_the_nbody_loop():
     from tests.models import nbody
 

@@ -22,7 +22,7 @@ def _oracles(loss: Any) -> dict[str, Any]:
         ]
 
     return {
-        "oracle": eqx.filter_grad(loss),
+        "oracle": eqx.filter_jit(eqx.filter_grad(loss)),
         "tangent": lambda m: random_like(eqx.filter(m, eqx.is_inexact_array)),
         "jvp_oracle": jvp_oracle,
     }

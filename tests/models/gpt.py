@@ -94,7 +94,7 @@ def build(size: str, dtype_name: str) -> dict[str, Any]:
         "loss": loss,
         "params": params,
         "constants": (tokens,),
-        "oracle": jax.grad(loss),
+        "oracle": jax.jit(jax.grad(loss)),
         "tangent": random_like,
         "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: loss(p, *c), (p,), (t,))[1],
         "parameters": count(params),

@@ -45,7 +45,7 @@ def build(size: str) -> dict[str, Any]:
         "loss": loss,
         "params": params,
         "constants": (x, labels),
-        "oracle": jax.grad(loss),
+        "oracle": jax.jit(jax.grad(loss)),
         "tangent": random_like,
         "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: loss(p, *c), (p,), (t,))[1],
         "parameters": count(params),

@@ -60,7 +60,7 @@ def build(size: str, snapshots: int = 10) -> dict[str, Any]:
         "loss": loss,
         "params": state,
         "constants": (masses,),
-        "oracle": jax.grad(plain),
+        "oracle": jax.jit(jax.grad(plain)),
         "tangent": random_like,
         "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: plain(p, *c), (p,), (t,))[1],
         "parameters": count(state),

@@ -68,7 +68,7 @@ def build(size: str, train: bool) -> dict[str, Any]:
             "loss": module_loss,
             "params": model,
             "constants": (x, labels),
-            "oracle": nnx.grad(module_loss),
+            "oracle": nnx.jit(nnx.grad(module_loss)),
             "tangent": lambda m: random_like(nnx.state(m, nnx.Param)),
             "jvp_oracle": jvp_oracle,
             "parameters": parameters,

@@ -28,7 +28,8 @@ class ZooModel:
       loss: ``loss(params, *constants)``, a real scalar.
       params: the differentiated argument (a pytree, an Equinox module, an NNX module or state).
       constants: the other arguments (data, and for NNX the graph definition).
-      oracle: ``oracle(params, *constants)``: the gradient, by the model's own library.
+      oracle: ``oracle(params, *constants)``: the gradient, by the model's own library (compiled
+        by its own jit, so the tests need not run a transformer op by op twice).
       tangent: ``tangent(params)``: a tangent of the differentiated part, and
       jvp_oracle: ``jvp_oracle(params, tangent, *constants)``: the directional derivative by
         ``jax.jvp`` on the library's own split.
