@@ -62,7 +62,30 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
             f"jit needs a function, but received {describe(fun)}. Write wb.jit(f)(x) or "
             "decorate the function with @wb.jit."
         )
+    _check_options("jit", options)
     return Jitted(fun, jax.jit(_explaining_tracer_errors(fun), **options), options)
+
+
+_JIT_OPTIONS = frozenset(inspect.signature(jax.jit).parameters) - {"fun"}
+
+
+def _check_options(where: str, options: dict[str, Any]) -> None:
+    """``jax.jit``'s options pass through; anything else is refused here, by name."""
+    unknown = [k for k in options if k not in _JIT_OPTIONS]
+    if not unknown:
+        return
+    hint = ""
+    if "mode" in unknown:
+        hint = (
+            f" wb.{where} compiles a function as it is; to compile a derivative, differentiate "
+            f"inside it: wb.{where}(lambda x: wb.gradient(wb.Reverse, f, x)), or inspect one "
+            "with wb.inspect(f, x, mode=wb.Reverse)."
+        )
+    raise TypeError(
+        f"wb.{where} received the option{'s' if len(unknown) > 1 else ''} "
+        f"{', '.join(map(repr, unknown))}, which jax.jit does not take. Its options are "
+        f"{', '.join(sorted(_JIT_OPTIONS))}.{hint}"
+    )
 
 
 # Argument types jit takes as they are (no model inside, no float64 data to narrow): a call
@@ -90,14 +113,39 @@ class Jitted:
         self._skip = frozenset((nums,) if isinstance(nums, int) else nums)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs and all(type(a) in _PLAIN_ARGUMENTS for a in args):
-            return self._jitted(*args)
-        # Containers: one flattening (JAX's, in C++) tells a pytree of JAX arrays, which jax.jit
-        # takes as it is, from one that may hold a model or NumPy float64 data.
-        if all(type(leaf) is _JAX_ARRAY for leaf in jax.tree_util.tree_leaves((args, kwargs))):
-            return self._jitted(*args, **kwargs)
-        warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
-        return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        try:
+            if not kwargs and all(type(a) in _PLAIN_ARGUMENTS for a in args):
+                return self._jitted(*args)
+            # Containers: one flattening (JAX's, in C++) tells a pytree of JAX arrays, which
+            # jax.jit takes as it is, from one that may hold a model or NumPy float64 data.
+            leaves = jax.tree_util.tree_leaves((args, kwargs))
+            if all(type(leaf) is _JAX_ARRAY for leaf in leaves):
+                return self._jitted(*args, **kwargs)
+            warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
+            return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        except ValueError as e:
+            if not str(e).startswith("Non-hashable static arguments"):
+                raise
+            raise TypeError(self._unhashable_message(args, kwargs, e)) from e
+
+    def _unhashable_message(self, args: Any, kwargs: Any, e: BaseException) -> str:
+        static = sorted(self._skip)
+        culprits = []
+        for i in static:
+            if i < len(args):
+                try:
+                    hash(args[i])
+                except TypeError:
+                    culprits.append(f"argument {i + 1} ({describe(args[i])})")
+        what = ", ".join(culprits) or "a static argument"
+        return (
+            f"wb.jit: {what} is marked static (static_argnums={tuple(static)}) but cannot be "
+            "hashed: a static argument is part of the compilation's key, compared by hash and "
+            "==. Pass a hashable value (a tuple instead of a list, a frozen dataclass or "
+            "NamedTuple instead of a dict), close over it (wb.jit(lambda x: f(x, options))), or "
+            "pass its arrays as ordinary (traced) arguments. "
+            f"(JAX: {str(e).splitlines()[0]})"
+        )
 
     def trace(self, *args: Any, **kwargs: Any) -> Any:
         return self._jitted.trace(*pack(args, self._skip), **_pack_kwargs(kwargs))

@@ -18,6 +18,7 @@ from workbench._src.ad.activities import Active, Activity, BatchDuplicated, Cons
 from workbench._src.ad.complex_convention import from_jax_cotangent
 from workbench._src.ad.modes import Mode, check_mode
 from workbench._src.errors import ActivityError, OutputError, describe, shape_dtype
+from workbench._src.leaves import is_array_leaf
 
 
 def autodiff(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
@@ -97,12 +98,14 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
             )
         (width,) = widths
         stacked = tuple(jax.tree.map(lambda *lanes: jnp.stack(lanes), *s) for s in shadows)
-        primal, tangents = derivatives.push_lanes(mode, split.call, split.primals, stacked)
+        call = array_outputs(split.call, f"autodiff({mode!r})")
+        primal, tangents = derivatives.push_lanes(mode, call, split.primals, stacked)
         tangent: Any = tuple(
             sharding.like(jax.tree.map(lambda t, k=k: t[k], tangents), primal) for k in range(width)
         )
     else:
-        primal, tangent = derivatives.push(mode, split.call, split.primals, tuple(shadows))
+        call = array_outputs(split.call, f"autodiff({mode!r})")
+        primal, tangent = derivatives.push(mode, call, split.primals, tuple(shadows))
         tangent = sharding.like(tangent, primal)  # a tangent has its output's layout
     return (tangent, primal) if mode.with_primal else (tangent,)
 
@@ -140,7 +143,7 @@ def value_and_cotangents(
     mode: Mode, split: arguments.BoundCall, where: str
 ) -> tuple[Any, tuple[Any, ...]]:
     """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp)."""
-    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call), split.primals)
+    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call, where), split.primals)
     check_real_scalar_output(primal, where)
     cotangents = vjp_fn(jnp.ones((), primal.dtype))
     return primal, tuple(from_jax_cotangent(ct) for ct in cotangents)
@@ -189,9 +192,25 @@ def as_output_array(out: Any) -> Any:
     return jnp.asarray(out) if isinstance(out, float | int) and not isinstance(out, bool) else out
 
 
-def array_outputs(call: Callable[..., Any]) -> Callable[..., Any]:
-    """``call`` with Python-number outputs as arrays (``as_output_array``)."""
-    return lambda *args: jax.tree.map(as_output_array, call(*args))
+def array_outputs(call: Callable[..., Any], where: str = "") -> Callable[..., Any]:
+    """``call`` with Python-number outputs as arrays (``as_output_array``); an output that is not
+    an array or a number (a string, an object) is refused in the workbench's words, where JAX
+    would say "Argument 's' of type <class 'str'> is not a valid JAX type"."""
+
+    def checked(*args: Any) -> Any:
+        out = call(*args)
+        for path, leaf in jax.tree_util.tree_leaves_with_path(out):
+            if not is_array_leaf(leaf) or isinstance(leaf, jax.ShapeDtypeStruct):
+                at = f" at {jax.tree_util.keystr(path)}" if path else ""
+                raise OutputError(
+                    f"{where or 'the derivative'}: the function returned {describe(leaf)}{at}, "
+                    "which is not an array or a number, so it has no derivative. Return arrays "
+                    "(or a pytree of them): compute the value with jax.numpy, and return other "
+                    f"results from a separate function. Output: {describe(out)}."
+                )
+        return jax.tree.map(as_output_array, out)
+
+    return checked
 
 
 def _listing(args: Sequence[Any]) -> str:

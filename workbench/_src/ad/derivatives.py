@@ -8,7 +8,8 @@ jaxprs and their derivative part transformed (``strong_zero.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -16,15 +17,20 @@ import jax
 
 from workbench._src.ad.modes import Mode
 from workbench._src.ad.strong_zero import strong_zero
+from workbench._src.errors import ModeError
+from workbench._src.internals import jaxprs, private_jax
+from workbench._src.internals import primitives as prims
+from workbench._src.sources import source_text
 
 
 def push(
     mode: Mode, call: Callable[..., Any], primals: tuple[Any, ...], tangents: tuple[Any, ...]
 ) -> tuple[Any, Any]:
     """(primal output, output tangent) for one tangent per primal."""
-    if not mode.strong_zero:
-        return jax.jvp(call, primals, tangents)
-    return _strong_zero_jvp(call)(primals, tangents)
+    with _explaining_custom_vjp(mode, call, primals):
+        if not mode.strong_zero:
+            return jax.jvp(call, primals, tangents)
+        return _strong_zero_jvp(call)(primals, tangents)
 
 
 def push_lanes(
@@ -32,7 +38,55 @@ def push_lanes(
 ) -> tuple[Any, Any]:
     """(primal output, output tangents stacked on axis 0) for tangents stacked on axis 0."""
     jvp = _strong_zero_jvp(call) if mode.strong_zero else partial(jax.jvp, call)
-    return jax.vmap(lambda t: jvp(primals, t), out_axes=(None, 0))(stacked)
+    with _explaining_custom_vjp(mode, call, primals):
+        return jax.vmap(lambda t: jvp(primals, t), out_axes=(None, 0))(stacked)
+
+
+_CUSTOM_VJP_JVP = "can't apply forward-mode autodiff (jvp) to a custom_vjp function"
+
+
+@contextlib.contextmanager
+def _explaining_custom_vjp(
+    mode: Mode, call: Callable[..., Any], primals: tuple[Any, ...]
+) -> Iterator[None]:
+    """JAX refuses forward mode through a ``jax.custom_vjp`` function without saying which one:
+    say which (its line) and why, and what to write instead."""
+    try:
+        yield
+    except TypeError as e:
+        if _CUSTOM_VJP_JVP not in str(e):
+            raise
+        where = _custom_vjp_lines(call, primals)
+        at = f" (called at {', '.join(where)})" if where else ""
+        raise ModeError(
+            f"{mode!r}: the function calls a jax.custom_vjp function{at}. custom_vjp defines "
+            "only a reverse-mode rule (its fwd and bwd), so forward mode has no rule to push a "
+            "tangent through it. Differentiate in reverse mode (wb.Reverse), or define the "
+            "function with jax.custom_jvp, whose rule serves both modes. "
+            f"(JAX: {str(e).splitlines()[0]})"
+        ) from e
+
+
+def _custom_vjp_lines(call: Callable[..., Any], primals: tuple[Any, ...]) -> list[str]:
+    """The user's lines that call a custom_vjp function in ``call``'s program (traced again,
+    only to find them for the message)."""
+    try:
+        closed = jax.make_jaxpr(call)(*primals)
+    except Exception:  # the message goes out without the lines
+        return []
+    found: list[str] = []
+
+    def walk(jaxpr: Any) -> None:
+        for eqn in jaxpr.eqns:
+            if eqn.primitive is prims.CUSTOM_VJP:
+                src = private_jax.user_frame(eqn.source_info)
+                if src is not None and str(src) not in found:
+                    found.append(source_text(src))
+            for sub in jaxprs.jaxprs_in_params(eqn.params):
+                walk(jaxprs.open_jaxpr(sub)[0])
+
+    walk(closed.jaxpr)
+    return found
 
 
 def _strong_zero_jvp(call: Callable[..., Any]) -> Callable[..., Any]:

@@ -201,7 +201,7 @@ def _forward_lanes(
     for leaves, treedef in zip(in_leaves, in_defs, strict=True):
         tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
         k += len(leaves)
-    call = array_outputs(split.call)
+    call = array_outputs(split.call, where)
     primal, lanes = derivatives.push_lanes(mode, call, split.primals, tuple(tangents))
     if scalar:
         check_real_scalar_output(primal, where)
@@ -234,7 +234,7 @@ def _forward_lanes(
 
 def _reverse_lanes(mode: Mode, split: arguments.BoundCall, where: str) -> tuple[Any, list[Any]]:
     """One vectorized vjp over the standard basis of the output (complex outputs split re/im)."""
-    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call), split.primals)
+    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call, where), split.primals)
     _check_outputs_floating(primal, where)
     _check_no_complex_to_complex(split, primal, where)
     out_leaves, out_def = jax.tree_util.tree_flatten(primal)

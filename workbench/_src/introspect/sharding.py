@@ -143,6 +143,19 @@ class ShardingReport:
         p.text(repr(self))
 
 
+def _out_info(compiled: Any, jaxpr: Any) -> Any:
+    """The outputs' shapes and dtypes. ``Compiled.out_info`` asserts that every output has a
+    layout, which a program with ordered effects (an ordered ``io_callback``) breaks in JAX 0.10
+    (its effect tokens have none); the traced jaxpr knows the same shapes and dtypes."""
+    try:
+        return compiled.out_info
+    except AssertionError:
+        if jaxpr is None:
+            raise
+        structure = jax.tree_util.tree_structure(compiled.output_shardings)
+        return jax.tree_util.tree_unflatten(structure, list(jaxpr.out_avals))
+
+
 def sharding_report(
     compiled: Any,
     *,
@@ -163,7 +176,7 @@ def sharding_report(
       A ``ShardingReport``; nothing is recompiled.
     """
     in_avals, in_tree = jax.tree_util.tree_flatten(compiled.in_avals)
-    out_avals, out_tree = jax.tree_util.tree_flatten(compiled.out_info)
+    out_avals, out_tree = jax.tree_util.tree_flatten(_out_info(compiled, jaxpr))
     in_shardings = _leaves(in_tree, compiled.input_shardings)
     out_shardings = _leaves(out_tree, compiled.output_shardings)
     in_names, out_names = _names(jaxpr, compiled, len(in_avals), len(out_avals))

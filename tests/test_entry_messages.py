@@ -1,0 +1,107 @@
+"""Issue 26's raw JAX errors, each now said in the workbench's words (what was received, why it
+fails, what to write), and JAX features that crashed a tool (an ordered ``io_callback``)."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.experimental import io_callback
+
+import workbench as wb
+from tests.ipython_shell import run_reactant, shared_shell
+
+X = jnp.linspace(0.5, 1.5, 3, dtype=jnp.float32)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: wb.autodiff(wb.Forward, f, wb.Duplicated(X, jnp.ones_like(X))),
+        lambda f: wb.autodiff(wb.Reverse, f, wb.Active(X)),
+        lambda f: wb.gradient(wb.Reverse, f, X),
+        lambda f: wb.gradient(wb.Forward, f, X),
+        lambda f: wb.jacobian(wb.Reverse, f, X),
+    ],
+    ids=[
+        "autodiff Forward",
+        "autodiff Reverse",
+        "gradient Reverse",
+        "gradient Forward",
+        "jacobian",
+    ],
+)
+def test_a_function_returning_a_string_is_refused_by_name(call):
+    """Was JAX's "Argument 's' of type <class 'str'> is not a valid JAX type"."""
+    with pytest.raises(wb.OutputError, match=r"returned a str \('s'\), which is not an array"):
+        call(lambda x: "s")
+    with pytest.raises(wb.OutputError, match=r"returned a str \('label'\) at \[1\]"):
+        call(lambda x: (jnp.sum(x), "label"))
+
+
+def test_wb_jit_refuses_options_jax_jit_does_not_take():
+    """Was "jit() got an unexpected keyword argument 'mode'"."""
+    with pytest.raises(TypeError, match=r"wb.jit received the option 'mode'.*wb.gradient"):
+        wb.jit(jnp.sin, mode=wb.Reverse)
+    with pytest.raises(TypeError, match=r"'statc_argnums'.*static_argnums"):
+        wb.jit(jnp.sin, statc_argnums=0)
+    with pytest.raises(TypeError, match=r"wb.jit received the option 'mode'"):
+        wb.compile(jnp.sin, X, mode=wb.Reverse)
+
+
+def test_an_unhashable_static_argument_is_named():
+    """Was "Non-hashable static arguments are not supported" with JAX's frames."""
+    f = wb.jit(lambda x, options: x * options["scale"], static_argnums=1)
+    with pytest.raises(TypeError, match=r"argument 2 \(a dict .*static_argnums=\(1,\).*hashable"):
+        f(X, {"scale": 2.0})
+    g = wb.jit(lambda x, options: x * dict(options)["scale"], static_argnums=1)
+    np.testing.assert_allclose(g(X, (("scale", 2.0),)), X * 2)  # the fix it suggests works
+
+
+@jax.custom_vjp
+def clipped(x):
+    return jnp.sin(x)
+
+
+clipped.defvjp(lambda x: (jnp.sin(x), x), lambda x, g: (jnp.clip(g * jnp.cos(x), -1, 1),))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: wb.gradient(wb.Forward, f, X),
+        lambda f: wb.autodiff(wb.Forward, f, wb.Duplicated(X, jnp.ones_like(X))),
+        lambda f: wb.jacobian(wb.Forward, f, X),
+    ],
+    ids=["gradient", "autodiff", "jacobian"],
+)
+def test_forward_mode_through_custom_vjp_names_the_call_and_the_remedy(call):
+    """Was JAX's bare "can't apply forward-mode autodiff (jvp) to a custom_vjp function"."""
+    f = lambda x: jnp.sum(clipped(x))
+    with pytest.raises(wb.ModeError) as e:
+        call(f)
+    text = str(e.value)
+    assert "calls a jax.custom_vjp function (called at" in text
+    assert "test_entry_messages.py" in text
+    assert "only a reverse-mode rule" in text and "jax.custom_jvp" in text
+    np.testing.assert_allclose(  # reverse mode works, with the custom rule
+        wb.gradient(wb.Reverse, f, X)[0], jax.grad(f)(X), rtol=1e-6
+    )
+
+
+def with_ordered_callback(x):
+    io_callback(lambda v: None, None, x, ordered=True)
+    return jnp.sum(jnp.sin(x))
+
+
+def test_inspect_and_reactant_of_a_program_with_an_ordered_io_callback():
+    """Was an AssertionError in jax/_src/stages.py (an effect token has no layout)."""
+    ins = wb.inspect(with_ordered_callback, X)
+    (out,) = ins.sharding.outputs
+    assert out.shape == () and out.dtype == "float32"
+    np.testing.assert_allclose(ins.compiled(X), jnp.sum(jnp.sin(X)), rtol=1e-6)
+    ip = shared_shell()
+    ip.user_ns.update(with_ordered_callback=with_ordered_callback, xc=X)
+    r = run_reactant(ip, "", "with_ordered_callback(xc)")
+    np.testing.assert_allclose(r.value, jnp.sum(jnp.sin(X)), rtol=1e-6)
