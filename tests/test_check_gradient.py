@@ -67,8 +67,9 @@ def test_a_custom_vjp_off_by_two_is_flagged_at_its_argument_and_element():
     # custom_vjp has no forward mode: the report says so instead of failing.
     assert report.other_mode is None and "could not run" in report.note
     text = str(report)
-    assert "x float32[3]: FAILED against finite differences" in text and "worst at [2]" in text
-    assert "y float32[3]: ok" in text
+    assert "x float32[3] (3 random directions and every element): FAILED against finite " in text
+    assert "worst at [2]" in text
+    assert "y float32[3] (3 random directions and every element): ok" in text
     page = report._repr_html_()
     assert "FAILED against finite differences" in page and "<code>x</code>" in page
 
@@ -116,7 +117,7 @@ def test_large_arrays_are_sampled_and_the_report_says_how_many():
     report = wb.check_gradient(lambda x: jnp.sum(jnp.sin(x) ** 2), x, max_elements=64)
     (a,) = report.arrays
     assert report.passed and (a.checked, a.size) == (64, 3000)
-    assert "(64 of 3000 elements)" in str(report)
+    assert "(3 random directions and 64 of 3000 elements)" in str(report)
 
 
 def test_misuse_says_what_was_received():
