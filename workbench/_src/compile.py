@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
+import numpy as np
 
+from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.errors import (
     CompiledCallError,
     CompiledShardingError,
@@ -60,9 +62,57 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
             f"jit needs a function, but received {describe(fun)}. Write wb.jit(f)(x) or "
             "decorate the function with @wb.jit."
         )
-    jitted = jax.jit(_explaining_tracer_errors(fun), **options)
-    jitted._workbench_function = fun  # type: ignore[attr-defined]  # keeps fun alive with jitted
-    return jitted
+    return Jitted(fun, jax.jit(_explaining_tracer_errors(fun), **options), options)
+
+
+# Argument types jit takes as they are (no model inside): a call with only these skips ``pack``.
+_PLAIN_ARGUMENTS = frozenset(
+    {type(jax.numpy.zeros(())), np.ndarray, float, int, bool, complex, np.float32, np.float64}
+)
+
+
+class Jitted:
+    """What ``wb.jit`` returns: ``jax.jit(f)``, taking models as ``eqx.filter_jit`` does.
+
+    An argument that holds an Equinox module crosses ``jax.jit`` as its arrays (traced) and the
+    rest (its functions, ints, strings: static, compared by value), so ``wb.jit(loss)(model,
+    x)`` works where ``jax.jit`` refuses a module's function leaves. Plain arguments go straight
+    to ``jax.jit``'s own call path. ``.trace``, ``.lower``, ``.eval_shape`` and every other
+    attribute are ``jax.jit``'s.
+    """
+
+    __slots__ = ("__weakref__", "_jitted", "_skip", "_workbench_function")
+
+    def __init__(self, fun: Callable[..., Any], jitted: Any, options: dict[str, Any]) -> None:
+        self._workbench_function = fun  # keeps fun alive with the jitted function
+        self._jitted = jitted
+        nums = options.get("static_argnums", ())
+        self._skip = frozenset((nums,) if isinstance(nums, int) else nums)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for a in args:
+            if type(a) not in _PLAIN_ARGUMENTS:
+                return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        return self._jitted(*args, **_pack_kwargs(kwargs) if kwargs else kwargs)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Any:
+        return self._jitted.trace(*pack(args, self._skip), **_pack_kwargs(kwargs))
+
+    def lower(self, *args: Any, **kwargs: Any) -> Any:
+        return self._jitted.lower(*pack(args, self._skip), **_pack_kwargs(kwargs))
+
+    def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
+        return self._jitted.eval_shape(*pack(args, self._skip), **_pack_kwargs(kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._jitted, name)
+
+    def __repr__(self) -> str:
+        return f"<wb.jit of {getattr(self._workbench_function, '__name__', 'a function')}>"
+
+
+def _pack_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return dict(zip(kwargs, pack(tuple(kwargs.values())), strict=True)) if kwargs else kwargs
 
 
 def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,6 +127,9 @@ def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         f = target()  # alive: the jitted function being called holds it
+        args = unpack(args)
+        if kwargs:
+            kwargs = dict(zip(kwargs, unpack(tuple(kwargs.values())), strict=True))
         try:
             return f(*args, **kwargs)
         except jax.errors.ConcretizationTypeError as e:
@@ -211,7 +264,7 @@ class Compiled:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return self._compiled(*args, **kwargs)
+            return self._compiled(*pack(args), **_pack_kwargs(kwargs))
         except ValueError as e:
             if "compiled for input shardings" not in str(e):
                 raise

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from workbench._src.ad.activity_base import Activity, Static, build_unvalidated, register_activity
+from workbench._src.ad.model_arguments import split_model, traced_leaves
 from workbench._src.ad.modes import Mode
 from workbench._src.errors import (
     ActivityError,
@@ -33,8 +34,13 @@ from workbench._src.errors import (
     placement,
     shape_dtype,
 )
-
-_ARRAY_LEAVES = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
+from workbench._src.leaves import (
+    ARRAY_TYPES,
+    dtype_of,
+    holds_numbers,
+    is_random_key,
+    kind_in_words,
+)
 
 
 def _reject_modes_and_activities(value: Any, cls: str) -> None:
@@ -52,17 +58,17 @@ def _reject_modes_and_activities(value: Any, cls: str) -> None:
 
 
 def _check_primal(value: Any, cls: str) -> None:
-    """The primal of an activity that is differentiated: not a mode or activity, and arrays."""
+    """The primal of an activity that is differentiated: not a mode or activity, and arrays
+    (a model's differentiated part, for a model)."""
     _reject_modes_and_activities(value, cls)
-    check_differentiable(value, f"{cls}(...)")
+    check_differentiable(differentiated_part(value), f"{cls}(...)")
 
 
-def is_random_key(value: Any) -> bool:
-    """A ``jax.random.key`` (or an array of them, traced or not): never differentiated, so
-    ``gradient`` and ``jacobian`` take an unwrapped key as ``Const``. A legacy
-    ``jax.random.PRNGKey`` is a plain ``uint32`` array, which cannot be told from data."""
-    dtype = getattr(value, "dtype", None)
-    return dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+def differentiated_part(value: Any) -> Any:
+    """What of ``value`` is differentiated: all of it, or a model's part by its library's
+    convention (``model_arguments``); a shadow or tangent has this part's structure."""
+    model = split_model(value)
+    return value if model is None else model.differentiated
 
 
 def check_differentiable(value: Any, what: str) -> None:
@@ -74,7 +80,7 @@ def check_differentiable(value: Any, what: str) -> None:
             "Pass an array or a pytree (tuple, list, dict) of arrays, or mark it Const(...)."
         )
     for leaf in leaves:
-        if not isinstance(leaf, _ARRAY_LEAVES):
+        if not isinstance(leaf, ARRAY_TYPES):
             raise NotDifferentiableError(
                 f"{what} contains {describe(leaf)}, which is not an array or number. "
                 "Differentiated arguments must be arrays or pytrees of arrays; convert it with "
@@ -87,17 +93,18 @@ def check_differentiable(value: Any, what: str) -> None:
                 "jacobian never differentiate a key argument, and autodiff takes plain "
                 "arguments as Const."
             )
-        dtype = np.result_type(leaf) if not hasattr(leaf, "dtype") else np.dtype(leaf.dtype)
-        if dtype.kind in "OUSV":  # objects, text, raw bytes: not numbers at all
+        dtype = dtype_of(leaf)
+        if not holds_numbers(dtype):  # objects, text, bytes, records: not numbers at all
             raise NotDifferentiableError(
-                f"{what} is {describe(leaf)}, an array of {_kind_of(dtype)}, not of numbers: it "
-                "has no derivative. Convert it to a float array (np.asarray(x, np.float32)) if "
-                "it holds numbers, or mark it Const(...) to pass it through as is."
+                f"{what} is {describe(leaf)}, an array of {kind_in_words(dtype)}, not of "
+                "numbers: it has no derivative. Convert it to a float array "
+                "(np.asarray(x, np.float32)) if it holds numbers, or mark it Const(...) to pass "
+                "it through as is."
             )
         if not jnp.issubdtype(dtype, jnp.inexact):
             kind = "boolean" if dtype == np.bool_ else "integer"
             legacy_key = ""
-            if dtype == np.uint32 and np.shape(leaf)[-1:] == (2,):
+            if dtype == np.uint32 and tuple(getattr(leaf, "shape", ()))[-1:] == (2,):
                 legacy_key = (
                     " If it is a legacy jax.random.PRNGKey, wrap it in Const(key), or make keys "
                     "with jax.random.key, which gradient takes as Const by itself."
@@ -107,10 +114,6 @@ def check_differentiable(value: Any, what: str) -> None:
                 "derivative. Convert it to floating point first (x.astype(jnp.float32)), or "
                 f"mark it Const(...) if it should not be differentiated.{legacy_key}"
             )
-
-
-def _kind_of(dtype: np.dtype) -> str:
-    return {"O": "Python objects", "U": "text", "S": "bytes", "V": "raw records"}[dtype.kind]
 
 
 def _match_shadow(primal: Any, shadow: Any, cls: str, label: str) -> Any:
@@ -125,7 +128,7 @@ def _match_shadow(primal: Any, shadow: Any, cls: str, label: str) -> Any:
         )
     matched = []
     for p, s in zip(jax.tree_util.tree_leaves(primal), s_leaves, strict=True):
-        if not isinstance(s, _ARRAY_LEAVES):
+        if not isinstance(s, ARRAY_TYPES):
             raise ActivityError(
                 f"{cls}: the {label} contains {describe(s)}, not an array. "
                 f"Pass an array shaped like the primal ({shape_dtype(p)})."
@@ -190,7 +193,10 @@ class Const(Activity):
     def __post_init__(self) -> None:
         _reject_modes_and_activities(self.val, "Const")
         leaves, treedef = jax.tree_util.tree_flatten(self.val)
-        statics = tuple(None if _is_array_leaf(leaf) else Static(leaf) for leaf in leaves)
+        statics = tuple(
+            None if traced else Static(leaf)
+            for leaf, traced in zip(leaves, traced_leaves(self.val), strict=True)
+        )
         if any(s is not None for s in statics):
             object.__setattr__(self, "_static", _StaticLeaves(treedef, statics))
 
@@ -250,7 +256,7 @@ class Duplicated(Activity):
 
     def __post_init__(self) -> None:
         _check_primal(self.val, "Duplicated")
-        dval = _match_shadow(self.val, self.dval, "Duplicated", "shadow")
+        dval = _match_shadow(differentiated_part(self.val), self.dval, "Duplicated", "shadow")
         object.__setattr__(self, "dval", dval)
 
     def __repr__(self) -> str:
@@ -274,16 +280,18 @@ class BatchDuplicated(Activity):
                 f"{describe(dval)}. Pass e.g. BatchDuplicated(x, wb.onehot(x)) or "
                 "BatchDuplicated(x, (dx1, dx2)); for a single shadow use Duplicated(x, dx)."
             )
+        primal = differentiated_part(val)
         shapes = [jax.tree.map(np.shape, lane) for lane in dval]
         if any(s != shapes[0] for s in shapes):
             listing = ", ".join(f"lane {i}: {s}" for i, s in enumerate(shapes))
             raise ActivityError(
                 f"BatchDuplicated: the lanes have different shapes ({listing}). Every lane is a "
-                f"shadow of the same primal ({jax.tree.map(np.shape, val)}); pass lanes of that "
+                f"shadow of the same primal ({jax.tree.map(np.shape, primal)}); pass lanes of that "
                 "shape."
             )
         lanes = tuple(
-            _match_shadow(val, lane, "BatchDuplicated", f"lane {i}") for i, lane in enumerate(dval)
+            _match_shadow(primal, lane, "BatchDuplicated", f"lane {i}")
+            for i, lane in enumerate(dval)
         )
         object.__setattr__(self, "dval", lanes)
 
@@ -298,16 +306,3 @@ class BatchDuplicated(Activity):
 def _describe_tree(x: Any) -> str:
     leaves = jax.tree_util.tree_leaves(x)
     return describe(leaves[0]) if len(leaves) == 1 else describe(x)
-
-
-def _is_array_leaf(leaf: Any) -> bool:
-    """Whether a leaf of a ``Const`` is traced by ``jit`` (else it is static): arrays, tracers,
-    ``jax.ShapeDtypeStruct``, NumPy and Python numbers and random keys, but not arrays of text or
-    objects, which JAX cannot trace."""
-    if not isinstance(leaf, (*_ARRAY_LEAVES, jax.ShapeDtypeStruct)):
-        return False
-    return is_random_key(leaf) or _dtype_of(leaf).kind not in "OUSV"
-
-
-def _dtype_of(leaf: Any) -> np.dtype:
-    return np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.result_type(leaf)

@@ -1,12 +1,25 @@
-"""Sorting the arguments of autodiff/gradient/jacobian into differentiated and constant ones.
+"""The one way in: a call of the user's function, bound to its arguments and split once.
 
-Constant arguments are closed over (so they may be any Python value, as Enzyme's ``Const`` may);
-differentiated ones become the inputs of a function ``call`` that JAX transforms.
+``bind`` takes the function and the arguments as the user passed them and returns a
+``BoundCall``: per argument, its name (from the function's signature), whether it is
+differentiated, and, for a differentiated one, the part that is (its ``primal``) and how to
+rebuild the argument from it. Every entry point reads this object, so every tool agrees on what a
+model's differentiated part is:
+
+- a plain pytree (an array, a tuple, a dict, a NamedTuple, a dataclass JAX knows) is
+  differentiated whole, as ``jax.grad`` does (every leaf a float or complex array or number);
+- an Equinox module, or a pytree holding one, by Equinox's convention (its inexact array
+  leaves; functions, ints and strings are static), as ``eqx.filter_grad``;
+- a Flax NNX module or ``nnx.State`` by Flax's (its ``nnx.Param`` variables), as ``nnx.grad``.
+
+Constant arguments are closed over (so they may be any Python value, as Enzyme's ``Const``
+may); the differentiated parts become the inputs of ``BoundCall.call``, which JAX transforms.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,23 +27,106 @@ import jax
 import jax.numpy as jnp
 
 from workbench._src.ad.activities import Activity, check_differentiable
+from workbench._src.ad.model_arguments import split_model
 from workbench._src.ad.modes import Mode
 from workbench._src.errors import ModeError, describe
+from workbench._src.leaves import PYTHON_SCALARS
 
 
 @dataclasses.dataclass(frozen=True)
-class Split:
-    """The differentiated arguments of a call, and a function of just those.
+class BoundArgument:
+    """One argument of a bound call.
 
     Attributes:
-      positions: argument positions (0-based) of the differentiated arguments, in order.
-      primals: their values.
-      call: ``call(*primals)`` evaluates ``f`` with the constant arguments filled in.
+      position: its position (0-based).
+      name: the function's name for it (``"params"``), or ``"argument 2"`` where the signature
+        does not say.
+      value: the value passed (an activity's ``val``).
+      differentiated: whether it is differentiated.
+      primal: the differentiated part (arrays only), or ``None``.
+      rebuild: ``rebuild(primal)`` is the argument again, with that part.
+      library: ``"equinox"`` or ``"flax.nnx"`` for a model split by its library, else ``None``.
     """
 
-    positions: tuple[int, ...]
-    primals: tuple[Any, ...]
-    call: Callable[..., Any]
+    position: int
+    name: str
+    value: Any
+    differentiated: bool
+    primal: Any = None
+    rebuild: Callable[[Any], Any] = dataclasses.field(default=lambda p: p, repr=False)
+    library: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundCall:
+    """A call ``f(*args)`` split into its differentiated parts and the rest.
+
+    Attributes:
+      where: the entry point, for messages (``"gradient(Reverse)"``).
+      f: the function.
+      arguments: one ``BoundArgument`` per argument.
+    """
+
+    where: str
+    f: Callable[..., Any]
+    arguments: tuple[BoundArgument, ...]
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """Positions (0-based) of the differentiated arguments, in order."""
+        return tuple(a.position for a in self.arguments if a.differentiated)
+
+    @property
+    def primals(self) -> tuple[Any, ...]:
+        """The differentiated parts, in order: what JAX differentiates."""
+        return tuple(a.primal for a in self.arguments if a.differentiated)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.arguments)
+
+    def call(self, *primals: Any) -> Any:
+        """``f`` with the differentiated parts given and the rest as bound."""
+        full = [a.value for a in self.arguments]
+        for a, p in zip((a for a in self.arguments if a.differentiated), primals, strict=True):
+            full[a.position] = a.rebuild(p)
+        return self.f(*full)
+
+
+def bind(
+    f: Callable[..., Any], values: Sequence[Any], differentiated: Sequence[bool], where: str
+) -> BoundCall:
+    """Binds ``f`` to ``values``; validates the differentiated ones and splits each once."""
+    names = argument_names(f, len(values))
+    bound = []
+    for i, (v, d) in enumerate(zip(values, differentiated, strict=True)):
+        if not d:
+            bound.append(BoundArgument(i, names[i], v, False))
+            continue
+        model = split_model(v)
+        if model is not None:
+            check_differentiable(
+                model.differentiated, f"{where}: argument {i + 1} ({names[i]}, {model.what})"
+            )
+            part = model.differentiated
+            bound.append(BoundArgument(i, names[i], v, True, part, model.rebuild, model.library))
+            continue
+        check_differentiable(v, f"{where}: argument {i + 1}")
+        # Python numbers become arrays (as to_rarray makes them), so that user code and custom
+        # rules see array semantics (1 / 0.0 is inf, not a ZeroDivisionError).
+        bound.append(BoundArgument(i, names[i], v, True, jax.tree.map(_as_array, v)))
+    return BoundCall(where, f, tuple(bound))
+
+
+def argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names ``f``'s signature gives its first ``n`` positional arguments (``"argument
+    3"`` past them, or where Python cannot read the signature)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+        names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"argument {i + 1}" for i in range(n)]
 
 
 def check_function(where: str, f: Any) -> None:
@@ -56,26 +152,5 @@ def reject_modes(where: str, args: Sequence[Any]) -> None:
             )
 
 
-def split(
-    f: Callable[..., Any], values: Sequence[Any], differentiated: Sequence[bool], where: str
-) -> Split:
-    """Builds the function of the differentiated arguments; validates that they can be."""
-    positions = tuple(i for i, d in enumerate(differentiated) if d)
-    for i in positions:
-        check_differentiable(values[i], f"{where}: argument {i + 1}")
-    base = list(values)
-
-    def call(*primals: Any) -> Any:
-        full = list(base)
-        for i, p in zip(positions, primals, strict=True):
-            full[i] = p
-        return f(*full)
-
-    # Python numbers become arrays (as to_rarray makes them), so that user code and custom rules
-    # see array semantics (1 / 0.0 is inf, not a ZeroDivisionError).
-    primals = tuple(jax.tree.map(_as_array, values[i]) for i in positions)
-    return Split(positions, primals, call)
-
-
 def _as_array(leaf: Any) -> Any:
-    return jnp.asarray(leaf) if isinstance(leaf, bool | int | float | complex) else leaf
+    return jnp.asarray(leaf) if isinstance(leaf, PYTHON_SCALARS) else leaf

@@ -81,12 +81,13 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
             "In one call every differentiated argument has the same number of lanes: wrap all of "
             "them in BatchDuplicated (repeat a tangent, or use zeros, for the Duplicated one)."
         )
-    split = arguments.split(
+    split = arguments.bind(
         f, _values(args), [d or b for d, b in zip(dup, batch, strict=True)], f"autodiff({mode!r})"
     )
     # Enzyme's shadow has its primal's layout: a tangent made on one device (jnp.ones(n)) moves to
     # where its sharded primal is, so that the tangent program is distributed like the primal one.
-    shadows = [_shadow_like(args[i]) for i in split.positions]
+    pairs = zip(split.positions, split.primals, strict=True)
+    shadows = [_shadow_like(args[i], p) for i, p in pairs]
     if any(batch):
         widths = {len(s) for s in shadows}
         if len(widths) > 1:
@@ -106,11 +107,11 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
     return (tangent, primal) if mode.with_primal else (tangent,)
 
 
-def _shadow_like(a: Activity) -> Any:
+def _shadow_like(a: Activity, primal: Any) -> Any:
     if isinstance(a, BatchDuplicated):
-        return tuple(sharding.like(lane, a.val) for lane in a.dval)
+        return tuple(sharding.like(lane, primal) for lane in a.dval)
     assert isinstance(a, Duplicated)
-    return sharding.like(a.dval, a.val)
+    return sharding.like(a.dval, primal)
 
 
 def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[Any, ...]:
@@ -120,25 +121,23 @@ def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
             f"autodiff({mode!r}): every argument is Const ({_listing(args)}), so no derivative "
             "is asked for. Wrap the arguments to differentiate as Active(x) or Duplicated(x, dx)."
         )
-    split = arguments.split(f, _values(args), differentiated, f"autodiff({mode!r})")
+    split = arguments.bind(f, _values(args), differentiated, f"autodiff({mode!r})")
     primal, cotangents = value_and_cotangents(mode, split, f"autodiff({mode!r})")
     derivs: list[Any] = [None] * len(args)
-    for i, ct in zip(split.positions, cotangents, strict=True):
+    for i, p, ct in zip(split.positions, split.primals, cotangents, strict=True):
         a = args[i]
         if isinstance(a, Active):
-            derivs[i] = sharding.like(ct, a.val)  # a derivative has its argument's layout
+            derivs[i] = sharding.like(ct, p)  # a derivative has its argument's layout
         elif isinstance(a, Duplicated):
-            derivs[i] = sharding.like(jax.tree.map(jnp.add, a.dval, ct), a.val)
+            derivs[i] = sharding.like(jax.tree.map(jnp.add, a.dval, ct), p)
         else:
             assert isinstance(a, BatchDuplicated)
-            derivs[i] = tuple(
-                sharding.like(jax.tree.map(jnp.add, lane, ct), a.val) for lane in a.dval
-            )
+            derivs[i] = tuple(sharding.like(jax.tree.map(jnp.add, lane, ct), p) for lane in a.dval)
     return (tuple(derivs), primal) if mode.with_primal else (tuple(derivs),)
 
 
 def value_and_cotangents(
-    mode: Mode, split: arguments.Split, where: str
+    mode: Mode, split: arguments.BoundCall, where: str
 ) -> tuple[Any, tuple[Any, ...]]:
     """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp)."""
     primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call), split.primals)

@@ -114,7 +114,7 @@ def _entries(
     f: Callable[..., Any],
     args: Sequence[Any],
     *,
-    reverse: Callable[[Mode, arguments.Split, str], tuple[Any, Sequence[Any]]],
+    reverse: Callable[[Mode, arguments.BoundCall, str], tuple[Any, Sequence[Any]]],
     place: Callable[[Any, Any, Any], Any],
     scalar: bool,
 ) -> tuple[Any, ...] | GradientResult:
@@ -140,7 +140,9 @@ def _scalar_rows_like(entry: Any, argument: Any, primal: Any) -> Any:
     )
 
 
-def _prepare(mode: Any, f: Any, args: Sequence[Any], where: str) -> tuple[Mode, arguments.Split]:
+def _prepare(
+    mode: Any, f: Any, args: Sequence[Any], where: str
+) -> tuple[Mode, arguments.BoundCall]:
     mode = check_mode(mode, where)
     arguments.check_function(where, f)
     arguments.reject_modes(where, args)
@@ -160,7 +162,7 @@ def _prepare(mode: Any, f: Any, args: Sequence[Any], where: str) -> tuple[Mode, 
             "Leave the arguments to differentiate unwrapped."
         )
     values = [a.val if isinstance(a, Const) else a for a in args]
-    return mode, arguments.split(f, values, differentiated, where)
+    return mode, arguments.bind(f, values, differentiated, where)
 
 
 def _result(
@@ -172,7 +174,7 @@ def _result(
     return GradientResult(tuple(full), primal) if mode.with_primal else tuple(full)
 
 
-def _check_no_complex_to_complex(split: arguments.Split, primal: Any, where: str) -> None:
+def _check_no_complex_to_complex(split: arguments.BoundCall, primal: Any, where: str) -> None:
     if is_complex(split.primals) and is_complex(primal):
         raise OutputError(
             f"{where}: both an input and the output are complex. Without holomorphy there is no "
@@ -182,7 +184,7 @@ def _check_no_complex_to_complex(split: arguments.Split, primal: Any, where: str
 
 
 def _forward_lanes(
-    mode: Mode, split: arguments.Split, where: str, *, scalar: bool
+    mode: Mode, split: arguments.BoundCall, where: str, *, scalar: bool
 ) -> tuple[Any, list[Any]]:
     """One vectorized jvp over the standard basis of every differentiated argument."""
     in_leaves, in_defs = [], []
@@ -230,7 +232,7 @@ def _forward_lanes(
     return primal, derivs
 
 
-def _reverse_lanes(mode: Mode, split: arguments.Split, where: str) -> tuple[Any, list[Any]]:
+def _reverse_lanes(mode: Mode, split: arguments.BoundCall, where: str) -> tuple[Any, list[Any]]:
     """One vectorized vjp over the standard basis of the output (complex outputs split re/im)."""
     primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call), split.primals)
     _check_outputs_floating(primal, where)

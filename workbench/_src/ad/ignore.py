@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TypeVar
 
 import jax
-import numpy as np
 
 from workbench._src.errors import describe
+from workbench._src.leaves import is_array_leaf
 
 T = TypeVar("T")
 
@@ -21,7 +21,7 @@ def ignore_derivatives(x: T) -> T:
     (Array([2., 4., 6.], dtype=float32),)
     """
     for leaf in jax.tree_util.tree_leaves(x):
-        if not _is_array_like(leaf):
+        if not is_array_leaf(leaf) or isinstance(leaf, jax.ShapeDtypeStruct):
             raise TypeError(
                 f"ignore_derivatives takes arrays (or pytrees of arrays), but received "
                 f"{describe(leaf)}"
@@ -30,10 +30,3 @@ def ignore_derivatives(x: T) -> T:
                 "wb.ignore_derivatives(y) inside the function being differentiated."
             )
     return jax.tree.map(jax.lax.stop_gradient, x)
-
-
-def _is_array_like(leaf: object) -> bool:
-    if isinstance(leaf, bool | int | float | complex | np.generic | np.ndarray | jax.Array):
-        dtype = leaf.dtype if hasattr(leaf, "dtype") else np.result_type(leaf)
-        return np.dtype(dtype).kind not in "OUSV"
-    return False

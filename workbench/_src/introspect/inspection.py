@@ -25,6 +25,7 @@ import jax
 
 from workbench._src.ad.activities import Activity, Const, is_random_key
 from workbench._src.ad.gradient import gradient
+from workbench._src.ad.model_arguments import pack
 from workbench._src.ad.modes import Mode
 from workbench._src.compile import Compiled, detached, jit, traced_for
 from workbench._src.errors import ActivityError, ModeError, describe
@@ -235,7 +236,7 @@ def _program(
         def plain(*a: Any) -> Any:
             return f(*a)
 
-        return plain, tuple(args), name
+        return plain, pack(args), name
 
     # Const arguments that hold arrays are traced (so they keep their names); others are
     # closed over, as Enzyme's Const may hold any value.
@@ -254,7 +255,7 @@ def _program(
     signature = _signature(f, traced_pos)
     if signature is not None:
         derivative_of_f.__signature__ = signature  # type: ignore[attr-defined]
-    return derivative_of_f, tuple(values[i] for i in traced_pos), name
+    return derivative_of_f, pack([values[i] for i in traced_pos]), name
 
 
 def _check(where: str, f: Any, args: Sequence[Any], mode: Any) -> None:

@@ -1,0 +1,177 @@
+"""Arguments that are models: what of an Equinox module or a Flax NNX module is differentiated.
+
+Each library has its own convention, and its own functions to split a model by it; the
+workbench calls them rather than reimplementing them:
+
+- Equinox: the inexact array leaves are differentiated, every other leaf (functions, ints,
+  strings, ``None``) is static (``eqx.partition(model, eqx.is_inexact_array)``, as
+  ``eqx.filter_grad``); the derivative is a module of the same class with ``None`` at every
+  static leaf. The convention holds for any argument that holds a module (a tuple of modules, a
+  dict with one).
+- Flax NNX: a module's ``nnx.Param`` variables are differentiated (``nnx.split(module,
+  nnx.Param, ...)``, merged again inside the transformation, as ``nnx.grad``); the derivative is
+  an ``nnx.State`` of them, as ``nnx.grad`` returns. An ``nnx.State`` (say, from ``nnx.split``,
+  for a model in train mode) is split the same way (``nnx.split_state``): its ``nnx.Param``
+  entries are differentiated, the rest (batch statistics, random streams) is static.
+
+Neither library is imported here: a value is one of theirs only if the library is already
+imported (it made the value), so ``import workbench`` stays free of both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Container, Sequence
+from typing import Any
+
+import jax
+
+from workbench._src.ad.activity_base import Static
+from workbench._src.leaves import is_array_leaf
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelParts:
+    """An argument split by its library's convention.
+
+    Attributes:
+      library: ``"equinox"`` or ``"flax.nnx"``.
+      differentiated: the part to differentiate, a pytree of arrays (an Equinox module with
+        ``None`` at static leaves; an ``nnx.State`` of the parameters).
+      rebuild: ``rebuild(differentiated)`` is the argument again (with the given parts).
+      what: the convention in words, for messages (``"its nnx.Param variables"``).
+    """
+
+    library: str
+    differentiated: Any
+    rebuild: Callable[[Any], Any]
+    what: str
+
+
+def _equinox() -> Any:
+    return sys.modules.get("equinox")
+
+
+def _nnx() -> Any:
+    return sys.modules.get("flax.nnx")
+
+
+def is_equinox_module(x: Any) -> bool:
+    eqx = _equinox()
+    return eqx is not None and isinstance(x, eqx.Module)
+
+
+def is_nnx_module(x: Any) -> bool:
+    nnx = _nnx()
+    return nnx is not None and isinstance(x, nnx.Module)
+
+
+def is_nnx_state(x: Any) -> bool:
+    nnx = _nnx()
+    return nnx is not None and isinstance(x, nnx.State)
+
+
+def holds_equinox_module(value: Any) -> bool:
+    """Whether ``value`` is, or holds, an Equinox module (then Equinox's convention applies)."""
+    if _equinox() is None:
+        return False
+    leaves = jax.tree_util.tree_leaves(value, is_leaf=is_equinox_module)
+    return any(is_equinox_module(leaf) for leaf in leaves)
+
+
+def is_model(value: Any) -> bool:
+    """An argument split by its library's convention rather than JAX's."""
+    return is_nnx_module(value) or is_nnx_state(value) or holds_equinox_module(value)
+
+
+def split_model(value: Any) -> ModelParts | None:
+    """``value`` split by its library's convention, or ``None`` for a plain pytree."""
+    if is_nnx_module(value):
+        nnx = _nnx()
+        graphdef, params, rest = nnx.split(value, nnx.Param, ...)
+        return ModelParts(
+            "flax.nnx",
+            params,
+            lambda p: nnx.merge(graphdef, p, rest),
+            "its nnx.Param variables",
+        )
+    if is_nnx_state(value):
+        nnx = _nnx()
+        params, rest = nnx.split_state(value, nnx.Param, ...)
+        return ModelParts(
+            "flax.nnx",
+            params,
+            lambda p: nnx.merge_state(p, rest),
+            "its nnx.Param entries",
+        )
+    if holds_equinox_module(value):
+        eqx = _equinox()
+        dynamic, static = eqx.partition(value, eqx.is_inexact_array)
+        return ModelParts(
+            "equinox",
+            dynamic,
+            lambda d: eqx.combine(d, static),
+            "its floating-point array leaves (eqx.is_inexact_array)",
+        )
+    return None
+
+
+class TracedModel:
+    """An argument holding an Equinox module, as ``jit`` takes it: its arrays are the children
+    (traced), the rest is static aux data (``Static``: compared by value where hashable), as
+    ``eqx.filter_jit`` splits it (``eqx.partition(model, eqx.is_array)``). ``pack`` wraps
+    arguments so; the traced function ``unpack``s them."""
+
+    __slots__ = ("dynamic", "static")
+
+    def __init__(self, dynamic: Any, static: Static) -> None:
+        self.dynamic = dynamic
+        self.static = static
+
+    def combine(self) -> Any:
+        return _equinox().combine(self.dynamic, self.static.value)
+
+
+jax.tree_util.register_pytree_with_keys(
+    TracedModel,
+    lambda t: (((jax.tree_util.GetAttrKey("dynamic"), t.dynamic),), t.static),
+    lambda static, children: TracedModel(next(iter(children)), static),
+    flatten_func=lambda t: ((t.dynamic,), t.static),
+)
+
+
+def pack(args: Sequence[Any], skip: Container[int] = ()) -> tuple[Any, ...]:
+    """``args`` with each that holds an Equinox module wrapped as a ``TracedModel`` (positions in
+    ``skip``, static arguments, are left as they are)."""
+    if _equinox() is None:
+        return tuple(args)
+    eqx = _equinox()
+    packed = []
+    for i, a in enumerate(args):
+        if i not in skip and not isinstance(a, TracedModel) and holds_equinox_module(a):
+            dynamic, static = eqx.partition(a, eqx.is_array)
+            a = TracedModel(dynamic, Static(static))
+        packed.append(a)
+    return tuple(packed)
+
+
+def unpack(args: Sequence[Any]) -> tuple[Any, ...]:
+    """The inverse of ``pack``, inside the traced function."""
+    return tuple(a.combine() if isinstance(a, TracedModel) else a for a in args)
+
+
+def traced_leaves(value: Any) -> list[bool]:
+    """For ``Const``: per leaf of ``value`` (in ``tree_leaves`` order), whether ``jit`` traces it
+    (else it is static). JAX's rule (``is_array_leaf``) outside models; inside an Equinox module,
+    Equinox's (``eqx.is_array``: Python numbers there are static, as ``eqx.filter_jit`` has it)."""
+    if not holds_equinox_module(value):
+        return [is_array_leaf(leaf) for leaf in jax.tree_util.tree_leaves(value)]
+    eqx = _equinox()
+    flags: list[bool] = []
+    for part in jax.tree_util.tree_leaves(value, is_leaf=is_equinox_module):
+        if is_equinox_module(part):
+            flags += [bool(eqx.is_array(leaf)) for leaf in jax.tree_util.tree_leaves(part)]
+        else:
+            flags.append(is_array_leaf(part))
+    return flags
