@@ -55,8 +55,14 @@ def init(layers: int, d: int, seq: int, vocab: int, dtype: Any, seed: int = 0) -
 
 
 def build(
-    layers: int = 4, d: int = 64, heads: int = 4, seq: int = 16, batch: int = 2,
-    vocab: int = 512, dtype: Any = jnp.float32, block_fn: Any = block,
+    layers: int = 4,
+    d: int = 64,
+    heads: int = 4,
+    seq: int = 16,
+    batch: int = 2,
+    vocab: int = 512,
+    dtype: Any = jnp.float32,
+    block_fn: Any = block,
 ) -> tuple[Any, dict[str, Any], jax.Array]:
     """(loss(params, tokens), params, tokens)."""
     params = init(layers, d, seq, vocab, dtype)

@@ -6,6 +6,7 @@ over what running the model and its gradient had already needed.
     python tests/leak_check_gradient.py right|wrong
 """
 
+import itertools
 import json
 import resource
 import sys
@@ -54,7 +55,7 @@ def make(wrong: bool) -> tuple[Any, Any]:
             jnp.asarray(rng.normal(size=(m, n)) / np.sqrt(m), jnp.float32),
             jnp.asarray(0.1 * rng.normal(size=n), jnp.float32),
         )
-        for m, n in zip(SIZES[:-1], SIZES[1:], strict=True)
+        for m, n in itertools.pairwise(SIZES)
     ]
     return loss, params
 

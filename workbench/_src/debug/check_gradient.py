@@ -18,7 +18,6 @@ whenever the differences resolve it, and the report says how far they resolve.
 from __future__ import annotations
 
 import dataclasses
-import inspect as _pyinspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -115,8 +114,7 @@ def check_gradient(
 def _positive_int(name: str, value: Any, what: str) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(
-            f"check_gradient: {name} must be a positive int ({what}), but got "
-            f"{describe(value)}."
+            f"check_gradient: {name} must be a positive int ({what}), but got {describe(value)}."
         )
 
 
@@ -143,15 +141,14 @@ def _check(
     differentiated = [not isinstance(a, Const) and not is_random_key(a) for a in args]
     if not any(differentiated):  # as wb.gradient says it
         gradient(plain, f, *args)
-    split = arguments.split(f, values, differentiated, "check_gradient")
-    names = _argument_names(f, len(args))
+    split = arguments.bind(f, values, differentiated, "check_gradient")
+    names = split.names
     leaves: list[_Leaf] = []
     for position, i in enumerate(split.positions):
-        for k, (path, leaf) in enumerate(jax.tree_util.tree_leaves_with_path(split.primals[position])):
+        for k, (path, leaf) in enumerate(
+            jax.tree_util.tree_leaves_with_path(split.primals[position])
+        ):
             leaves.append(_Leaf(names[i] + jax.tree_util.keystr(path), position, k, leaf))
-    value0 = jax.jit(split.call)(*split.primals)
-    check_real_scalar_output(value0, "check_gradient")
-    value0 = float(np.real(np.asarray(value0)))
     total = sum(int(np.size(leaf.x)) for leaf in leaves)
     by_element = total <= ELEMENTS_AUTO if elements is None else elements
     fd_dtype = fdiff.fd_dtype(np.result_type(*[leaf.x.dtype for leaf in leaves]))
@@ -161,8 +158,10 @@ def _check(
     note = ""
     reverse = plain if plain.is_reverse else other
     g_reverse: list[np.ndarray] | None = None
+    value: Any = None
     try:
-        g_reverse = _flat(_jit_gradient(reverse, split))
+        value, derivs = _jit_gradient(reverse, split)
+        g_reverse = _flat(derivs)
     except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
         if plain.is_reverse:
             raise
@@ -170,12 +169,17 @@ def _check(
     g_forward: list[np.ndarray] | None = None
     forward = plain if plain.is_forward else other
     if plain.is_forward and by_element:
-        g_forward = _flat(_jit_gradient(forward, split))
-    jvp_fn: Callable[..., Any] | None = _jvp(forward, split)
+        value, derivs = _jit_gradient(forward, split)
+        g_forward = _flat(derivs)
+    if value is None:
+        value = jax.jit(split.call)(*split.primals)
+        check_real_scalar_output(value, "check_gradient")
+    value0 = float(np.real(np.asarray(value)))
+    jvp_raw = _jvp(forward, split)
+    jvp_fn: Callable[..., Any] | None = None
     try:  # JAX refuses some jvps (a custom_vjp) only when lowering them
-        ones = jax.tree_util.tree_map(jnp.ones_like, split.primals)
-        jax.jit(jvp_fn).lower(split.primals, ones)
-        jvp_fn = jax.jit(jvp_fn)
+        ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), split.primals)
+        jvp_fn = jax.jit(jvp_raw).lower(split.primals, ones).compile()
     except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
         if plain.is_forward:
             raise
@@ -183,25 +187,47 @@ def _check(
     other_or_none: Mode | None = None if note else other
 
     along = fdiff.along(split.call, fd_dtype)
+    noise = fdiff.noise_dtype(split.call, split.primals, fd_dtype)
+    plain_zeros = _zeros(split.primals)
+    zeros = (
+        plain_zeros,
+        jax.tree_util.tree_map(
+            lambda p: jnp.asarray(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
+            plain_zeros,
+        ),
+    )
     rng = np.random.default_rng(seed)
     checks = []
     for n, leaf in enumerate(leaves):
         if np.size(leaf.x) == 0:
             checks.append(_empty(leaf))
             continue
-        ours_g = g_forward[n] if g_forward is not None else (
-            g_reverse[n] if plain.is_reverse and g_reverse is not None else None
+        ours_g = (
+            g_forward[n]
+            if g_forward is not None
+            else (g_reverse[n] if plain.is_reverse and g_reverse is not None else None)
         )
         other_g = g_reverse[n] if plain.is_forward and g_reverse is not None else None
         dcheck = _directions(
-            split, leaf, directions, rng, along, jvp_fn, plain, ours_g, other_g, value0, fd_dtype
+            split,
+            leaf,
+            directions,
+            rng,
+            along,
+            jvp_fn,
+            plain,
+            ours_g,
+            other_g,
+            value0,
+            (fd_dtype, noise),
+            zeros,
         )
         echeck = None
         if by_element:
             assert ours_g is not None
-            echeck = _elements(split, leaf, ours_g, max_elements, rng, value0, fd_dtype)
+            echeck = _elements(split, leaf, ours_g, max_elements, rng, value0, (fd_dtype, noise))
             if other_g is None and g_reverse is not None and plain.is_reverse and note == "":
-                other_g = _forward_elements(split, leaf, jvp_fn, echeck.chosen)
+                other_g = _forward_elements(split, leaf, jvp_raw if jvp_fn else None, echeck.chosen)
         checks.append(_combine(leaf, dcheck, echeck, ours_g, other_g))
     return GradientCheck(
         mode=plain,
@@ -219,11 +245,15 @@ def _check(
 # The derivatives
 
 
-def _jit_gradient(mode: Mode, split: arguments.Split) -> Any:
-    # Compiled: the check's own cost is then the program's, not one dispatch per operation.
+def _jit_gradient(mode: Mode, split: arguments.BoundCall) -> tuple[Any, Any]:
+    """(f's value, the gradient) in ``mode``, compiled: the check's own cost is then the
+    program's, not one dispatch per operation."""
+    with_primal = dataclasses.replace(mode, with_primal=True)
+
     def grad(*primals: Any) -> Any:
-        out = gradient(mode, split.call, *primals)
-        return out.derivs if isinstance(out, GradientResult) else out
+        out = gradient(with_primal, split.call, *primals)
+        assert isinstance(out, GradientResult)
+        return out.val, out.derivs
 
     try:
         return jax.jit(grad)(*split.primals)
@@ -235,15 +265,24 @@ def _flat(derivs: Sequence[Any]) -> list[np.ndarray]:
     return [np.asarray(leaf) for d in derivs for leaf in jax.tree_util.tree_leaves(d)]
 
 
+def _filled(p: Any, value: float) -> Any:
+    # Made by NumPy and put on the device: no compiled fill per shape.
+    return jnp.asarray(np.full(np.shape(p), value, np.dtype(jnp.result_type(p))))
+
+
 def _zeros(primals: Any) -> Any:
-    return jax.tree_util.tree_map(jnp.zeros_like, primals)
+    return jax.tree_util.tree_map(lambda p: _filled(p, 0), primals)
 
 
-def _jvp(mode: Mode, split: arguments.Split) -> Callable[..., Any]:
+def _jvp(mode: Mode, split: arguments.BoundCall) -> Callable[..., Any]:
     def jvp(primals: Any, tangents: Any) -> Any:
         return derivatives.push(mode, split.call, tuple(primals), tuple(tangents))[1]
 
     return jvp
+
+
+def _widened(v: np.ndarray, real: np.dtype) -> np.ndarray:
+    return v.astype(np.result_type(real, np.complex64) if np.iscomplexobj(v) else real)
 
 
 def _as_f64(a: Any) -> np.ndarray:
@@ -274,7 +313,7 @@ class _Directions:
 
 
 def _directions(
-    split: arguments.Split,
+    split: arguments.BoundCall,
     leaf: _Leaf,
     count: int,
     rng: np.random.Generator,
@@ -284,12 +323,14 @@ def _directions(
     ours_g: np.ndarray | None,
     other_g: np.ndarray | None,
     value0: float,
-    fd: np.dtype,
+    precision: tuple[np.dtype, np.dtype],
+    zeros: tuple[Any, Any],
 ) -> _Directions:
+    fd, noise = precision  # what the differences run in, and what f resolves
     x = leaf.x
     xn = _as_f64(x)
     own, top = fdiff.own_rtol(x.dtype)
-    h = fdiff.base_step(fd)
+    h = fdiff.base_step(noise)
     out = _Directions(count, [], [], [], [], [], [], [])
     for _ in range(count):
         z = rng.standard_normal(x.shape)
@@ -297,11 +338,14 @@ def _directions(
             z = z + 1j * rng.standard_normal(x.shape)
         # Each element moves by about h * max(|x_i|, rms(x)): the step balances truncation
         # against rounding in every element. The direction is held in the leaf's dtype, exactly.
-        v_leaf = jnp.asarray(z * _element_scale(xn), x.dtype)
-        v = _as_f64(v_leaf)
-        tangents = _one_leaf(split.primals, leaf, v_leaf)
-        wide = fdiff.widen(tangents, fd)
-        jvp = None if jvp_fn is None else float(np.real(np.asarray(jvp_fn(split.primals, tangents))))
+        v_np = np.asarray(z * _element_scale(xn)).astype(np.dtype(x.dtype))
+        v_leaf = jnp.asarray(v_np)
+        v = _as_f64(v_np)
+        tangents = _one_leaf(zeros[0], leaf, v_leaf)
+        wide = _one_leaf(zeros[1], leaf, jnp.asarray(_widened(v, fd)))
+        jvp = (
+            None if jvp_fn is None else float(np.real(np.asarray(jvp_fn(split.primals, tangents))))
+        )
         ours = _dot(ours_g, v) if ours_g is not None else jvp
         other = _dot(other_g, v) if other_g is not None else (jvp if plain.is_reverse else None)
         assert ours is not None
@@ -309,11 +353,9 @@ def _directions(
         scale = _scale(g_for_scale, v) if g_for_scale is not None else abs(ours)
         size = max(abs(ours), scale)
         best: tuple[float, float] | None = None
-        for hh in (h, h * fdiff.LONGER):
-            estimate, spread, fmax = fdiff.quotients(
-                np.asarray(along(split.primals, wide, hh)), hh
-            )
-            fd_tol = float(fdiff.tolerance(float(spread), float(fmax), value0, hh, fd, 0.0))
+        for hh in (h, *(h * k for k in fdiff.LONGER)):
+            estimate, spread, fmax = fdiff.quotients(np.asarray(along(split.primals, wide, hh)), hh)
+            fd_tol = float(fdiff.tolerance(float(spread), float(fmax), value0, hh, noise, 0.0))
             # A longer step is kept only where it agrees with the shorter one within both
             # tolerances (else it has left the range where its error estimate holds).
             if best is None or (
@@ -322,6 +364,7 @@ def _directions(
                 best = (float(estimate), fd_tol)
             if best[1] <= fdiff.WANTED * size:
                 break
+        assert best is not None
         estimate, fd_tol = best
         allowed = fd_tol + own * scale + top * abs(ours)
         out.ours.append(ours)
@@ -343,9 +386,9 @@ def _element_scale(x: np.ndarray) -> np.ndarray:
     return np.maximum(a, rms if rms > 0 and np.isfinite(rms) else 1.0)
 
 
-def _one_leaf(primals: Sequence[Any], leaf: _Leaf, v: Any) -> tuple[Any, ...]:
-    """Tangents for ``primals``: ``v`` at ``leaf``, zero elsewhere."""
-    tangents = list(_zeros(primals))
+def _one_leaf(zeros: Sequence[Any], leaf: _Leaf, v: Any) -> tuple[Any, ...]:
+    """Tangents: ``v`` at ``leaf``, ``zeros`` elsewhere."""
+    tangents = list(zeros)
     leaves, treedef = jax.tree_util.tree_flatten(tangents[leaf.position])
     leaves[leaf.index] = v
     tangents[leaf.position] = jax.tree_util.tree_unflatten(treedef, leaves)
@@ -378,18 +421,19 @@ def _chunk(size: int) -> int:
 
 
 def _elements(
-    split: arguments.Split,
+    split: arguments.BoundCall,
     leaf: _Leaf,
     g: np.ndarray,
     max_elements: int,
     rng: np.random.Generator,
     value0: float,
-    fd: np.dtype,
+    precision: tuple[np.dtype, np.dtype],
 ) -> _Elements:
+    fd, noise = precision
     x = leaf.x
     chosen = _chosen(g, max_elements, rng)
     xn = _as_f64(x).ravel()
-    h0 = fdiff.base_step(fd)
+    h0 = fdiff.base_step(noise)
     h = (h0 * _element_scale(xn)[chosen]).astype(fd)
     at = fdiff.along_elements(split.call, fd, leaf.position, leaf.index)
     complex_x = bool(jnp.iscomplexobj(x))
@@ -406,13 +450,14 @@ def _elements(
             # Pad the last chunk to the chunk's size: one compiled program for every chunk.
             pad = step - idx.size if chosen.size > step else 0
             ids = jnp.asarray(np.concatenate([idx, np.repeat(idx[-1:], pad)]))
-            best_est, best_tol = None, None
-            for longer in (1.0, fdiff.LONGER):
+            best_est: Any = None
+            best_tol: Any = None
+            for longer in (1.0, *fdiff.LONGER):
                 hp = h[part] * longer
                 hs = np.concatenate([hp, np.repeat(hp[-1:], pad)])
                 vals = np.asarray(at(split.primals, ids, jnp.asarray(hs * unit)))
                 est, spr, fm = fdiff.quotients(vals[: idx.size], hp.astype(np.float64))
-                tol = fdiff.tolerance(spr, fm, value0, hp.astype(np.float64), fd, 0.0)
+                tol = fdiff.tolerance(spr, fm, value0, hp.astype(np.float64), noise, 0.0)
                 if best_est is None:
                     best_est, best_tol = est, tol
                 else:
@@ -429,7 +474,7 @@ def _elements(
 
 
 def _forward_elements(
-    split: arguments.Split, leaf: _Leaf, jvp_fn: Callable[..., Any] | None, chosen: np.ndarray
+    split: arguments.BoundCall, leaf: _Leaf, jvp_fn: Callable[..., Any] | None, chosen: np.ndarray
 ) -> np.ndarray | None:
     """The forward mode's derivative at the ``chosen`` elements (a jvp along each, batched);
     a full-size array with the others zero."""
@@ -441,7 +486,7 @@ def _forward_elements(
 
     def one(i: Any, unit: Any) -> Any:
         v = jnp.zeros(x.size, x.dtype).at[i].set(unit).reshape(x.shape)
-        return jnp.real(jvp_fn(split.primals, _one_leaf(split.primals, leaf, v)))
+        return jnp.real(jvp_fn(split.primals, _one_leaf(_zeros(split.primals), leaf, v)))
 
     batched = jax.jit(jax.vmap(one, in_axes=(0, None)))
     for unit in (1.0, 1j) if jnp.iscomplexobj(x) else (1.0,):
@@ -535,15 +580,6 @@ def _combine(
         modes_max_abs_error=modes_err,
         modes_passed=modes_ok,
     )
-
-
-def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    try:
-        params = list(_pyinspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return [names[i] if i < len(names) else f"args[{i}]" for i in range(n)]
 
 
 def _scalar(v: Any) -> complex | float:

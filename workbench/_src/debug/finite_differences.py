@@ -5,11 +5,13 @@ Each difference quotient is taken at three steps, ``D(h)``, ``D(2h)``, ``D(4h)``
 ``R(h) = (4 D(h) - D(2h)) / 3`` is the estimate (truncation O(h^4)), and ``|R(h) - R(2h)|``
 (fifteen times the truncation error of ``R(h)``, plus the rounding noise of both) bounds its
 error, together with a floor for the rounding of ``f`` itself: ``eps * max|f| / h``. The step
-starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-3, a step eight
-times longer is tried too, and the tighter of the two kept. The tolerance a checked derivative gets is that
-bound plus the checked derivative's own rounding, in its own dtype; nothing else. So a float32
-gradient that is wrong by 1% fails whenever the differences resolve better than 1%, and the
-report says how well they resolved.
+starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-3, steps 8 and
+64 times longer are tried in turn, each kept only where it is tighter and agrees with the shorter.
+``eps`` is that of the precision ``f`` answers in: a function that casts to float32 inside
+(``logits.astype(jnp.float32)``) answers in float32 even on float64 arguments. The tolerance a
+checked derivative gets is that bound plus the checked derivative's own rounding, in its own
+dtype; nothing else. So a float32 gradient that is wrong by 1% fails whenever the differences
+resolve better than 1%, and the report says how well they resolved.
 
 Differences run in float64 where JAX's 64-bit mode is on (every floating input widened), else in
 float32 (bfloat16 and float16 inputs widened to it), else in the input's own dtype.
@@ -36,7 +38,7 @@ OWN_RTOL = {
 }
 # The points, as multiples of the step.
 STEPS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0)
-LONGER = 8.0  # the second step, where the first does not resolve ``WANTED``
+LONGER = (8.0, 64.0)  # the longer steps tried, in turn, while ``WANTED`` is not resolved
 WANTED = 1e-3
 
 
@@ -51,6 +53,15 @@ def fd_dtype(dtype: Any) -> np.dtype:
         return np.dtype(np.float64)
     real = real_dtype(dtype)
     return real if real.itemsize >= 4 else np.dtype(np.float32)
+
+
+def noise_dtype(call: Callable[..., Any], primals: Any, real: np.dtype) -> np.dtype:
+    """The precision ``f`` answers in on arguments widened to ``real``: ``real``, or its
+    output's where that is lower (a cast inside ``f``)."""
+    out = jax.eval_shape(call, *widen(primals, real))
+    dtypes = [real_dtype(leaf.dtype) for leaf in jax.tree_util.tree_leaves(out)]
+    lowest = min(dtypes, key=lambda d: d.itemsize, default=real)
+    return lowest if lowest.itemsize < real.itemsize else real
 
 
 def own_rtol(dtype: Any) -> tuple[float, float]:
@@ -92,9 +103,7 @@ def quotients(values: np.ndarray, h: np.ndarray | float) -> tuple[Any, Any, Any]
     return np.where(bad, 0.0, r1), np.where(bad, np.inf, spread), np.max(np.abs(v), axis=-1)
 
 
-def tolerance(
-    spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype, own: Any
-) -> Any:
+def tolerance(spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype, own: Any) -> Any:
     """The error a checked derivative may show: the differences' own (their spread, and the
     rounding of ``f`` over the step) plus ``own``, the checked derivative's rounding."""
     eps = float(np.finfo(fd).eps)
