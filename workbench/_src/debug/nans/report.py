@@ -3,12 +3,12 @@ text and HTML renderers."""
 
 import dataclasses
 import html
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from workbench._src.errors import WorkbenchError
-from workbench._src.introspect.graph import graph_from_jaxpr
 
 # --------------------------------------------------------------------------------------------
 # The report
@@ -148,33 +148,29 @@ class NanReport:
     def graph(self) -> Any:
         """The graph viewer of the program searched, with the origin, the source of its inf,
         their path to the outputs and the residual edges that carry it marked (the regions that
-        hold the origin open, the view on it)."""
-        # The widget module (and anywidget with it) loads when a graph is asked for, not with
-        # `import workbench`.
-        from workbench._src.notebook.graph_widget import GraphWidget
-
+        hold the origin open, the view on it). Drawn by the notebook layer's view (``debug``
+        imports nothing of ``notebook``; the view registers itself when ``workbench`` loads)."""
         if self.program is None:
             raise WorkbenchError(
                 "This NanReport has no program to draw (it was built by hand); make it with "
                 "wb.explain_nans(f, *args, mode=...)."
             )
-        w = GraphWidget(graph_from_jaxpr(self.program), title=f"explain_nans ({self.mode})")
-        mark_graph(w, self)
-        return w
+        view = _VIEWS.get("graph")
+        if view is None:
+            raise WorkbenchError(
+                "No graph view is loaded to draw this NanReport: import workbench (its notebook "
+                "layer registers the view), or draw it with wb.graph(f, *args, nans=True)."
+            )
+        return view(self)
 
 
-def mark_graph(widget: Any, report: NanReport) -> None:
-    """Marks ``report``'s path in a graph viewer of the program it searched (``GraphWidget``,
-    or the inspector's graph tab) and brings its origin into view."""
-    if report.path is None:
-        return
-    o = report.origin
-    assert o is not None  # a path has an origin
-    made = "NaN" if o.kind == "nan" else "inf"
-    where = "" if o.iteration is None else f", iteration {o.iteration}"
-    label = f"{made} made here ({o.primitive}, {o.phase}{where})"
-    widget.marks = {**report.path.to_json(), "label": label, "source_label": "inf made here"}
-    widget.highlight = [report.path.origin]
+# The views that draw a report, registered by the notebook layer (``notebook/api.py``).
+_VIEWS: dict[str, Callable[[NanReport], Any]] = {}
+
+
+def register_view(name: str, view: Callable[[NanReport], Any]) -> None:
+    """Registers ``view(report)`` as the way to draw a report (``"graph"``: ``report.graph()``)."""
+    _VIEWS[name] = view
 
 
 def _origin_json(o: Origin) -> dict[str, Any]:
