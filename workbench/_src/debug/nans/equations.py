@@ -1,8 +1,11 @@
 """Static facts about each equation of the program ``explain_nans`` searches: where it is (phase,
 source line, loops around it, graph node), and which jaxprs the interpreter opens."""
 
+import contextlib
 import dataclasses
 import os
+import site as _site_module
+import sysconfig
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +27,25 @@ _WORKBENCH = (
 
 def _user_line(source_info: Any) -> private_jax.Source | None:
     return private_jax.user_frame_outside(source_info, _WORKBENCH)
+
+
+def _installed() -> tuple[str, ...]:
+    """The directories installed packages live in (site-packages, the standard library)."""
+    paths = sysconfig.get_paths()
+    dirs = {paths.get(k) for k in ("purelib", "platlib", "stdlib", "platstdlib")}
+    with contextlib.suppress(AttributeError):  # site's functions are missing in some venvs
+        dirs.update(_site_module.getsitepackages())
+        dirs.add(_site_module.getusersitepackages())
+    return tuple(sorted(os.path.realpath(d) + os.sep for d in dirs if d))
+
+
+# Frames in these are a library's, not the user's (a Flax or Equinox layer's line).
+_LIBRARIES = _installed()
+
+
+def _own_line(source_info: Any) -> private_jax.Source | None:
+    """The user's own frame: the innermost outside JAX, the workbench and installed packages."""
+    return private_jax.user_frame_outside(source_info, _WORKBENCH + _LIBRARIES)
 
 
 _NO_ITER = -1
@@ -97,10 +119,19 @@ class _Index:
     def origin(self, eid: EqnId, kind: str, it: int, caps: Any = None) -> Origin:
         site = self.sites[eid]
         src = _user_line(site.eqn.source_info)
+        own = None
+        if src is not None and os.path.realpath(src.file).startswith(_LIBRARIES):
+            # Made inside a library (a Flax or Equinox layer): name the user's line that called it.
+            found = _own_line(site.eqn.source_info)
+            own = None if found is None else source_text(found)
         loop_src = None
-        if site.loops:
-            ls = _user_line(site.loops[-1].source_info)
-            loop_src = None if ls is None else source_text(ls)
+        # The innermost loop that has a user's line: a scheme's own loops (checkpointing=True,
+        # Periodic nest one in another) are bound inside the workbench, around the user's.
+        for loop in reversed(site.loops):
+            ls = _user_line(loop.source_info)
+            if ls is not None:
+                loop_src = source_text(ls)
+                break
         operands = element = None
         if caps:
             operands, element = _element(caps["ins"], caps["out"], kind)
@@ -116,6 +147,7 @@ class _Index:
             operands,
             element,
             site.node,
+            own,
         )
 
 

@@ -33,6 +33,9 @@ class Origin:
       element: the index of that element in the output.
       node: the id of its node (or of the region that holds it) in the graph of the program
         searched (``NanReport.graph()``), e.g. ``"main/3/0"``.
+      caller: where ``source`` is inside an installed library (a Flax or Equinox layer), the
+        user's own line that called it (the innermost frame outside installed packages, JAX and
+        the workbench); else ``None``.
     """
 
     primitive: str
@@ -46,6 +49,7 @@ class Origin:
     operands: tuple[float, ...] | None = None
     element: tuple[int, ...] | None = None
     node: str | None = None
+    caller: str | None = None
 
     def values(self) -> str:
         """The operands that made it, as ``0.0 * inf``."""
@@ -115,6 +119,9 @@ class NanReport:
       mode: the mode's name, or ``"primal"``.
       path: the origin, the source of its inf and their way to the outputs as graph ids
         (``NanPath``), or ``None`` when none found.
+      entered: where a non-finite value came in through an argument, when no equation made the
+        inf (or NaN) the origin met: ``(argument and element, "nan" | "inf")``, e.g.
+        ``("x[0]", "inf")``; ``None`` otherwise.
     """
 
     found: bool
@@ -125,6 +132,7 @@ class NanReport:
     mode: str
     path: NanPath | None = None
     program: Any = dataclasses.field(default=None, repr=False, compare=False)
+    entered: tuple[str, str] | None = None
 
     def __str__(self) -> str:
         return _text(self)
@@ -142,6 +150,7 @@ class NanReport:
             "remedy": None if self.remedy is None else dataclasses.asdict(self.remedy),
             "outputs": [list(o) for o in self.outputs],
             "path": None if self.path is None else self.path.to_json(),
+            "entered": None if self.entered is None else list(self.entered),
             "text": _text(self),
         }
 
@@ -199,6 +208,8 @@ def _describe(o: Origin) -> list[str]:
         f"  pass:      {o.phase}" + (f"  [{o.name_stack}]" if o.name_stack else ""),
         f"  line:      {o.source or '(not known)'}",
     ]
+    if o.caller is not None:
+        lines.append(f"  called from your line {o.caller}")
     if o.iteration is not None and o.phase == "backward":
         lines.append(
             f"  iteration: run {o.iteration} (from 0) of this line in the backward pass, which "
@@ -219,14 +230,20 @@ def _text(r: NanReport) -> str:
         return "\n".join(lines)
     bad = ", ".join(f"{n} ({k})" for n, k, _ in r.outputs if k != "finite")
     lines = [head + f"non-finite: {bad}"]
-    if r.origin is None:
+    if r.origin is None and r.entered is None:
         lines.append("  no equation made it: it came in through an argument or a constant")
+    elif r.origin is None:
+        assert r.entered is not None
+        lines.append(f"  no equation made it: it came in through the argument {r.entered[0]}")
     else:
         lines.append("first made here:")
         lines += _describe(r.origin)
     if r.inf_origin is not None:
         lines.append("the inf it met was first made here:")
         lines += _describe(r.inf_origin)
+    elif r.entered is not None and r.origin is not None:
+        name, kind = r.entered
+        lines.append(f"the {kind} it met came in through the argument {name}: {name} = {kind}")
     if r.remedy is not None:
         v = {True: "verified", False: "tried, still not finite", None: "not run"}[r.remedy.verified]
         lines.append(f"remedy ({r.remedy.name}, {v}): {r.remedy.advice}")

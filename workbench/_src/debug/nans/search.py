@@ -17,9 +17,10 @@ values made it; a remedy that fits the pattern is tried by running it.
 Every assumption about JAX's internals goes through ``workbench._src.internals``.
 """
 
+import contextlib
 import dataclasses
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -70,15 +71,53 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
     if mode is not None:
         mode = check_mode(mode, "explain_nans")
     require_concrete("explain_nans", args)
-    program, flat_args, out_names = _program(f, args, mode)
-    closed = jax.make_jaxpr(program)(*flat_args)
-    return explain_program(
-        closed,
-        flat_args,
-        out_names,
-        "primal" if mode is None else mode.name,
-        lambda origin, inf_origin: _remedy(f, args, mode, origin, inf_origin),
-    )
+    with searching():
+        program, flat_args, out_names = _program(f, args, mode)
+        closed = jax.make_jaxpr(program)(*flat_args)
+        return explain_program(
+            closed,
+            flat_args,
+            out_names,
+            "primal" if mode is None else mode.name,
+            lambda origin, inf_origin: _remedy(f, args, mode, origin, inf_origin),
+            arg_names=_flat_names(f, args),
+        )
+
+
+@contextlib.contextmanager
+def searching() -> Iterator[None]:
+    """The search compiles and runs an instrumented program that meets the NaN on purpose: the
+    user's ``jax_debug_nans``/``jax_debug_infs`` (which would stop it at the first NaN) and
+    ``jax.disable_jit`` (which has no compiled path) are off inside it, in JAX's own scoped
+    contexts (this thread only), and as they were after. No global configuration changes."""
+    with jax.debug_nans(False), jax.debug_infs(False), jax.disable_jit(False):
+        yield
+
+
+def _flat_names(f: Callable[..., Any], args: Sequence[Any]) -> list[str]:
+    """The name of each flat array argument: the argument's name and its path (``params[0]``)."""
+    names = _argument_names(f, len(args))
+    out = []
+    for name, a in zip(names, args, strict=True):
+        value = a.val if isinstance(a, Const) else a
+        for path, _ in jax.tree_util.tree_flatten_with_path(value)[0]:
+            out.append(name + jax.tree_util.keystr(path))
+    return out
+
+
+def _entered(flat_args: Sequence[Any], names: Sequence[str] | None) -> tuple[str, str] | None:
+    """The first argument element that is not finite: ``("x[0]", "inf")``, or ``None``."""
+    for k, x in enumerate(flat_args):
+        a = np.asarray(x)
+        if not np.issubdtype(a.dtype, np.inexact) or np.isfinite(a).all():
+            continue
+        bad = ~np.isfinite(a)
+        index = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
+        kind = "nan" if np.isnan(a[index]) else "inf"
+        name = names[k] if names is not None and k < len(names) else f"argument {k + 1}"
+        where = "[" + ", ".join(map(str, index)) + "]" if index else ""
+        return name + where, kind
+    return None
 
 
 def explain_program(
@@ -88,12 +127,27 @@ def explain_program(
     mode_name: str,
     remedy: Callable[[Origin | None, Origin | None], Remedy | None] = lambda o, i: None,
     graph: Any = None,
+    arg_names: Sequence[str] | None = None,
 ) -> NanReport:
     """``explain_nans`` on a traced program: ``closed`` (a ``ClosedJaxpr``) run on
     ``flat_args``, its outputs named ``out_names``. The ids in the report's ``path`` are those
     of ``graph_from_jaxpr(closed)``, so a viewer already drawing that graph (the inspector's
     graph tab, ``wb.graph``) can mark them; ``graph``: that graph, where the caller has built
-    it already."""
+    it already; ``arg_names``: the flat arguments' names, to say through which one a
+    non-finite value came in."""
+    with searching():
+        return _explain(closed, flat_args, out_names, mode_name, remedy, graph, arg_names)
+
+
+def _explain(
+    closed: Any,
+    flat_args: Sequence[Any],
+    out_names: Sequence[str],
+    mode_name: str,
+    remedy: Callable[[Origin | None, Origin | None], Remedy | None],
+    graph: Any,
+    arg_names: Sequence[str] | None,
+) -> NanReport:
     jaxpr, consts = jaxprs.open_jaxpr(closed)
     index = _Index()
     index.scan(jaxpr, (), (), (), structure.ROOT)
@@ -123,8 +177,18 @@ def explain_program(
                 inf_origin = index.origin(met[0], "inf", met[1])
     bad = [j for j, (_, k, _) in enumerate(outputs) if k != "finite"]
     path = None if origin is None else _path(flow, index, origin, source, bad)
+    # No equation made the inf the NaN met (or the value itself): it came in through an argument.
+    entered = _entered(flat_args, arg_names) if inf_origin is None else None
     return NanReport(
-        True, origin, inf_origin, remedy(origin, inf_origin), outputs, mode_name, path, closed
+        True,
+        origin,
+        inf_origin,
+        remedy(origin, inf_origin),
+        outputs,
+        mode_name,
+        path,
+        closed,
+        entered,
     )
 
 
