@@ -16,6 +16,7 @@ from workbench._src.debug.nans.equations import (
     CAPTURE_BYTES,
     QUICK_COMPILE,
     EqnId,
+    _is_loop,
     _subs,
 )
 from workbench._src.internals import jaxprs, params, rules
@@ -371,6 +372,26 @@ def _enter(
     raise AssertionError(f"no rule to open {p}")  # pragma: no cover - _subs decides
 
 
+# Elements a loop's body makes per step above which the instrumented program is optimized.
+LOOP_WORK = 1 << 15
+
+
+def _loop_work(jaxpr: Any) -> int:
+    """The most elements any loop body of ``jaxpr`` (nested ones included) makes per step."""
+    most = 0
+    for eqn in jaxpr.eqns:
+        subs = _subs(eqn)
+        if subs is None:
+            continue
+        for sub in subs:
+            inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
+            if _is_loop(eqn):
+                made = sum(int(np.prod(np.shape(v.aval))) for e in inner.eqns for v in e.outvars)
+                most = max(most, made)
+            most = max(most, _loop_work(inner))
+    return most
+
+
 def _run(
     jaxpr: Any,
     consts: Sequence[Any],
@@ -391,12 +412,14 @@ def _run(
         return rec, outs
 
     lowered = jax.jit(go).trace(list(consts), list(args)).lower()
+    # Run once: the compiler's time counts, the program's speed hardly (LLVM at -O0 halves the
+    # compile of a loop's instrumented body on CPU), unless a loop does real work per step (an
+    # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
+    # one program only. Its values can differ from the user's compiled program's in the last
+    # bit (another compile, as any re-run under checkify or jax_debug_nans is).
+    options = {} if _loop_work(jaxpr) > LOOP_WORK else QUICK_COMPILE
     try:
-        # Run once: the compiler's time counts, the program's speed hardly (LLVM at -O0 halves
-        # the compile of a loop's instrumented body on CPU). For this one program only. Its
-        # values can differ from the user's compiled program's in the last bit (another
-        # compile, as any re-run under checkify or jax_debug_nans is).
-        compiled = lowered.compile(QUICK_COMPILE)
+        compiled = lowered.compile(options)
     except Exception:  # a backend that does not take the option: the default compile
         compiled = lowered.compile()
     rec, outs = compiled(list(consts), list(args))
