@@ -23,5 +23,7 @@ def run_reactant(ip, line, body):
     that the cell raised nothing."""
     with capture_output():
         r = ip.run_cell(f"%%reactant {line}\n{body}")
-    assert r.error_in_exec is None and r.error_before_exec is None
+    assert r.error_in_exec is None and r.error_before_exec is None, (
+        r.error_in_exec or r.error_before_exec
+    )
     return r.result

@@ -35,6 +35,7 @@ SCRIPTS = {
     "bench_nans.py": ["explain_nans vs compiling and running the gradient once"],
     "bench_graph_viewer.py": ["Cell to interactive graph"],
     "bench_sharding.py": ["Data-parallel gradient step per device count"],
+    "bench_models.py": ["Gradient step per call", "wb.inspect(loss"],
     "gpu_check.py": [
         "Call overhead",
         "Optimized HLO",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from typing import Any
 
@@ -99,17 +101,26 @@ _warned_narrowing = False  # to_rarray says it once per process
 
 
 def _warn_if_narrowed(x: Any) -> None:
-    """With ``jax_enable_x64`` off JAX stores float64 as float32: say so, once, and how to keep
-    float64 (the workbench changes no global configuration itself)."""
+    warn_if_narrowed(x, "to_rarray")
+
+
+def warn_if_narrowed(x: Any, where: str, *, python_numbers: bool = True) -> None:
+    """With ``jax_enable_x64`` off JAX stores float64 as float32: say so, once per process, and
+    how to keep float64 (the workbench changes no global configuration itself). Every entry
+    point that takes data calls this (``where`` names it); ``python_numbers=False`` leaves out
+    Python floats, which JAX types weakly (they take the dtype of the arrays they meet)."""
     global _warned_narrowing
     if _warned_narrowing or jax.config.read("jax_enable_x64"):
         return
+    leaves = jax.tree_util.tree_leaves_with_path(x)
     narrowed = next(
         (
             (path, leaf, np.asarray(leaf).dtype)
-            for path, leaf in jax.tree_util.tree_leaves_with_path(x)
+            for path, leaf in leaves
             # a JAX array is already what JAX holds: nothing changes
-            if not isinstance(leaf, jax.Array) and np.asarray(leaf).dtype in _NARROWED
+            if isinstance(leaf, np.ndarray | np.generic)
+            or (python_numbers and isinstance(leaf, float | complex))
+            if np.asarray(leaf).dtype in _NARROWED
         ),
         None,
     )
@@ -117,17 +128,30 @@ def _warn_if_narrowed(x: Any) -> None:
         return
     path, leaf, dtype = narrowed
     _warned_narrowing = True
-    where = f" at {jax.tree_util.keystr(path)}" if path else ""
+    at = f" at {jax.tree_util.keystr(path)}" if path else ""
     warnings.warn(
-        f"to_rarray received {dtype.name} data{where} ({describe(leaf)}), but JAX's 64-bit mode "
+        f"{where} received {dtype.name} data{at} ({describe(leaf)}), but JAX's 64-bit mode "
         f"is off (jax_enable_x64, JAX's default), so it became {_NARROWED[dtype]}: about 7 "
         "significant digits instead of 16. To keep float64, turn 64-bit mode on once, at the "
         'top of the program before any array is made: jax.config.update("jax_enable_x64", '
         "True) (or set JAX_ENABLE_X64=1). To keep float32 without this warning, convert first: "
         "np.asarray(x, np.float32). (Said once per session.)",
         PrecisionWarning,
-        stacklevel=3,
+        stacklevel=_user_stacklevel(),
     )
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside the workbench (the
+    user's call), however deep inside the workbench it is raised."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 def check_sharding(sharding: Any) -> None:

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
-import numpy as np
 
 from workbench._src.ad.model_arguments import pack, unpack
+from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import (
     CompiledCallError,
     CompiledShardingError,
@@ -65,10 +65,10 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     return Jitted(fun, jax.jit(_explaining_tracer_errors(fun), **options), options)
 
 
-# Argument types jit takes as they are (no model inside): a call with only these skips ``pack``.
-_PLAIN_ARGUMENTS = frozenset(
-    {type(jax.numpy.zeros(())), np.ndarray, float, int, bool, complex, np.float32, np.float64}
-)
+# Argument types jit takes as they are (no model inside, no float64 data to narrow): a call
+# with only these skips ``pack`` and the precision check.
+_JAX_ARRAY = type(jax.numpy.zeros(()))
+_PLAIN_ARGUMENTS = frozenset({_JAX_ARRAY, float, int, bool, complex})
 
 
 class Jitted:
@@ -90,10 +90,14 @@ class Jitted:
         self._skip = frozenset((nums,) if isinstance(nums, int) else nums)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for a in args:
-            if type(a) not in _PLAIN_ARGUMENTS:
-                return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
-        return self._jitted(*args, **_pack_kwargs(kwargs) if kwargs else kwargs)
+        if not kwargs and all(type(a) in _PLAIN_ARGUMENTS for a in args):
+            return self._jitted(*args)
+        # Containers: one flattening (JAX's, in C++) tells a pytree of JAX arrays, which jax.jit
+        # takes as it is, from one that may hold a model or NumPy float64 data.
+        if all(type(leaf) is _JAX_ARRAY for leaf in jax.tree_util.tree_leaves((args, kwargs))):
+            return self._jitted(*args, **kwargs)
+        warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
+        return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
 
     def trace(self, *args: Any, **kwargs: Any) -> Any:
         return self._jitted.trace(*pack(args, self._skip), **_pack_kwargs(kwargs))

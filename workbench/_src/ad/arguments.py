@@ -29,6 +29,7 @@ import jax.numpy as jnp
 from workbench._src.ad.activities import Activity, check_differentiable
 from workbench._src.ad.model_arguments import split_model
 from workbench._src.ad.modes import Mode
+from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import ModeError, describe
 from workbench._src.leaves import PYTHON_SCALARS
 
@@ -98,6 +99,7 @@ def bind(
 ) -> BoundCall:
     """Binds ``f`` to ``values``; validates the differentiated ones and splits each once."""
     names = argument_names(f, len(values))
+    warn_if_narrowed(list(values), f"wb.{where}", python_numbers=False)
     bound = []
     for i, (v, d) in enumerate(zip(values, differentiated, strict=True)):
         if not d:

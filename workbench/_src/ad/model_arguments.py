@@ -93,7 +93,7 @@ def split_model(value: Any) -> ModelParts | None:
         return ModelParts(
             "flax.nnx",
             params,
-            lambda p: nnx.merge(graphdef, p, rest),
+            lambda p: nnx.merge(graphdef, p, _fresh(rest)),
             "its nnx.Param variables",
         )
     if is_nnx_state(value):
@@ -102,7 +102,7 @@ def split_model(value: Any) -> ModelParts | None:
         return ModelParts(
             "flax.nnx",
             params,
-            lambda p: nnx.merge_state(p, rest),
+            lambda p: nnx.merge_state(p, _fresh(rest)),
             "its nnx.Param entries",
         )
     if holds_equinox_module(value):
@@ -115,6 +115,13 @@ def split_model(value: Any) -> ModelParts | None:
             "its floating-point array leaves (eqx.is_inexact_array)",
         )
     return None
+
+
+def _fresh(state: Any) -> Any:
+    """A copy of an NNX state with new variables, made where it is called: a train-mode module
+    updates its batch statistics and random streams in place, and NNX refuses to update a
+    variable made outside the transformation (``TraceContextError``); nnx.grad copies likewise."""
+    return jax.tree.map(lambda leaf: leaf, state)
 
 
 class TracedModel:

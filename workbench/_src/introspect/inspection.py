@@ -27,6 +27,7 @@ from workbench._src.ad.activities import Activity, Const, is_random_key
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.model_arguments import pack
 from workbench._src.ad.modes import Mode
+from workbench._src.arrays import warn_if_narrowed
 from workbench._src.compile import Compiled, detached, jit, traced_for
 from workbench._src.errors import ActivityError, ModeError, describe
 from workbench._src.internals import private_jax
@@ -230,6 +231,7 @@ def _program(
     """The function to trace (a fresh one, so that JAX's trace cache never hides the trace
     time), its traced arguments, and ``f``'s name."""
     _check(where, f, args, mode)
+    warn_if_narrowed(list(args), f"wb.{where}", python_numbers=False)
     name = getattr(f, "__name__", type(f).__name__)
     if mode is None:
 

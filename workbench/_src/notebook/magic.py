@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -33,10 +32,12 @@ from IPython.display import display
 # Loaded by `%load_ext workbench` (workbench.load_ipython_extension), after `import workbench`
 # is complete: the magic may import the whole workbench, widgets included, at the top.
 import workbench as wb
-from workbench._src.ad.activities import is_random_key
+from workbench._src.ad.activities import differentiated_part, is_random_key
+from workbench._src.ad.model_arguments import is_model
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.errors import FallbackWarning, WorkbenchError, describe
 from workbench._src.introspect.inspection import inspect
+from workbench._src.leaves import holds_numbers, is_inexact_dtype
 from workbench._src.notebook import html
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.nan_views import explain_traced
@@ -342,11 +343,11 @@ def _check_differentiable(name: str, value: Any, names: Sequence[str], where: st
     """Refuses ``--grad name`` when ``name`` holds only random keys or integers (a legacy
     ``jax.random.PRNGKey`` is ``uint32``): nothing there has a derivative."""
 
-    leaves = jax.tree_util.tree_leaves(value)
+    leaves = jax.tree_util.tree_leaves(differentiated_part(value))
 
     def inexact(v: Any) -> bool:
         dtype = getattr(v, "dtype", None)
-        return jnp.issubdtype(np.asarray(v).dtype if dtype is None else dtype, jnp.inexact)
+        return is_inexact_dtype(np.asarray(v).dtype if dtype is None else dtype)
 
     if any(not is_random_key(v) and inexact(v) for v in leaves):
         return
@@ -597,14 +598,17 @@ class _Run:
 
 
 def _is_array_data(value: Any) -> bool:
-    """An array, or a container (dict, list, tuple, ...) whose leaves are all arrays: the
-    values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
+    """An array, a pytree whose leaves are all arrays (a dict, list, tuple, NamedTuple, an optax
+    state, a dataclass JAX knows), or a model (an Equinox module, a Flax NNX module or state):
+    the values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
 
     if isinstance(value, jax.Array):
         return True
     if isinstance(value, np.ndarray):  # NumPy arrays of objects or text are constants
-        return value.dtype.kind in _NUMERIC_KINDS
-    if not isinstance(value, dict | list | tuple):
+        return holds_numbers(value.dtype)
+    if is_model(value):
+        return True
+    if value is None or isinstance(value, bool | int | float | complex | str | type):
         return False
     try:
         leaves = jax.tree_util.tree_leaves(value)
@@ -619,8 +623,10 @@ def _is_array_data(value: Any) -> bool:
             stacklevel=2,
         )
         return False
+    if len(leaves) == 1 and leaves[0] is value:  # not a container: a constant
+        return False
     return bool(leaves) and all(
-        isinstance(v, jax.Array) or (isinstance(v, np.ndarray) and v.dtype.kind in _NUMERIC_KINDS)
+        isinstance(v, jax.Array) or (isinstance(v, np.ndarray) and holds_numbers(v.dtype))
         for v in leaves
     )
 
@@ -673,7 +679,7 @@ def _check_result(out: Any, node: ast.expr, where: str) -> None:
 
     for leaf in jax.tree_util.tree_leaves(out):
         if isinstance(leaf, bool | int | float | complex | np.generic | jax.Array) or (
-            isinstance(leaf, np.ndarray) and leaf.dtype.kind in _NUMERIC_KINDS
+            isinstance(leaf, np.ndarray) and holds_numbers(leaf.dtype)
         ):
             continue
         said = ""
@@ -688,9 +694,6 @@ def _check_result(out: Any, node: ast.expr, where: str) -> None:
             f"the cell with an expression of arrays (e.g. jnp.sum(x)), or run it without "
             f"{where} to show any other value."
         )
-
-
-_NUMERIC_KINDS = "biufc"  # NumPy dtype kinds of booleans and numbers: what JAX can trace
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 import jax
 
+from workbench._src.ad.arguments import argument_names
 from workbench._src.ad.modes import Mode
 from workbench._src.compile import jit, traced_for
 from workbench._src.debug import nans
@@ -57,7 +58,7 @@ def explain_traced(
 ) -> nans.NanReport:
     """``explain_nans`` of ``f(*args)`` (its derivative, with ``mode``) on the program already
     traced as ``closed`` taking ``flat_args``; ``graph``: its graph model, where built already."""
-    arg_names = nans._argument_names(f, len(args))
+    arg_names = argument_names(f, len(args))
     return nans.explain_program(
         closed,
         flat_args,

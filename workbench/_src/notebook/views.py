@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench._src.errors import FallbackWarning
+from workbench._src.errors import FallbackWarning, shape_dtype
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.inspection import Inspection
 
@@ -117,11 +117,27 @@ def describe_value(value: Any) -> str:
     return "\n".join(lines)
 
 
+_GRADIENT_LEAVES_SHOWN = 40  # a model's gradient: this many leaves as text, then a count
+
+
 def _grad_text(g: Gradients) -> str:
+    import jax
+
     lines = []
     for name, value in g.values.items():
-        lines.append(f"d(expression)/d{name} =")
-        lines.append("  " + repr(np.asarray(value)).replace("\n", "\n  "))
+        leaves = jax.tree_util.tree_leaves_with_path(value)
+        if len(leaves) == 1 and not leaves[0][0]:  # one array, not a tree
+            lines.append(f"d(expression)/d{name} =")
+            lines.append("  " + repr(np.asarray(value)).replace("\n", "\n  "))
+            continue
+        # A pytree or a model (its gradient an Equinox module, an nnx.State): leaf by leaf,
+        # each named by its path, as the tree view draws it.
+        lines.append(f"d(expression)/d{name}: {type(value).__name__} of {len(leaves)} arrays")
+        for path, leaf in leaves[:_GRADIENT_LEAVES_SHOWN]:
+            head = f"  {name}{jax.tree_util.keystr(path)}: {shape_dtype(leaf)} = "
+            lines.append(head + _text.truncate(repr(np.asarray(leaf)), 3, 160).replace("\n", " "))
+        if len(leaves) > _GRADIENT_LEAVES_SHOWN:
+            lines.append(f"  ... and {len(leaves) - _GRADIENT_LEAVES_SHOWN} more arrays")
     ins = g.inspection
     if ins is not None:
         lines.append("")

@@ -14,6 +14,5 @@ from workbench._src.debug.nans.report import NanReport as NanReport
 from workbench._src.debug.nans.report import Origin as Origin
 from workbench._src.debug.nans.report import Remedy as Remedy
 from workbench._src.debug.nans.report import register_view as register_view
-from workbench._src.debug.nans.search import _argument_names as _argument_names
 from workbench._src.debug.nans.search import explain_nans as explain_nans
 from workbench._src.debug.nans.search import explain_program as explain_program

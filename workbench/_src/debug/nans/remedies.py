@@ -10,6 +10,7 @@ from jax import lax
 
 from workbench._src.ad.activities import Const
 from workbench._src.ad.gradient import gradient
+from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.ad.modes import Mode, set_strong_zero
 from workbench._src.debug.nans.equations import _subs, _user_line
 from workbench._src.debug.nans.report import Origin, Remedy, _num
@@ -105,7 +106,10 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
     result; run the derivative with that function's operand set to 1 where it is not picked."""
     values = [a.val if isinstance(a, Const) else a for a in args]
     wrapped = [Const(x) if isinstance(a, Const) else x for a, x in zip(args, values, strict=True)]
-    jaxpr, consts = jaxprs.open_jaxpr(jax.make_jaxpr(lambda *a: f(*a))(*values))
+    # Traced on the arrays alone (a model's functions and ints stay as they are: pack), so the
+    # program's inputs are the flat arrays of the arguments, in order.
+    traced = jax.make_jaxpr(lambda *a: f(*unpack(a)))(*pack(values))
+    jaxpr, consts = jaxprs.open_jaxpr(traced)
     flat, in_ids, out_ids = _flatten(jaxpr)
     producer: dict[Any, int] = {}
     for n, (_, _, outs) in enumerate(flat):
@@ -125,7 +129,8 @@ def _double_where(f: Callable[..., Any], args: Sequence[Any], mode: Mode) -> Rem
             fix = (i, pred, case)
 
             def fixed(*a: Any, fix: Any = fix) -> Any:
-                return _eval_flat(flat, in_ids, out_ids, [*consts, *a], fix)
+                arrays = jax.tree_util.tree_leaves(pack(a))
+                return _eval_flat(flat, in_ids, out_ids, [*consts, *arrays], fix)
 
             def fixed_derivative(fixed: Callable[..., Any] = fixed) -> Any:
                 return gradient(mode, fixed, *wrapped)

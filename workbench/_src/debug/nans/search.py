@@ -19,7 +19,6 @@ Every assumption about JAX's internals goes through ``workbench._src.internals``
 
 import contextlib
 import dataclasses
-import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -28,8 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from workbench._src.ad.activities import Const
+from workbench._src.ad.arguments import argument_names
 from workbench._src.ad.gradient import gradient
+from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.ad.modes import Mode, check_mode
+from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
 from workbench._src.debug.nans.equations import EqnId, _Index
 from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
@@ -95,13 +97,16 @@ def searching() -> Iterator[None]:
 
 
 def _flat_names(f: Callable[..., Any], args: Sequence[Any]) -> list[str]:
-    """The name of each flat array argument: the argument's name and its path (``params[0]``)."""
-    names = _argument_names(f, len(args))
+    """The name of each flat array argument (as ``_program`` flattens them): the argument's name
+    and its path in it (``params[0]``)."""
+    names = argument_names(f, len(args))
+    values = [a.val if isinstance(a, Const) else a for a in args]
     out = []
-    for name, a in zip(names, args, strict=True):
-        value = a.val if isinstance(a, Const) else a
-        for path, _ in jax.tree_util.tree_flatten_with_path(value)[0]:
-            out.append(name + jax.tree_util.keystr(path))
+    for path, _ in jax.tree_util.tree_flatten_with_path(pack(values))[0]:
+        first = path[0]
+        k = getattr(first, "idx", None)
+        head = names[k] if isinstance(k, int) and k < len(names) else jax.tree_util.keystr(path[:1])
+        out.append(head + jax.tree_util.keystr(path[1:]))
     return out
 
 
@@ -198,12 +203,14 @@ def _program(
     """A function of the flat array arguments returning the flat outputs, and their names."""
     values = [a.val if isinstance(a, Const) else a for a in args]
     is_const = [isinstance(a, Const) for a in args]
-    leaves, treedef = jax.tree_util.tree_flatten(values)
+    warn_if_narrowed(values, "wb.explain_nans", python_numbers=False)
+    # A model's arrays are searched; its functions, ints and strings stay as they are (pack).
+    leaves, treedef = jax.tree_util.tree_flatten(pack(values))
     names: list[str] = []
-    arg_names = _argument_names(f, len(args))
+    arg_names = argument_names(f, len(args))
 
     def flat(*xs: Any) -> list[Any]:
-        vals = jax.tree_util.tree_unflatten(treedef, xs)
+        vals = unpack(jax.tree_util.tree_unflatten(treedef, xs))
         wrapped = [Const(v) if c else v for v, c in zip(vals, is_const, strict=True)]
         if mode is None:
             parts = [("value", f(*vals))]  # Const marks nothing without a derivative
@@ -224,18 +231,6 @@ def _program(
         return out
 
     return flat, [jnp.asarray(x) for x in leaves], names
-
-
-def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    try:
-        ps = [
-            p.name
-            for p in inspect.signature(f).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-    except (TypeError, ValueError):
-        ps = []
-    return [ps[i] if i < len(ps) else f"argument {i}" for i in range(n)]
 
 
 def _summary(name: str, x: Any) -> tuple[str, str, float]:
