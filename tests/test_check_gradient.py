@@ -67,8 +67,9 @@ def test_a_custom_vjp_off_by_two_is_flagged_at_its_argument_and_element():
     # custom_vjp has no forward mode: the report says so instead of failing.
     assert report.other_mode is None and "could not run" in report.note
     text = str(report)
-    assert "x float32[3]: FAILED against finite differences" in text and "worst at [2]" in text
-    assert "y float32[3]: ok" in text
+    assert "x float32[3] (3 random directions and every element): FAILED against finite " in text
+    assert "worst at [2]" in text
+    assert "y float32[3] (3 random directions and every element): ok" in text
     page = report._repr_html_()
     assert "FAILED against finite differences" in page and "<code>x</code>" in page
 
@@ -116,7 +117,7 @@ def test_large_arrays_are_sampled_and_the_report_says_how_many():
     report = wb.check_gradient(lambda x: jnp.sum(jnp.sin(x) ** 2), x, max_elements=64)
     (a,) = report.arrays
     assert report.passed and (a.checked, a.size) == (64, 3000)
-    assert "(64 of 3000 elements)" in str(report)
+    assert "(3 random directions and 64 of 3000 elements)" in str(report)
 
 
 def test_misuse_says_what_was_received():
@@ -128,3 +129,104 @@ def test_misuse_says_what_was_received():
         wb.check_gradient(lambda x: jnp.sum(x), f32(1.0), max_elements=0)
     with pytest.raises(wb.OutputError, match="scalar"):
         wb.check_gradient(lambda x: x * 2, f32(1.0, 2.0))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 23 / issue 26 item 4: tolerances from the differences' own error; directions; empties.
+
+
+def _stop_gradient_case(n):
+    x = jnp.linspace(0.3, 2.0, n, dtype=jnp.float32)
+    # jax.grad drops the stop_gradient path: 2.5-5.5% off the function's true derivative.
+    return lambda x: jnp.sum(jnp.sin(x) * x * (1 + 0.1 * jax.lax.stop_gradient(x))), x
+
+
+@pytest.mark.parametrize("n", [3, 40, 5000])
+@pytest.mark.parametrize("elements", [None, False])
+def test_a_gradient_a_few_percent_off_fails_in_float32(n, elements):
+    """Passed before (float32, x64 off): the tolerance was 2% of the differences plus rounding.
+    Runs with x64 off and on (differences in float32, then float64)."""
+    f, x = _stop_gradient_case(n)
+    g = jax.grad(f)(x)
+    true = jax.grad(lambda x: jnp.sum(jnp.sin(x) * x * (1 + 0.1 * x)))(x)
+    rel = np.abs(np.asarray(g) - np.asarray(true)) / np.abs(np.asarray(true))
+    assert np.median(rel) > 0.02  # the case is what it says
+    report = wb.check_gradient(f, x, elements=elements)
+    assert not report.passed, str(report)
+    (bad,) = report.failures
+    assert bad.name == "x" and "FAILED against finite differences" in str(report)
+    assert bad.resolution < 1e-2
+
+
+def _one_percent_sine():
+    @jax.custom_vjp
+    def sine(x):
+        return jnp.sin(x)
+
+    sine.defvjp(lambda x: (jnp.sin(x), x), lambda x, g: (1.01 * jnp.cos(x) * g,))
+    return sine
+
+
+@pytest.mark.parametrize("n", [1, 3, 1000, 20000])
+def test_a_one_percent_error_never_passes_in_float32(n):
+    sine = _one_percent_sine()
+    x = jnp.linspace(-3.0, 3.0, n, dtype=jnp.float32)
+    report = wb.check_gradient(lambda x: jnp.sum(sine(x) ** 2), x)
+    assert not report.passed, str(report)
+    assert report.arrays[0].resolution < 1e-2
+    # The same function with the right rule passes.
+    right = wb.check_gradient(lambda x: jnp.sum(jnp.sin(x) ** 2), x)
+    assert right.passed, str(right)
+
+
+def test_directions_only_name_the_argument_and_say_so():
+    square = _doubling_square()
+    x, y = f32(1.0, 2.0, 3.0), f32(0.5, -1.0, 2.0)
+    report = wb.check_gradient(
+        lambda x, y: jnp.sum(square(x)) + jnp.sum(jnp.sin(y)), x, y, elements=False
+    )
+    (bad,) = report.failures
+    assert bad.name == "x" and bad.checked == 0 and bad.directions == 3
+    assert bad.worst_index is None
+    ours, fd = bad.worst
+    assert ours == pytest.approx(2 * fd, rel=1e-2)
+    assert "x float32[3] (3 random directions): FAILED against finite differences" in str(report)
+    assert "worst along a random direction" in str(report)
+
+
+def test_elements_on_request_check_a_large_array_in_chunks():
+    x = jnp.linspace(-1.0, 1.0, 20000, dtype=jnp.float32)
+    report = wb.check_gradient(lambda x: jnp.sum(jnp.sin(x) ** 2), x, elements=True, max_elements=8)
+    (a,) = report.arrays
+    assert report.passed and (a.checked, a.size, a.directions) == (8, 20000, 3)
+    assert a.worst_index is not None and a.modes_passed is True
+
+
+def test_empty_arguments_have_nothing_to_check_and_say_so():
+    """Was ``ValueError: attempt to get argmax of an empty sequence``."""
+    f = lambda x, y: jnp.sum(x**2) + jnp.sum(y)
+    report = wb.check_gradient(f, f32(1.0, 2.0), jnp.zeros((0, 3), jnp.float32))
+    assert report.passed
+    empty = report.arrays[1]
+    assert (empty.name, empty.size, empty.checked, empty.worst) == ("y", 0, 0, None)
+    assert "y float32[0,3]: empty: nothing to check" in str(report)
+    assert "empty: nothing to check" in report._repr_html_()
+    only_empty = wb.check_gradient(lambda y: jnp.sum(y), jnp.zeros(0, jnp.float32))
+    assert only_empty.passed and only_empty.arrays[0].note == "empty: nothing to check"
+
+
+def test_forward_mode_checks_along_directions_too():
+    x = jnp.linspace(0.1, 1.0, 6000, dtype=jnp.float32)
+    report = wb.check_gradient(lambda x: jnp.sum(jnp.sin(x) * x), x, mode=wb.Forward)
+    (a,) = report.arrays
+    assert report.passed and a.checked == 0 and a.modes_passed is True
+    assert report.other_mode == wb.Reverse
+
+
+def test_the_new_options_say_what_they_received():
+    with pytest.raises(ValueError, match=r"directions must be a positive int.*got a Python int"):
+        wb.check_gradient(lambda x: jnp.sum(x), f32(1.0), directions=0)
+    with pytest.raises(ValueError, match=r"elements must be True.*or None.*got a str \(.all.\)"):
+        wb.check_gradient(lambda x: jnp.sum(x), f32(1.0), elements="all")
+    with pytest.raises(ValueError, match=r"seed must be an int, but got a (Python )?float"):
+        wb.check_gradient(lambda x: jnp.sum(x), f32(1.0), seed=1.5)

@@ -227,7 +227,7 @@ def test_the_operands_at_the_loops_first_overflow(budget, monkeypatch):
     from workbench._src.debug import nans
 
     if budget is not None:
-        monkeypatch.setattr(nans, "CAPTURE_BYTES", budget)
+        monkeypatch.setattr(nans.interpreter, "CAPTURE_BYTES", budget)
 
     def run(x):
         return wb.fori_loop(0, 100, lambda k, c: c * 10.0, x)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -86,3 +86,62 @@ def unstack_lanes(
         part = jnp.moveaxis(part, 0, -1) if lead_shape else part
         out.append(part.reshape((*lead_shape, *shape)))
     return out
+
+
+# Lanes x input elements that one chunk of forward (or reverse) lanes may hold: 2^24 (64 MiB of
+# float32 tangents), so that memory does not grow with the input past this.
+CHUNK_ELEMENTS = 1 << 24
+AUTO = "auto"
+
+
+def check_chunk(chunk: Any, where: str) -> None:
+    """Raises ``ValueError`` unless ``chunk`` is a positive int, ``None`` or ``"auto"``."""
+    if chunk is None or (chunk == AUTO and isinstance(chunk, str)):
+        return
+    if isinstance(chunk, int) and not isinstance(chunk, bool) and chunk >= 1:
+        return
+    raise ValueError(
+        f"{where}: chunk must be a positive int (how many tangent lanes to push at once), "
+        f"'auto' (lanes x input elements kept under {CHUNK_ELEMENTS:,}) or None (every lane at "
+        f"once, as jax.jacfwd), but got {describe(chunk)}."
+    )
+
+
+def chunk_size(chunk: Any, lanes: int, elements: int) -> int:
+    """Lanes per chunk: ``chunk`` resolved (``None``: all ``lanes``; ``"auto"``: as many as keep
+    ``lanes x elements`` under ``CHUNK_ELEMENTS``), at most ``lanes``, at least 1."""
+    if chunk is None:
+        return max(lanes, 1)
+    if isinstance(chunk, str):
+        chunk = max(1, CHUNK_ELEMENTS // max(elements, 1))
+    return max(1, min(int(chunk), lanes))
+
+
+def basis_rows(leaves: Sequence[Any], start: Any, count: int) -> list[jax.Array]:
+    """Lanes ``start .. start + count`` of ``stacked_basis(leaves)``, built from the lane index
+    (``start`` may be traced); lanes past the last are zero. For each leaf, ``(count, *shape)``."""
+    lane = start + jnp.arange(count)
+    out, offset = [], 0
+    for leaf in leaves:
+        shape, size, dtype = np.shape(leaf), np.size(leaf), jnp.result_type(leaf)
+        element = jnp.arange(size)
+        block = (lane[:, None] == offset + element[None, :]).astype(dtype)
+        offset += size
+        if jnp.iscomplexobj(leaf):
+            block = block + 1j * (lane[:, None] == offset + element[None, :]).astype(dtype)
+            offset += size
+        out.append(block.reshape((count, *shape)))
+    return out
+
+
+def map_chunks(one: Callable[[Any], tuple[Any, Any]], lanes: int, size: int) -> tuple[Any, Any]:
+    """``one(start) -> (aux, lanes start .. start + size on axis 0 of every leaf)`` over every
+    chunk, in one ``lax.map``: (the first chunk's ``aux``, the lanes concatenated and cut to
+    ``lanes``)."""
+    count = -(-lanes // size)
+    starts = jnp.arange(count, dtype=jnp.int32) * size
+    aux, stacked = jax.lax.map(one, starts)
+    first = jax.tree_util.tree_map(lambda a: a[0], aux)
+    return first, jax.tree_util.tree_map(
+        lambda a: a.reshape((count * size, *a.shape[2:]))[:lanes], stacked
+    )

@@ -57,7 +57,9 @@ jax.tree_util.register_pytree_node(
 )
 
 
-def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] | GradientResult:
+def gradient(
+    mode: Mode, f: Callable[..., Any], *args: Any, chunk: int | str | None = basis.AUTO
+) -> tuple[Any, ...] | GradientResult:
     """The gradient of a real scalar function with respect to each unwrapped argument.
 
     Args:
@@ -66,6 +68,10 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
       f: a function returning one real scalar.
       *args: its arguments; wrap those not to differentiate in ``Const``. A random key
         (``jax.random.key``) is never differentiated: unwrapped, it is taken as ``Const``.
+      chunk: forward mode's lanes pushed at once (Enzyme's chunk size), in one ``lax.map`` over
+        the chunks: ``"auto"`` (default) keeps lanes x input elements under 2^24, so memory is
+        bounded by the chunk; an int sets it; ``None`` pushes every lane at once (as
+        ``jax.jacfwd``). Reverse mode needs no lanes and ignores it.
 
     Returns:
       A tuple with one entry per argument, shaped like it (``None`` for ``Const``); with a
@@ -89,14 +95,19 @@ def gradient(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
         reverse=value_and_cotangents,
         place=lambda d, p, _: sharding.like(d, p),
         scalar=True,
+        chunk=chunk,
     )
 
 
-def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] | GradientResult:
+def jacobian(
+    mode: Mode, f: Callable[..., Any], *args: Any, chunk: int | str | None = basis.AUTO
+) -> tuple[Any, ...] | GradientResult:
     """The Jacobian of ``f`` with respect to each unwrapped argument; any output pytree.
 
     Each entry has the output's structure, and each output leaf holds an array (or the argument's
     pytree of arrays) of shape ``output_leaf.shape + argument_leaf.shape``, as ``jax.jacfwd``.
+    ``chunk`` is as for ``gradient``: lanes (one per input element in forward mode, per output
+    element in reverse mode) pushed or pulled at once, ``"auto"``, an int, or ``None`` for all.
 
     >>> import jax.numpy as jnp, workbench as wb
     >>> wb.jacobian(wb.Forward, lambda x: x**2, jnp.array([1.0, 2.0], jnp.float32))
@@ -104,7 +115,14 @@ def jacobian(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...] |
            [0., 4.]], dtype=float32),)
     """
     return _entries(
-        "jacobian", mode, f, args, reverse=_reverse_lanes, place=_scalar_rows_like, scalar=False
+        "jacobian",
+        mode,
+        f,
+        args,
+        reverse=lambda m, s, w: _reverse_lanes(m, s, w, chunk=chunk),
+        place=_scalar_rows_like,
+        scalar=False,
+        chunk=chunk,
     )
 
 
@@ -117,17 +135,19 @@ def _entries(
     reverse: Callable[[Mode, arguments.BoundCall, str], tuple[Any, Sequence[Any]]],
     place: Callable[[Any, Any, Any], Any],
     scalar: bool,
+    chunk: int | str | None = basis.AUTO,
 ) -> tuple[Any, ...] | GradientResult:
     """``gradient``'s or ``jacobian``'s entries: ``reverse(mode, split, where)`` in reverse mode,
     lanes of tangents in forward mode (``scalar``: a scalar output, one lane per input element);
     ``place(entry, argument, primal_out)`` lays each entry out."""
     mode, split = _prepare(mode, f, args, name)
     where = f"{name}({mode!r})"
+    basis.check_chunk(chunk, where)
     with sharding.arguments_mesh(split.primals):
         if mode.is_reverse:
             primal, derivs = reverse(mode, split, where)
         else:
-            primal, derivs = _forward_lanes(mode, split, where, scalar=scalar)
+            primal, derivs = _forward_lanes(mode, split, where, scalar=scalar, chunk=chunk)
         derivs = [place(d, p, primal) for d, p in zip(derivs, split.primals, strict=True)]
     return _result(mode, len(args), split.positions, derivs, primal)
 
@@ -184,25 +204,43 @@ def _check_no_complex_to_complex(split: arguments.BoundCall, primal: Any, where:
 
 
 def _forward_lanes(
-    mode: Mode, split: arguments.BoundCall, where: str, *, scalar: bool
+    mode: Mode,
+    split: arguments.BoundCall,
+    where: str,
+    *,
+    scalar: bool,
+    chunk: int | str | None = basis.AUTO,
 ) -> tuple[Any, list[Any]]:
-    """One vectorized jvp over the standard basis of every differentiated argument."""
+    """Vectorized jvps over the standard basis of every differentiated argument: all lanes at
+    once (as ``jax.jacfwd``), or ``chunk`` lanes at a time in one ``lax.map``."""
     in_leaves, in_defs = [], []
     for p in split.primals:
         leaves, treedef = jax.tree_util.tree_flatten(p)
         in_leaves.append(leaves)
         in_defs.append(treedef)
     flat_in = [leaf for leaves in in_leaves for leaf in leaves]
-    stacked = [
-        sharding.lanes_like(lanes, leaf)
-        for lanes, leaf in zip(basis.stacked_basis(flat_in), flat_in, strict=True)
-    ]
-    tangents, k = [], 0
-    for leaves, treedef in zip(in_leaves, in_defs, strict=True):
-        tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
-        k += len(leaves)
+
+    def tangents_of(lanes: list[Any]) -> tuple[Any, ...]:
+        stacked = [sharding.lanes_like(t, leaf) for t, leaf in zip(lanes, flat_in, strict=True)]
+        tangents, k = [], 0
+        for leaves, treedef in zip(in_leaves, in_defs, strict=True):
+            tangents.append(jax.tree_util.tree_unflatten(treedef, stacked[k : k + len(leaves)]))
+            k += len(leaves)
+        return tuple(tangents)
+
     call = array_outputs(split.call, where)
-    primal, lanes = derivatives.push_lanes(mode, call, split.primals, tuple(tangents))
+    n = basis.lane_count(flat_in)
+    size = basis.chunk_size(chunk, n, sum(int(np.size(leaf)) for leaf in flat_in))
+    if size >= n:
+        tangents = tangents_of(basis.stacked_basis(flat_in))
+        primal, lanes = derivatives.push_lanes(mode, call, split.primals, tangents)
+    else:
+
+        def one(start: Any) -> tuple[Any, Any]:
+            tangents = tangents_of(basis.basis_rows(flat_in, start, size))
+            return derivatives.push_lanes(mode, call, split.primals, tangents)
+
+        primal, lanes = basis.map_chunks(one, n, size)
     if scalar:
         check_real_scalar_output(primal, where)
     else:
@@ -232,8 +270,11 @@ def _forward_lanes(
     return primal, derivs
 
 
-def _reverse_lanes(mode: Mode, split: arguments.BoundCall, where: str) -> tuple[Any, list[Any]]:
-    """One vectorized vjp over the standard basis of the output (complex outputs split re/im)."""
+def _reverse_lanes(
+    mode: Mode, split: arguments.BoundCall, where: str, *, chunk: int | str | None = basis.AUTO
+) -> tuple[Any, list[Any]]:
+    """Vectorized vjps over the standard basis of the output (complex outputs split re/im): all
+    lanes at once, or ``chunk`` lanes at a time in one ``lax.map``."""
     primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call, where), split.primals)
     _check_outputs_floating(primal, where)
     _check_no_complex_to_complex(split, primal, where)
@@ -251,13 +292,22 @@ def _reverse_lanes(mode: Mode, split: arguments.BoundCall, where: str) -> tuple[
         real_out, vjp_fn = derivatives.pull(mode, split_call, split.primals)
     else:
         real_out = out_leaves
-    stacked = [
-        sharding.lanes_like(lanes, y)
-        for lanes, y in zip(basis.stacked_basis(real_out), real_out, strict=True)
-    ]
-    cotangent_lanes = jax.vmap(vjp_fn)(
-        list(stacked) if is_complex(primal) else jax.tree_util.tree_unflatten(out_def, stacked)
-    )
+
+    def pull_lanes(lanes: list[Any]) -> Any:
+        stacked = [sharding.lanes_like(t, y) for t, y in zip(lanes, real_out, strict=True)]
+        return jax.vmap(vjp_fn)(
+            list(stacked) if is_complex(primal) else jax.tree_util.tree_unflatten(out_def, stacked)
+        )
+
+    n = basis.lane_count(real_out)
+    inputs = sum(int(np.size(leaf)) for leaf in jax.tree_util.tree_leaves(split.primals))
+    size = basis.chunk_size(chunk, n, inputs)
+    if size >= n:
+        cotangent_lanes = pull_lanes(basis.stacked_basis(real_out))
+    else:  # chunks of output lanes in one lax.map: memory bounded by the chunk
+        _, cotangent_lanes = basis.map_chunks(
+            lambda start: (None, pull_lanes(basis.basis_rows(real_out, start, size))), n, size
+        )
     derivs = []
     for p, lanes in zip(split.primals, cotangent_lanes, strict=True):
         in_leaves, in_def = jax.tree_util.tree_flatten(p)

@@ -104,7 +104,7 @@ class Inspection:
 
 
 def inspect(
-    f: Callable[..., Any], *args: Any, mode: Mode | None = None, runs: int = 5
+    f: Callable[..., Any], *args: Any, mode: Mode | None = None, runs: int = 0
 ) -> Inspection:
     """Traces, lowers and compiles ``f(*args)`` and reports on every stage.
 
@@ -114,7 +114,8 @@ def inspect(
         to differentiate in ``Const``, as for ``wb.gradient``.
       mode: ``None`` to inspect ``f`` itself; or a mode (``wb.Reverse``, ``wb.Forward``, ...) to
         inspect the computation of ``wb.gradient(mode, f, *args)`` for a real scalar ``f``.
-      runs: how many times to run the compiled program for the median run time (0: never).
+      runs: how many times to run the compiled program for the median run time: 0 (default)
+        never runs it (the timing says "not run"); inspecting compiles, it does not time.
 
     Returns:
       An ``Inspection`` with ``jaxpr``, ``stablehlo``, ``hlo``, ``derivative`` (backward or

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from workbench._src.debug.nans import NanReport, register_view
+
 if TYPE_CHECKING:
     from workbench._src.ad.modes import Mode
     from workbench._src.notebook.graph_widget import GraphWidget
@@ -101,3 +103,14 @@ def tradeoff_explorer(
     name = getattr(body, "__name__", type(body).__name__)
     widget = TradeoffExplorer(steps, title=f"Checkpointing {name} over {steps:,} steps")
     return widget.fill(body, init, schemes, measure, background)
+
+
+def _report_graph(report: NanReport) -> GraphWidget:
+    # The view module (and anywidget with it) loads when a report's graph is asked for.
+    from workbench._src.notebook.nan_views import report_graph
+
+    return report_graph(report)
+
+
+# ``NanReport.graph()`` draws through this view: ``debug`` imports nothing of ``notebook``.
+register_view("graph", _report_graph)

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from workbench._src.debug.nans import mark_graph
 from workbench._src.notebook import html, ir_links
 from workbench._src.notebook.graph_widget import STATIC as STATIC
 from workbench._src.notebook.graph_widget import (
@@ -32,6 +31,7 @@ from workbench._src.notebook.graph_widget import (
     initial_expanded,
     static_text,
 )
+from workbench._src.notebook.nan_views import mark_graph
 from workbench._src.notebook.views import View
 
 if TYPE_CHECKING:

@@ -79,7 +79,7 @@ class NanGraphWidget(GraphWidget):
     def __init__(self, model: Any, kept: Any, title: str, report: nans.NanReport) -> None:
         super().__init__(model, kept, title=title)
         self.report = report
-        nans.mark_graph(self, report)
+        mark_graph(self, report)
 
     def to_text(self, max_lines: int = 200) -> str:
         return f"{self.report}\n\n{super().to_text(max_lines)}"
@@ -97,3 +97,24 @@ def graph_with_nans(f: Callable[..., Any], *args: Any, mode: Any = None) -> NanG
     model = graph_from_jaxpr(closed)
     report = explain_traced(closed, jax.tree_util.tree_leaves(traced_args), f, args, mode, model)
     return NanGraphWidget(model, residuals(closed), name, report)
+
+
+def mark_graph(widget: Any, report: nans.NanReport) -> None:
+    """Marks ``report``'s path in a graph viewer of the program it searched (``GraphWidget``,
+    or the inspector's graph tab) and brings its origin into view."""
+    if report.path is None:
+        return
+    o = report.origin
+    assert o is not None  # a path has an origin
+    made = "NaN" if o.kind == "nan" else "inf"
+    where = "" if o.iteration is None else f", iteration {o.iteration}"
+    label = f"{made} made here ({o.primitive}, {o.phase}{where})"
+    widget.marks = {**report.path.to_json(), "label": label, "source_label": "inf made here"}
+    widget.highlight = [report.path.origin]
+
+
+def report_graph(report: nans.NanReport) -> GraphWidget:
+    """``report.graph()``: the graph viewer of the program ``report`` searched, marked."""
+    w = GraphWidget(graph_from_jaxpr(report.program), title=f"explain_nans ({report.mode})")
+    mark_graph(w, report)
+    return w

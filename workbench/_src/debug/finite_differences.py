@@ -1,0 +1,154 @@
+"""Central finite differences with their own error estimate, for ``check_gradient``.
+
+Each difference quotient is taken at three steps, ``D(h)``, ``D(2h)``, ``D(4h)``, all central:
+``D(h) = (f(x + h v) - f(x - h v)) / 2h``. The Richardson combination
+``R(h) = (4 D(h) - D(2h)) / 3`` is the estimate (truncation O(h^4)), and ``|R(h) - R(2h)|``
+(fifteen times the truncation error of ``R(h)``, plus the rounding noise of both) bounds its
+error, together with a floor for the rounding of ``f`` itself: ``eps * max|f| / h``. The step
+starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-3, steps 8 and
+64 times longer are tried in turn, each kept only where it is tighter and agrees with the shorter.
+``eps`` is that of the precision ``f`` answers in: a function that casts to float32 inside
+(``logits.astype(jnp.float32)``) answers in float32 even on float64 arguments. The tolerance a
+checked derivative gets is that bound plus the checked derivative's own rounding, in its own
+dtype; nothing else. So a float32 gradient that is wrong by 1% fails whenever the differences
+resolve better than 1%, and the report says how well they resolved.
+
+Differences run in float64 where JAX's 64-bit mode is on (every floating input widened), else in
+float32 (bfloat16 and float16 inputs widened to it), else in the input's own dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+# f's rounding, in units of eps * max|f|, that a difference quotient divides by the step.
+ROUNDING = 8.0
+# The checked derivative's own rounding, relative (to the element, to the largest element), by
+# the dtype it is computed in. Low precisions get what their eps allows: a 2x error still fails.
+OWN_RTOL = {
+    np.dtype(np.float64): (1e-10, 1e-12),
+    np.dtype(np.float32): (1e-4, 1e-5),
+    np.dtype(jnp.bfloat16): (0.25, 0.02),
+    np.dtype(np.float16): (0.1, 0.01),
+}
+# The points, as multiples of the step.
+STEPS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0)
+LONGER = (8.0, 64.0)  # the longer steps tried, in turn, while ``WANTED`` is not resolved
+WANTED = 1e-3
+
+
+def real_dtype(dtype: Any) -> np.dtype:
+    """The real dtype of ``dtype`` (float32 for complex64)."""
+    return np.dtype(np.finfo(np.dtype(dtype)).dtype)
+
+
+def fd_dtype(dtype: Any) -> np.dtype:
+    """The real dtype the differences run in for an input of ``dtype``."""
+    if bool(jax.config.read("jax_enable_x64")):
+        return np.dtype(np.float64)
+    real = real_dtype(dtype)
+    return real if real.itemsize >= 4 else np.dtype(np.float32)
+
+
+def noise_dtype(call: Callable[..., Any], primals: Any, real: np.dtype) -> np.dtype:
+    """The precision ``f`` answers in on arguments widened to ``real``: ``real``, or its
+    output's where that is lower (a cast inside ``f``)."""
+    out = jax.eval_shape(call, *widen(primals, real))
+    dtypes = [real_dtype(leaf.dtype) for leaf in jax.tree_util.tree_leaves(out)]
+    lowest = min(dtypes, key=lambda d: d.itemsize, default=real)
+    return lowest if lowest.itemsize < real.itemsize else real
+
+
+def own_rtol(dtype: Any) -> tuple[float, float]:
+    """(relative to an element, relative to the largest element) rounding of a derivative."""
+    return OWN_RTOL.get(real_dtype(dtype), (1e-4, 1e-5))
+
+
+def base_step(dtype: np.dtype) -> float:
+    return float(np.finfo(dtype).eps) ** (1 / 3)
+
+
+def widen(tree: Any, real: np.dtype) -> Any:
+    """Every floating (complex) leaf of ``tree`` in ``real`` (its complex counterpart)."""
+
+    def one(v: Any) -> Any:
+        dt = getattr(v, "dtype", None)
+        if dt is None:
+            return v
+        if jnp.issubdtype(dt, jnp.floating) and np.dtype(dt) != real:
+            return jnp.asarray(v, real)
+        if jnp.issubdtype(dt, jnp.complexfloating):
+            return jnp.asarray(v, np.result_type(real, np.complex64))
+        return v
+
+    return jax.tree_util.tree_map(one, tree)
+
+
+def quotients(values: np.ndarray, h: np.ndarray | float) -> tuple[Any, Any, Any]:
+    """From ``f`` at the ``STEPS`` (last axis), the Richardson estimate, its error bound and the
+    largest ``|f|`` (float64)."""
+    v = np.asarray(values, np.float64)
+    d1 = (v[..., 0] - v[..., 1]) / (2 * h)
+    d2 = (v[..., 2] - v[..., 3]) / (4 * h)
+    d4 = (v[..., 4] - v[..., 5]) / (8 * h)
+    r1, r2 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3
+    spread = np.abs(r1 - r2)
+    # A point that is not finite (a step off f's domain) leaves no estimate: infinite spread.
+    bad = ~np.all(np.isfinite(v), axis=-1)
+    return np.where(bad, 0.0, r1), np.where(bad, np.inf, spread), np.max(np.abs(v), axis=-1)
+
+
+def tolerance(spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype, own: Any) -> Any:
+    """The error a checked derivative may show: the differences' own (their spread, and the
+    rounding of ``f`` over the step) plus ``own``, the checked derivative's rounding."""
+    eps = float(np.finfo(fd).eps)
+    return spread + ROUNDING * eps * np.maximum(fmax, abs(f0)) / h + own
+
+
+def along(call: Callable[..., Any], real: np.dtype) -> Callable[..., Any]:
+    """A compiled ``(primals, tangents, h) -> f(primals + s h tangents)`` for ``s`` in ``STEPS``,
+    one step at a time (``lax.map``: one copy of the arguments at once), in ``real``."""
+
+    def at(primals: Any, tangents: Any, h: Any) -> Any:
+        wide = widen(primals, real)
+
+        def one(s: Any) -> Any:
+            moved = jax.tree_util.tree_map(lambda p, t: p + (s * h) * t, wide, tangents)
+            return jnp.real(call(*moved)).astype(real)
+
+        return jax.lax.map(one, jnp.asarray(STEPS, real))
+
+    return jax.jit(at)
+
+
+def along_elements(
+    call: Callable[..., Any], real: np.dtype, position: int, path_index: int
+) -> Callable[..., Any]:
+    """A compiled ``(primals, indices, steps) -> f`` at each ``STEPS`` multiple of ``steps[k]``
+    added to element ``indices[k]`` of one leaf (``position``-th primal, ``path_index``-th leaf),
+    vectorized over ``k``: shape ``(k, len(STEPS))``."""
+
+    def at(primals: Any, indices: Any, steps: Any) -> Any:
+        wide = widen(primals, real)
+        leaves, treedef = jax.tree_util.tree_flatten(wide[position])
+        leaf = leaves[path_index]
+
+        def one(i: Any, h: Any) -> Any:
+            def step(s: Any) -> Any:
+                moved = leaf.reshape(-1).at[i].add(s * h).reshape(leaf.shape)
+                new = list(leaves)
+                new[path_index] = moved
+                args = list(wide)
+                args[position] = jax.tree_util.tree_unflatten(treedef, new)
+                return jnp.real(call(*args)).astype(real)
+
+            return jax.lax.map(step, jnp.asarray(STEPS, leaf.dtype))
+
+        return jax.vmap(one)(indices, steps)
+
+    return jax.jit(at)

@@ -1,0 +1,211 @@
+"""Static facts about each equation of the program ``explain_nans`` searches: where it is (phase,
+source line, loops around it, graph node), and which jaxprs the interpreter opens."""
+
+import contextlib
+import dataclasses
+import os
+import site as _site_module
+import sysconfig
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from workbench._src.debug.nans.report import Origin
+from workbench._src.internals import jaxprs, params, private_jax
+from workbench._src.internals import primitives as prims
+from workbench._src.introspect import structure
+from workbench._src.loops.primitive import Loop, checkpointed_loop_p
+from workbench._src.sources import source_text
+
+_BIG = int(np.iinfo(np.int32).max)
+# The workbench's own files: a line there (a loop's, traced by wb.fori_loop) is not the user's.
+_WORKBENCH = (
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))) + os.sep,
+)
+
+
+def _user_line(source_info: Any) -> private_jax.Source | None:
+    return private_jax.user_frame_outside(source_info, _WORKBENCH)
+
+
+def _installed() -> tuple[str, ...]:
+    """The directories installed packages live in (site-packages, the standard library)."""
+    paths = sysconfig.get_paths()
+    dirs = {paths.get(k) for k in ("purelib", "platlib", "stdlib", "platstdlib")}
+    with contextlib.suppress(AttributeError):  # site's functions are missing in some venvs
+        dirs.update(_site_module.getsitepackages())
+        dirs.add(_site_module.getusersitepackages())
+    return tuple(sorted(os.path.realpath(d) + os.sep for d in dirs if d))
+
+
+# Frames in these are a library's, not the user's (a Flax or Equinox layer's line).
+_LIBRARIES = _installed()
+
+
+def _own_line(source_info: Any) -> private_jax.Source | None:
+    """The user's own frame: the innermost outside JAX, the workbench and installed packages."""
+    return private_jax.user_frame_outside(source_info, _WORKBENCH + _LIBRARIES)
+
+
+_NO_ITER = -1
+# What the search run may keep of the operands it captures (see _Ctx), in bytes.
+CAPTURE_BYTES = 1 << 20
+# XLA options of the instrumented program's compile (Lowered.compile's compiler_options).
+QUICK_COMPILE = {"xla_backend_optimization_level": 0}
+
+
+EqnId = tuple[int, ...]
+
+
+@dataclasses.dataclass
+class _Site:
+    eqn: Any
+    phase: str
+    stack: str
+    loops: tuple[Any, ...]  # the loop equations around it, outermost first
+    node: str  # its id in graph_from_jaxpr's graph (or that of the region that holds it)
+
+
+class _Index:
+    """Every equation the interpreter runs (not those it opens), by id: the path of equation
+    and sub-jaxpr indices from the top; and beside it the id the graph model gives it."""
+
+    def __init__(self) -> None:
+        self.sites: dict[EqnId, _Site] = {}
+        self.by_node: dict[str, EqnId] = {}
+
+    def scan(
+        self,
+        jaxpr: Any,
+        prefix: EqnId,
+        loops: tuple[Any, ...],
+        entries: Any,
+        region: str | None,
+        outer: str = structure.ROOT,
+    ) -> None:
+        """``region``: the graph's id of this jaxpr (``None`` where the graph does not open it
+        as the interpreter does); ``outer``: the id of the nearest region the graph knows."""
+        for i, eqn in enumerate(jaxpr.eqns):
+            eid = (*prefix, i)
+            node = structure.eqn_id(region, i) if region is not None else outer
+            full = tuple(entries) + tuple(structure.entries_of(eqn))
+            subs = _subs(eqn)
+            if subs is None:
+                stack = "/".join(f"{n}()" if t else n for t, n in full)
+                self.sites[eid] = _Site(eqn, structure.phase_of(full), stack, loops, node)
+                if region is not None:
+                    self.by_node[node] = eid
+                continue
+            inner = loops + ((eqn,) if _is_loop(eqn) else ())
+            ids = _graph_sub_ids(eqn, subs, node) if region is not None else [None] * len(subs)
+            for k, sub in enumerate(subs):
+                self.scan(jaxprs.open_jaxpr(sub)[0], (*eid, k), inner, full, ids[k], node)
+
+    def groups(self) -> dict[EqnId, int]:
+        """A group per (line, primitive, pass, occurrence in its jaxpr) of the equations inside
+        loops."""
+        keys: dict[Any, int] = {}
+        seen: dict[Any, int] = {}  # occurrences of a key in one jaxpr (a JVP body has two muls)
+        out: dict[EqnId, int] = {}
+        for eid, site in self.sites.items():
+            if site.loops:
+                src = _user_line(site.eqn.source_info)
+                key = (None if src is None else str(src), site.eqn.primitive, site.phase)
+                nth = seen[(eid[:-1], key)] = seen.get((eid[:-1], key), -1) + 1
+                out[eid] = keys.setdefault((*key, nth), len(keys))
+        return out
+
+    def origin(self, eid: EqnId, kind: str, it: int, caps: Any = None) -> Origin:
+        site = self.sites[eid]
+        src = _user_line(site.eqn.source_info)
+        own = None
+        if src is not None and os.path.realpath(src.file).startswith(_LIBRARIES):
+            # Made inside a library (a Flax or Equinox layer): name the user's line that called it.
+            found = _own_line(site.eqn.source_info)
+            own = None if found is None else source_text(found)
+        loop_src = None
+        # The innermost loop that has a user's line: a scheme's own loops (checkpointing=True,
+        # Periodic nest one in another) are bound inside the workbench, around the user's.
+        for loop in reversed(site.loops):
+            ls = _user_line(loop.source_info)
+            if ls is not None:
+                loop_src = source_text(ls)
+                break
+        operands = element = None
+        if caps:
+            operands, element = _element(caps["ins"], caps["out"], kind)
+        return Origin(
+            site.eqn.primitive.name,
+            kind,
+            site.phase,
+            None if src is None else source_text(src),
+            None if src is None else src.line,
+            site.stack,
+            it if site.loops else None,
+            loop_src,
+            operands,
+            element,
+            site.node,
+            own,
+        )
+
+
+def _graph_sub_ids(eqn: Any, subs: Sequence[Any], node: str) -> list[str | None]:
+    """The graph's region id of each jaxpr the interpreter opens (``structure.sub_jaxprs``
+    opens a ``while``'s condition too, so the k-th here need not be the k-th there)."""
+    theirs = structure.sub_jaxprs(eqn) or []
+    out: list[str | None] = []
+    for sub in subs:
+        j = jaxprs.open_jaxpr(sub)[0]
+        k = next((m for m, x in enumerate(theirs) if x.jaxpr is j), None)
+        out.append(None if k is None else structure.sub_region_id(node, k, len(theirs)))
+    return out
+
+
+def _element(
+    ins: Sequence[Any], outs: Sequence[Any], kind: str
+) -> tuple[tuple[float, ...] | None, tuple[int, ...] | None]:
+    """The operands at the first bad element of the first bad output (scalars broadcast)."""
+    for o in outs:
+        o = np.asarray(o)
+        if not np.issubdtype(o.dtype, np.inexact):
+            continue
+        bad = np.isnan(o) if kind == "nan" else np.isinf(o)
+        if not bad.any():
+            continue
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        vals = []
+        for x in ins:
+            x = np.asarray(x)
+            if x.shape == o.shape:
+                vals.append(float(np.real(x[idx])))
+            elif x.size == 1:
+                vals.append(float(np.real(x.reshape(()))))
+            else:
+                return None, idx
+        return tuple(vals), idx
+    return None, None
+
+
+def _is_loop(eqn: Any) -> bool:
+    return eqn.primitive in (prims.SCAN, prims.WHILE, checkpointed_loop_p)
+
+
+def _subs(eqn: Any) -> list[Any] | None:
+    """The jaxprs the interpreter opens for this equation, or ``None`` to run it as it is."""
+    p = eqn.primitive
+    if p is prims.SCAN:
+        return [params.scan_body(eqn.params)]
+    if p is prims.WHILE:
+        return [params.while_layout(eqn.params).body]
+    if p is prims.COND:
+        return list(params.cond_branches(eqn.params))
+    if p is checkpointed_loop_p:
+        return [Loop(**eqn.params).body]
+    if p in prims.CALLS:
+        # A custom_jvp / custom_vjp call evaluates its primal function (its rules matter only
+        # to a derivative, which JAX has already taken where there is one); binding the call
+        # itself would need the functions JAX traced it from.
+        return [params.called_jaxpr(eqn)]
+    return None

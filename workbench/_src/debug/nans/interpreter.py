@@ -1,0 +1,449 @@
+"""The instrumented interpreter of ``explain_nans``: every equation evaluated as JAX would, with
+a few scalars beside it recording whether (and when, at which iteration) it made a NaN or an inf;
+loops rebuilt with the instrumented body, so that the search is one compiled program."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from workbench._src.debug.nans.equations import (
+    _BIG,
+    _NO_ITER,
+    CAPTURE_BYTES,
+    QUICK_COMPILE,
+    EqnId,
+    _is_loop,
+    _subs,
+)
+from workbench._src.internals import jaxprs, params, rules
+from workbench._src.internals import primitives as prims
+from workbench._src.loops.primitive import Loop, checkpointed_loop_p
+
+# --------------------------------------------------------------------------------------------
+# The instrumented interpreter
+#
+# Records: per jaxpr (its id prefix), ``(prefix, "nan")`` and ``(prefix, "inf")`` map to
+# ``(times, iterations)``, arrays over the jaxpr's equations that ``levels[prefix]`` lists, of
+# each one's first firing (time ``_BIG``: never); for the target, ``(eid, "cap")`` maps to
+# ``(time, {"ins": operands, "out": outputs})`` at its first firing. Arrays, not a scalar per
+# equation, keep the instrumented program small to compile.
+
+
+class _Ctx:
+    def __init__(
+        self, target: EqnId | None, groups: dict[EqnId, int] | None = None, budget: int = 0
+    ):
+        self.target = target
+        # The search run also captures the operands of the loop bodies' equations at their
+        # first firing, while their bytes fit in ``budget``: for an origin in a loop they are
+        # then at hand, without a second compile and run of the loop. (Outside loops, capturing
+        # every equation's operands costs the compiler more than a second, targeted run.)
+        self.budget = budget
+        self.captured: set[EqnId] = set()
+        self.levels: dict[EqnId, list[EqnId]] = {}
+        # A loop's iteration is counted per group of equations (same line, primitive and pass):
+        # Revolve runs one loop as several (segments whose body adds the segment's start), so
+        # the count of runs of the body's line, not a loop's own counter, is the step index.
+        self.groups = groups or {}
+        self.num_groups = max(self.groups.values(), default=-1) + 1
+
+
+def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) -> bool:
+    """Whether the search run captures ``eid``'s operands (the same answer each time a body is
+    traced again)."""
+    if ctx.target is not None:
+        return False
+    if eid in ctx.captured:
+        return True
+    size = sum(int(np.prod(np.shape(x))) * jnp.result_type(x).itemsize for x in (*ins, *outs))
+    if size > ctx.budget:
+        return False
+    ctx.budget -= size
+    ctx.captured.add(eid)
+    return True
+
+
+def _worst(x: Any) -> Any:
+    """The worst of a value's elements: 0 (all finite), 1 (an inf, no NaN), 2 (a NaN). A traced
+    int32, or a Python int where it is known when tracing (non-floats, literals), so that the
+    instrumentation folds it away."""
+    if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
+        return 0
+    if isinstance(x, (int, float, complex, np.ndarray, np.generic)):
+        a = np.asarray(x)
+        return 2 if np.isnan(a).any() else 0 if np.isfinite(a).all() else 1
+    # One reduction, not two.
+    return jnp.max(jnp.where(jnp.isnan(x), 2, (~jnp.isfinite(x)).astype(jnp.int32)), initial=0)
+
+
+def _merge(old: dict[Any, Any], new: dict[Any, Any]) -> dict[Any, Any]:
+    """Keeps, per entry, the earlier firing."""
+    out = dict(old)
+    for key, val in new.items():
+        if key not in out:
+            out[key] = val
+            continue
+        earlier = val[0] < out[key][0]
+        out[key] = jax.tree_util.tree_map(lambda a, b, e=earlier: jnp.where(e, a, b), val, out[key])
+    return out
+
+
+def _fills(template: dict[Any, Any]) -> dict[Any, Any]:
+    """Records that never fired, of the template's structure."""
+    out: dict[Any, Any] = {}
+    for key, val in template.items():
+        if key[1] == "cap":
+            out[key] = (
+                jnp.int32(_BIG),
+                jax.tree_util.tree_map(lambda a: jnp.zeros(a.shape, a.dtype), val[1]),
+            )
+        else:
+            out[key] = (
+                jnp.full(val[0].shape, _BIG, jnp.int32),
+                jnp.full(val[1].shape, _NO_ITER, jnp.int32),
+            )
+    return out
+
+
+def _eval(
+    ctx: _Ctx,
+    jaxpr: Any,
+    consts: Sequence[Any],
+    args: Sequence[Any],
+    prefix: EqnId,
+    clock: Any,
+    it: Any,
+) -> tuple[list[Any], dict[Any, Any], Any]:
+    env: dict[Any, Any] = {}
+
+    def read(v: Any) -> Any:
+        return env[v] if rules.is_var(v) else v.val
+
+    # The worst of each value read (see _worst), by slot; slots 0, 1, 2 hold those constants.
+    # Each equation records the slots of its operands and results, and whether it made a NaN or
+    # an inf is worked out for all of them at once at the end: a few vector operations, not a
+    # dozen scalar ones per equation (the compiler's time is most of the search's).
+    worst: list[Any] = [0, 1, 2]
+    slots: dict[Any, int] = {}
+
+    def slot(v: Any, value: Any = None) -> int:
+        if not rules.is_var(v):
+            return int(_worst(v.val))
+        if v not in slots:
+            w = _worst(env[v] if value is None else value)
+            if isinstance(w, int):
+                slots[v] = w
+            else:
+                slots[v] = len(worst)
+                worst.append(w)
+        return slots[v]
+
+    def fired(ins: list[int], outs: list[int]) -> Any:
+        """Whether one equation made a NaN or an inf (for the captures)."""
+        i = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *ins]]))
+        o = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *outs]]))
+        return ((i < 2) & (o == 2)) | ((i == 0) & (o == 1))
+
+    env.update(zip(jaxpr.constvars, consts, strict=True))
+    env.update(zip(jaxpr.invars, args, strict=True))
+    rec: dict[Any, Any] = {}
+    level_ids: list[EqnId] = []
+    level_ins: list[list[int]] = []
+    level_outs: list[list[int]] = []
+    # An equation's time is a traced base (the clock when this stretch began) plus how many
+    # equations ran since: the bases are few, the counts known when tracing.
+    bases: list[Any] = [clock[0]]
+    level_base: list[int] = []
+    level_tick: list[int] = []
+    tick = 0
+    level_iter: list[Any] = []
+    in_loop = not isinstance(it, int)
+    pending: dict[int, int] = {}  # runs of each group in this stretch, not yet in the counts
+
+    def flush(clock: Any) -> Any:
+        """The clock now (the time from the bases and ticks; the group counts with the
+        runs not yet added)."""
+        counts = clock[1]
+        if pending:
+            step = np.zeros(ctx.num_groups, np.int32)
+            for g, n in pending.items():
+                step[g] = n
+            counts = counts + jnp.asarray(step)
+            pending.clear()
+        return bases[-1] + tick, counts
+
+    for i, eqn in enumerate(jaxpr.eqns):
+        eid = (*prefix, i)
+        ins = [read(v) for v in eqn.invars]
+        subs = _subs(eqn)
+        if subs is not None:
+            clock = flush(clock)
+            outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it)
+            rec = _merge(rec, sub_rec)
+            env.update(zip(eqn.outvars, outs, strict=True))
+            bases.append(clock[0])
+            tick = 0
+            continue
+        outs = eqn.primitive.bind(*ins, **eqn.params)
+        if not eqn.primitive.multiple_results:
+            outs = [outs]
+        tick += 1
+        env.update(zip(eqn.outvars, outs, strict=True))
+        if (eqn.primitive in prims.MOVES or ctx.target is not None) and eid != ctx.target:
+            # Moves values only: makes nothing non-finite (its results' worst is read when
+            # needed); or, in the capture run, not the target: only the target is instrumented.
+            continue
+        out_slots = [slot(v, o) for v, o in zip(eqn.outvars, outs, strict=True)]
+        if all(k == 0 for k in out_slots) and eid != ctx.target:
+            # No float result (a counter, a comparison): it cannot make a NaN or an inf.
+            continue
+        in_slots = [slot(v) for v in eqn.invars]
+        level_ids.append(eid)
+        level_ins.append(in_slots)
+        level_outs.append(out_slots)
+        level_base.append(len(bases) - 1)
+        level_tick.append(tick)
+        if in_loop:
+            g = ctx.groups.get(eid)
+            if g is None:
+                level_iter.append(jnp.asarray(it, jnp.int32))
+            else:
+                level_iter.append(clock[1][g] + pending.get(g, 0))
+                pending[g] = pending.get(g, 0) + 1
+        if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
+            rec[(eid, "cap")] = (
+                jnp.where(fired(in_slots, out_slots), bases[-1] + tick, _BIG),
+                {"ins": list(ins), "out": list(outs)},
+            )
+    if level_ids:
+        ctx.levels[prefix] = level_ids
+        w = jnp.stack([jnp.asarray(x, jnp.int32) for x in worst])
+        in_max = w[_padded(level_ins)].max(axis=1)
+        out_max = w[_padded(level_outs)].max(axis=1)
+        made_nan = (in_max < 2) & (out_max == 2)
+        made_inf = (in_max == 0) & (out_max == 1)
+        clocks = jnp.stack(bases)[np.asarray(level_base)] + np.asarray(level_tick, np.int32)
+        its = jnp.stack(level_iter) if in_loop else jnp.full(len(level_ids), _NO_ITER, jnp.int32)
+        rec[(prefix, "nan")] = (jnp.where(made_nan, clocks, _BIG), its)
+        rec[(prefix, "inf")] = (jnp.where(made_inf, clocks, _BIG), its)
+    return [read(v) for v in jaxpr.outvars], rec, flush(clock)
+
+
+def _padded(rows: list[list[int]]) -> np.ndarray:
+    """The rows as one index array, padded with slot 0 (the constant 0: finite, so it changes
+    no maximum)."""
+    out = np.zeros((len(rows), max(1, *map(len, rows))), np.int32)
+    for r, row in enumerate(rows):
+        out[r, : len(row)] = row
+    return out
+
+
+def _enter(
+    ctx: _Ctx,
+    eqn: Any,
+    subs: list[Any],
+    ins: list[Any],
+    eid: EqnId,
+    clock: Any,
+    it: Any,
+) -> tuple[list[Any], dict[Any, Any], Any]:
+    """An equation that holds jaxprs: calls are inlined, branches and loops rebuilt around the
+    instrumented sub-jaxprs."""
+    p = eqn.primitive
+    if p is prims.COND:
+        index, ops = params.split_cond_operands(ins)
+
+        def branch(k: int) -> Callable[..., Any]:
+            def run(clk: Any, *xs: Any) -> Any:
+                j, c = jaxprs.open_jaxpr(subs[k])
+                return _eval(ctx, j, c, xs, (*eid, k), clk, it)
+
+            return run
+
+        template: dict[Any, Any] = {}
+        for k in range(len(subs)):
+            template.update(jax.eval_shape(branch(k), clock, *ops)[1])
+
+        def padded(k: int) -> Callable[..., Any]:
+            def run(clk: Any, *xs: Any) -> Any:
+                outs, rec, clk = branch(k)(clk, *xs)
+                blank = _fills(template)
+                return outs, {key: rec.get(key, blank[key]) for key in template}, clk
+
+            return run
+
+        outs, rec, clock = lax.switch(index, [padded(k) for k in range(len(subs))], clock, *ops)
+        return list(outs), rec, clock
+
+    if p in prims.CALLS:
+        j, c = jaxprs.open_jaxpr(subs[0])
+        return _eval(ctx, j, c, ins, (*eid, 0), clock, it)
+
+    if p is prims.SCAN:
+        nc, ncarry = params.scan_layout(eqn.params)
+        opts = params.scan_call_options(eqn.params)
+        consts, init, xs = ins[:nc], ins[nc : nc + ncarry], ins[nc + ncarry :]
+        j, c = jaxprs.open_jaxpr(subs[0])
+        length = int(opts["length"])
+        reverse = bool(opts["reverse"])
+
+        def body(k: Any, clk: Any, carry: Sequence[Any], x: Sequence[Any]) -> Any:
+            outs, rec, clk = _eval(ctx, j, c, [*consts, *carry, *x], (*eid, 0), clk, k)
+            return outs[:ncarry], outs[ncarry:], rec, clk
+
+        x_avals = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in xs]
+        template = jax.eval_shape(body, jnp.int32(0), clock, init, x_avals)[2]
+
+        def step(state: Any, x: Any) -> Any:
+            k, clk, carry, rec = state
+            kk = (length - 1 - k) if reverse else k
+            carry, ys, new, clk = body(kk, clk, carry, x)
+            return (k + 1, clk, list(carry), _merge(rec, new)), ys
+
+        state0 = (jnp.int32(0), clock, list(init), _fills(template))
+        (_, clock, carry, rec), ys = lax.scan(
+            step, state0, list(xs), length=length, reverse=reverse
+        )
+        return [*carry, *ys], rec, clock
+
+    if p is prims.WHILE:
+        lay = params.while_layout(eqn.params)
+        cc = ins[: lay.cond_nconsts]
+        bc = ins[lay.cond_nconsts : lay.cond_nconsts + lay.body_nconsts]
+        init = ins[lay.cond_nconsts + lay.body_nconsts :]
+        bj, bcon = jaxprs.open_jaxpr(subs[0])
+        cond_fun = rules.jaxpr_as_fun(lay.cond)
+
+        def wbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
+            return _eval(ctx, bj, bcon, [*bc, *carry], (*eid, 0), clk, k)
+
+        template = jax.eval_shape(wbody, jnp.int32(0), clock, init)[1]
+
+        def wstep(state: Any) -> Any:
+            k, clk, carry, rec = state
+            carry, new, clk = wbody(k, clk, carry)
+            return (k + 1, clk, list(carry), _merge(rec, new))
+
+        _, clock, carry, rec = lax.while_loop(
+            lambda s: cond_fun(*cc, *s[2])[0],
+            wstep,
+            (jnp.int32(0), clock, list(init), _fills(template)),
+        )
+        return list(carry), rec, clock
+
+    if p is checkpointed_loop_p:
+        spec = Loop(**eqn.params)
+        cc, bc, init = spec.split(ins)
+        bj, bcon = jaxprs.open_jaxpr(spec.body)
+        k_dtype = spec.body.in_avals[0].dtype
+
+        def lbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
+            return _eval(ctx, bj, bcon, [k, *bc, *carry], (*eid, 0), clk, k)
+
+        k0 = jnp.zeros((), k_dtype)
+        template = jax.eval_shape(lbody, k0, clock, init)[1]
+
+        def lstep(state: Any) -> Any:
+            k, clk, carry, rec = state
+            carry, new, clk = lbody(k, clk, carry)
+            return (k + 1, clk, list(carry), _merge(rec, new))
+
+        if spec.count == "while":
+            cfun = rules.jaxpr_as_fun(spec.cond)
+
+            def more(state: Any) -> Any:
+                ok = cfun(state[0], *cc, *state[2])[0]
+                return ok if spec.max_steps is None else ok & (state[0] < spec.max_steps)
+        else:
+            n = spec.length if spec.count == "static" else cc[0]
+
+            def more(state: Any) -> Any:
+                return state[0] < n
+
+        steps, clock, carry, rec = lax.while_loop(
+            more, lstep, (k0, clock, list(init), _fills(template))
+        )
+        return [*carry, jnp.asarray(steps, jnp.int32)], rec, clock
+
+    raise AssertionError(f"no rule to open {p}")  # pragma: no cover - _subs decides
+
+
+# Elements a loop's body makes per step above which the instrumented program is optimized.
+LOOP_WORK = 1 << 15
+
+
+def _loop_work(jaxpr: Any) -> int:
+    """The most elements any loop body of ``jaxpr`` (nested ones included) makes per step."""
+    most = 0
+    for eqn in jaxpr.eqns:
+        subs = _subs(eqn)
+        if subs is None:
+            continue
+        for sub in subs:
+            inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
+            if _is_loop(eqn):
+                made = sum(int(np.prod(np.shape(v.aval))) for e in inner.eqns for v in e.outvars)
+                most = max(most, made)
+            most = max(most, _loop_work(inner))
+    return most
+
+
+def _run(
+    jaxpr: Any,
+    consts: Sequence[Any],
+    args: Sequence[Any],
+    target: EqnId | None,
+    groups: dict[EqnId, int] | None = None,
+) -> tuple[Any, list[Any]]:
+    """Compiles and runs the instrumented program once: its records (or, with a target, what it
+    captured at the target's first firing) and its outputs."""
+
+    ctx = _Ctx(target, groups, CAPTURE_BYTES if target is None else 0)
+
+    def go(consts: Sequence[Any], args: Sequence[Any]) -> Any:
+        clock = (jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32))
+        outs, rec, _ = _eval(ctx, jaxpr, consts, args, (), clock, _NO_ITER)
+        if target is not None:
+            rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
+        return rec, outs
+
+    lowered = jax.jit(go).trace(list(consts), list(args)).lower()
+    # Run once: the compiler's time counts, the program's speed hardly (LLVM at -O0 halves the
+    # compile of a loop's instrumented body on CPU), unless a loop does real work per step (an
+    # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
+    # one program only. Its values can differ from the user's compiled program's in the last
+    # bit (another compile, as any re-run under checkify or jax_debug_nans is).
+    options = {} if _loop_work(jaxpr) > LOOP_WORK else QUICK_COMPILE
+    try:
+        compiled = lowered.compile(options)
+    except Exception:  # a backend that does not take the option: the default compile
+        compiled = lowered.compile()
+    rec, outs = compiled(list(consts), list(args))
+    rec = jax.device_get(rec)
+    if target is not None:
+        return rec, outs
+    # One entry per equation: (eid, kind) -> (time, iteration); (eid, "cap") -> what the
+    # search captured of it, for those it captured.
+    flat: dict[Any, Any] = {}
+    for (prefix, kind), val in rec.items():
+        if kind == "cap":
+            flat[(prefix, kind)] = val[1]
+            continue
+        for eid, t, k in zip(ctx.levels[prefix], *val, strict=True):
+            flat[(eid, kind)] = (t, k)
+    return flat, outs
+
+
+def _first(records: dict[Any, Any], kind: str) -> tuple[EqnId, int] | None:
+    best: tuple[int, EqnId, int] | None = None
+    for (eid, k), val in records.items():
+        if k != kind:
+            continue
+        t, it = int(val[0]), int(val[1])
+        if t < _BIG and (best is None or t < best[0]):
+            best = (t, eid, it)
+    return None if best is None else (best[1], best[2])

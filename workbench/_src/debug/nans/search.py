@@ -1,0 +1,243 @@
+"""``explain_nans``: where the first non-finite value of a derivative (or a primal) is made.
+
+The program to explain is traced to a jaxpr (the derivative's, with the primal beside it, so both
+are searched) and run once by an instrumented interpreter *under* ``jax.jit``: every equation is
+evaluated as JAX would, and beside it a few scalars record whether it made a NaN from NaN-free
+operands, or an inf from finite ones, and when (a clock of evaluated equations) and, inside a loop,
+at which iteration. Loops (``scan``, ``while``, the workbench's ``checkpointed_loop``) are rebuilt
+with the instrumented body and carry those scalars, so the search is one compiled program, not an
+op-by-op Python loop over the steps.
+
+Which equation is *the* origin: if an output holds a NaN, the first equation (in time) that made
+a NaN; else the first that made an inf. A NaN is usually made from an inf met somewhere (``0 *
+inf``, ``inf - inf``): the first equation that made an inf is reported beside it (the residual
+that carried it). A second run captures the origin's operands at its first firing, to say which
+values made it; a remedy that fits the pattern is tried by running it.
+
+Every assumption about JAX's internals goes through ``workbench._src.internals``.
+"""
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from workbench._src.ad.activities import Const
+from workbench._src.ad.arguments import argument_names
+from workbench._src.ad.gradient import gradient
+from workbench._src.ad.model_arguments import pack, unpack
+from workbench._src.ad.modes import Mode, check_mode
+from workbench._src.arrays import warn_if_narrowed
+from workbench._src.debug.concrete import require_concrete
+from workbench._src.debug.nans.equations import EqnId, _Index
+from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
+from workbench._src.debug.nans.interpreter import _first, _run
+from workbench._src.debug.nans.remedies import _remedy
+from workbench._src.debug.nans.report import NanReport, Origin, Remedy
+from workbench._src.errors import WorkbenchError
+from workbench._src.internals import jaxprs
+from workbench._src.introspect import structure
+from workbench._src.introspect.graph import graph_from_jaxpr
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+
+
+def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> NanReport:
+    """Where the first non-finite value of ``f``'s derivative (or of ``f`` with ``mode=None``)
+    is made, why, and a remedy checked by running it.
+
+    Args:
+      f: the function, as for ``wb.gradient``.
+      *args: its arguments; ``wb.Const(...)`` marks those not differentiated.
+      mode: ``wb.Forward``, ``wb.Reverse`` (and their variants), or ``None`` for the primal
+        alone. The primal result is searched in every mode.
+
+    Returns:
+      A ``NanReport``: ``print`` it, or show it in a notebook.
+    """
+    if isinstance(f, Mode):
+        raise WorkbenchError(
+            f"explain_nans takes the function first and the mode as a keyword, but received the "
+            f"mode {f!r} first. Write wb.explain_nans(f, *args, mode={f!r})."
+        )
+    if not callable(f):
+        raise WorkbenchError(
+            f"explain_nans needs a function to explain, but received a {type(f).__name__}. "
+            "Write wb.explain_nans(f, *args, mode=wb.Reverse)."
+        )
+    if mode is not None:
+        mode = check_mode(mode, "explain_nans")
+    require_concrete("explain_nans", args)
+    with searching():
+        program, flat_args, out_names = _program(f, args, mode)
+        closed = jax.make_jaxpr(program)(*flat_args)
+        return explain_program(
+            closed,
+            flat_args,
+            out_names,
+            "primal" if mode is None else mode.name,
+            lambda origin, inf_origin: _remedy(f, args, mode, origin, inf_origin),
+            arg_names=_flat_names(f, args),
+        )
+
+
+@contextlib.contextmanager
+def searching() -> Iterator[None]:
+    """The search compiles and runs an instrumented program that meets the NaN on purpose: the
+    user's ``jax_debug_nans``/``jax_debug_infs`` (which would stop it at the first NaN) and
+    ``jax.disable_jit`` (which has no compiled path) are off inside it, in JAX's own scoped
+    contexts (this thread only), and as they were after. No global configuration changes."""
+    with jax.debug_nans(False), jax.debug_infs(False), jax.disable_jit(False):
+        yield
+
+
+def _flat_names(f: Callable[..., Any], args: Sequence[Any]) -> list[str]:
+    """The name of each flat array argument (as ``_program`` flattens them): the argument's name
+    and its path in it (``params[0]``)."""
+    names = argument_names(f, len(args))
+    values = [a.val if isinstance(a, Const) else a for a in args]
+    out = []
+    for path, _ in jax.tree_util.tree_flatten_with_path(pack(values))[0]:
+        first = path[0]
+        k = getattr(first, "idx", None)
+        head = names[k] if isinstance(k, int) and k < len(names) else jax.tree_util.keystr(path[:1])
+        out.append(head + jax.tree_util.keystr(path[1:]))
+    return out
+
+
+def _entered(flat_args: Sequence[Any], names: Sequence[str] | None) -> tuple[str, str] | None:
+    """The first argument element that is not finite: ``("x[0]", "inf")``, or ``None``."""
+    for k, x in enumerate(flat_args):
+        a = np.asarray(x)
+        if not np.issubdtype(a.dtype, np.inexact) or np.isfinite(a).all():
+            continue
+        bad = ~np.isfinite(a)
+        index = tuple(int(i) for i in np.argwhere(bad)[0]) if a.ndim else ()
+        kind = "nan" if np.isnan(a[index]) else "inf"
+        name = names[k] if names is not None and k < len(names) else f"argument {k + 1}"
+        where = "[" + ", ".join(map(str, index)) + "]" if index else ""
+        return name + where, kind
+    return None
+
+
+def explain_program(
+    closed: Any,
+    flat_args: Sequence[Any],
+    out_names: Sequence[str],
+    mode_name: str,
+    remedy: Callable[[Origin | None, Origin | None], Remedy | None] = lambda o, i: None,
+    graph: Any = None,
+    arg_names: Sequence[str] | None = None,
+) -> NanReport:
+    """``explain_nans`` on a traced program: ``closed`` (a ``ClosedJaxpr``) run on
+    ``flat_args``, its outputs named ``out_names``. The ids in the report's ``path`` are those
+    of ``graph_from_jaxpr(closed)``, so a viewer already drawing that graph (the inspector's
+    graph tab, ``wb.graph``) can mark them; ``graph``: that graph, where the caller has built
+    it already; ``arg_names``: the flat arguments' names, to say through which one a
+    non-finite value came in."""
+    with searching():
+        return _explain(closed, flat_args, out_names, mode_name, remedy, graph, arg_names)
+
+
+def _explain(
+    closed: Any,
+    flat_args: Sequence[Any],
+    out_names: Sequence[str],
+    mode_name: str,
+    remedy: Callable[[Origin | None, Origin | None], Remedy | None],
+    graph: Any,
+    arg_names: Sequence[str] | None,
+) -> NanReport:
+    jaxpr, consts = jaxprs.open_jaxpr(closed)
+    index = _Index()
+    index.scan(jaxpr, (), (), (), structure.ROOT)
+
+    records, outs = _run(jaxpr, consts, flat_args, None, index.groups())
+    outputs = tuple(_summary(n, o) for n, o in zip(out_names, outs, strict=True))
+    kinds = {k for _, k, _ in outputs}
+    if kinds == {"finite"}:
+        return NanReport(False, None, None, None, outputs, mode_name, None, closed)
+    want = "nan" if "nan" in kinds else "inf"
+    first = _first(records, want)
+    # The graph model of the program (``graph``, where the caller has it already): the way the
+    # values go, read once for the inf met and the path.
+    flow = _Flow(graph_from_jaxpr(closed) if graph is None else graph)
+    origin = inf_origin = None
+    source: EqnId | None = None
+    if first is not None:
+        eid, it = first
+        caps = records.get((eid, "cap"))
+        if caps is None:  # not captured by the search: run again, capturing only it
+            caps = _run(jaxpr, consts, flat_args, eid)[0]
+        origin = index.origin(eid, want, it, caps)
+        if want == "nan":
+            met = _inf_met(index, flow, records, eid, caps)
+            if met is not None:
+                source = met[0]
+                inf_origin = index.origin(met[0], "inf", met[1])
+    bad = [j for j, (_, k, _) in enumerate(outputs) if k != "finite"]
+    path = None if origin is None else _path(flow, index, origin, source, bad)
+    # No equation made the inf the NaN met (or the value itself): it came in through an argument.
+    entered = _entered(flat_args, arg_names) if inf_origin is None else None
+    return NanReport(
+        True,
+        origin,
+        inf_origin,
+        remedy(origin, inf_origin),
+        outputs,
+        mode_name,
+        path,
+        closed,
+        entered,
+    )
+
+
+def _program(
+    f: Callable[..., Any], args: Sequence[Any], mode: Mode | None
+) -> tuple[Callable[..., Any], list[Any], list[str]]:
+    """A function of the flat array arguments returning the flat outputs, and their names."""
+    values = [a.val if isinstance(a, Const) else a for a in args]
+    is_const = [isinstance(a, Const) for a in args]
+    warn_if_narrowed(values, "wb.explain_nans", python_numbers=False)
+    # A model's arrays are searched; its functions, ints and strings stay as they are (pack).
+    leaves, treedef = jax.tree_util.tree_flatten(pack(values))
+    names: list[str] = []
+    arg_names = argument_names(f, len(args))
+
+    def flat(*xs: Any) -> list[Any]:
+        vals = unpack(jax.tree_util.tree_unflatten(treedef, xs))
+        wrapped = [Const(v) if c else v for v, c in zip(vals, is_const, strict=True)]
+        if mode is None:
+            parts = [("value", f(*vals))]  # Const marks nothing without a derivative
+        else:
+            res: Any = gradient(dataclasses.replace(mode, with_primal=True), f, *wrapped)
+            parts = [("value", res.val)]
+            parts += [
+                (f"derivative of {arg_names[i]}", d)
+                for i, d in enumerate(res.derivs)
+                if d is not None
+            ]
+        out: list[Any] = []
+        names.clear()
+        for name, tree in parts:
+            for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+                names.append(name + jax.tree_util.keystr(path))
+                out.append(leaf)
+        return out
+
+    return flat, [jnp.asarray(x) for x in leaves], names
+
+
+def _summary(name: str, x: Any) -> tuple[str, str, float]:
+    a = np.asarray(x)
+    if not np.issubdtype(a.dtype, np.inexact):
+        return (name, "finite", float(np.max(np.abs(a), initial=0)))
+    fin = np.isfinite(a)
+    kind = "nan" if np.isnan(a).any() else "inf" if not fin.all() else "finite"
+    big = float(np.max(np.abs(a[fin]), initial=0.0))
+    return (name, kind, big)
