@@ -52,6 +52,7 @@ def fori_loop(
     *,
     checkpointing: Scheme = False,
     mincut: bool = False,
+    max_steps: int | None = None,
 ) -> Any:
     """``jax.lax.fori_loop`` whose reverse mode stores every step, or only a few snapshots.
 
@@ -67,6 +68,10 @@ def fori_loop(
         at run time (Revolve's plan is then made by the program).
       mincut: per step, keep only what is expensive to recompute (matrix products) and the
         step's input; recompute the rest in the backward pass (store-all and periodic schemes).
+      max_steps: an upper bound on the trip count, for bounds known only at run time: the loop
+        stops there, in every mode (as ``wb.while_loop``'s). ``True`` and ``Periodic`` need it
+        then, to size their snapshots; ``Binomial`` and ``MemoryBudget`` keep at most
+        ``min(s, max_steps)`` snapshots with it.
 
     Returns:
       The final carry.
@@ -90,25 +95,47 @@ def fori_loop(
     scheme = check_scheme(checkpointing)
     _check_body(body, "wb.fori_loop")
     _check_bounds(lower, upper)
-    check_body_keeps_carry(body, _index_example(lower, upper), init, "wb.fori_loop")
-    if scheme is False and not mincut:
+    max_steps = _check_max_steps(max_steps, "wb.fori_loop")
+    index = _index_example(lower, upper)
+    init = check_body_keeps_carry(body, index, init, "wb.fori_loop")
+    lo, hi = _static_int(lower), _static_int(upper)
+    if lo is not None and hi is not None and max_steps is not None:
+        hi = min(hi, lo + max_steps)
+        upper = hi
+    dynamic = lo is None or hi is None
+    if scheme is False and not mincut and not (dynamic and max_steps is not None):
         return lax.fori_loop(lower, upper, body, init)
     step_body = periodic.mincut_body(body) if mincut else body
-    lo, hi = _static_int(lower), _static_int(upper)
-    if lo is None or hi is None:
-        if scheme is False:
-            return lax.fori_loop(lower, upper, step_body, init)
-        if scheme is True or isinstance(scheme, Periodic):
-            raise CheckpointingError(
-                f"wb.fori_loop: checkpointing={checkpointing!r} places its snapshots by the trip "
-                f"count, but the bounds are only known when the program runs "
-                f"(lower={describe(lower)}, upper={describe(upper)}). Use "
-                "checkpointing=wb.Binomial(s), which plans for any trip count at run time, or "
-                "pass Python ints (mark them static in jit)."
-            )
-        snapshots = _snapshots(scheme, init)
+    if dynamic:
         steps = jnp.maximum(jnp.asarray(upper) - jnp.asarray(lower), 0)
+        if max_steps is not None:
+            steps = jnp.minimum(steps, max_steps)
+        idx_dtype = jnp.result_type(index)
+
+        def indexed(k: Any, x: Any) -> Any:
+            return step_body(jnp.asarray(lower, idx_dtype) + k.astype(idx_dtype), x)
+
+        if scheme is False:
+            if max_steps is None:  # store-all: JAX's own loop (reverse mode needs a bound)
+                return lax.fori_loop(lower, upper, step_body, init)
+            return periodic.bounded_loop(indexed, lambda k, x: k < steps, init, max_steps)
+        if scheme is True or isinstance(scheme, Periodic):
+            if max_steps is None:
+                raise CheckpointingError(
+                    f"wb.fori_loop: checkpointing={checkpointing!r} keeps a snapshot every p "
+                    f"steps, but the bounds are only known when the program runs "
+                    f"(lower={describe(lower)}, upper={describe(upper)}), so the number of "
+                    "snapshots has no bound to size them by. Pass max_steps=... (an upper bound "
+                    "on the trip count), use checkpointing=wb.Binomial(s), which plans for any "
+                    "trip count at run time, or pass Python ints (mark them static in jit)."
+                )
+            period = sqrt_period(max_steps) if scheme is True else scheme.period
+            return periodic.periodic_bounded_loop(
+                indexed, lambda k, x: k < steps, init, max_steps, period
+            )
+        snapshots = _bounded(_snapshots(scheme, init), max_steps)
         return _checkpointed(body, lower, init, snapshots, steps=steps)
+    assert lo is not None and hi is not None
     n = hi - lo
     if n <= 0 or scheme is False:
         return lax.fori_loop(lower, upper, step_body, init)
@@ -157,26 +184,24 @@ def while_loop(
     _check_body(body, "wb.while_loop")
     if not callable(cond):
         raise TypeError(f"wb.while_loop needs cond to be a function, got {describe(cond)}.")
-    check_body_keeps_carry(lambda i, c: body(c), 0, init, "wb.while_loop")
+    init = check_body_keeps_carry(lambda i, c: body(c), 0, init, "wb.while_loop")
     _check_cond(cond, init)
-    if max_steps is not None and (
-        isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 0
-    ):
-        raise CheckpointingError(
-            f"wb.while_loop: max_steps must be a non-negative int or None, got "
-            f"{describe(max_steps)}."
-        )
-    max_steps = None if max_steps is None else int(max_steps)
+    max_steps = _check_max_steps(max_steps, "wb.while_loop")
     if scheme is False and max_steps is None:
         return lax.while_loop(cond, body, init)
     if scheme is False:
         assert max_steps is not None
         return _masked_scan(cond, body, init, max_steps)
     if isinstance(scheme, Periodic):
-        raise CheckpointingError(
-            "wb.while_loop: Periodic(p) needs the trip count in advance to place its snapshots. "
-            "Use checkpointing=wb.Binomial(s), which keeps s snapshots for any trip count, or "
-            "wb.fori_loop with a known trip count."
+        if max_steps is None:
+            raise CheckpointingError(
+                "wb.while_loop: Periodic(p) keeps a snapshot every p steps, so without a bound "
+                "on the trip count the number of snapshots has none either. Pass max_steps=... "
+                "(an upper bound on the trip count), or use checkpointing=wb.Binomial(s), which "
+                "keeps s snapshots for any trip count."
+            )
+        return periodic.periodic_bounded_loop(
+            lambda k, x: body(x), lambda k, x: cond(x), init, max_steps, scheme.period
         )
     if scheme is True:
         if max_steps is None:
@@ -187,7 +212,7 @@ def while_loop(
             )
         snapshots = sqrt_period(max_steps)
     else:
-        snapshots = _snapshots(scheme, init)
+        snapshots = _bounded(_snapshots(scheme, init), max_steps)
     return _checkpointed(lambda i, c: body(c), 0, init, snapshots, cond=cond, max_steps=max_steps)
 
 
@@ -237,6 +262,21 @@ def _snapshots(scheme: Any, init: Any) -> int:
         return snapshots_for_budget(scheme.bytes, _carry_bytes(init))
     assert isinstance(scheme, Binomial)
     return scheme.snapshots
+
+
+def _bounded(snapshots: int, max_steps: int | None) -> int:
+    """No more snapshots than steps: a loop of at most ``max_steps`` steps never stores more."""
+    return snapshots if max_steps is None else max(1, min(snapshots, max_steps))
+
+
+def _check_max_steps(max_steps: Any, where: str) -> int | None:
+    if max_steps is None:
+        return None
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 0:
+        raise CheckpointingError(
+            f"{where}: max_steps must be a non-negative int or None, got {describe(max_steps)}."
+        )
+    return int(max_steps)
 
 
 def _masked_scan(

@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 from workbench._src.errors import describe, shape_dtype
 from workbench._src.loops.schemes import CheckpointingError
@@ -14,8 +15,12 @@ from workbench._src.loops.schemes import CheckpointingError
 
 def check_body_keeps_carry(
     body: Callable[[Any, Any], Any], index: Any, init: Any, where: str
-) -> None:
-    """The body must return a carry of the same structure, shapes and dtypes (as lax requires)."""
+) -> Any:
+    """The body must return a carry of the same structure, shapes and dtypes (as lax requires).
+
+    Returns ``init``, each weakly typed leaf (a Python scalar, or a value derived from one only)
+    whose dtype the body changes promoted to the body's, as ``lax.fori_loop`` does: ``1.0`` (a
+    float64 where 64-bit mode is on) carried through a float32 body is a float32 carry."""
     out = jax.eval_shape(body, index, init)
     in_leaves, in_def = jax.tree_util.tree_flatten(init)
     out_leaves, out_def = jax.tree_util.tree_flatten(out)
@@ -24,6 +29,11 @@ def check_body_keeps_carry(
             f"{where}: the body returns a carry of structure {out_def}, but the loop started with "
             f"{in_def}. Return the same structure every step (e.g. the same tuple or dict)."
         )
+    promoted = [_promote_weak(a, b) for a, b in zip(in_leaves, out_leaves, strict=True)]
+    if any(p is not a for p, a in zip(promoted, in_leaves, strict=True)):
+        init = jax.tree_util.tree_unflatten(in_def, promoted)
+        in_leaves = promoted
+        out_leaves = jax.tree_util.tree_leaves(jax.eval_shape(body, index, init))
     for a, b in zip(in_leaves, out_leaves, strict=True):
         a_aval = jax.ShapeDtypeStruct(jnp.shape(a), jnp.result_type(a))
         if a_aval.shape != b.shape or a_aval.dtype != b.dtype:
@@ -33,3 +43,13 @@ def check_body_keeps_carry(
                 f"body (e.g. .astype({a_aval.dtype.name})) or start from an init of the "
                 f"final shape. (Received init {describe(a)}.)"
             )
+    return init
+
+
+def _promote_weak(value: Any, out: Any) -> Any:
+    """``value`` in the type lax gives a weakly typed initial carry whose dtype the body
+    changes (JAX's promotion of the two), else ``value`` itself."""
+    aval = jax.typeof(value)
+    if not aval.weak_type or aval.dtype == out.dtype or aval.shape != out.shape:
+        return value
+    return lax.convert_element_type(value, jnp.result_type(value, out.dtype))

@@ -292,6 +292,8 @@ def _partial_eval(trace: Any, *tracers: Any, **params: Any) -> list[Any]:
     unknown = [v is None for v in known]
     if not any(unknown):
         return checkpointed_loop_p.bind(*known, **params)
+    # A known operand may be a Python scalar (a literal of the trace): an array of its type.
+    known = _as_arrays(known, _abstract_eval_avals(spec))
     cc_uk, bc_uk, x_uk0 = spec.split(unknown)
     x_uk = _split_known(spec, cc_uk, bc_uk, x_uk0)
     if x_uk is None or all(x_uk):
@@ -534,6 +536,7 @@ class _Steps:
         self.x_avals = list(body.in_avals[1 + nb :])
         self.lin_bc_avals = _pick(body.in_avals[1 : 1 + nb], bc_lin)
         self.lin_x_avals = _pick(self.x_avals, x_lin)
+        self.known_body = _known_body(body, nb, tuple(bc_lin), tuple(x_lin))
 
     def full(self, k: Any, xk: Sequence[Any], lin_bc: Sequence[Any], lin_x: Sequence[Any]) -> Any:
         x = _merge(_fill_known(self.x_avals, self.x_lin, xk), self.x_lin, lin_x)
@@ -541,9 +544,11 @@ class _Steps:
         return self.fn(lax.convert_element_type(k, self.k_dtype), *bc, *x)
 
     def advance(self, k: Any, xk: list[Any]) -> list[Any]:
-        zeros_bc = [_zeros(a) for a in self.lin_bc_avals]
-        zeros_x = [_zeros(a) for a in self.lin_x_avals]
-        return _pick(self.full(k, xk, zeros_bc, zeros_x), self.x_lin, keep=False)
+        # The known part alone, dead code removed: the linear part of a JVP body may hold
+        # equations that only a transposition may evaluate (a custom_vjp's ``custom_lin``).
+        known = rules.jaxpr_as_fun(self.known_body)
+        k = lax.convert_element_type(k, self.k_dtype)
+        return list(known(k, *_pick(self.bc, self.bc_lin, keep=False), *xk))
 
     def reverse(self, k: Any, xk: list[Any], ct: list[Any]) -> tuple[list[Any], list[Any]]:
         def linear(lin_bc: list[Any], lin_x: list[Any]) -> list[Any]:
@@ -612,7 +617,7 @@ def _as_arrays(values: Sequence[Any], avals: Sequence[Any]) -> list[Any]:
     """Known operands as arrays of their types: a transpose rule may receive a literal (a Python
     scalar) where partial evaluation kept a constant."""
     return [
-        x if rules.is_undefined(x) or hasattr(x, "shape") else jnp.asarray(x, a.dtype)
+        x if x is None or rules.is_undefined(x) or hasattr(x, "shape") else jnp.asarray(x, a.dtype)
         for x, a in zip(values, avals, strict=True)
     ]
 
@@ -644,6 +649,7 @@ def _batch(args: Sequence[Any], dims: Sequence[Any], **params: Any) -> tuple[lis
     spec = Loop(**params)
     size = next(a.shape[d] for a, d in zip(args, dims, strict=True) if d is not None)
     args = [a if d is None else jnp.moveaxis(a, d, 0) for a, d in zip(args, dims, strict=True)]
+    args = _as_arrays(args, _abstract_eval_avals(spec))  # Python scalars (literals) as arrays
     batched = [d is not None for d in dims]
     cc, bc, init = spec.split(args)
     cc_b, bc_b, x_b = spec.split(batched)
