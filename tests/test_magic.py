@@ -341,7 +341,9 @@ def test_html_fallback_draws_the_graph_where_dot_exists(ip, monkeypatch):
     res = run(ip, "--views result,graph", "f = jax.named_scope(EVIL)(jnp.sin)\nf(x) * x")
     page = res._repr_mimebundle_()["text/html"]
     graph_part = page[page.index('data-view="graph"') :]
-    assert graph_part.count("<svg") == 1 and "<?xml" not in page
+    # Graphviz's drawing, and the legend's (forward, backward, residual edges) above it.
+    assert graph_part.count("<svg") == 2 and "<?xml" not in page
+    assert graph_part.count('<svg class="wb-legend-picture"') == 1 and "residual" in graph_part
     # One SVG node per graph node (Graphviz names them by our ids); the scope name escaped.
     assert graph_part.count('class="node"') == len(res.inspection.graph.nodes)
     assert "<img" not in page and "&lt;img src=x" in graph_part

@@ -443,3 +443,9 @@ export function regionsToOpen(G, index) {
   const n = G.nodes[index];
   return n ? highlightTargets(G, [n.id]).open : new Set();
 }
+
+/** The regions "expand all" opens: every one but the program; none for a flat graph (the button
+ * is then disabled and says why, not silent). */
+export function openableRegions(G) {
+  return [...G.regions.keys()].filter((r) => r !== G.root);
+}

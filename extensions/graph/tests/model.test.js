@@ -8,6 +8,7 @@ import { FORMAT, decodeRows, formatProblem } from "../format.js";
 import {
   highlightTargets,
   nodeDetails,
+  openableRegions,
   prepare,
   regionDetails,
   regionTitle,
@@ -127,4 +128,15 @@ test("search finds nodes and regions in program order; highlight opens their reg
   for (let r = inner.region; r !== G.root; r = G.regions.get(r).parent) path.push(r);
   assert.deepEqual([...T.open].sort(), path.sort());
   assert.deepEqual(highlightTargets(G, ["no such id"]).nodes.size, 0);
+});
+
+test("expand all opens every region but the program; a flat graph has none (issue 24)", () => {
+  assert.deepEqual(openableRegions(prepare(fixture("mlp2").graph)), []);
+  const G = prepare(fixture("remat20").graph);
+  const open = openableRegions(G);
+  assert.equal(open.length, G.regions.size - 1);
+  assert.ok(!open.includes(G.root));
+  // Opened, every node is drawn as itself: no box stands for a closed region.
+  const V = visibleGraph(G, new Set(open));
+  assert.ok([...V.leaves.values()].every((leaf) => leaf.type === "node"));
 });
