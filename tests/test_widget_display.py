@@ -108,7 +108,7 @@ def test_once_live_no_fallback_is_built_before_the_view_is_drawn(front_end, monk
 
 
 SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" class="wb-graph wb-picture" width="10" height="10">'
+    '<svg xmlns="http://www.w3.org/2000/svg" class="wb-picture" width="10" height="10">'
     '<style>.wb-node rect { fill: #ddf4ff; }</style><defs><marker id="a"/></defs>'
     '<g class="wb-node"><rect/><text>sin &lt;img src=x onerror=1&gt;</text></g>'
     '<path class="wb-edge" marker-end="url(#a)" d="M0,0L1,1"/></svg>'

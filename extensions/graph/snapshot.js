@@ -97,7 +97,11 @@ export function pictureSvg({ defs, viewport, bounds, legendNodes, legendEdges, e
   out.setAttribute("width", String(width));
   out.setAttribute("height", String(height));
   out.setAttribute("style", "max-width: 100%; height: auto; border: 0; display: block;");
-  const style = s("style", {}, null, usedRules(out));
+  // Matched as the live view's root (.wb-graph), then renamed: the page's own queries for live
+  // viewers (.wb-graph) never find a picture.
+  const rules = usedRules(out).replace(/\.wb-graph(?![\w-])/g, ".wb-picture");
+  out.setAttribute("class", "wb-picture");
+  const style = s("style", {}, null, rules);
   out.insertBefore(style, out.firstChild);
   return new XMLSerializer().serializeToString(out);
 }
