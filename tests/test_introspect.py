@@ -101,7 +101,8 @@ CASES: list[tuple[str, Callable[..., Any], tuple[Any, ...], dict[str, int]]] = [
     ("remat", f_remat, (X,), {"remat": 1, "named_scope": 1}),
     ("cond", f_cond, (X,), {"cond": 2, "branch": 4}),
     ("checkpoint_name", f_named, (X,), {}),
-    ("custom_vjp", f_custom_vjp, (X,), {}),
+    # The rule's forward function (a lambda of this file) is the user's: a call of its own.
+    ("custom_vjp", f_custom_vjp, (X,), {"function": 1}),
     ("remat_policy", f_policy, (X,), {"remat": 1, "named_scope": 1}),
     ("pytree", f_pytree, ({"w": X, "b": X[0]}, X), {}),
 ]
@@ -413,3 +414,80 @@ def test_numpy_scalar_parameters_print_as_python_numbers() -> None:
     for axis in (np.int64(1), 1):
         eqn = jax.make_jaxpr(lambda x, a=axis: jnp.sum(x, axis=a))(jnp.ones((2, 3))).eqns[-1]
         assert dict(op_params(eqn))["axes"] == "(1,)"
+
+
+# --------------------------------------------------------------------------------------------
+# The user's own functions (issue 24): equations grouped by the calls that made them
+
+
+def _inner(h):
+    return jnp.sin(h) * 2.0
+
+
+def _outer(h):
+    return _inner(h) + jnp.cos(h)
+
+
+def _twice(x):
+    return _outer(_outer(x))  # two calls on one line: two regions
+
+
+def _looped(x):
+    for _ in range(3):
+        x = _outer(x)
+    return jnp.sum(x)
+
+
+def _calls(g, name, phase=None):
+    return [
+        r
+        for r in g.regions
+        if r.kind == "function" and r.name == name and (phase is None or r.phase == phase)
+    ]
+
+
+def test_equations_are_grouped_by_the_users_calls_each_call_a_region() -> None:
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(_looped))(X))
+    outer_f, inner_f = _calls(g, "_outer", "forward"), _calls(g, "_inner", "forward")
+    assert len(outer_f) == 3 and len(inner_f) == 3  # a region per call, not one for all
+    assert len(_calls(g, "_outer", "backward")) == 3
+    # Each call of _inner sits in its own call of _outer, which sits in the program.
+    assert {r.parent for r in inner_f} == {r.id for r in outer_f}
+    assert all(r.parent == "main" for r in outer_f)
+    # The ops are where the source says: sin in _inner, cos in _outer (not in _inner).
+    region = {r.id: r for r in g.regions}
+    for n in g.ops:
+        if n.source is not None and n.primitive in ("sin", "cos") and n.phase == "forward":
+            assert region[n.region].name == n.source.function, (n.primitive, n.region)
+    # The call's source is the line that called it.
+    assert all(r.source is not None and r.source.function == "_looped" for r in outer_f)
+    # No region for the traced function itself: it is the program.
+    assert not _calls(g, "_looped")
+
+
+def test_two_calls_on_one_line_are_two_regions() -> None:
+    g = graph_from_jaxpr(jax.make_jaxpr(_twice)(X))
+    assert len(_calls(g, "_outer")) == 2 and len(_calls(g, "_inner")) == 2
+    ops = {n.id: n for n in g.ops}
+    for r in _calls(g, "_outer"):
+        assert sum(1 for n in ops.values() if n.region == r.id and n.primitive == "cos") == 1
+
+
+def test_many_arguments_of_one_pytree_are_one_region_named_by_its_root() -> None:
+    params = [{"w": X, "b": X[0]} for _ in range(10)]
+
+    def loss(params, x):
+        for p in params:
+            x = jnp.tanh(x * p["w"] + p["b"])
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params, X))
+    args = [n for n in g.nodes if n.kind == "argument"]
+    assert {n.region for n in args if n.name.startswith("params")} == {"main:arguments:params"}
+    assert next(n for n in args if n.name == "x").region == "main"  # a single array stays
+    assert "params[3]['w']" in {n.name for n in args}  # each leaf keeps its Python path
+    results = [n for n in g.nodes if n.kind == "result"]
+    assert {n.region for n in results} == {"main:results:result"}
+    # Small pytrees stay in the program, as before.
+    small = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params[:2], X))
+    assert {n.region for n in small.nodes if n.kind != "op"} == {"main"}

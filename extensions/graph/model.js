@@ -95,10 +95,14 @@ export function prepare(data) {
     if (r.parent === null && root === null) root = r.id;
   }
   groupInternals(nodes, regions);
+  const codes = new Map(); // primitive -> a small number, for the regions' signatures
   for (const n of nodes) {
+    if (!codes.has(n.primitive)) codes.set(n.primitive, codes.size + 1);
+    const code = codes.get(n.primitive);
     for (let rid = n.region; rid !== null && rid !== undefined; ) {
       const reg = regions.get(rid);
       if (!reg) break;
+      reg.sig = ((reg.sig || 0) * 31 + code) % 2147483647; // the ops it holds, in order
       reg.count += 1;
       if (n.index < reg.first) reg.first = n.index;
       rid = reg.parent;
@@ -325,10 +329,12 @@ export function visibleGraph(G, expanded) {
     return out;
   };
   const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
+  const fold = foldRepeats(G, G.nodes.map((n) => rep(n.region)));
   const leaves = new Map();
   const keyOf = new Array(G.nodes.length);
   for (const n of G.nodes) {
-    const r = rep(n.region);
+    const r0 = rep(n.region);
+    const r = r0 === null ? null : fold.get(r0) || r0;
     let key;
     if (r === null) {
       key = "n:" + n.index;
@@ -338,9 +344,11 @@ export function visibleGraph(G, expanded) {
       key = "r:" + r;
       if (!leaves.has(key)) {
         const reg = G.regions.get(r);
-        const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}`];
-        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes)}`);
-        leaves.set(key, { key, type: "region", region: reg, parent: clusterOf(reg.parent), order: reg.first, label: `\u25B8 ${regionTitle(reg)}`, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
+        const repeat = fold.repeats.get(r) || 1;
+        const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}${repeat > 1 ? " each" : ""}`];
+        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
+        const title = `\u25B8 ${regionTitle(reg)}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
+        leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
       }
     }
     keyOf[n.index] = key;
@@ -371,6 +379,40 @@ export function visibleGraph(G, expanded) {
     label: e.count === 1 ? [...avals][0] || "" : avals.size === 1 ? `${e.count} \u00D7 ${[...avals][0]}` : `${e.count} values`,
   }));
   return { leaves, clusters, edges, keyOf };
+}
+
+/** Region kinds whose identical closed siblings are drawn as one box "×n". */
+const FOLD_KINDS = new Set(["function", "named_scope"]);
+
+/**
+ * Identical repeated groups, folded: closed sibling regions of the same kind, name and pass
+ * that hold the same ops in the same order (the 12 calls of a model's `block`) are drawn as
+ * one box that says ×12, standing for the first of them; opening it opens that one.
+ * @param {Graph} G
+ * @param {Array<string | null>} reps  per node, the closed region drawn for it (or null)
+ * @returns {Map<string, string> & {repeats: Map<string, number>}}  member -> the first member
+ */
+export function foldRepeats(G, reps) {
+  const groups = new Map();
+  const seen = new Set();
+  for (const r of reps) {
+    if (r === null || seen.has(r)) continue;
+    seen.add(r);
+    const reg = G.regions.get(r);
+    if (!reg || !FOLD_KINDS.has(reg.kind)) continue;
+    const key = `${reg.parent}|${reg.kind}|${reg.label}|${reg.phase}|${reg.count}|${reg.sig}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(reg);
+  }
+  const fold = new Map();
+  fold.repeats = new Map();
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    members.sort((a, b) => a.first - b.first);
+    for (const m of members) fold.set(m.id, members[0].id);
+    fold.repeats.set(members[0].id, members.length);
+  }
+  return fold;
 }
 
 /**

@@ -111,6 +111,12 @@ export function countScale(values, range) {
  * @typedef {{x: number, y: number, anchor: "start" | "end" | "middle", box: Rect} | null} Placement
  */
 
+const MARGIN = 2;
+
+function grow(r, by) {
+  return { x: r.x - by, y: r.y - by, width: r.width + 2 * by, height: r.height + 2 * by };
+}
+
 function overlaps(a, b) {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
@@ -143,7 +149,8 @@ export function placeLabels(labels, marks, bounds, height = 12) {
       const box = { x, y, width: l.width, height };
       const inside = x >= bounds.x && y >= bounds.y && x + l.width <= bounds.x + bounds.width && y + height <= bounds.y + bounds.height;
       if (!inside) continue;
-      if (placed.some((p) => overlaps(p, box)) || marks.some((m) => overlaps(m, box))) continue;
+      // Marks are kept clear by a margin: a text's drawn box is a little taller than its line.
+      if (placed.some((p) => overlaps(p, box)) || marks.some((m) => overlaps(grow(m, MARGIN), box))) continue;
       placed.push(box);
       const tx = anchor === "start" ? x : anchor === "end" ? x + l.width : x + l.width / 2;
       return { x: tx, y: y + height - 2, anchor, box };

@@ -110,7 +110,7 @@ function drawCurve(svg, rows, chosen) {
   const requests = [];
   // The chosen point's label is placed first: it is the one the slider moves.
   if (chosen) {
-    const text = `chosen: ${chosen.label}`;
+    const text = `chosen: ${chosen.label.replace("snapshots=", "")}`;
     requests.push({ x: X.map(chosen.x), y: Y.map(chosen.y), text, width: textWidth(text), chosen: true });
   }
   for (const r of rows) {
