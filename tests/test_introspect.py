@@ -20,6 +20,7 @@ import pytest
 from jax.ad_checkpoint import checkpoint_name, print_saved_residuals
 from jax.extend import core as jcore
 
+import workbench as wb
 from workbench._src.introspect import Graph, graph_from_jaxpr, hlo_ops, memory_report
 
 X = jnp.arange(3.0) + 0.5
@@ -491,3 +492,30 @@ def test_many_arguments_of_one_pytree_are_one_region_named_by_its_root() -> None
     # Small pytrees stay in the program, as before.
     small = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params[:2], X))
     assert {n.region for n in small.nodes if n.kind != "op"} == {"main"}
+
+
+@pytest.mark.parametrize("steps", [7, 50, 100])
+@pytest.mark.parametrize("snapshots", [2, 3, 4])
+def test_a_checkpointed_loop_is_one_loop_of_the_users_count_and_scheme(steps, snapshots) -> None:
+    """Issue 24 item 3: Revolve's sweeps are drawn as the loop the user wrote: its trip count
+    (the oracle: the count given to wb.fori_loop) and its scheme, the schedule inside."""
+
+    def f(x):
+        body = lambda i, y: jnp.sin(y) * x
+        return jnp.sum(wb.fori_loop(0, steps, body, x, checkpointing=wb.Binomial(snapshots)))
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(f))(X))
+    loops = [r for r in g.regions if r.kind == "loop" and r.name == "checkpointed"]
+    assert [r.phase for r in loops] == ["forward", "backward"]
+    for r in loops:
+        p = dict(r.params)
+        assert p["trip count"] == str(steps) and p["scheme"] == f"Binomial({snapshots})"
+        assert r.parent == "main"
+    assert not any(r.kind == "named_scope" and "revolve" in r.name for r in g.regions)
+    # The schedule's own loops are inside, as its detail.
+    inner = [r for r in g.regions if r.parent == loops[0].id and r.kind == "loop"]
+    assert inner and all(dict(r.params)["trip count"] != str(steps) for r in inner)
+    # The viewer starts with the loop closed: one box per pass.
+    from workbench._src.notebook.graph_widget import initial_expanded
+
+    assert not {r.id for r in loops} & set(initial_expanded(g))

@@ -346,6 +346,8 @@ export function visibleGraph(G, expanded) {
         const reg = G.regions.get(r);
         const repeat = fold.repeats.get(r) || 1;
         const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}${repeat > 1 ? " each" : ""}`];
+        const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
+        if (detail) parts.unshift(detail);
         if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
         const title = `\u25B8 ${regionTitle(reg)}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
         leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });

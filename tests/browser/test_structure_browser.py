@@ -3,7 +3,8 @@ plain functions (``tests/graph_programs.py``, ``transformer``: ``block(h, p)`` c
 ``attention(h, p)``) is drawn grouped by the user's functions, its first view a few legible
 boxes with the 12 layers folded into one box that says x12; opened level by level, every level
 is drawn without overlaps or edges through boxes (``test_graph_browser.check_geometry``), and
-search finds the functions by name.
+search finds the functions by name. A 50-step ``wb.fori_loop`` with ``Binomial(4)`` (item 3)
+is one loop box per pass that says 50 and its scheme; Revolve's schedule is inside it.
 """
 
 from __future__ import annotations
@@ -18,21 +19,31 @@ WAIT_MS = 60_000
 MAX_FIRST_BOXES = 40
 MIN_TEXT_PX = 8
 
-CELLS = [graph_programs.SOURCE, graph_programs.cell("blocks12", "g")]
+LOOP_CELL = (
+    "def looped(x):\n"
+    "    body = lambda i, y: jnp.sin(y) * x\n"
+    "    return jnp.sum(wb.fori_loop(0, 50, body, x, checkpointing=wb.Binomial(4)))\n"
+    "wb.graph(looped, jnp.ones(3), mode=wb.Reverse)"
+)
+CELLS = [graph_programs.SOURCE, graph_programs.cell("blocks12", "g"), LOOP_CELL]
 
 lab, console, page = notebook_fixtures(
     "structure.ipynb",
     CELLS,
-    rendered_js="() => document.querySelector('.wb-graph[data-settled=\"true\"]')",
+    rendered_js="() => document.querySelectorAll('.wb-graph[data-settled=\"true\"]').length >= 2",
     what="12-layer model's graph",
     default_timeout_ms=WAIT_MS,
 )
 
 
-def _open(page, g, label: str) -> None:
-    """Clicks the closed box labelled ``label`` and waits for the new drawing."""
+def _open(page, g, label: str, but: str | None = None) -> None:
+    """Clicks the closed box labelled ``label`` (and not ``but``) and waits for the new
+    drawing."""
     before = _ready(g)
-    box = g.locator(".wb-node.wb-collapsed").filter(has_text=label).first
+    box = g.locator(".wb-node.wb-collapsed").filter(has_text=label)
+    if but:
+        box = box.filter(has_not_text=but)
+    box = box.first
     box.click()
     page.wait_for_function(
         "([el, n]) => Number(el.dataset.ready || 0) > n && el.dataset.settled === 'true'",
@@ -91,3 +102,20 @@ def test_search_finds_the_users_functions(page):
     )
     assert g.locator(".wb-match").count() >= 1
     search.fill("")
+
+
+def test_a_checkpointed_loop_is_one_box_with_its_count_and_scheme(page):
+    g = page.locator(".wb-graph").nth(1)
+    _check_level(page, g, "loop-first-view")
+    loops = g.locator(".wb-node.wb-collapsed[data-kind='loop']")
+    texts = loops.all_text_contents()
+    forward = [t for t in texts if "(backward)" not in t]
+    assert len(forward) == 1 and "\u00d750" in forward[0] and "Binomial(4)" in forward[0], texts
+    assert len(texts) == 2  # and its reversal, in the backward pass
+    shown = " ".join(g.locator(".wb-node, .wb-cluster").all_text_contents())
+    assert "revolve" not in shown and "\u00d720" not in shown and "internals" not in shown
+    # The schedule is its detail: opened, Revolve's sweep (loops of 20, 16, 9, 4 steps).
+    _open(page, g, "\u00d750", but="backward")
+    _check_level(page, g, "loop-opened")
+    inner = " ".join(g.locator(".wb-cluster .wb-head-title, .wb-node").all_text_contents())
+    assert "\u00d720" in inner, inner[:300]

@@ -39,6 +39,7 @@ from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval, Phase
+from workbench._src.loops.binding import BACKWARD_SCOPE, FORWARD_SCOPE
 
 NodeKind = Literal["op", "argument", "constant", "result"]
 EdgeKind = Literal["forward", "backward", "residual"]
@@ -296,7 +297,7 @@ class _Builder:
                 Node(nid, "result", "result", result_names[j], "primal", home, avals, ())
             )
             self.connect(refs, nid, "primal")
-        return Graph(tuple(self.nodes), tuple(self.edges), tuple(self.regions))
+        return Graph(tuple(self.nodes), tuple(self.edges), tuple(_as_loops(self.regions)))
 
     def value_groups(self, kind: str, names: Sequence[str]) -> list[str]:
         """The region of each argument (or result) by the Python path it has: the many leaves
@@ -525,9 +526,7 @@ class _Calls:
             out.append(tuple(chain))
         return out
 
-    def home(
-        self, parent: str, phase: Phase, calls: tuple[tuple[_Call, int, Source], ...]
-    ) -> str:
+    def home(self, parent: str, phase: Phase, calls: tuple[tuple[_Call, int, Source], ...]) -> str:
         """The region of the innermost of ``calls`` under ``parent`` (made where a new call
         starts), or ``parent`` for none."""
         stack = self.open.setdefault((parent, phase), [])
@@ -548,6 +547,54 @@ class _Calls:
             home = rid
         del stack[len(calls) :]
         return home
+
+
+def _as_loops(regions: list[Region]) -> list[Region]:
+    """A checkpointed loop's gradient as the user wrote the loop: the scopes its rules open
+    around Revolve's sweeps (``revolve_forward_sweep``, ``revolve_backward``: loops of 20, 16,
+    9 and 4 steps, the schedule's bookkeeping) become loop regions that say the loop's own trip
+    count and scheme (``loop x50 · Binomial(4)``), the schedule inside them as their detail.
+
+    The forward sweep advances to the last step, which is taped apart: its loops' trip counts
+    add up to the loop's count less one (checked against the count the user gave for 2 to 4
+    snapshots and 7 to 100 steps, ``tests/test_introspect.py``). The k-th backward scope of
+    the program reverses the k-th forward sweep from the end. A sweep whose loops' counts are
+    not all known keeps its scope."""
+    children: dict[str | None, list[Region]] = {}
+    for r in regions:
+        children.setdefault(r.parent, []).append(r)
+
+    def loops_of(r: Region) -> list[dict[str, str]]:
+        return [dict(c.params) for c in children.get(r.id, []) if c.kind in ("loop", "scan")]
+
+    sweeps = [r for r in regions if r.kind == "named_scope" and r.name == FORWARD_SCOPE]
+    backs = [r for r in regions if r.kind == "named_scope" and r.name == BACKWARD_SCOPE]
+    counts: list[int | None] = []
+    for r in sweeps:
+        trips = [p.get("trip count", p.get("length", "")) for p in loops_of(r)]
+        ok = bool(trips) and all(t.isdigit() for t in trips)
+        counts.append(sum(int(t) for t in trips) + 1 if ok else None)
+    found = dict(zip((r.id for r in sweeps), counts, strict=True))
+    if len(backs) == len(sweeps):
+        found |= dict(zip((r.id for r in backs), reversed(counts), strict=True))
+    out = []
+    for r in regions:
+        n = found.get(r.id)
+        if n is None:
+            out.append(r)
+            continue
+        inner = loops_of(r)
+        scheme = next((p["scheme"] for p in inner if p.get("scheme")), "")
+        snaps = next((p["snapshots"] for p in inner if p.get("snapshots")), "")
+        what = "forward sweep" if r.name == FORWARD_SCOPE else "reversal"
+        params: tuple[tuple[str, str], ...] = (
+            ("trip count", str(n)),
+            ("scheme", scheme),
+            ("snapshots", snaps),
+            ("schedule", f"Revolve's {what}, inside"),
+        )
+        out.append(dataclasses.replace(r, kind="loop", name="checkpointed", params=params))
+    return out
 
 
 def _names(names: Sequence[str] | None, n: int, stem: str) -> list[str]:

@@ -222,7 +222,9 @@ def initial_expanded(model: Graph) -> list[str]:
 
     A loop whose body does what the body of an earlier loop beside it does (the same user ops,
     in the same pass and region: the sweeps of a checkpointing schedule, say) starts closed, so
-    that each body is drawn once; its box says its trip count, and a click opens it."""
+    that each body is drawn once; its box says its trip count, and a click opens it. A
+    checkpointed loop's gradient (``graph._as_loops``) starts closed: one box that says the
+    loop's trip count and scheme, its schedule inside."""
     if len(model.nodes) > LARGE_GRAPH:
         return []
     parent = {r.id: r.parent for r in model.regions}
@@ -238,6 +240,8 @@ def initial_expanded(model: Graph) -> list[str]:
     for r in model.regions:
         if r.parent is None:
             continue
+        if any(k == "schedule" for k, _ in r.params):
+            continue  # a checkpointed loop is one box; its schedule is its detail, inside
         if r.kind in LOOP_KINDS and body.get(r.id):
             key = (r.parent, r.phase, tuple(body[r.id]))
             if key in seen:
