@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import pathlib
+import re
 import sysconfig
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -300,22 +301,35 @@ class _Builder:
         return Graph(tuple(self.nodes), tuple(self.edges), tuple(_as_loops(self.regions)))
 
     def value_groups(self, kind: str, names: Sequence[str]) -> list[str]:
-        """The region of each argument (or result) by the Python path it has: the many leaves
-        of one pytree (``params[3]['wq']``, more than ``GROUP_VALUES``) are one region named by
-        its root (``params``), closed at first; the others stay in the program."""
-        roots = [_path_root(n) for n in names]
-        counts: dict[str, int] = {}
-        for r in roots:
-            counts[r] = counts.get(r, 0) + 1
+        """The region of each argument (or result) by the Python path it has: the leaves of
+        one large pytree (more than ``GROUP_VALUES``) go into a region per entry at the first
+        level of the path where the pytree branches (``params[3]``: a layer's arrays, beside
+        the layer that reads them); the others stay in the program."""
+        paths = [_path(n) for n in names]
+        count: dict[str, int] = {}
+        for root, _ in paths:
+            count[root] = count.get(root, 0) + 1
+        depth: dict[str, int] = {}
+        for root in count:
+            if count[root] <= GROUP_VALUES:
+                continue
+            parts = [p for r, p in paths if r == root]
+            for d in range(1, max(map(len, parts)) + 1):
+                groups = {tuple(p[:d]) for p in parts}
+                if len(groups) > 1:
+                    if len(groups) < len(parts):  # some group holds more than one leaf
+                        depth[root] = d
+                    break
         homes = []
-        for r in roots:
-            if counts[r] <= GROUP_VALUES:
+        for root, parts in paths:
+            if root not in depth:
                 homes.append(ROOT)
                 continue
-            rid = f"{ROOT}:{kind}:{r}"
+            label = root + "".join(parts[: depth[root]])
+            rid = f"{ROOT}:{kind}:{label}"
             if rid not in self.scope_regions:
                 self.scope_regions.add(rid)
-                self.regions.append(Region(rid, kind, r, ROOT, "primal"))
+                self.regions.append(Region(rid, kind, label, ROOT, "primal"))
             homes.append(rid)
         return homes
 
@@ -464,15 +478,18 @@ class _Builder:
                     env[outer] = env.get(outer, ()) + refs if k else refs
 
 
-GROUP_VALUES = 16  # a pytree of more arguments (or results) than this is one region
+GROUP_VALUES = 16  # a pytree of more arguments (or results) than this is grouped
 
 
-def _path_root(name: str) -> str:
-    """The root of a Python path: ``params[3]['wq']`` -> ``params``; ``x`` -> ``x``."""
-    for i, c in enumerate(name):
-        if c in "[.":
-            return name[:i] or name
-    return name
+def _path(name: str) -> tuple[str, list[str]]:
+    """A Python path's root and parts: ``params[3]['wq']`` -> ``("params", ["[3]", "['wq']"])``."""
+    parts = re.findall(r"\[[^\]]*\]|\.\w+", name)
+    root = (
+        name[: len(name) - len("".join(parts))]
+        if "".join(parts) and name.endswith("".join(parts))
+        else name
+    )
+    return (root or name), (parts if root else [])
 
 
 # The user's code is what runs outside JAX (source_info_util's own test), the workbench and the
