@@ -329,7 +329,9 @@ export function visibleGraph(G, expanded) {
     return out;
   };
   const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
-  const fold = foldRepeats(G, G.nodes.map((n) => rep(n.region)));
+  const reps = G.nodes.map((n) => rep(n.region));
+  const fold = foldRepeats(G, reps);
+  foldValues(G, reps, fold);
   const leaves = new Map();
   const keyOf = new Array(G.nodes.length);
   for (const n of G.nodes) {
@@ -349,7 +351,8 @@ export function visibleGraph(G, expanded) {
         const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
         if (detail) parts.unshift(detail);
         if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
-        const title = `\u25B8 ${regionTitle(reg)}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
+        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? reg.label.replace(/\[\d+\]/, "[i]") : regionTitle(reg);
+        const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
         leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
       }
     }
@@ -415,6 +418,42 @@ export function foldRepeats(G, reps) {
     fold.repeats.set(members[0].id, members.length);
   }
   return fold;
+}
+
+/** Regions of a pytree's arguments or results (graph.py, value_groups). */
+const VALUE_KINDS = new Set(["arguments", "results"]);
+
+/**
+ * Values folded with what they feed: closed sibling groups of one pytree's arguments (or
+ * results), "params[0]" to "params[11]", whose every edge goes to (comes from) the same boxes
+ * (the folded "block x12") are one box too, "params[i] x12". Groups that feed different boxes
+ * (the layers of an MLP, each drawn) stay apart, beside their layers. Adds to `fold`.
+ */
+function foldValues(G, reps, fold) {
+  const boxOf = (i) => (reps[i] === null ? `n:${i}` : `r:${fold.get(reps[i]) || reps[i]}`);
+  const ends = new Map(); // value region -> the boxes at the other ends of its edges
+  for (const e of G.edges) {
+    for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
+      const r = reps[mine];
+      const reg = r === null ? null : G.regions.get(r);
+      if (!reg || !VALUE_KINDS.has(reg.kind)) continue;
+      if (!ends.has(r)) ends.set(r, new Set());
+      ends.get(r).add(boxOf(other));
+    }
+  }
+  const groups = new Map();
+  for (const [r, others] of ends) {
+    const reg = G.regions.get(r);
+    const key = `${reg.parent}|${reg.kind}|${reg.label.replace(/\[\d+\]/, "[i]")}|${reg.count}|${[...others].sort().join(",")}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(reg);
+  }
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    members.sort((a, b) => a.first - b.first);
+    for (const m of members) fold.set(m.id, members[0].id);
+    fold.repeats.set(members[0].id, members.length);
+  }
 }
 
 /**

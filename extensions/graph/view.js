@@ -178,6 +178,8 @@ class GraphView {
     this.fullButton = this.button(tools, "wb-fullscreen", "full screen", "full screen (Esc to leave)", () => this.toggleFullScreen());
     this.button(tools, "wb-export", "SVG", "save the drawing as an SVG file", () => this.exportSvg());
     this.statusEl = h("span", "wb-status", bar);
+    this.selectionEl = h("span", "wb-selection", bar); // the selected edge, in words
+    this.selectionEl.hidden = true;
     this.buildLegend(h("div", "wb-legend", root));
     this.messageEl = h("div", "wb-message", root);
     this.messageEl.hidden = true;
@@ -431,6 +433,8 @@ class GraphView {
   }
 
   render(V, L, { texts = true, hover = true } = {}) {
+    this.root.dataset.selectedEdge = ""; // a new drawing: no edge selected
+    this.selectionEl.hidden = true;
     this.deferTexts = !texts;
     this.hover = hover;
     this.textless = []; // [g, leaf] of the boxes drawn without their texts yet
@@ -489,6 +493,28 @@ class GraphView {
     };
     hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
     hit.addEventListener("pointerleave", () => this.hideTip());
+    hit.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      if (!this.dragged) this.selectEdge(e, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)} (${e.label || "value"})`);
+    });
+  }
+
+  /** A click on an edge (a residual, say) selects it: drawn thick with its two ends, and said
+   * in the status line; a second click, or one on another edge, changes the selection. */
+  selectEdge(e, words) {
+    for (const el of this.viewport.querySelectorAll(".wb-selected")) el.classList.remove("wb-selected");
+    const again = this.root.dataset.selectedEdge === e.id;
+    this.root.dataset.selectedEdge = again ? "" : e.id;
+    this.selectedWords = again ? "" : words;
+    if (!again) {
+      for (const el of this.viewport.querySelectorAll(`.wb-edge-group[data-edge="${CSS.escape(e.id)}"]`)) el.classList.add("wb-selected");
+      for (const key of [e.a, e.b]) {
+        const end = this.viewport.querySelector(`[data-key="${CSS.escape(key)}"]`);
+        if (end) end.classList.add("wb-selected");
+      }
+    }
+    this.selectionEl.textContent = this.selectedWords;
+    this.selectionEl.hidden = !this.selectedWords;
   }
 
   /** The shapes on the edges (layout.js, placeEdgeLabels), drawn the first time the zoom makes

@@ -123,3 +123,25 @@ def test_a_checkpointed_loop_is_one_box_with_its_count_and_scheme(page):
     _check_level(page, g, "loop-opened")
     inner = " ".join(g.locator(".wb-cluster .wb-head-title, .wb-node").all_text_contents())
     assert "\u00d720" in inner, inner[:300]
+
+
+def test_a_click_on_a_residual_edge_selects_it_and_its_ends(page):
+    """Issue 24 item 4: clicking a residual edge did nothing."""
+    g = page.locator(".wb-graph").nth(1)
+    g.locator("button.wb-collapse-all").click()
+    page.wait_for_function(
+        "(el) => el.dataset.settled === 'true' && !el.querySelector('.wb-cluster')",
+        arg=g.element_handle(),
+        timeout=WAIT_MS,
+    )
+    edge = g.locator(".wb-edge-group.wb-e-r").first
+    edge.locator("path.wb-edge-hit").dispatch_event("click")
+    assert g.get_attribute("data-selected-edge") == edge.get_attribute("data-edge")
+    assert g.locator(".wb-edge-group.wb-selected").count() >= 1
+    assert g.locator(".wb-node.wb-selected").count() == 2  # both ends
+    words = g.locator(".wb-selection").text_content() or ""
+    assert words.startswith("residual") and "loop" in words, words
+    g.screenshot(path=str(ARTIFACTS / "structure-residual-selected.png"))
+    edge.locator("path.wb-edge-hit").dispatch_event("click")  # again: unselected
+    assert g.get_attribute("data-selected-edge") == ""
+    assert g.locator(".wb-selected").count() == 0

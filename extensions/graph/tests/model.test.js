@@ -150,8 +150,9 @@ test("a 12-layer model of plain functions: its first view is a few boxes, the la
   const labels = [...V.leaves.values()].map((l) => l.label);
   // One box for the 12 forward calls of block, one for their backward pass: "x12".
   assert.deepEqual(labels.filter((l) => l.includes("block")).sort(), ["\u25B8 block (backward) \u00D712", "\u25B8 block \u00D712"]);
-  // The arguments are a box per layer (params[3]); their paths stay on the nodes.
-  assert.ok(labels.includes("\u25B8 params[3]"));
+  // The arguments are a box per layer (params[3]), folded like the layers they feed; their
+  // paths stay on the nodes.
+  assert.ok(labels.includes("\u25B8 params[i] \u00D712"), labels.join(", "));
   assert.ok(G.nodes.some((n) => n.name === "params[3]['wq']"));
   // Search finds the user's functions by name, whole calls as regions.
   const found = searchMatches(G, V, "attention");
