@@ -313,11 +313,11 @@ class _Builder:
         for root in count:
             if count[root] <= GROUP_VALUES:
                 continue
-            parts = [p for r, p in paths if r == root]
-            for d in range(1, max(map(len, parts)) + 1):
-                groups = {tuple(p[:d]) for p in parts}
+            leaves = [p for r, p in paths if r == root]
+            for d in range(1, max(map(len, leaves)) + 1):
+                groups = {tuple(p[:d]) for p in leaves}
                 if len(groups) > 1:
-                    if len(groups) < len(parts):  # some group holds more than one leaf
+                    if len(groups) < len(leaves):  # some group holds more than one leaf
                         depth[root] = d
                     break
         homes = []
