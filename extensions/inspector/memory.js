@@ -40,7 +40,7 @@ function heading(text) {
 export function memoryBlock(view) {
   const d = view.data;
   const box = document.createElement("div");
-  box.className = "wb-view wb-memory";
+  box.className = "wb-view wb-memory-view";
   box.dataset.view = view.name;
   const n = d.residuals.length + d.left_out;
   box.append(heading(n ? `Residuals: ${n} array${n === 1 ? "" : "s"}, ${formatBytes(d.residual_bytes)} kept for the backward pass` : "Residuals: none (the program has no backward pass)"));
