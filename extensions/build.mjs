@@ -18,6 +18,8 @@ const OUTPUTS = WIDGETS.flatMap((w) => [
   [`extensions/${w}/index.js`, `workbench/static/${w}.js`],
   [`extensions/${w}/${w}.css`, `workbench/static/${w}.css`],
 ]);
+// Every widget's `_esm`: loads the widget's module from the kernel's WidgetCode model (html.py).
+OUTPUTS.push(["extensions/common/loader.js", "workbench/static/loader.js"]);
 const ELK_WORKER = "workbench/static/elk-worker.js";
 const ELK_LICENSE = "workbench/static/elkjs-LICENSE.md";
 
@@ -44,7 +46,7 @@ function emit(out, text, source) {
 }
 
 for (const [source, out] of OUTPUTS) {
-  if (only.length && !only.includes(source.split("/")[1])) continue;
+  if (only.length && !only.includes(source.split("/")[1]) && !source.includes("loader")) continue;
   const css = source.endsWith(".css");
   const result = await build({
     entryPoints: [source],
@@ -54,6 +56,7 @@ for (const [source, out] of OUTPUTS) {
     write: false,
     metafile: true,
     legalComments: "eof",
+    minify: !css, // stored once per kernel in a saved notebook's widget state (html.py, WidgetCode)
   });
   const imported = Object.keys(result.metafile.inputs)
     .filter((p) => p.startsWith("extensions/") && p !== source)

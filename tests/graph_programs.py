@@ -1,8 +1,9 @@
 """The programs the graph viewer is checked on, as users inspect them (issue 15): a 2-layer MLP, a
 20-layer MLP (about 370 nodes in its gradient), a 20-layer stack of ``jax.checkpoint`` (remat)
-layers, a loop with binomial checkpointing (``wb.fori_loop(..., checkpointing=wb.Binomial(3))``)
-and a ``lax.scan``. Shared by the Python tests, the browser tests, the benchmark and the fixture
-writer of the front end's unit tests (``tests/js_fixtures.py``).
+layers, a loop with binomial checkpointing (``wb.fori_loop(..., checkpointing=wb.Binomial(3))``),
+a ``lax.scan``, and a 12-layer model written as plain functions (``attention(h, p)``,
+``block(h, p)``; issue 24). Shared by the Python tests, the browser tests, the benchmark and
+the fixture writer of the front end's unit tests (``tests/js_fixtures.py``).
 
 ``SOURCE`` is the same definitions as text, for notebook cells.
 """
@@ -39,6 +40,33 @@ def layers(n, width=16, inputs=8):
 
 def min_recip(x):
     return jnp.sum(jnp.minimum(1.0, 1.0 / x))
+
+def layer_norm(h):
+    m = jnp.mean(h, axis=-1, keepdims=True)
+    return (h - m) / jnp.sqrt(jnp.mean((h - m) ** 2, axis=-1, keepdims=True) + 1e-5)
+
+def attention(h, p):
+    q, k, v = h @ p["wq"], h @ p["wk"], h @ p["wv"]
+    s = q @ k.T / 4.0
+    a = jnp.exp(s - jnp.max(s, axis=-1, keepdims=True))
+    return (a / jnp.sum(a, axis=-1, keepdims=True)) @ v @ p["wo"]
+
+def block(h, p):
+    h = h + attention(layer_norm(h), p)
+    return h + jnp.tanh(layer_norm(h) @ p["w1"]) @ p["w2"]
+
+def transformer(params, x):
+    h = x
+    for p in params:
+        h = block(h, p)
+    return jnp.sum(h * h)
+
+def blocks(n, d=16, s=8):
+    def w(a, b, k):
+        return jnp.full((a, b), 0.02 * (1 + k))
+    names = ("wq", "wk", "wv", "wo")
+    return [{**{m: w(d, d, i) for i, m in enumerate(names)}, "w1": w(d, 2 * d, 5),
+             "w2": w(2 * d, d, 6)} for _ in range(n)], jnp.ones((s, d))
 """
 
 # name -> (function name, argument expressions) as the notebook cells and tests call them
@@ -48,6 +76,8 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "remat20": ("remat_stack", "layers(20), jnp.ones((4, 8))"),
     "binomial_loop": ("binomial_loop", "jnp.ones(3)"),
     "scan_loop": ("scan_loop", "jnp.ones(3)"),
+    # issue 24: a 12-layer model written as plain functions (attention, block), 6 arrays a layer
+    "blocks12": ("transformer", "*blocks(12)"),
 }
 
 

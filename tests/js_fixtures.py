@@ -70,6 +70,7 @@ FIXTURES = {
     "remat20.json": lambda: graph_fixture("remat20", expand_all=True),
     "scan_loop.json": lambda: graph_fixture("scan_loop"),
     "binomial_loop.json": lambda: graph_fixture("binomial_loop"),
+    "blocks12.json": lambda: graph_fixture("blocks12"),
     "tradeoffs1000.json": tradeoff_fixture,
     "nan_marks.json": nan_fixture,
 }

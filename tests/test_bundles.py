@@ -34,6 +34,8 @@ IMPORTS = {
     },
     "tradeoffs": {"extensions/common/dom.js", "extensions/tradeoffs/chart.js"},
 }
+# Every widget's `_esm`: the loader of the widget's code (html.py, WidgetCode).
+LOADER = ROOT / "extensions" / "common" / "loader.js"
 STYLE_IMPORTS = {"inspector": {"extensions/graph/graph.css"}, "graph": set(), "tradeoffs": set()}
 
 
@@ -56,8 +58,20 @@ def test_committed_bundle_matches_its_sources(name):
     # User strings reach the page through textContent only; anywidget wants a default export
     # of {render} and no export named render (its "will likely be deprecated" warning).
     assert "innerHTML" not in bundle and "as default" in bundle
-    exports = re.findall(r"^export \{([^}]*)\}", bundle, flags=re.M)
-    assert [e.split() for e in exports] == [["index_default", "as", "default"]]
+    _one_default_export(bundle)
+
+
+def _one_default_export(bundle: str) -> None:
+    exports = re.findall(r"\bexport\s*\{([^}]*)\}", bundle)
+    assert len(exports) == 1 and exports[0].split()[1:] == ["as", "default"], exports
+
+
+def test_committed_loader_matches_its_source_and_is_small():
+    """The loader is stored in every widget's state: a few hundred bytes, one default export."""
+    loader = _check(STATIC / "loader.js", LOADER, set())
+    body = loader.split("\n", 1)[1]
+    assert len(body) < 2000 and "innerHTML" not in body and "import(" in body
+    _one_default_export(loader)
 
 
 @pytest.mark.parametrize("name", sorted(STYLE_IMPORTS))

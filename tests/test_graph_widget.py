@@ -185,20 +185,23 @@ def test_small_graphs_start_expanded_and_large_ones_collapsed():
 
 def test_a_loop_that_repeats_an_earlier_loops_body_starts_closed():
     """Binomial checkpointing sweeps the loop's body in several loops (x20, x14, x5 for 40
-    steps and 3 snapshots): the first is drawn open, the repeats closed (each body drawn once);
-    the backward loop, and loops of different bodies, open."""
+    steps and 3 snapshots), inside the checkpointed loop's own box (``loop x40``, one per pass),
+    which starts closed (issue 24); inside it, the first sweep loop is open, the repeats closed
+    (each body drawn once); the backward loops, and loops of different bodies, open."""
     from tests import graph_programs
 
     fn, args = graph_programs.call("binomial_loop")
     w = wb.graph(fn, *args, mode=wb.Reverse)
-    loops = [r for r in w.model.regions if r.kind == "loop"]
+    outer = [r for r in w.model.regions if r.kind == "loop" and r.name == "checkpointed"]
+    assert [dict(r.params)["trip count"] for r in outer] == ["40", "40"]
+    loops = [r for r in w.model.regions if r.kind == "loop" and r not in outer]
     forward = [r.id for r in loops if r.phase == "forward"]
     assert len(forward) == 3
     assert forward[0] in w.expanded and not set(forward[1:]) & set(w.expanded)
     assert all(r.id in w.expanded for r in loops if r.phase == "backward")
-    # Every region that is not a repeated loop is open.
+    # Every region that is not a repeated loop, nor the checkpointed loop's box, is open.
     shut = {r.id for r in w.model.regions if r.parent is not None} - set(w.expanded)
-    assert shut == set(forward[1:])
+    assert shut == set(forward[1:]) | {r.id for r in outer}
     w.close()
 
     def two_loops(x):

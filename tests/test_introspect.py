@@ -20,6 +20,7 @@ import pytest
 from jax.ad_checkpoint import checkpoint_name, print_saved_residuals
 from jax.extend import core as jcore
 
+import workbench as wb
 from workbench._src.introspect import Graph, graph_from_jaxpr, hlo_ops, memory_report
 
 X = jnp.arange(3.0) + 0.5
@@ -101,7 +102,8 @@ CASES: list[tuple[str, Callable[..., Any], tuple[Any, ...], dict[str, int]]] = [
     ("remat", f_remat, (X,), {"remat": 1, "named_scope": 1}),
     ("cond", f_cond, (X,), {"cond": 2, "branch": 4}),
     ("checkpoint_name", f_named, (X,), {}),
-    ("custom_vjp", f_custom_vjp, (X,), {}),
+    # The rule's forward function (a lambda of this file) is the user's: a call of its own.
+    ("custom_vjp", f_custom_vjp, (X,), {"function": 1}),
     ("remat_policy", f_policy, (X,), {"remat": 1, "named_scope": 1}),
     ("pytree", f_pytree, ({"w": X, "b": X[0]}, X), {}),
 ]
@@ -413,3 +415,112 @@ def test_numpy_scalar_parameters_print_as_python_numbers() -> None:
     for axis in (np.int64(1), 1):
         eqn = jax.make_jaxpr(lambda x, a=axis: jnp.sum(x, axis=a))(jnp.ones((2, 3))).eqns[-1]
         assert dict(op_params(eqn))["axes"] == "(1,)"
+
+
+# --------------------------------------------------------------------------------------------
+# The user's own functions (issue 24): equations grouped by the calls that made them
+
+
+def _inner(h):
+    return jnp.sin(h) * 2.0
+
+
+def _outer(h):
+    return _inner(h) + jnp.cos(h)
+
+
+def _twice(x):
+    return _outer(_outer(x))  # two calls on one line: two regions
+
+
+def _looped(x):
+    for _ in range(3):
+        x = _outer(x)
+    return jnp.sum(x)
+
+
+def _calls(g, name, phase=None):
+    return [
+        r
+        for r in g.regions
+        if r.kind == "function" and r.name == name and (phase is None or r.phase == phase)
+    ]
+
+
+def test_equations_are_grouped_by_the_users_calls_each_call_a_region() -> None:
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(_looped))(X))
+    outer_f, inner_f = _calls(g, "_outer", "forward"), _calls(g, "_inner", "forward")
+    assert len(outer_f) == 3 and len(inner_f) == 3  # a region per call, not one for all
+    assert len(_calls(g, "_outer", "backward")) == 3
+    # Each call of _inner sits in its own call of _outer, which sits in the program.
+    assert {r.parent for r in inner_f} == {r.id for r in outer_f}
+    assert all(r.parent == "main" for r in outer_f)
+    # The ops are where the source says: sin in _inner, cos in _outer (not in _inner).
+    region = {r.id: r for r in g.regions}
+    for n in g.ops:
+        if n.source is not None and n.primitive in ("sin", "cos") and n.phase == "forward":
+            assert region[n.region].name == n.source.function, (n.primitive, n.region)
+    # The call's source is the line that called it.
+    assert all(r.source is not None and r.source.function == "_looped" for r in outer_f)
+    # No region for the traced function itself: it is the program.
+    assert not _calls(g, "_looped")
+
+
+def test_two_calls_on_one_line_are_two_regions() -> None:
+    g = graph_from_jaxpr(jax.make_jaxpr(_twice)(X))
+    assert len(_calls(g, "_outer")) == 2 and len(_calls(g, "_inner")) == 2
+    ops = {n.id: n for n in g.ops}
+    for r in _calls(g, "_outer"):
+        assert sum(1 for n in ops.values() if n.region == r.id and n.primitive == "cos") == 1
+
+
+def test_the_leaves_of_a_large_pytree_are_grouped_where_it_branches() -> None:
+    params = [{"w": X, "b": X[0]} for _ in range(10)]
+
+    def loss(params, x):
+        for p in params:
+            x = jnp.tanh(x * p["w"] + p["b"])
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params, X))
+    args = {n.name: n for n in g.nodes if n.kind == "argument"}
+    # A region per layer's arrays (params[3]: its w and b), each leaf keeping its Python path.
+    assert (
+        args["params[3]['w']"].region == args["params[3]['b']"].region == "main:arguments:params[3]"
+    )
+    assert len({n.region for n in args.values() if n.name.startswith("params")}) == 10
+    assert args["x"].region == "main"  # a single array stays in the program
+    results = [n for n in g.nodes if n.kind == "result"]
+    assert len({n.region for n in results}) == 10 and all(
+        n.region.startswith("main:results:") for n in results
+    )
+    # Small pytrees stay in the program, as before.
+    small = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params[:2], X))
+    assert {n.region for n in small.nodes if n.kind != "op"} == {"main"}
+
+
+@pytest.mark.parametrize("steps", [7, 50, 100])
+@pytest.mark.parametrize("snapshots", [2, 3, 4])
+def test_a_checkpointed_loop_is_one_loop_of_the_users_count_and_scheme(steps, snapshots) -> None:
+    """Issue 24 item 3: Revolve's sweeps are drawn as the loop the user wrote: its trip count
+    (the oracle: the count given to wb.fori_loop) and its scheme, the schedule inside."""
+
+    def f(x):
+        body = lambda i, y: jnp.sin(y) * x
+        return jnp.sum(wb.fori_loop(0, steps, body, x, checkpointing=wb.Binomial(snapshots)))
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(f))(X))
+    loops = [r for r in g.regions if r.kind == "loop" and r.name == "checkpointed"]
+    assert [r.phase for r in loops] == ["forward", "backward"]
+    for r in loops:
+        p = dict(r.params)
+        assert p["trip count"] == str(steps) and p["scheme"] == f"Binomial({snapshots})"
+        assert r.parent == "main"
+    assert not any(r.kind == "named_scope" and "revolve" in r.name for r in g.regions)
+    # The schedule's own loops are inside, as its detail.
+    inner = [r for r in g.regions if r.parent == loops[0].id and r.kind == "loop"]
+    assert inner and all(dict(r.params)["trip count"] != str(steps) for r in inner)
+    # The viewer starts with the loop closed: one box per pass.
+    from workbench._src.notebook.graph_widget import initial_expanded
+
+    assert not {r.id for r in loops} & set(initial_expanded(g))

@@ -37,3 +37,34 @@ def test_user_frame_outside_skips_the_workbench() -> None:
     assert outside.function == "looped"
     # With nothing to skip it is user_frame.
     assert private_jax.user_frame_outside(eqn.source_info, ()) == inner
+
+
+def _attention(h):
+    return jnp.tanh(h) * 2.0  # the op's line in attention
+
+
+def _block(h):
+    return _attention(h) + 1.0  # block calls attention here
+
+
+def test_user_call_stack_is_the_users_calls_outermost_first() -> None:
+    """``private_jax.user_call_stack`` (the graph's grouping by the user's functions, issue
+    24): every user frame of an equation, outermost first, the workbench's skipped."""
+    eqns = jax.make_jaxpr(_block)(jnp.float32(1.0)).jaxpr.eqns
+    tanh = next(e for e in eqns if e.primitive.name == "tanh")
+    stack = private_jax.user_call_stack(tanh.source_info, WORKBENCH)
+    names = [f.function for f, _ in stack]
+    assert names[-2:] == ["_block", "_attention"], f"{VERSION}: user_call_stack read {names}"
+    assert all(f.file == __file__ for f, _ in stack[-2:])
+    assert stack[-1][0].line == _attention.__code__.co_firstlineno + 1
+    assert stack[-2][0].line == _block.__code__.co_firstlineno + 1
+    # Each frame's bytecode offset (lasti): within a call, later ops are further on.
+    mul = next(e for e in eqns if e.primitive.name == "mul")
+    after = private_jax.user_call_stack(mul.source_info, WORKBENCH)
+    assert after[-1][0].function == "_attention" and after[-1][1] > stack[-1][1], (
+        f"{VERSION}: raw_frames' offsets do not grow within a call"
+    )
+    # The workbench's frames are skipped: a wb.fori_loop's body op is the user's.
+    eqn = jax.make_jaxpr(looped)(jnp.float32(1.0)).jaxpr.eqns[0]
+    stack = private_jax.user_call_stack(eqn.source_info, WORKBENCH)
+    assert stack and not any(f.file.startswith(WORKBENCH) for f, _ in stack)

@@ -341,7 +341,9 @@ def test_html_fallback_draws_the_graph_where_dot_exists(ip, monkeypatch):
     res = run(ip, "--views result,graph", "f = jax.named_scope(EVIL)(jnp.sin)\nf(x) * x")
     page = res._repr_mimebundle_()["text/html"]
     graph_part = page[page.index('data-view="graph"') :]
-    assert graph_part.count("<svg") == 1 and "<?xml" not in page
+    # Graphviz's drawing, and the legend's (forward, backward, residual edges) above it.
+    assert graph_part.count("<svg") == 2 and "<?xml" not in page
+    assert graph_part.count('<svg class="wb-legend-picture"') == 1 and "residual" in graph_part
     # One SVG node per graph node (Graphviz names them by our ids); the scope name escaped.
     assert graph_part.count('class="node"') == len(res.inspection.graph.nodes)
     assert "<img" not in page and "&lt;img src=x" in graph_part
@@ -553,3 +555,19 @@ def test_sharding_data_is_bounded():
     a = data["arguments"][0]
     assert len(a["rows"]) == views_module.MAX_SHARDING_BLOCKS + 1 and a["clipped"] == [100, 1]
     assert len(a["cells"]) == views_module.MAX_SHARDING_BLOCKS
+
+
+def test_the_memory_view_carries_its_tables_notes_in_full(ip):
+    """Issue 24: the memory tab was plain text, its notes cut off; the inspector draws tables
+    from the view's data (extensions/inspector/memory.js)."""
+    res = run(ip, "--grad x", "jnp.sum(jnp.sin(x) * x) * scale")
+    view = next(v for v in res.views if v.name == "memory")
+    data = view.data
+    memory = res.gradients.inspection.memory  # the gradient's program: its residuals
+    assert [r["value"] for r in data["residuals"]] == [str(r.aval) for r in memory.residuals]
+    assert sum(r["bytes"] for r in data["residuals"]) == data["residual_bytes"] > 0
+    assert all(r["source"] for r in data["residuals"]) and data["left_out"] == 0
+    compiled = memory.compiled
+    assert compiled is not None and data["compiled"]["notes"] == list(compiled.notes)
+    assert dict(data["compiled"]["rows"])["temp"] == compiled.temp_bytes
+    assert "Residuals:" in view.text  # the text stays, for pages without the widget

@@ -54,3 +54,44 @@ def test_outside_a_notebook_a_source_is_jax_own_words() -> None:
     )
     sin = [r for r in report.memory.residuals if r.source.startswith("output of sin")]
     assert sin and __file__ in sin[0].source
+
+
+def test_reactant_cells_say_their_prompts_number_and_count_the_magic_line(shell) -> None:
+    """Issue 24: under IPython 9 a %%reactant cell's sources said cell [N+1] (IPython 9 counts
+    a cell before running it), and their lines left out the magic's line."""
+    from IPython.utils.capture import capture_output
+
+    shell.run_cell("import jax.numpy as jnp\nx = jnp.arange(3.0)")
+    with capture_output():
+        r = shell.run_cell(
+            "%%reactant --grad x\na = 2.0\njnp.sum(jnp.sin(x) * a)", store_history=True
+        )
+    assert r.success, r.error_in_exec
+    count = r.execution_count
+    graph = r.result.inspection.graph
+    sin = [n for n in graph.nodes if n.primitive == "sin"]
+    assert sin and all(source_text(n.source).startswith(f"cell [{count}], line 3") for n in sin)
+    # The cell after it says its own number too.
+    with capture_output():
+        r2 = shell.run_cell("%%reactant\njnp.cos(x)", store_history=True)
+    cos = [n for n in r2.result.inspection.graph.nodes if n.primitive == "cos"]
+    assert r2.execution_count == count + 1
+    assert source_text(cos[0].source).startswith(f"cell [{count + 1}], line 2")
+
+
+@pytest.mark.parametrize(("counted_before", "shell_count"), [(False, 7), (True, 8)])
+def test_the_running_cells_number_under_ipython_8_and_9(counted_before, shell_count) -> None:
+    """IPython 8 counts a cell after running it (its count is the cell's while it runs), IPython
+    9 before (one more): the running cell's ExecutionResult says 7 in both."""
+    import types
+
+    from workbench._src.sources import running_cell_number
+
+    result = types.SimpleNamespace(execution_count=7)
+    shell = types.SimpleNamespace(
+        execution_count=shell_count, displayhook=types.SimpleNamespace(exec_result=result)
+    )
+    assert running_cell_number(shell) == 7
+    # A cell run without history (silent) has no number: the shell's count.
+    shell.displayhook.exec_result = types.SimpleNamespace(execution_count=None)
+    assert running_cell_number(shell) == shell_count

@@ -1,8 +1,12 @@
 """How the widgets show themselves (``html.show``), what they hold on to, and what they send.
 
-- Static fallbacks until a front end says it draws the widgets, then live views, the outputs
-  shown so far included (an exported notebook shows the fallbacks; JupyterLab the widgets).
-- Once a front end is known to draw them, fallbacks are never built (they never delay a view).
+- Two outputs per widget: its view (empty until a front end says it draws the widgets, then
+  live, the outputs shown so far included) and its picture (the static fallback, or the live
+  view's own drawing once drawn): an exported notebook shows the picture, with or without its
+  saved widget state.
+- Once a front end is known to draw them, no fallback is built before the view is drawn.
+- A drawing sent by a view is kept only if nothing in it can run or load (``safe_svg``).
+- Each kind of widget's code is sent once per kernel (``WidgetCode``); ELK in a message.
 - 50 displays of a widget, then ``close()``, leave at most one widget alive (issue 17): no
   widget is held by anywidget's file watcher, by the display registry or by the layout engine.
 - ELK's worker is sent once per kernel (one ``LayoutEngine`` shared by every viewer).
@@ -53,33 +57,116 @@ def _says_live(widget):
     widget._handle_custom_msg({"type": html.LIVE_MESSAGE}, [])
 
 
+def _views_and_pictures(published):
+    """The outputs ``show`` published first (not updates), as (view, picture) pairs."""
+    first = [(b, did) for b, did, up in published if not up]
+    return list(zip(first[::2], first[1::2], strict=True))
+
+
 def test_static_until_a_front_end_speaks_then_live(front_end):
     state, published = front_end
     w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     w._ipython_display_()
-    ((bundle, did, update),) = published
-    assert WIDGET_VIEW not in bundle and not update
-    assert "wb-graph-static" in bundle["text/html"] and bundle["text/plain"] == w.to_text()
-    # The front end loads the widget's module: the output shown becomes the live view.
+    # Two outputs: the view (empty until a front end draws widgets) and its picture.
+    (((view, vid), (picture, pid)),) = _views_and_pictures(published)
+    assert view == html.VIEW_PLACEHOLDER and WIDGET_VIEW not in picture
+    assert picture["text/html"].startswith('<div class="wb-fallback">')
+    assert "wb-graph-static" in picture["text/html"] and picture["text/plain"] == w.to_text()
+    assert "forward value" in picture["text/html"]  # the legend
+    # The front end loads the widget's module: the view's output becomes the live view; the
+    # picture stays (pages without widgets show it; the live view's loader hides it).
     _says_live(w)
     assert state.live and state.waiting == {}
     bundle, again, update = published[-1]
-    assert update and again == did
+    assert update and again == vid
     assert bundle[WIDGET_VIEW]["model_id"] == w.model_id and "text/html" not in bundle
+    assert w.pictures() == {pid: True}
 
 
-def test_once_live_no_fallback_is_built(front_end, monkeypatch):
+def test_once_live_no_fallback_is_built_before_the_view_is_drawn(front_end, monkeypatch):
     state, published = front_end
     state.live = True
+    built = []
+    real = gw.GraphWidget.to_html
 
-    def slow(self):
-        raise AssertionError("the static fallback was built for a live front end")
+    def counted(self):
+        built.append(self)
+        return real(self)
 
-    monkeypatch.setattr(gw.GraphWidget, "to_html", slow)
+    monkeypatch.setattr(gw.GraphWidget, "to_html", counted)
     w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     w._ipython_display_()
-    ((bundle, _, update),) = published
-    assert not update and bundle[WIDGET_VIEW]["model_id"] == w.model_id
+    (((view, _), (picture, pid)),) = _views_and_pictures(published)
+    assert view[WIDGET_VIEW]["model_id"] == w.model_id and picture == html.PICTURE_PLACEHOLDER
+    assert built == []
+    # The view says it is drawn, without a drawing: the placeholder gets the fallback, once.
+    w._handle_custom_msg({"type": html.DRAWN_MESSAGE}, [])
+    w._handle_custom_msg({"type": html.DRAWN_MESSAGE}, [])
+    updates = [(b, did) for b, did, up in published if up]
+    assert [did for _, did in updates] == [pid] and len(built) == 1
+    assert "wb-graph-static" in updates[0][0]["text/html"]
+
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" class="wb-picture" width="10" height="10">'
+    '<style>.wb-node rect { fill: #ddf4ff; }</style><defs><marker id="a"/></defs>'
+    '<g class="wb-node"><rect/><text>sin &lt;img src=x onerror=1&gt;</text></g>'
+    '<path class="wb-edge" marker-end="url(#a)" d="M0,0L1,1"/></svg>'
+)
+
+
+def test_the_live_drawing_becomes_the_picture(front_end):
+    state, published = front_end
+    state.live = True
+    w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
+    w._ipython_display_()
+    ((_, (_, pid)),) = _views_and_pictures(published)
+    w._handle_custom_msg({"type": html.DRAWN_MESSAGE, "svg": SVG}, [])
+    bundle, did, update = published[-1]
+    assert update and did == pid
+    assert SVG in bundle["text/html"] and bundle["text/html"].startswith(
+        '<div class="wb-fallback">'
+    )
+    assert "<strong>loss</strong>" in bundle["text/html"]
+    # A newer drawing (the user opened a region) replaces it.
+    newer = SVG.replace('width="10"', 'width="12"')
+    w._handle_custom_msg({"type": html.DRAWN_MESSAGE, "svg": newer}, [])
+    assert newer in published[-1][0]["text/html"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><g onclick="alert(1)"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><div/></foreignObject></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+        '<use x:href="http://evil/x.svg#a"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(http://evil/a.css);</style>'
+        "</svg>",
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(http://evil/p)"/></svg>',
+        "<svg><unclosed></svg>",
+        "<div>not svg</div>",
+        None,
+        42,
+    ],
+)
+def test_a_drawing_with_anything_active_is_refused(bad, front_end):
+    """A drawing goes into the notebook as HTML: anything that could run or load is refused,
+    and the picture is the static fallback instead."""
+    assert html.safe_svg(bad) is None
+    state, published = front_end
+    state.live = True
+    w = wb.graph(loss, jnp.arange(3.0))
+    w._ipython_display_()
+    w._handle_custom_msg({"type": html.DRAWN_MESSAGE, "svg": bad}, [])
+    bundle = published[-1][0]
+    assert bad is None or str(bad) not in bundle["text/html"]
+    assert "wb-graph-static" in bundle["text/html"]
+
+
+def test_safe_svg_keeps_a_drawing_with_escaped_user_text():
+    assert html.safe_svg(SVG) == SVG
 
 
 def test_every_waiting_output_becomes_live(front_end):
@@ -87,10 +174,10 @@ def test_every_waiting_output_becomes_live(front_end):
     widgets = [wb.graph(loss, jnp.arange(3.0)) for _ in range(3)]
     for w in widgets:
         w._ipython_display_()
-    ids = [did for _, did, _ in published]
+    ids = [view[1] for view, _ in _views_and_pictures(published)]
     assert len(set(ids)) == 3 and len(state.waiting) == 3
     _says_live(widgets[-1])  # one front end speaks for all
-    updated = {did: b[WIDGET_VIEW]["model_id"] for b, did, up in published[3:] if up}
+    updated = {did: b[WIDGET_VIEW]["model_id"] for b, did, up in published if up}
     assert updated == {did: w.model_id for did, w in zip(ids, widgets, strict=True)}
 
 
@@ -111,13 +198,32 @@ def test_inspector_and_explorer_show_the_same_way(front_end):
     insp._ipython_display_()
     ex = wb.tradeoff_explorer(lambda i, y: jnp.sin(y), jnp.zeros(3), 8, measure=False)
     ex._ipython_display_()
+    pairs = _views_and_pictures(published)
     assert all(WIDGET_VIEW not in b for b, _, _ in published)
-    assert "<details" in published[0][0]["text/html"] and "<svg" in published[1][0]["text/html"]
+    assert "<details" in pairs[0][1][0]["text/html"] and "<svg" in pairs[1][1][0]["text/html"]
     _says_live(ex)
     assert {b[WIDGET_VIEW]["model_id"] for b, _, up in published if up} == {
         insp.model_id,
         ex.model_id,
     }
+
+
+def test_each_kind_of_widget_sends_its_code_once_per_kernel(front_end):
+    """A widget's module is the loader; its code is one ``WidgetCode`` per kind, referred to
+    by every widget of that kind once shown live: a saved widget state holds it once."""
+    _, _ = front_end
+    a, b = wb.graph(loss, jnp.arange(3.0)), wb.graph(loss, jnp.arange(4.0))
+    insp = Inspector.of("t", [View("result", "result", "text", "42")])
+    for w in (a, b, insp):
+        assert w._esm == html.static_text("loader.js") and len(w._esm) < 3000
+        assert w._code is None
+        w._ipython_display_()
+    _says_live(a)
+    assert a._code is b._code is html.widget_code("graph") and a._code.comm is not None
+    assert insp._code is html.widget_code("inspector") is not a._code
+    assert a.get_state()["_code"] == f"IPY_MODEL_{a._code.model_id}"
+    assert a._code.source == html.static_text("graph.js")
+    assert a._code.css == html.static_text("graph.css")
 
 
 def test_explorer_waits_for_its_table_where_no_front_end_draws_it(front_end, monkeypatch):
@@ -171,29 +277,40 @@ def test_the_leak_check_sees_a_widget_whose_module_is_a_path():
     """The check above is not vacuous: with ``_esm`` a path (as before), every widget lives."""
 
     class PathWidget(gw.GraphWidget):
-        _esm = gw.STATIC / "graph.js"
+        _esm = gw.STATIC / "loader.js"
 
     refs = _display_and_close(lambda: PathWidget(wb.graph(loss, jnp.ones(2)).model), 5)
     assert _alive(refs) == 5
 
 
 @pytest.mark.usefixtures("front_end")  # no front end has spoken yet; bundles are recorded
-def test_layout_engine_is_sent_once_shared_and_only_to_live_views():
+def test_layout_engine_is_shared_only_by_live_views_and_sends_elk_as_a_message(monkeypatch):
     a = wb.graph(loss, jnp.arange(3.0))
     b = wb.graph(loss, jnp.arange(4.0))
     insp = Inspector.of("t", [View("result", "result", "text", "42")])
-    # Shown static (no front end draws widgets: nbconvert --execute), no viewer gets ELK, so
-    # a notebook run that way keeps no 1.6 MB of it in its widget state.
+    # Shown static (no front end draws widgets: nbconvert --execute), no viewer refers to it.
     for w in (a, b, insp):
         w._ipython_display_()
         assert w._layout is None
     _says_live(a)  # now they are shown live: each refers to the one engine
-    assert a._layout is b._layout is insp._layout is gw.layout_engine()
-    assert a.get_state()["_layout"] == f"IPY_MODEL_{gw.layout_engine().model_id}"
-    # ELK (1.6 MB) is in the engine's state, once; each viewer's module is small.
-    assert len(gw.layout_engine().source) > 1_000_000
-    assert len(a.get_state()["_esm"]) < 200_000
-    gw.layout_engine().close()  # a closed engine is made again for the next viewer
+    engine = gw.layout_engine()
+    assert a._layout is b._layout is insp._layout is engine
+    assert a.get_state()["_layout"] == f"IPY_MODEL_{engine.model_id}"
+    # ELK (1.6 MB) is in no widget's state (a saved notebook keeps states): the engine sends it
+    # in a message when a viewer asks for it.
+    states = [w.get_state() for w in (engine, a, b, insp)]
+    assert all(len(repr(s)) < 200_000 for s in states)
+    sent = []
+    monkeypatch.setattr(
+        engine, "send", lambda content, buffers=None: sent.append((content, buffers))
+    )
+    engine._handle_custom_msg({"type": gw.ELK_REQUEST}, [])
+    ((content, buffers),) = sent
+    assert content == {"type": gw.ELK_ANSWER} and buffers[0] == gw.elk_worker()
+    assert len(buffers[0]) > 1_000_000 and b"org.eclipse.elk" in buffers[0]
+    engine._handle_custom_msg({"type": "something else"}, [])
+    assert len(sent) == 1
+    engine.close()  # a closed engine is made again for the next viewer
     c = wb.graph(loss, jnp.arange(3.0))
     c._ipython_display_()
     assert c._layout is gw.layout_engine() and c._layout.comm is not None

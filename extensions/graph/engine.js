@@ -1,7 +1,8 @@
-// ELK in the browser: one Web Worker per page, started from the layout engine's source. The
-// Python side sends ELK's worker script once per kernel, in the `source` trait of one
-// LayoutEngine widget model (graph_widget.py) that every viewer's `_layout` trait refers to
-// ("IPY_MODEL_<id>"); viewers of the same engine share its worker.
+// ELK in the browser: one Web Worker per page, started from ELK's worker script. The Python side
+// has one LayoutEngine widget model per kernel (graph_widget.py) that every viewer's `_layout`
+// trait refers to ("IPY_MODEL_<id>"); asked ({type: "wb-elk?"}), it answers with the script as
+// a message's binary buffer, not a trait, so that no saved notebook's widget state keeps ELK's
+// 1.6 MB. Viewers of the same engine share its worker.
 import ELK from "elkjs/lib/elk-api.js";
 import { warmUpGraph } from "./layout.js";
 
@@ -9,6 +10,8 @@ import { warmUpGraph } from "./layout.js";
 // state is per view: the workers live on the page instead, or every graph would start a cold
 // worker (ELK's first layouts run several times slower than once its code is warm).
 const KEY = "__workbench_layout_engines__";
+// A kernel busy with a long cell answers late: the viewer draws with the layered layout then.
+const ANSWER_MS = 5000;
 const engines = (globalThis[KEY] = globalThis[KEY] || new Map()); // engine id -> Promise<ELK | null>
 
 /**
@@ -27,8 +30,11 @@ export function layoutEngine(model) {
       (async () => {
         try {
           const engine = await model.widget_manager.get_model(id);
-          const source = engine && engine.get("source");
-          if (!source) return null;
+          const source = engine && (await workerSource(engine));
+          if (!source) {
+            engines.delete(id); // asked again at the next drawing
+            return null;
+          }
           const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
           return warmingUp(new ELK({ workerFactory: () => new Worker(url) }));
         } catch (err) {
@@ -39,6 +45,29 @@ export function layoutEngine(model) {
     );
   }
   return engines.get(id);
+}
+
+/**
+ * ELK's worker script, asked of the kernel's layout engine; null if no answer comes within
+ * ANSWER_MS (no kernel: a notebook opened from its saved widget state).
+ */
+function workerSource(engine) {
+  return new Promise((resolve) => {
+    let timer = null;
+    const answer = (msg, buffers) => {
+      if (!msg || msg.type !== "wb-elk" || !buffers || !buffers.length) return;
+      clearTimeout(timer);
+      engine.off("msg:custom", answer);
+      const b = buffers[0];
+      resolve(new TextDecoder().decode(b.buffer ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b));
+    };
+    engine.on("msg:custom", answer);
+    timer = setTimeout(() => {
+      engine.off("msg:custom", answer);
+      resolve(null);
+    }, ANSWER_MS);
+    engine.send({ type: "wb-elk?" });
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
-// The graph viewer widget (workbench/_src/notebook/graph_widget.py, GraphWidget): anywidget's
-// entry point. The viewer is split into format.js (the rows the Python side sends), model.js
-// (what is visible, names, search), layout.js (ELK), viewport.js (pan and zoom), engine.js
-// (ELK's Web Worker) and view.js (the DOM); its styles are graph.css (the widget's _css).
+// The graph viewer widget (workbench/_src/notebook/graph_widget.py, GraphWidget): the module
+// the widget's loader (extensions/common/loader.js) imports. The viewer is split into format.js
+// (the rows the Python side sends), model.js (what is visible, names, search), layout.js (ELK),
+// viewport.js (pan and zoom), engine.js (ELK's Web Worker), snapshot.js (the picture for pages
+// without widgets) and view.js (the DOM); its styles are graph.css.
 import { layoutEngine } from "./engine.js";
 import { mountGraph } from "./view.js";
 
@@ -11,6 +12,8 @@ export default {
     model.send({ type: "wb-live" });
   },
   render({ model, el }) {
-    return mountGraph({ model, el, engine: () => layoutEngine(model) });
+    // Each settled drawing goes to the kernel as the output's static picture (html.py).
+    const onPicture = (svg) => model.send({ type: "wb-drawn", svg });
+    return mountGraph({ model, el, engine: () => layoutEngine(model), onPicture });
   },
 };

@@ -95,10 +95,14 @@ export function prepare(data) {
     if (r.parent === null && root === null) root = r.id;
   }
   groupInternals(nodes, regions);
+  const codes = new Map(); // primitive -> a small number, for the regions' signatures
   for (const n of nodes) {
+    if (!codes.has(n.primitive)) codes.set(n.primitive, codes.size + 1);
+    const code = codes.get(n.primitive);
     for (let rid = n.region; rid !== null && rid !== undefined; ) {
       const reg = regions.get(rid);
       if (!reg) break;
+      reg.sig = ((reg.sig || 0) * 31 + code) % 2147483647; // the ops it holds, in order
       reg.count += 1;
       if (n.index < reg.first) reg.first = n.index;
       rid = reg.parent;
@@ -325,10 +329,14 @@ export function visibleGraph(G, expanded) {
     return out;
   };
   const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
+  const reps = G.nodes.map((n) => rep(n.region));
+  const fold = foldRepeats(G, reps);
+  foldValues(G, reps, fold);
   const leaves = new Map();
   const keyOf = new Array(G.nodes.length);
   for (const n of G.nodes) {
-    const r = rep(n.region);
+    const r0 = rep(n.region);
+    const r = r0 === null ? null : fold.get(r0) || r0;
     let key;
     if (r === null) {
       key = "n:" + n.index;
@@ -338,9 +346,14 @@ export function visibleGraph(G, expanded) {
       key = "r:" + r;
       if (!leaves.has(key)) {
         const reg = G.regions.get(r);
-        const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}`];
-        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes)}`);
-        leaves.set(key, { key, type: "region", region: reg, parent: clusterOf(reg.parent), order: reg.first, label: `\u25B8 ${regionTitle(reg)}`, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
+        const repeat = fold.repeats.get(r) || 1;
+        const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}${repeat > 1 ? " each" : ""}`];
+        const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
+        if (detail) parts.unshift(detail);
+        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
+        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? reg.label.replace(/\[\d+\]/, "[i]") : regionTitle(reg);
+        const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
+        leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
       }
     }
     keyOf[n.index] = key;
@@ -371,6 +384,76 @@ export function visibleGraph(G, expanded) {
     label: e.count === 1 ? [...avals][0] || "" : avals.size === 1 ? `${e.count} \u00D7 ${[...avals][0]}` : `${e.count} values`,
   }));
   return { leaves, clusters, edges, keyOf };
+}
+
+/** Region kinds whose identical closed siblings are drawn as one box "×n". */
+const FOLD_KINDS = new Set(["function", "named_scope"]);
+
+/**
+ * Identical repeated groups, folded: closed sibling regions of the same kind, name and pass
+ * that hold the same ops in the same order (the 12 calls of a model's `block`) are drawn as
+ * one box that says ×12, standing for the first of them; opening it opens that one.
+ * @param {Graph} G
+ * @param {Array<string | null>} reps  per node, the closed region drawn for it (or null)
+ * @returns {Map<string, string> & {repeats: Map<string, number>}}  member -> the first member
+ */
+export function foldRepeats(G, reps) {
+  const groups = new Map();
+  const seen = new Set();
+  for (const r of reps) {
+    if (r === null || seen.has(r)) continue;
+    seen.add(r);
+    const reg = G.regions.get(r);
+    if (!reg || !FOLD_KINDS.has(reg.kind)) continue;
+    const key = `${reg.parent}|${reg.kind}|${reg.label}|${reg.phase}|${reg.count}|${reg.sig}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(reg);
+  }
+  const fold = new Map();
+  fold.repeats = new Map();
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    members.sort((a, b) => a.first - b.first);
+    for (const m of members) fold.set(m.id, members[0].id);
+    fold.repeats.set(members[0].id, members.length);
+  }
+  return fold;
+}
+
+/** Regions of a pytree's arguments or results (graph.py, value_groups). */
+const VALUE_KINDS = new Set(["arguments", "results"]);
+
+/**
+ * Values folded with what they feed: closed sibling groups of one pytree's arguments (or
+ * results), "params[0]" to "params[11]", whose every edge goes to (comes from) the same boxes
+ * (the folded "block x12") are one box too, "params[i] x12". Groups that feed different boxes
+ * (the layers of an MLP, each drawn) stay apart, beside their layers. Adds to `fold`.
+ */
+function foldValues(G, reps, fold) {
+  const boxOf = (i) => (reps[i] === null ? `n:${i}` : `r:${fold.get(reps[i]) || reps[i]}`);
+  const ends = new Map(); // value region -> the boxes at the other ends of its edges
+  for (const e of G.edges) {
+    for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
+      const r = reps[mine];
+      const reg = r === null ? null : G.regions.get(r);
+      if (!reg || !VALUE_KINDS.has(reg.kind)) continue;
+      if (!ends.has(r)) ends.set(r, new Set());
+      ends.get(r).add(boxOf(other));
+    }
+  }
+  const groups = new Map();
+  for (const [r, others] of ends) {
+    const reg = G.regions.get(r);
+    const key = `${reg.parent}|${reg.kind}|${reg.label.replace(/\[\d+\]/, "[i]")}|${reg.count}|${[...others].sort().join(",")}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(reg);
+  }
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    members.sort((a, b) => a.first - b.first);
+    for (const m of members) fold.set(m.id, members[0].id);
+    fold.repeats.set(members[0].id, members.length);
+  }
 }
 
 /**
@@ -442,4 +525,10 @@ export function highlightTargets(G, ids) {
 export function regionsToOpen(G, index) {
   const n = G.nodes[index];
   return n ? highlightTargets(G, [n.id]).open : new Set();
+}
+
+/** The regions "expand all" opens: every one but the program; none for a flat graph (the button
+ * is then disabled and says why, not silent). */
+export function openableRegions(G) {
+  return [...G.regions.keys()].filter((r) => r !== G.root);
 }

@@ -7,11 +7,13 @@
 // textContent or SVG text nodes only: this module never parses user text as HTML.
 import { h, s } from "../common/dom.js";
 import { formatProblem } from "./format.js";
+import { pictureSvg } from "./snapshot.js";
 import { labelMarked, nanMarks } from "./marks.js";
 import { QUICK_LAYOUT_BOXES, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "./layout.js";
 import {
   highlightTargets,
   nodeDetails,
+  openableRegions,
   prepare,
   regionDetails,
   searchMatches,
@@ -41,6 +43,9 @@ const MODES = [
 
 // How long a large view waits for ELK before it is drawn with the quick layout first.
 const QUICK_MS = 40;
+// How long after a settled drawing its picture is made (snapshot.js), so that a burst of
+// drawings (opening regions one after another) makes one.
+const PICTURE_MS = 800;
 // The boxes' text size (graph.css, .wb-node text) at scale 1, and the height below which the
 // quick drawing leaves texts out (they would be specks).
 const NODE_FONT_PX = 11;
@@ -98,11 +103,15 @@ class TextMeasure {
 }
 
 /**
- * Draws the graph viewer for `model` into `el`; returns a function that removes it.
- * @param {{model: *, el: HTMLElement, engine: function(): Promise<*>}} options
+ * Draws the graph viewer for `model` into `el`; returns a function that removes it. With
+ * `onPicture`, each settled drawing is also given to it, a moment later, as a standalone SVG
+ * (snapshot.js): the picture that pages without widgets show.
+ * @param {{model: *, el: HTMLElement, engine: function(): Promise<*>,
+ *   onPicture?: function(string): void}} options
  */
-export function mountGraph({ model, el, engine }) {
+export function mountGraph({ model, el, engine, onPicture }) {
   const view = new GraphView(model, el, engine);
+  view.onPicture = onPicture || null;
   return () => view.destroy();
 }
 
@@ -157,11 +166,20 @@ class GraphView {
       this.fit();
       this.saveViewport();
     });
-    this.button(tools, "wb-expand-all", "expand all", "open every region", () => this.setExpanded([...this.graph.regions.keys()].filter((r) => r !== this.graph.root)));
-    this.button(tools, "wb-collapse-all", "collapse all", "close every region", () => this.setExpanded([]));
+    this.expandAllButton = this.button(tools, "wb-expand-all", "expand all", "open every region", () => this.setExpanded(openableRegions(this.graph)));
+    this.collapseAllButton = this.button(tools, "wb-collapse-all", "collapse all", "close every region", () => this.setExpanded([]));
+    if (!openableRegions(this.graph).length) {
+      // A flat graph (no jit, loop or named scope): the buttons say so rather than do nothing.
+      for (const b of [this.expandAllButton, this.collapseAllButton]) {
+        b.disabled = true;
+        b.title = "this graph has no regions to open or close (no jit, loop, or named scope)";
+      }
+    }
     this.fullButton = this.button(tools, "wb-fullscreen", "full screen", "full screen (Esc to leave)", () => this.toggleFullScreen());
     this.button(tools, "wb-export", "SVG", "save the drawing as an SVG file", () => this.exportSvg());
     this.statusEl = h("span", "wb-status", bar);
+    this.selectionEl = h("span", "wb-selection", bar); // the selected edge, in words
+    this.selectionEl.hidden = true;
     this.buildLegend(h("div", "wb-legend", root));
     this.messageEl = h("div", "wb-message", root);
     this.messageEl.hidden = true;
@@ -397,6 +415,7 @@ class GraphView {
       this.pending = null;
       target();
     }
+    if (settled) this.schedulePicture();
     this.sizeNow = null;
     const t2 = performance.now();
     this.titleEl.textContent = G.title;
@@ -414,6 +433,8 @@ class GraphView {
   }
 
   render(V, L, { texts = true, hover = true } = {}) {
+    this.root.dataset.selectedEdge = ""; // a new drawing: no edge selected
+    this.selectionEl.hidden = true;
     this.deferTexts = !texts;
     this.hover = hover;
     this.textless = []; // [g, leaf] of the boxes drawn without their texts yet
@@ -472,6 +493,28 @@ class GraphView {
     };
     hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
     hit.addEventListener("pointerleave", () => this.hideTip());
+    hit.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      if (!this.dragged) this.selectEdge(e, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)} (${e.label || "value"})`);
+    });
+  }
+
+  /** A click on an edge (a residual, say) selects it: drawn thick with its two ends, and said
+   * in the status line; a second click, or one on another edge, changes the selection. */
+  selectEdge(e, words) {
+    for (const el of this.viewport.querySelectorAll(".wb-selected")) el.classList.remove("wb-selected");
+    const again = this.root.dataset.selectedEdge === e.id;
+    this.root.dataset.selectedEdge = again ? "" : e.id;
+    this.selectedWords = again ? "" : words;
+    if (!again) {
+      for (const el of this.viewport.querySelectorAll(`.wb-edge-group[data-edge="${CSS.escape(e.id)}"]`)) el.classList.add("wb-selected");
+      for (const key of [e.a, e.b]) {
+        const end = this.viewport.querySelector(`[data-key="${CSS.escape(key)}"]`);
+        if (end) end.classList.add("wb-selected");
+      }
+    }
+    this.selectionEl.textContent = this.selectedWords;
+    this.selectionEl.hidden = !this.selectedWords;
   }
 
   /** The shapes on the edges (layout.js, placeEdgeLabels), drawn the first time the zoom makes
@@ -662,6 +705,29 @@ class GraphView {
       root.classList.add("wb-maximized");
       this.afterResize();
     }
+  }
+
+  /** `onPicture` gets the settled drawing as a picture, once the page is quiet (a second
+   * later; a newer drawing meanwhile replaces it), and only when it changed. */
+  schedulePicture() {
+    if (!this.onPicture) return;
+    clearTimeout(this.pictureTimer);
+    this.pictureTimer = setTimeout(() => {
+      if (!this.layout || !this.root.isConnected) return;
+      this.drawAllTexts();
+      const svg = pictureSvg({
+        defs: this.canvas.querySelector("defs"),
+        viewport: this.viewport,
+        bounds: this.layout.bounds,
+        legendNodes: LEGEND_NODES,
+        legendEdges: LEGEND_EDGES,
+        edges: this.model.get("edges") || "both",
+      });
+      if (svg === this.lastPicture) return;
+      this.lastPicture = svg;
+      this.root.dataset.pictures = String(Number(this.root.dataset.pictures || "0") + 1);
+      this.onPicture(svg);
+    }, PICTURE_MS);
   }
 
   /** The drawing as a standalone SVG document: the whole graph, with the styles it uses. */
@@ -864,6 +930,7 @@ class GraphView {
 
   destroy() {
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.pictureTimer);
     this.generation += 1;
     if (this.saveTimer !== null) {
       clearTimeout(this.saveTimer);

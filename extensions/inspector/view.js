@@ -33,6 +33,7 @@ import { mountGraph } from "../graph/view.js";
 import { arrayFrame } from "./arrays.js";
 import { highlight } from "./highlight.js";
 import { nanBlock } from "./nans.js";
+import { memoryBlock } from "./memory.js";
 import { shardingBlock } from "./sharding.js";
 
 function note(text) {
@@ -93,6 +94,13 @@ function viewBlock(view, links, onSelect, onShow) {
       return nanBlock(view, onShow || (() => {}), Boolean(onShow));
     } catch (err) {
       console.warn("workbench inspector: the NaN-origin view fell back to its text", err);
+    }
+  }
+  if (view.data && view.name === "memory" && Array.isArray(view.data.residuals)) {
+    try {
+      return memoryBlock(view);
+    } catch (err) {
+      console.warn("workbench inspector: the memory view fell back to its text", err);
     }
   }
   if (view.data && view.name === "sharding") {

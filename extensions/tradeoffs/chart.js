@@ -64,15 +64,45 @@ export function byteScale(values, range) {
 }
 
 /**
- * A linear scale from 0 with round ticks.
- * @param {number} max
- * @param {[number, number]} range
+ * Round counts for a logarithmic axis over [lo, hi]: 1, 2 and 5 times a power of ten, thinned
+ * to about `count`.
+ * @returns {number[]}
  */
-export function countScale(max, range) {
-  const ticks = linearTicks(0, Math.max(1, max) * 1.05, 5);
-  const hi = Math.max(ticks[ticks.length - 1], Math.max(1, max) * 1.05);
+export function logCountTicks(lo, hi, count = 6) {
+  const out = [];
+  for (let p = 10 ** Math.floor(Math.log10(Math.max(1, lo))); p <= hi; p *= 10) {
+    for (const m of [1, 2, 5]) if (m * p >= lo && m * p <= hi) out.push(m * p);
+  }
+  if (out.length <= count) return out;
+  const powers = out.filter((v) => Number.isInteger(Math.log10(v)));
+  return powers.length >= 2 ? powers : out.filter((_, i) => i % Math.ceil(out.length / count) === 0);
+}
+
+/**
+ * The x scale of counts (forward evaluations): logarithmic where they span more than LOG_RATIO
+ * (store-all's N beside Binomial(2)'s many times N: a linear axis squashes the schemes into a
+ * corner), else linear from 0 with round ticks. `values` may be the largest count alone.
+ * @param {number[] | number} values
+ * @param {[number, number]} range
+ * @returns {{log: boolean, map: function(number): number, ticks: number[], lo: number, hi: number}}
+ */
+export function countScale(values, range) {
+  const list = Array.isArray(values) ? values : [values];
+  const positive = list.filter((v) => v > 0);
+  const max = Math.max(1, ...positive);
+  const min = positive.length ? Math.min(...positive) : 1;
   const [r0, r1] = range;
-  return { map: (v) => r0 + ((r1 - r0) * v) / hi, ticks, hi };
+  if (max / min > LOG_RATIO) {
+    const lo = 10 ** Math.floor(Math.log10(min));
+    const hi = max * 1.3;
+    const a = Math.log(lo);
+    const b = Math.log(hi);
+    const map = (v) => r0 + ((r1 - r0) * (Math.log(Math.max(v, lo)) - a)) / (b - a);
+    return { log: true, map, ticks: logCountTicks(lo, hi), lo, hi };
+  }
+  const ticks = linearTicks(0, max * 1.05, 5);
+  const hi = Math.max(ticks[ticks.length - 1], max * 1.05);
+  return { log: false, map: (v) => r0 + ((r1 - r0) * v) / hi, ticks, lo: 0, hi };
 }
 
 /**
@@ -80,6 +110,12 @@ export function countScale(max, range) {
  * @typedef {{x: number, y: number, text: string, width: number}} LabelRequest  a point and its label
  * @typedef {{x: number, y: number, anchor: "start" | "end" | "middle", box: Rect} | null} Placement
  */
+
+const MARGIN = 2;
+
+function grow(r, by) {
+  return { x: r.x - by, y: r.y - by, width: r.width + 2 * by, height: r.height + 2 * by };
+}
 
 function overlaps(a, b) {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -113,7 +149,8 @@ export function placeLabels(labels, marks, bounds, height = 12) {
       const box = { x, y, width: l.width, height };
       const inside = x >= bounds.x && y >= bounds.y && x + l.width <= bounds.x + bounds.width && y + height <= bounds.y + bounds.height;
       if (!inside) continue;
-      if (placed.some((p) => overlaps(p, box)) || marks.some((m) => overlaps(m, box))) continue;
+      // Marks are kept clear by a margin: a text's drawn box is a little taller than its line.
+      if (placed.some((p) => overlaps(p, box)) || marks.some((m) => overlaps(grow(m, MARGIN), box))) continue;
       placed.push(box);
       const tx = anchor === "start" ? x : anchor === "end" ? x + l.width : x + l.width / 2;
       return { x: tx, y: y + height - 2, anchor, box };

@@ -72,19 +72,20 @@ function drawCurve(svg, rows, chosen) {
     return;
   }
   const ys = [];
-  let xmax = 1;
+  const xs = [];
   for (const r of rows) {
     ys.push(r.theory_bytes);
     if (r.measured_temp_bytes !== null && r.measured_temp_bytes > 0) ys.push(r.measured_temp_bytes);
-    xmax = Math.max(xmax, r.evaluations);
+    xs.push(r.evaluations);
   }
   if (chosen) {
     ys.push(chosen.y);
-    xmax = Math.max(xmax, chosen.x);
+    xs.push(chosen.x);
   }
-  const X = countScale(xmax, [L, W - R]);
+  const X = countScale(xs, [L, W - R]);
   const Y = byteScale(ys, [H - B, T]);
   svg.dataset.yScale = Y.log ? "log" : "linear";
+  svg.dataset.xScale = X.log ? "log" : "linear";
   const axes = s("g", { class: "wb-axes" }, svg);
   for (const v of Y.ticks) {
     const y = Y.map(v);
@@ -98,7 +99,7 @@ function drawCurve(svg, rows, chosen) {
   }
   s("line", { class: "wb-axis", x1: L, y1: H - B, x2: W - R, y2: H - B }, axes);
   s("line", { class: "wb-axis", x1: L, y1: T, x2: L, y2: H - B }, axes);
-  s("text", { class: "wb-axis-title", x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, axes, "forward step evaluations (recomputation)");
+  s("text", { class: "wb-axis-title", x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, axes, `forward step evaluations (recomputation)${X.log ? ", log scale" : ""}`);
   s("text", { class: "wb-axis-title", x: 14, y: (T + H - B) / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${(T + H - B) / 2})` }, axes, `bytes kept${Y.log ? " (log scale)" : ""}`);
   const binom = rows.filter((r) => family(r.scheme) === "binomial").sort((a, b) => a.evaluations - b.evaluations);
   if (binom.length > 1) {
@@ -107,6 +108,11 @@ function drawCurve(svg, rows, chosen) {
   const marks = [];
   const pointsG = s("g", { class: "wb-points" }, svg);
   const requests = [];
+  // The chosen point's label is placed first: it is the one the slider moves.
+  if (chosen) {
+    const text = `chosen: ${chosen.label.replace("snapshots=", "")}`;
+    requests.push({ x: X.map(chosen.x), y: Y.map(chosen.y), text, width: textWidth(text), chosen: true });
+  }
   for (const r of rows) {
     const x = X.map(r.evaluations);
     const y = Y.map(r.theory_bytes);
@@ -132,7 +138,8 @@ function drawCurve(svg, rows, chosen) {
   const placed = placeLabels(requests, marks, { x: L + 2, y: T, width: W - R - L - 2, height: H - B - T });
   const labelsG = s("g", { class: "wb-labels" }, svg);
   placed.forEach((p, i) => {
-    if (p) s("text", { class: "wb-point-label", x: p.x, y: p.y, "text-anchor": p.anchor }, labelsG, requests[i].text);
+    const cls = requests[i].chosen ? "wb-point-label wb-chosen-label" : "wb-point-label";
+    if (p) s("text", { class: cls, x: p.x, y: p.y, "text-anchor": p.anchor }, labelsG, requests[i].text);
   });
   svg.dataset.labels = String(placed.filter(Boolean).length);
 }
@@ -196,6 +203,7 @@ export function mountTradeoffs({ model, el }) {
   slider.type = "range";
   slider.min = "1";
   slider.id = `wb-slider-${Math.random().toString(36).slice(2)}`;
+  slider.setAttribute("aria-label", "snapshots kept by the binomial schedule");
   label.htmlFor = slider.id;
   const sliderValue = h("span", "wb-slider-value", sliderRow);
   const summary = h("div", "wb-summary", root);

@@ -83,10 +83,15 @@ def _wait_for(url: str, proc: subprocess.Popen, log: pathlib.Path, timeout: floa
 
 @contextlib.contextmanager
 def jupyter_lab(
-    root: pathlib.Path, name: str, cells: Sequence[str], extra_args: Sequence[str] = ()
+    root: pathlib.Path,
+    name: str,
+    cells: Sequence[str],
+    extra_args: Sequence[str] = (),
+    settings: dict[str, dict[str, Any]] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Writes ``name`` (a notebook of ``cells``) into ``root`` and serves ``root`` with JupyterLab
-    (with ``extra_args`` added to its command line); yields (base URL, token)."""
+    (with ``extra_args`` added to its command line, and the user ``settings`` of each plugin,
+    ``{"@scope/package:plugin": {...}}``); yields (base URL, token)."""
     (root / name).write_text(json.dumps(notebook(cells)))
     token = secrets.token_hex(16)
     port = _free_port()
@@ -95,11 +100,16 @@ def jupyter_lab(
     env["JUPYTER_RUNTIME_DIR"] = str(root / ".jupyter-runtime")
     env.pop("JUPYTER_PATH", None)
     # No "get notified about Jupyter news?" toast over the screenshots.
-    settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
+    news = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    for plugin, values in (settings or {}).items():
+        package, _, file = plugin.partition(":")
+        where = root / ".lab-settings" / package
+        where.mkdir(parents=True, exist_ok=True)
+        (where / f"{file}.jupyterlab-settings").write_text(json.dumps(values))
     env["JUPYTERLAB_SETTINGS_DIR"] = str(root / ".lab-settings")
     log = open(root / "lab.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(

@@ -67,7 +67,9 @@ def test_inspector_renders_every_view(page):
     }
     for name, needle in checks.items():
         insp.locator(f".wb-tab[data-view='{name}']").click()
-        view = insp.locator(f".wb-body .wb-view[data-view='{name}'] pre")
+        # The memory tab is tables (issue 24); the others are text.
+        inner = "" if name == "memory" else " pre"
+        view = insp.locator(f".wb-body .wb-view[data-view='{name}']{inner}")
         view.wait_for()
         assert needle in view.text_content()
         assert "wb-active" in insp.locator(f".wb-tab[data-view='{name}']").get_attribute("class")
@@ -321,8 +323,15 @@ def test_grad_shows_the_gradients_graph_and_memory_forward_and_backward(page):
     insp.screenshot(path=str(ARTIFACTS / "inspector-grad-backward-only.png"))
     viewer.locator("button.wb-edges-mode[data-edges='both']").click()
     insp.locator(".wb-tab[data-view='memory']").click()
-    memory = insp.locator(".wb-view[data-view='memory'] pre").text_content() or ""
+    memory_view = insp.locator(".wb-view[data-view='memory']")
+    memory = memory_view.text_content() or ""
     assert "Residuals:" in memory and "no backward pass" not in memory
+    # A table: a row per residual (value, bytes, where it came from), XLA's notes in full.
+    rows = memory_view.locator("table.wb-residuals tbody tr")
+    assert rows.count() >= 2 and "cell [" in (rows.first.text_content() or "")
+    for note in memory_view.locator(".wb-mem-note").all():
+        box = note.bounding_box() or {}
+        assert box.get("width", 0) <= (memory_view.bounding_box() or {}).get("width", 0) + 1
 
 
 def test_grad_view_lines_link_to_the_gradients_graph(page):

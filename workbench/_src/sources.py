@@ -9,6 +9,7 @@ source line (graph, residuals, messages) says it this one way.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from workbench._src.internals.private_jax import Source
 
@@ -24,6 +25,31 @@ def cell_number(filename: str) -> int | None:
     if isinstance(names, dict) and filename in names:
         return int(names[filename])
     return None
+
+
+def running_cell_number(shell: Any) -> int:
+    """The number of the cell ``shell`` is running, as its prompt shows it (``In [N]``).
+
+    IPython 9 counts a cell before running it (``shell.execution_count`` is N + 1 while cell N
+    runs), IPython 8 after (N); the running cell's ``ExecutionResult`` (the display hook's
+    ``exec_result``) says N in both. A cell run without history has no number of its own: the
+    shell's count then.
+    """
+    result = getattr(getattr(shell, "displayhook", None), "exec_result", None)
+    number = getattr(result, "execution_count", None)
+    if isinstance(number, int):
+        return number
+    return int(shell.execution_count)
+
+
+def cache_cell(shell: Any, cell: str, magic_line: bool) -> tuple[str, str]:
+    """A cell's source and the file IPython caches it under (for its tracebacks and
+    ``cell_number``), numbered as the running cell (``running_cell_number``). With
+    ``magic_line``, ``cell`` is a cell magic's body: IPython's transforms are applied, and its
+    lines are counted from the cell's line 2 (line 1 is the magic's), as the user sees them."""
+    pad = "\n" if magic_line else ""
+    source = pad + (shell.transform_cell(cell) if magic_line else cell)
+    return source, shell.compile.cache(source, running_cell_number(shell), raw_code=pad + cell)
 
 
 def source_text(source: Source | None) -> str:

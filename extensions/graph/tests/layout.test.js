@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
 import { LABEL_REACH, METRICS, SHAPE_GAP, candidateLabel, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "../layout.js";
+import { decodeRows } from "../format.js";
 import { prepare, visibleGraph } from "../model.js";
 import { inside, overlap, routeCrosses } from "./geometry.js";
 import { fixture } from "./fixtures.js";
@@ -84,7 +85,8 @@ test("the backward pass is laid out beside the forward pass: residual edges stay
   checkGeometry({ V, L });
   // Twenty layers drawn one under the other, each layer's boxes together: a tall column, not
   // a staircase (Brandes-Koepf's placement drew it 7,400 px wide for 5,000 tall).
-  assert.ok(L.bounds.width < 0.3 * L.bounds.height, `${L.bounds.width} x ${L.bounds.height}`);
+  // (Each layer's arrays are one box beside it since issue 24, a little wider than before.)
+  assert.ok(L.bounds.width < 0.4 * L.bounds.height, `${L.bounds.width} x ${L.bounds.height}`);
   // Top-down, a residual from layer i's forward pass to its backward pass would run down the
   // rest of both passes (about half the drawing on average); beside it, far less.
   const spans = L.edges.filter((r) => r.edge.k === "r").map((r) => Math.abs(r.points.at(-1).y - r.points[0].y));
@@ -121,11 +123,26 @@ test("a loop: its body drawn once, inside the loop's box", async () => {
   for (const c of loops) assert.match(c.title, /scan \u00D720/);
 });
 
-test("a checkpointed loop: loops titled with their trip count and scheme; bookkeeping grouped", async () => {
-  const out = await laidOut("binomial_loop");
+/** binomial_loop's fixture with its checkpointed loop's boxes opened (the schedule inside). */
+function scheduleOpened() {
+  const fx = fixture("binomial_loop");
+  const sweeps = decodeRows(fx.graph, "regions").filter((r) => r.params.some(([k]) => k === "schedule"));
+  return [...fx.expanded, ...sweeps.map((r) => r.id)];
+}
+
+test("a checkpointed loop: one box per pass saying its count and scheme; the schedule inside (issue 24)", async () => {
+  const first = await laidOut("binomial_loop");
+  checkGeometry(first);
+  const boxes = [...first.V.leaves.values()].filter((l) => l.type === "region" && l.role === "loop");
+  assert.deepEqual(boxes.map((l) => `${l.label} | ${l.sub.split(",")[0]}`).sort(), ["\u25B8 \u21BB loop \u00D740 (backward) | Binomial(3)", "\u25B8 \u21BB loop \u00D740 | Binomial(3)"]);
+  const shown = [...first.V.leaves.values()].map((l) => l.label).join(" ");
+  assert.ok(!/revolve|\u00D720|\u00D714/.test(shown), shown); // no schedule at first
+  // Opened, the schedule: its loops titled with their trip counts and scheme, bookkeeping grouped.
+  const out = await laidOut("binomial_loop", scheduleOpened());
   checkGeometry(out);
   const titles = [...out.V.clusters.values()].map((c) => `${c.title} ${c.detail}`);
-  assert.ok(titles.some((t) => /\u21BB loop \u00D7\d+ Binomial\(3\)/.test(t)), titles.join("; "));
+  assert.ok(titles.some((t) => /\u21BB loop \u00D740 Binomial\(3\)/.test(t)), titles.join("; "));
+  assert.ok(titles.some((t) => /\u21BB loop \u00D720 Binomial\(3\)/.test(t)), titles.join("; "));
   // The schedule's bookkeeping (the workbench's own ops) is in closed boxes: the user's body
   // ops (sin, mul) are drawn, the bookkeeping's are not.
   const drawn = [...out.V.leaves.values()].filter((l) => l.type === "node").map((l) => l.node.primitive);
@@ -197,7 +214,7 @@ function checkEdgeLabels({ V, L }) {
 
 for (const [name, least] of [["mlp2", 0.5], ["mlp20", 0.5], ["remat20", 0.5], ["binomial_loop", 0.7], ["scan_loop", 0.7]]) {
   test(`shapes ride on the edges of ${name}: beside their edge, over nothing, most values labelled`, async () => {
-    const out = await laidOut(name);
+    const out = await laidOut(name, name === "binomial_loop" ? scheduleOpened() : undefined);
     const { labelled, values } = checkEdgeLabels(out);
     assert.ok(labelled >= least * values, `${labelled} of ${values} values labelled`);
     // The linear-time layout (no regions drawn) places them by the same rules.

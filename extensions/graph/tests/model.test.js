@@ -8,6 +8,7 @@ import { FORMAT, decodeRows, formatProblem } from "../format.js";
 import {
   highlightTargets,
   nodeDetails,
+  openableRegions,
   prepare,
   regionDetails,
   regionTitle,
@@ -127,4 +128,41 @@ test("search finds nodes and regions in program order; highlight opens their reg
   for (let r = inner.region; r !== G.root; r = G.regions.get(r).parent) path.push(r);
   assert.deepEqual([...T.open].sort(), path.sort());
   assert.deepEqual(highlightTargets(G, ["no such id"]).nodes.size, 0);
+});
+
+test("expand all opens every region but the program; a flat graph has none (issue 24)", () => {
+  assert.deepEqual(openableRegions(prepare(fixture("mlp2").graph)), []);
+  const G = prepare(fixture("remat20").graph);
+  const open = openableRegions(G);
+  assert.equal(open.length, G.regions.size - 1);
+  assert.ok(!open.includes(G.root));
+  // Opened, every node is drawn as itself: no box stands for a closed region.
+  const V = visibleGraph(G, new Set(open));
+  assert.ok([...V.leaves.values()].every((leaf) => leaf.type === "node"));
+});
+
+test("a 12-layer model of plain functions: its first view is a few boxes, the layers folded x12 (issue 24)", () => {
+  const F = fixture("blocks12");
+  const G = prepare(F.graph);
+  assert.ok(G.nodes.length > 1500);
+  const V = visibleGraph(G, new Set(F.expanded));
+  assert.ok(V.leaves.size <= 40, `${V.leaves.size} boxes`);
+  const labels = [...V.leaves.values()].map((l) => l.label);
+  // One box for the 12 forward calls of block, one for their backward pass: "x12".
+  assert.deepEqual(labels.filter((l) => l.includes("block")).sort(), ["\u25B8 block (backward) \u00D712", "\u25B8 block \u00D712"]);
+  // The arguments are a box per layer (params[3]), folded like the layers they feed; their
+  // paths stay on the nodes.
+  assert.ok(labels.includes("\u25B8 params[i] \u00D712"), labels.join(", "));
+  assert.ok(G.nodes.some((n) => n.name === "params[3]['wq']"));
+  // Search finds the user's functions by name, whole calls as regions.
+  const found = searchMatches(G, V, "attention");
+  assert.equal(found.regions.length, 24); // 12 calls, forward and backward
+  assert.ok(found.keys.length >= 1);
+  // Opening the folded box opens its first call: its functions are drawn, the 11 others fold.
+  const first = [...V.leaves.values()].find((l) => l.label === "\u25B8 block \u00D712").region.id;
+  const W = visibleGraph(G, new Set([...F.expanded, first]));
+  const inner = [...W.leaves.values()].filter((l) => l.parent === "c:" + first).map((l) => l.label);
+  assert.ok(inner.some((l) => l.startsWith("\u25B8 attention")), inner.join(", "));
+  assert.ok([...W.leaves.values()].some((l) => l.label === "\u25B8 block \u00D711"));
+  assert.ok(W.leaves.size <= 60);
 });

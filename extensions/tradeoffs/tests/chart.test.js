@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { LOG_RATIO, byteScale, countScale, linearTicks, logByteTicks, placeLabels, tickBytes } from "../chart.js";
+import { LOG_RATIO, byteScale, countScale, linearTicks, logByteTicks, logCountTicks, placeLabels, tickBytes } from "../chart.js";
 
 const state = JSON.parse(readFileSync(new URL("../../test-fixtures/tradeoffs1000.json", import.meta.url), "utf8"));
 
@@ -32,6 +32,24 @@ test("the byte axis is logarithmic where values span more than 10x, with round t
   const linear = byteScale([1, 5], [260, 14]);
   assert.equal(linear.log, false);
   assert.deepEqual(logByteTicks(1024, 1024 ** 2), [1024, 10240, 102400, 1048576]);
+});
+
+test("the evaluations axis is logarithmic where counts span more than 10x (issue 24)", () => {
+  const xs = state.rows.map((r) => r.evaluations);
+  assert.ok(Math.max(...xs) / Math.min(...xs) > LOG_RATIO);
+  const X = countScale(xs, [72, 704]);
+  assert.equal(X.log, true);
+  // Every scheme is on the axis, the smallest no longer squashed against the largest: on the
+  // linear axis every scheme but the largest sat within a tenth of the width of 0.
+  const px = xs.map(X.map).sort((a, b) => a - b);
+  for (const p of px) assert.ok(p >= 72 && p <= 704);
+  const linear = countScale(Math.max(...xs), [72, 704]);
+  const near = xs.filter((x) => linear.map(x) - 72 < 63).length;
+  const spread = xs.filter((x) => X.map(x) - 72 < 63).length;
+  assert.ok(spread < near, `${spread} of ${xs.length} near 0 on the log axis, ${near} on a linear one`);
+  for (const v of X.ticks) assert.ok(v >= X.lo && v <= X.hi && [1, 2, 5].includes(v / 10 ** Math.floor(Math.log10(v))));
+  assert.deepEqual(logCountTicks(1, 1000), [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].filter((_, i, a) => a.length <= 6 || Number.isInteger(Math.log10(_))));
+  assert.equal(countScale([10, 50], [0, 100]).log, false);
 });
 
 test("labels overlap no label and no point, and stay inside the plot", () => {

@@ -11,6 +11,9 @@ cause before the fallback is taken.
   fallback parses the public ``jax.extend.source_info_util.summarize``.
 - ``user_frame_outside``: the same, skipping frames of given packages
   (``source_info_util.user_frames``); the fallback reads ``user_frame``'s one frame.
+- ``user_call_stack``: every user frame of an equation, outermost first, skipping given packages
+  (``source_info_util.user_frames``): the functions the user's code called to make it, which the
+  graph groups equations by; the fallback has none (the graph groups by named scopes only).
 - ``name_stack_entries``: the transforms and scopes of a name stack (``Transform`` / ``Scope``
   are private classes); the fallback parses ``str(name_stack)``.
 - ``saved_residuals``: the list form of ``jax.ad_checkpoint.print_saved_residuals``
@@ -99,6 +102,38 @@ def user_frame_outside(source_info: Any, packages: tuple[str, ...]) -> Source | 
             return None
     frame = user_frame_public(source_info)
     return None if frame is None or frame.file.startswith(packages) else frame
+
+
+_call_stack_warned = False
+
+
+def user_call_stack(source_info: Any, packages: tuple[str, ...]) -> tuple[tuple[Source, int], ...]:
+    """The user's frames of an equation's traceback, outermost first, outside JAX and outside
+    the directories ``packages`` (the workbench's own, installed libraries): the calls that
+    made it, each with where it had reached: its line, and its bytecode offset (``lasti``:
+    two calls on one line differ there, and a call's offsets grow as it runs). ``()`` where the
+    private route is missing (warned once). Reads ``Traceback.raw_frames`` and
+    ``source_info_util.is_user_filename`` / ``raw_frame_to_frame``."""
+    global _call_stack_warned
+    if _source_info is None:  # pragma: no cover - exercised only when JAX moves the module
+        return ()
+    try:
+        tb = source_info.traceback
+        codes, lastis = tb.raw_frames() if tb is not None else ([], [])
+        out = []
+        for code, lasti in zip(codes, lastis, strict=True):
+            name = code.co_filename
+            if name.startswith(packages) or not _source_info.is_user_filename(name):
+                continue
+            f = _source_info.raw_frame_to_frame(code, lasti)
+            where = Source(f.file_name, f.start_line, f.start_column, f.function_name)
+            out.append((where, int(lasti)))
+    except (AttributeError, TypeError, ValueError) as e:  # pragma: no cover - JAX changed
+        if not _call_stack_warned:
+            _call_stack_warned = True
+            _warn_fallback("Traceback.raw_frames", e, "the graph groups by scopes only")
+        return ()
+    return tuple(reversed(out))
 
 
 _SUMMARY = re.compile(r"^(?P<file>.*?):(?P<line>\d+)(?::(?P<col>\d+))? \((?P<fn>.*)\)$")

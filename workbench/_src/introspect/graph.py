@@ -5,8 +5,10 @@
 - a ``Node`` per primitive equation (with its parameters, input and output avals, source line, the
   pass it belongs to and the region it sits in), plus a node per argument, constant and result;
 - a ``Region`` per nested jaxpr (``jit`` calls, ``scan``/``while``/``cond`` bodies, ``remat``,
-  ``custom_jvp``/``custom_vjp``) and per ``jax.named_scope``; an equation that holds a jaxpr is a
-  region, not a node, and edges run straight to the equations inside it;
+  ``custom_jvp``/``custom_vjp``), per ``jax.named_scope``, and per call of one of the user's own
+  functions (``kind="function"``: ``attention``, ``block``; from each equation's traceback, the
+  frames outside JAX, the workbench and installed libraries; ``_Calls``); an equation that holds
+  a jaxpr is a region, not a node, and edges run straight to the equations inside it;
 - an ``Edge`` per value passed from one node to another, tagged ``"forward"``, ``"backward"`` or
   ``"residual"`` (computed before the backward pass and consumed by it).
 
@@ -26,6 +28,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import pathlib
+import re
+import sysconfig
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -35,6 +40,7 @@ from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval, Phase
+from workbench._src.loops.binding import BACKWARD_SCOPE, FORWARD_SCOPE
 
 NodeKind = Literal["op", "argument", "constant", "result"]
 EdgeKind = Literal["forward", "backward", "residual"]
@@ -100,7 +106,9 @@ class Region:
         ``"main:backward:blk"`` for the backward part of ``jax.named_scope("blk")``.
       kind: ``"program"``, ``"jit"``, ``"scan"``, ``"while"``, ``"cond"``, ``"remat"``,
         ``"custom_jvp"``, ``"custom_vjp"``, ``"branch"`` (one jaxpr of a while/cond),
-        ``"named_scope"``, or the name of another primitive that holds a jaxpr.
+        ``"named_scope"``, ``"function"`` (one call of a user's function; ``source`` is the
+        line that called it), ``"arguments"`` / ``"results"`` (the leaves of one large pytree,
+        named by its root: ``params``), or the name of another primitive that holds a jaxpr.
       name: the jitted function's name, the scope's name, ``"body"``, ``"branch 1"``, ...
       parent: the enclosing region's id (``None`` for the program).
       phase: the pass it belongs to.
@@ -118,7 +126,7 @@ class Region:
 
     @property
     def label(self) -> str:
-        if self.kind in ("named_scope", "branch"):
+        if self.kind in ("named_scope", "branch", "function", "arguments", "results"):
             return self.name
         return f"{self.kind}({self.name})" if self.name else self.kind
 
@@ -255,6 +263,7 @@ class _Builder:
         self.regions: list[Region] = []
         self.scope_regions: set[str] = set()
         self.stack_text: dict[tuple[structure.Entry, ...], str] = {}
+        self.calls = _Calls(self.regions)
 
     def build(
         self,
@@ -269,23 +278,60 @@ class _Builder:
         if result_names is None:
             result_names = _names(getattr(info, "result_paths", None), len(jaxpr.outvars), "out")
         self.regions.append(Region(ROOT, "program", _program_name(info), None, "primal"))
+        arg_homes = self.value_groups("arguments", arg_names)
         inputs: list[tuple[_Ref, ...]] = []
         for i, v in enumerate(jaxpr.invars):
             nid = f"{ROOT}/in{i}"
             aval = structure.aval_of(v)
+            home = arg_homes[i]
             self.nodes.append(
-                Node(nid, "argument", "argument", arg_names[i], "primal", ROOT, (), (aval,))
+                Node(nid, "argument", "argument", arg_names[i], "primal", home, (), (aval,))
             )
             inputs.append(((nid, 0, "primal", aval),))
         outs = self.walk(jaxpr, consts, ROOT, (), inputs)
+        result_homes = self.value_groups("results", result_names)
         for j, refs in enumerate(outs):
             nid = f"{ROOT}/out{j}"
             avals = (structure.aval_of(jaxpr.outvars[j]),)
+            home = result_homes[j]
             self.nodes.append(
-                Node(nid, "result", "result", result_names[j], "primal", ROOT, avals, ())
+                Node(nid, "result", "result", result_names[j], "primal", home, avals, ())
             )
             self.connect(refs, nid, "primal")
-        return Graph(tuple(self.nodes), tuple(self.edges), tuple(self.regions))
+        return Graph(tuple(self.nodes), tuple(self.edges), tuple(_as_loops(self.regions)))
+
+    def value_groups(self, kind: str, names: Sequence[str]) -> list[str]:
+        """The region of each argument (or result) by the Python path it has: the leaves of
+        one large pytree (more than ``GROUP_VALUES``) go into a region per entry at the first
+        level of the path where the pytree branches (``params[3]``: a layer's arrays, beside
+        the layer that reads them); the others stay in the program."""
+        paths = [_path(n) for n in names]
+        count: dict[str, int] = {}
+        for root, _ in paths:
+            count[root] = count.get(root, 0) + 1
+        depth: dict[str, int] = {}
+        for root in count:
+            if count[root] <= GROUP_VALUES:
+                continue
+            leaves = [p for r, p in paths if r == root]
+            for d in range(1, max(map(len, leaves)) + 1):
+                groups = {tuple(p[:d]) for p in leaves}
+                if len(groups) > 1:
+                    if len(groups) < len(leaves):  # some group holds more than one leaf
+                        depth[root] = d
+                    break
+        homes = []
+        for root, parts in paths:
+            if root not in depth:
+                homes.append(ROOT)
+                continue
+            label = root + "".join(parts[: depth[root]])
+            rid = f"{ROOT}:{kind}:{label}"
+            if rid not in self.scope_regions:
+                self.scope_regions.add(rid)
+                self.regions.append(Region(rid, kind, label, ROOT, "primal"))
+            homes.append(rid)
+        return homes
 
     def connect(
         self,
@@ -359,6 +405,7 @@ class _Builder:
         is_literal = structure.is_literal
         stacks = structure.StackCache(prefix)
         homes: dict[Any, str] = {}
+        calls = self.calls.of_jaxpr(jaxpr)
         for i, eqn in enumerate(jaxpr.eqns):
             info = stacks.info(eqn)
             phase = info.phase
@@ -369,6 +416,7 @@ class _Builder:
                 )
             else:
                 home = region
+            home = self.calls.home(home, phase, calls[i])
             subs = structure.sub_jaxprs(eqn)
             if subs:
                 self.enter(eqn, i, subs, region, home, phase, info.entries, env)
@@ -428,6 +476,142 @@ class _Builder:
             for outer, refs in zip(sub.outputs, outs, strict=True):
                 if outer is not None and not isinstance(outer, jcore.DropVar):
                     env[outer] = env.get(outer, ()) + refs if k else refs
+
+
+GROUP_VALUES = 16  # a pytree of more arguments (or results) than this is grouped
+
+
+def _path(name: str) -> tuple[str, list[str]]:
+    """A Python path's root and parts: ``params[3]['wq']`` -> ``("params", ["[3]", "['wq']"])``."""
+    parts = re.findall(r"\[[^\]]*\]|\.\w+", name)
+    root = (
+        name[: len(name) - len("".join(parts))]
+        if "".join(parts) and name.endswith("".join(parts))
+        else name
+    )
+    return (root or name), (parts if root else [])
+
+
+# The user's code is what runs outside JAX (source_info_util's own test), the workbench and the
+# installed libraries (site-packages: Flax, Equinox, Optax, ...).
+_NOT_USERS = tuple(
+    dict.fromkeys(
+        [str(pathlib.Path(__file__).resolve().parents[2]) + "/"]
+        + [sysconfig.get_paths()[k] + "/" for k in ("purelib", "platlib")]
+    )
+)
+# A call: (function, its file, the caller's file and bytecode offset where it was called).
+_Call = tuple[str, str, str, int]
+
+
+class _Calls:
+    """The regions of the user's function calls (``kind="function"``).
+
+    Each equation's user frames (``private_jax.user_call_stack``), relative to its jaxpr: the
+    frames every equation of the jaxpr shares (the cell that called ``wb.graph``) and the next
+    one (the traced function itself, or a loop's body function: the program or the loop's own
+    region) are left out; each frame below is a call. Consecutive equations in the same call
+    site and the same pass share its region while the line the call has reached does not go
+    back: its bytecode offset (``lasti``) grows as it runs (the backward pass runs the calls'
+    ops in reverse: there it shrinks). ``for p in params: h = block(h, p)`` makes a region per
+    call, not one for all, and so does ``block(block(h))`` (two call sites). A function whose
+    own loop jumps back is split there (a region per iteration, each named by the function)."""
+
+    def __init__(self, regions: list[Region]) -> None:
+        self.regions = regions
+        self.open: dict[tuple[str, str], list[tuple[_Call, str, int]]] = {}
+
+    @staticmethod
+    def of_jaxpr(jaxpr: Any) -> list[tuple[tuple[_Call, int, Source], ...]]:
+        """Per equation, its calls below the jaxpr's own function: (call, the offset it has
+        reached, the caller's frame)."""
+        stacks = [private_jax.user_call_stack(e.source_info, _NOT_USERS) for e in jaxpr.eqns]
+        found = [s for s in stacks if s]
+        common = 0
+        if found:
+            first = found[0]
+            while common < len(first) and all(
+                len(s) > common and s[common] == first[common] for s in found
+            ):
+                common += 1
+        out = []
+        for s in stacks:
+            chain = []
+            for k in range(common + 1, len(s)):
+                (f, lasti), (caller, at) = s[k], s[k - 1]
+                chain.append(((f.function, f.file, caller.file, at), lasti, caller))
+            out.append(tuple(chain))
+        return out
+
+    def home(self, parent: str, phase: Phase, calls: tuple[tuple[_Call, int, Source], ...]) -> str:
+        """The region of the innermost of ``calls`` under ``parent`` (made where a new call
+        starts), or ``parent`` for none."""
+        stack = self.open.setdefault((parent, phase), [])
+        home = parent
+        for depth, (call, reached, caller) in enumerate(calls):
+            if depth < len(stack) and stack[depth][0] == call:
+                before = stack[depth][2]
+                back = reached > before if phase == "backward" else reached < before
+                if not back:
+                    home = stack[depth][1]
+                    stack[depth] = (call, home, reached)
+                    continue
+            del stack[depth:]
+            rid = f"{parent}:{phase}:call{len(self.regions)}"
+            where = Source(caller.file, caller.line, caller.column, caller.function)
+            self.regions.append(Region(rid, "function", call[0], home, phase, (), where))
+            stack.append((call, rid, reached))
+            home = rid
+        del stack[len(calls) :]
+        return home
+
+
+def _as_loops(regions: list[Region]) -> list[Region]:
+    """A checkpointed loop's gradient as the user wrote the loop: the scopes its rules open
+    around Revolve's sweeps (``revolve_forward_sweep``, ``revolve_backward``: loops of 20, 16,
+    9 and 4 steps, the schedule's bookkeeping) become loop regions that say the loop's own trip
+    count and scheme (``loop x50 · Binomial(4)``), the schedule inside them as their detail.
+
+    The forward sweep advances to the last step, which is taped apart: its loops' trip counts
+    add up to the loop's count less one (checked against the count the user gave for 2 to 4
+    snapshots and 7 to 100 steps, ``tests/test_introspect.py``). The k-th backward scope of
+    the program reverses the k-th forward sweep from the end. A sweep whose loops' counts are
+    not all known keeps its scope."""
+    children: dict[str | None, list[Region]] = {}
+    for r in regions:
+        children.setdefault(r.parent, []).append(r)
+
+    def loops_of(r: Region) -> list[dict[str, str]]:
+        return [dict(c.params) for c in children.get(r.id, []) if c.kind in ("loop", "scan")]
+
+    sweeps = [r for r in regions if r.kind == "named_scope" and r.name == FORWARD_SCOPE]
+    backs = [r for r in regions if r.kind == "named_scope" and r.name == BACKWARD_SCOPE]
+    counts: list[int | None] = []
+    for r in sweeps:
+        trips = [p.get("trip count", p.get("length", "")) for p in loops_of(r)]
+        ok = bool(trips) and all(t.isdigit() for t in trips)
+        counts.append(sum(int(t) for t in trips) + 1 if ok else None)
+    found = dict(zip((r.id for r in sweeps), counts, strict=True))
+    if len(backs) == len(sweeps):
+        found |= dict(zip((r.id for r in backs), reversed(counts), strict=True))
+    out = []
+    for r in regions:
+        n = found.get(r.id)
+        if n is None:
+            out.append(r)
+            continue
+        inner = loops_of(r)
+        scheme = next((p["scheme"] for p in inner if p.get("scheme")), "")
+        snaps = next((p["snapshots"] for p in inner if p.get("snapshots")), "")
+        what = "forward sweep" if r.name == FORWARD_SCOPE else "reversal"
+        params: tuple[tuple[str, str], ...] = (
+            ("trip count", str(n)),
+            ("scheme", scheme),
+            ("snapshots", snaps),
+            ("schedule", f"Revolve's {what}, inside"),
+        )
+        out.append(dataclasses.replace(r, kind="loop", name="checkpointed", params=params))
+    return out
 
 
 def _names(names: Sequence[str] | None, n: int, stem: str) -> list[str]:

@@ -7,8 +7,9 @@ the graph out in the browser with ELK's layered algorithm (``elkjs``, in a Web W
 it as SVG: pan and zoom, regions that collapse and expand, forward / backward / residual edges,
 loops drawn once with their trip count, hover, search, SVG export.
 
-ELK's worker (about 1.6 MB of JavaScript) reaches the browser once per kernel, in the ``source``
-trait of one ``LayoutEngine`` widget that every viewer refers to, not once per viewer.
+ELK's worker (about 1.6 MB of JavaScript) reaches the browser once per kernel, in a message
+(not a trait: no saved notebook keeps it) of one ``LayoutEngine`` widget that every viewer
+refers to, not once per viewer.
 
 The state a user changes in the browser lives in synced traits, so it survives a re-render:
 ``expanded`` (ids of the open regions), ``viewport`` (pan and zoom), ``edges`` (which edges are
@@ -16,10 +17,11 @@ drawn), ``search`` and ``highlight`` (node or region ids drawn distinctly; the v
 regions that hold them and pans to them). ``GraphTraits`` holds these traits, so that the
 inspector (``inspector.py``), which draws the same viewer in its graph tab, has them too.
 
-Exported notebooks and front ends without widgets see the fallbacks (``html.LiveDisplay``): an SVG
-made by Graphviz's ``dot`` of the view the widget opens with (at most ``DOT_MAX_BOXES`` boxes,
-regions collapsed as the viewer collapses them), else the text rendering of the graph; every
-user string is escaped.
+Exported notebooks and front ends without widgets see the picture that follows the view
+(``html.show``): the live view's own drawing once it has been drawn (same layout, colours,
+legend and direction), before that an SVG made by Graphviz's ``dot`` of the view the widget
+opens with (at most ``DOT_MAX_BOXES`` boxes, regions collapsed as the viewer collapses them),
+else the text rendering of the graph; every user string is escaped.
 """
 
 from __future__ import annotations
@@ -42,10 +44,9 @@ from workbench._src.introspect import text as _text
 from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
-from workbench._src.notebook.html import LiveDisplay
+from workbench._src.notebook.html import STATIC, LiveDisplay, fallback, static_text
 from workbench._src.sources import source_text
 
-STATIC = pathlib.Path(__file__).resolve().parents[2] / "static"
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
 DOT_MAX_BOXES = 150  # the static SVG fallback draws views of up to this many boxes
 DOT_TIMEOUT_S = 5.0  # and gives Graphviz this long
@@ -101,13 +102,9 @@ _EDGE_CODES = {"forward": "f", "backward": "b", "residual": "r"}
 
 
 @functools.cache
-def static_text(name: str) -> str:
-    """A file of ``workbench/static`` (a bundle, a style sheet), read once.
-
-    Widgets take their ``_esm`` and ``_css`` as these strings, not as paths: anywidget watches a
-    path for changes with a callback that holds every widget made from it (anywidget issue
-    #929), so no widget would ever be freed."""
-    return (STATIC / name).read_text(encoding="utf-8")
+def elk_worker() -> bytes:
+    """ELK's worker script (``workbench/static/elk-worker.js``), read once."""
+    return (STATIC / "elk-worker.js").read_bytes()
 
 
 class _Strings:
@@ -225,7 +222,9 @@ def initial_expanded(model: Graph) -> list[str]:
 
     A loop whose body does what the body of an earlier loop beside it does (the same user ops,
     in the same pass and region: the sweeps of a checkpointing schedule, say) starts closed, so
-    that each body is drawn once; its box says its trip count, and a click opens it."""
+    that each body is drawn once; its box says its trip count, and a click opens it. A
+    checkpointed loop's gradient (``graph._as_loops``) starts closed: one box that says the
+    loop's trip count and scheme, its schedule inside."""
     if len(model.nodes) > LARGE_GRAPH:
         return []
     parent = {r.id: r.parent for r in model.regions}
@@ -241,6 +240,8 @@ def initial_expanded(model: Graph) -> list[str]:
     for r in model.regions:
         if r.parent is None:
             continue
+        if any(k == "schedule" for k, _ in r.params):
+            continue  # a checkpointed loop is one box; its schedule is its detail, inside
         if r.kind in LOOP_KINDS and body.get(r.id):
             key = (r.parent, r.phase, tuple(body[r.id]))
             if key in seen:
@@ -250,12 +251,25 @@ def initial_expanded(model: Graph) -> list[str]:
     return out
 
 
+ELK_REQUEST = "wb-elk?"  # what a viewer sends its layout engine (extensions/graph/engine.js)
+ELK_ANSWER = "wb-elk"
+
+
 class LayoutEngine(ipywidgets.Widget):
     """ELK's layout worker, as one widget model without a view: the viewers of a kernel refer
-    to it (``GraphTraits._layout``) and start their Web Worker from its ``source``, so that the
-    1.6 MB of ELK reach the browser (and a saved notebook's widget state) once, not per view."""
+    to it (``GraphTraits._layout``) and ask it for ELK (``{"type": "wb-elk?"}``); it answers
+    with the worker's script as the binary buffer of a message, so that the 1.6 MB of ELK reach
+    the browser once per page, and never a saved notebook's widget state (a message is not
+    state)."""
 
-    source = traitlets.Unicode("").tag(sync=True)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_msg(_answer_elk)
+
+
+def _answer_elk(engine: LayoutEngine, content: Any, _buffers: Any) -> None:
+    if isinstance(content, dict) and content.get("type") == ELK_REQUEST:
+        engine.send({"type": ELK_ANSWER}, buffers=[elk_worker()])
 
 
 _engine: LayoutEngine | None = None
@@ -265,7 +279,7 @@ def layout_engine() -> LayoutEngine:
     """The kernel's ``LayoutEngine`` (made again if it was closed)."""
     global _engine
     if _engine is None or _engine.comm is None:
-        _engine = LayoutEngine(source=static_text("elk-worker.js"))
+        _engine = LayoutEngine()
     return _engine
 
 
@@ -281,7 +295,7 @@ class GraphTraits(traitlets.HasTraits):
     value is made and goes, ``NanPath.to_json()``: ``origin``, ``source``, ``nodes``, ``edges``,
     ``residual``, drawn in red); ``_layout``, the ``LayoutEngine``,
     set once the viewer is shown live (``live_bundle``): a notebook run where no front end draws
-    widgets (``nbconvert --execute``) never sends ELK, nor keeps it in its widget state.
+    widgets (``nbconvert --execute``) never refers to it.
     """
 
     graph = traitlets.Dict().tag(sync=True)
@@ -339,8 +353,8 @@ class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
     ``viewport``, ``edges``, ``search`` and ``highlight``.
     """
 
-    _esm = static_text("graph.js")
-    _css = static_text("graph.css")
+    _esm = static_text("loader.js")
+    CODE = "graph"
 
     def __init__(self, model: Graph, residuals: Iterable[Residual] = (), title: str = "") -> None:
         data = graph_data(model, residuals, title)
@@ -363,8 +377,39 @@ class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
         head = f"<div><strong>{title}</strong></div>" if title else ""
         svg = graphviz_svg(self._model, expanded=self.expanded, marks=self.marks)
         if svg is not None:
-            return f'<div class="wb-graph-static">{head}{svg}</div>'
+            return f'<div class="wb-graph-static">{head}{LEGEND_SVG}{svg}</div>'
         return f'<div class="wb-graph-static">{head}<pre>{html.escape(self.to_text())}</pre></div>'
+
+    def picture_bundle(self, drawing: str | None) -> dict[str, Any] | None:
+        """The picture of the live view's ``drawing`` (its SVG, with its legend), above the
+        text; ``None`` without one."""
+        if drawing is None:
+            return None
+        title = html.escape(self.graph.get("title", ""))
+        head = f"<div><strong>{title}</strong></div>" if title else ""
+        body = f'<div class="wb-graph-static wb-graph-drawn">{head}{drawing}</div>'
+        return {"text/html": fallback(body), "text/plain": self.to_text()}
+
+
+def _legend_svg() -> str:
+    """The legend of Graphviz's drawing, as the live view's: a line per kind of edge."""
+    items = [("#1f77b4", "", "forward value"), ("#d62728", "", "backward value")]
+    items.append(("#ff7f0e", ' stroke-dasharray="5 3"', "residual"))
+    parts, x = [], 4
+    for colour, dash, label in items:
+        parts.append(
+            f'<line x1="{x}" y1="9" x2="{x + 22}" y2="9" stroke="{colour}" stroke-width="1.5"'
+            f'{dash}/><path d="M{x + 22},5L{x + 30},9L{x + 22},13z" fill="{colour}"/>'
+            f'<text x="{x + 34}" y="13" font-size="11" font-family="sans-serif">{label}</text>'
+        )
+        x += 34 + 7 * len(label) + 14
+    return (
+        f'<svg class="wb-legend-picture" xmlns="http://www.w3.org/2000/svg" width="{x}" '
+        f'height="18" viewBox="0 0 {x} 18">{"".join(parts)}</svg>'
+    )
+
+
+LEGEND_SVG = _legend_svg()
 
 
 def visible_boxes(model: Graph, expanded: Iterable[str]) -> tuple[dict[str, str], set[str]]:

@@ -23,8 +23,8 @@ import anywidget
 import traitlets
 
 from workbench._src.notebook import html, ir_links
-from workbench._src.notebook.graph_widget import STATIC as STATIC
 from workbench._src.notebook.graph_widget import (
+    LEGEND_SVG,
     GraphTraits,
     graph_data,
     graphviz_svg,
@@ -32,6 +32,7 @@ from workbench._src.notebook.graph_widget import (
     static_text,
 )
 from workbench._src.notebook.nan_views import mark_graph
+from workbench._src.notebook.graph_widget import STATIC as STATIC
 from workbench._src.notebook.views import View
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
     ``search``, ``highlight``). ``graph`` is ``{}`` when the graph tab shows its text instead.
     """
 
-    _esm = static_text("inspector.js")
-    _css = static_text("inspector.css")
+    _esm = static_text("loader.js")
+    CODE = "inspector"
     title = traitlets.Unicode("").tag(sync=True)
     views = traitlets.List(traitlets.Dict()).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
@@ -124,7 +125,7 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
             except Exception:
                 svg = None
             if svg:
-                pictures["graph"] = f'<div class="wb-graph-static">{svg}</div>'
+                pictures["graph"] = f'<div class="wb-graph-static">{LEGEND_SVG}{svg}</div>'
         return html.to_html(self.title, views, pictures)
 
 

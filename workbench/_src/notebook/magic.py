@@ -42,6 +42,7 @@ from workbench._src.notebook import html
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.nan_views import explain_traced
 from workbench._src.notebook.views import VIEWS, Gradients, View, build_views
+from workbench._src.sources import cache_cell
 
 DEFAULT_VIEWS = ["result", "jaxpr", "stablehlo", "hlo", "graph", "memory", "cost", "timing"]
 UNOPTIMIZED_VIEWS = [v for v in DEFAULT_VIEWS if v != "hlo"]
@@ -436,8 +437,7 @@ class _Run:
             )
         device = _device(args.device, where)
 
-        source = self.shell.transform_cell(cell) if where == "%%reactant" else cell
-        filename = self.shell.compile.cache(source, self.shell.execution_count, raw_code=cell)
+        source, filename = cache_cell(self.shell, cell, magic_line=where == "%%reactant")
         try:
             module = ast.parse(source, filename=filename)
         except SyntaxError as e:

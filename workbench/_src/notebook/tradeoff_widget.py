@@ -118,8 +118,8 @@ class TradeoffExplorer(LiveDisplay, anywidget.AnyWidget):
     slider's value, recomputed whenever it moves).
     """
 
-    _esm = static_text("tradeoffs.js")
-    _css = static_text("tradeoffs.css")
+    _esm = static_text("loader.js")
+    CODE = "tradeoffs"
     title = traitlets.Unicode("").tag(sync=True)
     steps = traitlets.Int(1).tag(sync=True)
     carry_bytes = traitlets.Int(0).tag(sync=True)

@@ -214,6 +214,51 @@ def sharding_data(report: Any) -> dict[str, Any]:
     return data
 
 
+MAX_MEMORY_ROWS = 200  # residual rows the memory table shows (the text says the rest)
+
+
+def memory_data(m: Any) -> dict[str, Any]:
+    """The memory view as tables for the inspector (issue 24: was text, its notes cut off):
+    residuals (value, bytes, where it came from), the loops' stacked residuals, XLA's numbers
+    and their notes, in full."""
+    rows = [
+        {"value": str(r.aval), "bytes": r.nbytes, "source": r.source}
+        for r in m.residuals[:MAX_MEMORY_ROWS]
+    ]
+    loops = [
+        {
+            "loop": f"{lp.kind} [{lp.region}]",
+            "length": lp.length,
+            "arrays": lp.count,
+            "bytes": lp.nbytes,
+            "per_step": lp.per_step_nbytes,
+            "source": lp.source or "",
+        }
+        for lp in m.loops
+    ]
+    c = m.compiled
+    compiled = None
+    if c is not None:
+        compiled = {
+            "backend": c.backend,
+            "rows": [
+                ["arguments", c.argument_bytes],
+                ["outputs", c.output_bytes],
+                ["aliased", c.alias_bytes],
+                ["temp", c.temp_bytes],
+                ["peak", c.peak_bytes],
+            ],
+            "notes": list(c.notes),
+        }
+    return {
+        "residual_bytes": m.residual_bytes,
+        "residuals": rows,
+        "left_out": max(0, len(m.residuals) - len(rows)),
+        "loops": loops,
+        "compiled": compiled,
+    }
+
+
 def _arrays(value: Any) -> dict[str, Any] | None:
     html = array_html(value)
     return None if html is None else {"treescope": html}
@@ -222,9 +267,11 @@ def _arrays(value: Any) -> dict[str, Any] | None:
 def _data_builders(
     value: Any, ins: Inspection, grads: Gradients | None = None, nans: Any = None
 ) -> dict[str, Callable[[], dict[str, Any] | None]]:
+    shown = grads.inspection if grads is not None and grads.inspection is not None else ins
     out: dict[str, Callable[[], dict[str, Any] | None]] = {
         "sharding": lambda: sharding_data(ins.sharding),
         "result": lambda: _arrays(value),
+        "memory": lambda: memory_data(shown.memory),
     }
     if grads is not None:
         out["grad"] = lambda: _arrays(dict(grads.values))
