@@ -31,8 +31,8 @@ from workbench._src.notebook.graph_widget import (
     initial_expanded,
     static_text,
 )
-from workbench._src.notebook.nan_views import mark_graph
 from workbench._src.notebook.graph_widget import STATIC as STATIC
+from workbench._src.notebook.nan_views import mark_graph
 from workbench._src.notebook.views import View
 
 if TYPE_CHECKING:
