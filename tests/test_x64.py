@@ -69,3 +69,16 @@ def test_with_x64_on_float64_stays_float64_without_a_word(fresh_warning) -> None
         x = wb.to_rarray(np.ones(3))
         s = wb.to_rarray(3.1)
     assert x.dtype == jnp.float64 and s.dtype == jnp.float64
+
+
+def test_importing_the_workbench_starts_no_backend() -> None:
+    """Importing starts no JAX backend, so a program (or tests/conftest.py, or
+    benchmarks/bench_sharding.py) can still ask for host devices afterwards (a module-level
+    ``jnp.zeros(())`` in the workbench once took that away)."""
+    code = (
+        "import jax, workbench; import workbench._src.notebook.magic; "
+        "jax.config.update('jax_num_cpu_devices', 4); print(len(jax.devices('cpu')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["4"], out.stdout

@@ -90,8 +90,13 @@ def _check_options(where: str, options: dict[str, Any]) -> None:
 
 # Argument types jit takes as they are (no model inside, no float64 data to narrow): a call
 # with only these skips ``pack`` and the precision check.
-_JAX_ARRAY = type(jax.numpy.zeros(()))
-_PLAIN_ARGUMENTS = frozenset({_JAX_ARRAY, float, int, bool, complex})
+_PYTHON_NUMBERS = frozenset({float, int, bool, complex})
+
+
+def _plain(x: Any) -> bool:
+    # (jax.Array's concrete class is private; isinstance also takes tracers, which an inner
+    # jax.jit takes as they are. Making an array here would start a backend at import.)
+    return type(x) in _PYTHON_NUMBERS or isinstance(x, jax.Array)
 
 
 class Jitted:
@@ -114,12 +119,12 @@ class Jitted:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            if not kwargs and all(type(a) in _PLAIN_ARGUMENTS for a in args):
+            if not kwargs and all(map(_plain, args)):
                 return self._jitted(*args)
             # Containers: one flattening (JAX's, in C++) tells a pytree of JAX arrays, which
             # jax.jit takes as it is, from one that may hold a model or NumPy float64 data.
             leaves = jax.tree_util.tree_leaves((args, kwargs))
-            if all(type(leaf) is _JAX_ARRAY for leaf in leaves):
+            if all(isinstance(leaf, jax.Array) for leaf in leaves):
                 return self._jitted(*args, **kwargs)
             warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
             return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
