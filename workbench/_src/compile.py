@@ -93,7 +93,7 @@ def _check_options(where: str, options: dict[str, Any]) -> None:
 _PYTHON_NUMBERS = frozenset({float, int, bool, complex})
 
 
-def _plain(x: Any) -> bool:
+def _plain_argument(x: Any) -> bool:
     # (jax.Array's concrete class is private; isinstance also takes tracers, which an inner
     # jax.jit takes as they are. Making an array here would start a backend at import.)
     return type(x) in _PYTHON_NUMBERS or isinstance(x, jax.Array)
@@ -119,7 +119,7 @@ class Jitted:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            if not kwargs and all(map(_plain, args)):
+            if not kwargs and all(map(_plain_argument, args)):
                 return self._jitted(*args)
             # Containers: one flattening (JAX's, in C++) tells a pytree of JAX arrays, which
             # jax.jit takes as it is, from one that may hold a model or NumPy float64 data.
