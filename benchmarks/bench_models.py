@@ -83,7 +83,8 @@ def run(quick: bool = False) -> list[Table]:
     size = "small" if quick else "bench"
     repeats, inspect_runs = (5, 1) if quick else (41, 3)
     step_rows, inspect_rows = [], []
-    for name in MODELS:
+    # The quick run (the smoke test's) times three small models, one of each library.
+    for name in ("mlp", "equinox_mlp", "nnx_cnn_eval") if quick else MODELS:
         m = build(name, size)
         consts = tuple(wb.Const(c) for c in m.constants)
         ours = wb.jit(lambda p, *c, m=m: wb.gradient(wb.Reverse, m.loss, p, *map(wb.Const, c))[0])
