@@ -474,29 +474,42 @@ def test_two_calls_on_one_line_are_two_regions() -> None:
         assert sum(1 for n in ops.values() if n.region == r.id and n.primitive == "cos") == 1
 
 
+def _layer(x, p):
+    return jnp.tanh(x * p["w"] + p["b"])
+
+
 def test_the_leaves_of_a_large_pytree_are_grouped_where_it_branches() -> None:
     params = [{"w": X, "b": X[0]} for _ in range(10)]
 
     def loss(params, x):
         for p in params:
-            x = jnp.tanh(x * p["w"] + p["b"])
+            x = _layer(x, p)
         return jnp.sum(x)
 
     g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params, X))
     args = {n.name: n for n in g.nodes if n.kind == "argument"}
     # A region per layer's arrays (params[3]: its w and b), each leaf keeping its Python path.
-    assert (
-        args["params[3]['w']"].region == args["params[3]['b']"].region == "main:arguments:params[3]"
-    )
+    region = args["params[3]['w']"].region
+    assert region == args["params[3]['b']"].region == "main:arguments:params[3]"
     assert len({n.region for n in args.values() if n.name.startswith("params")}) == 10
     assert args["x"].region == "main"  # a single array stays in the program
     results = [n for n in g.nodes if n.kind == "result"]
-    assert len({n.region for n in results}) == 10 and all(
-        n.region.startswith("main:results:") for n in results
-    )
+    assert len({n.region for n in results}) == 10
+    assert all(n.region.startswith("main:results:") for n in results)
     # Small pytrees stay in the program, as before.
     small = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params[:2], X))
     assert {n.region for n in small.nodes if n.kind != "op"} == {"main"}
+
+    # Read by ops outside any call of the user's (an MLP written as one loop), the leaves stay
+    # beside their ops: grouped, they would pull the layers together.
+    def flat(params, x):
+        for p in params:
+            x = jnp.tanh(x * p["w"] + p["b"])
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(flat))(params, X))
+    assert {n.region for n in g.nodes if n.kind != "op"} == {"main"}
+    assert not [r for r in g.regions if r.kind in ("arguments", "results")]
 
 
 @pytest.mark.parametrize("steps", [7, 50, 100])
