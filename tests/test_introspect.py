@@ -500,6 +500,23 @@ def test_the_leaves_of_a_large_pytree_are_grouped_where_it_branches() -> None:
     small = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params[:2], X))
     assert {n.region for n in small.nodes if n.kind != "op"} == {"main"}
 
+    # A function defined inside another is named by its own name; a method by Class.method.
+    class Layer:
+        def __call__(self, x, p):
+            def act(y):
+                return jnp.tanh(y)
+
+            return act(x * p["w"] + p["b"])
+
+    def by_class(params, x):
+        for p in params:
+            x = Layer()(x, p)
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(by_class))(params, X))
+    names = {r.name for r in g.regions if r.kind == "function"}
+    assert names == {"Layer.__call__", "act"}, names
+
     # Read by ops outside any call of the user's (an MLP written as one loop), the leaves stay
     # beside their ops: grouped, they would pull the layers together.
     def flat(params, x):

@@ -591,7 +591,9 @@ class _Calls:
             del stack[depth:]
             rid = f"{parent}:{phase}:call{len(self.regions)}"
             where = Source(caller.file, caller.line, caller.column, caller.function)
-            self.regions.append(Region(rid, "function", call[0], home, phase, (), where))
+            # A method reads Class.method; a function defined in another, by its own name.
+            name = call[0].rsplit(".<locals>.", 1)[-1]
+            self.regions.append(Region(rid, "function", name, home, phase, (), where))
             stack.append((call, rid, reached))
             home = rid
         del stack[len(calls) :]
