@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import pathlib
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -550,6 +551,11 @@ def test_a_checkpointed_loop_is_one_loop_of_the_users_count_and_scheme(steps, sn
     # The schedule's own loops are inside, as its detail.
     inner = [r for r in g.regions if r.parent == loops[0].id and r.kind == "loop"]
     assert inner and all(dict(r.params)["trip count"] != str(steps) for r in inner)
+    # Beside the loop, only the user's ops: the workbench's own (the rules' sum of the loop's
+    # cotangents) are inside it, so no "wb internals" box sits beside it.
+    package = str(pathlib.Path(wb.__file__).parent)
+    top = [n for n in g.ops if n.region == "main"]
+    assert top and not [n for n in top if n.source and n.source.file.startswith(package)]
     # The viewer starts with the loop closed: one box per pass.
     from workbench._src.notebook.graph_widget import initial_expanded
 

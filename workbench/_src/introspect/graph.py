@@ -295,8 +295,42 @@ class _Builder:
                 Node(nid, "result", "result", result_names[j], "primal", ROOT, avals, ())
             )
             self.connect(refs, nid, "primal")
+        self.into_sweeps()
         self.group_values()
         return Graph(tuple(self.nodes), tuple(self.edges), tuple(_as_loops(self.regions)))
+
+    def into_sweeps(self) -> None:
+        """The workbench's own ops beside a checkpointed loop's sweep (the rules' sum of its
+        cotangents, say), whose every operand comes from that sweep, go inside it: the loop is
+        one box (``_as_loops``), with no "wb internals" box beside it."""
+        sweeps = {
+            r.id
+            for r in self.regions
+            if r.kind == "named_scope" and r.name in (FORWARD_SCOPE, BACKWARD_SCOPE)
+        }
+        if not sweeps:
+            return
+        parent = {r.id: r.parent for r in self.regions}
+
+        def sweep_of(rid: str | None) -> str | None:
+            while rid is not None and rid not in sweeps:
+                rid = parent.get(rid)
+            return rid
+
+        where = {n.id: n.region for n in self.nodes}
+        operands: dict[str, list[str]] = {}
+        for e in self.edges:
+            operands.setdefault(e.target, []).append(e.source)
+        ours = _NOT_USERS[0]
+        for i, n in enumerate(self.nodes):
+            if n.kind != "op" or n.source is None or not n.source.file.startswith(ours):
+                continue
+            if sweep_of(n.region) is not None:
+                continue
+            homes = {sweep_of(where[s]) for s in operands.get(n.id, [])}
+            home = homes.pop() if len(homes) == 1 else None
+            if home is not None:
+                self.nodes[i] = dataclasses.replace(n, region=home)
 
     def group_values(self) -> None:
         """Groups the leaves of each large pytree of arguments (results), more than
