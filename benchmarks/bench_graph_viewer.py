@@ -349,7 +349,7 @@ def structure_table(repeats: int) -> Table:
     table.notes = [
         f"Medians of {repeats} alternating runs in one JupyterLab ({load}); all runs: jaxpr "
         + ", ".join(f"{t:.2f}" for t in r["all_jaxpr_s"])
-        + " s; drawn (ELK's layout, the first view: 11 boxes) "
+        + " s; drawn (ELK's layout, the first view: 12 boxes) "
         + ", ".join(f"{t:.2f}" for t in r["all_elk_s"])
         + " s; opening the folded box "
         + ", ".join(f"{t:.0f}" for t in r["all_expand_ms"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import pathlib
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -474,29 +475,59 @@ def test_two_calls_on_one_line_are_two_regions() -> None:
         assert sum(1 for n in ops.values() if n.region == r.id and n.primitive == "cos") == 1
 
 
+def _layer(x, p):
+    return jnp.tanh(x * p["w"] + p["b"])
+
+
 def test_the_leaves_of_a_large_pytree_are_grouped_where_it_branches() -> None:
     params = [{"w": X, "b": X[0]} for _ in range(10)]
 
     def loss(params, x):
         for p in params:
-            x = jnp.tanh(x * p["w"] + p["b"])
+            x = _layer(x, p)
         return jnp.sum(x)
 
     g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params, X))
     args = {n.name: n for n in g.nodes if n.kind == "argument"}
     # A region per layer's arrays (params[3]: its w and b), each leaf keeping its Python path.
-    assert (
-        args["params[3]['w']"].region == args["params[3]['b']"].region == "main:arguments:params[3]"
-    )
+    region = args["params[3]['w']"].region
+    assert region == args["params[3]['b']"].region == "main:arguments:params[3]"
     assert len({n.region for n in args.values() if n.name.startswith("params")}) == 10
     assert args["x"].region == "main"  # a single array stays in the program
     results = [n for n in g.nodes if n.kind == "result"]
-    assert len({n.region for n in results}) == 10 and all(
-        n.region.startswith("main:results:") for n in results
-    )
+    assert len({n.region for n in results}) == 10
+    assert all(n.region.startswith("main:results:") for n in results)
     # Small pytrees stay in the program, as before.
     small = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params[:2], X))
     assert {n.region for n in small.nodes if n.kind != "op"} == {"main"}
+
+    # A function defined inside another is named by its own name; a method by Class.method.
+    class Layer:
+        def __call__(self, x, p):
+            def act(y):
+                return jnp.tanh(y)
+
+            return act(x * p["w"] + p["b"])
+
+    def by_class(params, x):
+        for p in params:
+            x = Layer()(x, p)
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(by_class))(params, X))
+    names = {r.name for r in g.regions if r.kind == "function"}
+    assert names == {"Layer.__call__", "act"}, names
+
+    # Read by ops outside any call of the user's (an MLP written as one loop), the leaves stay
+    # beside their ops: grouped, they would pull the layers together.
+    def flat(params, x):
+        for p in params:
+            x = jnp.tanh(x * p["w"] + p["b"])
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(flat))(params, X))
+    assert {n.region for n in g.nodes if n.kind != "op"} == {"main"}
+    assert not [r for r in g.regions if r.kind in ("arguments", "results")]
 
 
 @pytest.mark.parametrize("steps", [7, 50, 100])
@@ -520,6 +551,11 @@ def test_a_checkpointed_loop_is_one_loop_of_the_users_count_and_scheme(steps, sn
     # The schedule's own loops are inside, as its detail.
     inner = [r for r in g.regions if r.parent == loops[0].id and r.kind == "loop"]
     assert inner and all(dict(r.params)["trip count"] != str(steps) for r in inner)
+    # Beside the loop, only the user's ops: the workbench's own (the rules' sum of the loop's
+    # cotangents) are inside it, so no "wb internals" box sits beside it.
+    package = str(pathlib.Path(wb.__file__).parent)
+    top = [n for n in g.ops if n.region == "main"]
+    assert top and not [n for n in top if n.source and n.source.file.startswith(package)]
     # The viewer starts with the loop closed: one box per pass.
     from workbench._src.notebook.graph_widget import initial_expanded
 

@@ -643,5 +643,13 @@ def test_the_graph_shows_a_checkpointed_loop_as_a_loop_with_its_scheme() -> None
     assert dict(loop.params) == {"trip count": "20", "scheme": "Binomial(3)", "snapshots": "3"}
     assert any(n.primitive == "sin" and n.region.startswith(loop.id) for n in primal.nodes)
     grad = wb.inspect(f, jnp.ones(3, jnp.float32), mode=wb.Reverse).graph
-    scopes = {(r.name, r.phase) for r in grad.regions if r.kind == "named_scope"}
-    assert {("revolve_forward_sweep", "forward"), ("revolve_backward", "backward")} <= scopes
+    # Revolve's sweeps are drawn as the loop the user wrote (issue 24): a loop per pass that
+    # says the trip count and scheme, the sweeps' scopes kept in the regions' ids.
+    sweeps = {
+        (r.id.rsplit(":", 1)[-1], r.phase): dict(r.params)
+        for r in grad.regions
+        if r.kind == "loop" and r.name == "checkpointed"
+    }
+    assert set(sweeps) == {("revolve_forward_sweep", "forward"), ("revolve_backward", "backward")}
+    for params in sweeps.values():
+        assert params["trip count"] == "20" and params["scheme"] == "Binomial(3)"

@@ -91,7 +91,8 @@ def test_notebook_11_shows_graph_inspector_and_final_curve_offline(exported, bro
         assert title in views
     insp.locator("details[data-view='graph'] > summary").click()
     insp.locator("details[data-view='memory'] > summary").click()
-    drawn = insp.locator("details[data-view='graph'] svg")
+    drawn = insp.locator("details[data-view='graph'] svg:not(.wb-legend-picture)")  # not the legend
+    assert insp.locator("details[data-view='graph'] svg.wb-legend-picture").is_visible()
     assert drawn.is_visible() and drawn.locator("g.node").count() >= 5
     assert drawn.locator("g.edge path[stroke='#d62728']").count() > 0  # the backward pass
     memory = insp.locator("details[data-view='memory'] pre").text_content() or ""

@@ -328,7 +328,7 @@ def test_grad_shows_the_gradients_graph_and_memory_forward_and_backward(page):
     assert "Residuals:" in memory and "no backward pass" not in memory
     # A table: a row per residual (value, bytes, where it came from), XLA's notes in full.
     rows = memory_view.locator("table.wb-residuals tbody tr")
-    assert rows.count() >= 2 and "cell [" in (rows.first.text_content() or "")
+    assert rows.count() >= 1 and "cell [" in (rows.first.text_content() or "")
     for note in memory_view.locator(".wb-mem-note").all():
         box = note.bounding_box() or {}
         assert box.get("width", 0) <= (memory_view.bounding_box() or {}).get("width", 0) + 1

@@ -117,7 +117,7 @@ def test_a_checkpointed_loop_is_one_box_with_its_count_and_scheme(page):
     # The schedule is not the first thing seen: no sweep, no loop of the schedule's counts.
     labels = g.locator(".wb-node > text:first-of-type, .wb-cluster .wb-head-title")
     shown = " | ".join(labels.all_text_contents())
-    assert "revolve" not in shown and "\u00d720" not in shown, shown
+    assert "revolve" not in shown and "\u00d720" not in shown and "internals" not in shown, shown
     # The schedule is its detail: opened, Revolve's sweep (loops of 20, 16, 9, 4 steps).
     _open(page, g, "\u00d750", but="backward")
     _check_level(page, g, "loop-opened")

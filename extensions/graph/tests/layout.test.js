@@ -85,8 +85,7 @@ test("the backward pass is laid out beside the forward pass: residual edges stay
   checkGeometry({ V, L });
   // Twenty layers drawn one under the other, each layer's boxes together: a tall column, not
   // a staircase (Brandes-Koepf's placement drew it 7,400 px wide for 5,000 tall).
-  // (Each layer's arrays are one box beside it since issue 24, a little wider than before.)
-  assert.ok(L.bounds.width < 0.4 * L.bounds.height, `${L.bounds.width} x ${L.bounds.height}`);
+  assert.ok(L.bounds.width < 0.3 * L.bounds.height, `${L.bounds.width} x ${L.bounds.height}`);
   // Top-down, a residual from layer i's forward pass to its backward pass would run down the
   // rest of both passes (about half the drawing on average); beside it, far less.
   const spans = L.edges.filter((r) => r.edge.k === "r").map((r) => Math.abs(r.points.at(-1).y - r.points[0].y));

@@ -264,6 +264,7 @@ class _Builder:
         self.scope_regions: set[str] = set()
         self.stack_text: dict[tuple[structure.Entry, ...], str] = {}
         self.calls = _Calls(self.regions)
+        self.pending_groups: list[Region] = []
 
     def build(
         self,
@@ -278,33 +279,98 @@ class _Builder:
         if result_names is None:
             result_names = _names(getattr(info, "result_paths", None), len(jaxpr.outvars), "out")
         self.regions.append(Region(ROOT, "program", _program_name(info), None, "primal"))
-        arg_homes = self.value_groups("arguments", arg_names)
         inputs: list[tuple[_Ref, ...]] = []
         for i, v in enumerate(jaxpr.invars):
             nid = f"{ROOT}/in{i}"
             aval = structure.aval_of(v)
-            home = arg_homes[i]
             self.nodes.append(
-                Node(nid, "argument", "argument", arg_names[i], "primal", home, (), (aval,))
+                Node(nid, "argument", "argument", arg_names[i], "primal", ROOT, (), (aval,))
             )
             inputs.append(((nid, 0, "primal", aval),))
         outs = self.walk(jaxpr, consts, ROOT, (), inputs)
-        result_homes = self.value_groups("results", result_names)
         for j, refs in enumerate(outs):
             nid = f"{ROOT}/out{j}"
             avals = (structure.aval_of(jaxpr.outvars[j]),)
-            home = result_homes[j]
             self.nodes.append(
-                Node(nid, "result", "result", result_names[j], "primal", home, avals, ())
+                Node(nid, "result", "result", result_names[j], "primal", ROOT, avals, ())
             )
             self.connect(refs, nid, "primal")
+        self.into_sweeps()
+        self.group_values()
         return Graph(tuple(self.nodes), tuple(self.edges), tuple(_as_loops(self.regions)))
 
+    def into_sweeps(self) -> None:
+        """The workbench's own ops beside a checkpointed loop's sweep (the rules' sum of its
+        cotangents, say), whose every operand comes from that sweep, go inside it: the loop is
+        one box (``_as_loops``), with no "wb internals" box beside it."""
+        sweeps = {
+            r.id
+            for r in self.regions
+            if r.kind == "named_scope" and r.name in (FORWARD_SCOPE, BACKWARD_SCOPE)
+        }
+        if not sweeps:
+            return
+        parent = {r.id: r.parent for r in self.regions}
+
+        def sweep_of(rid: str | None) -> str | None:
+            while rid is not None and rid not in sweeps:
+                rid = parent.get(rid)
+            return rid
+
+        where = {n.id: n.region for n in self.nodes}
+        operands: dict[str, list[str]] = {}
+        for e in self.edges:
+            operands.setdefault(e.target, []).append(e.source)
+        ours = _NOT_USERS[0]
+        for i, n in enumerate(self.nodes):
+            if n.kind != "op" or n.source is None or not n.source.file.startswith(ours):
+                continue
+            if sweep_of(n.region) is not None:
+                continue
+            homes = {sweep_of(where[s]) for s in operands.get(n.id, [])}
+            home = homes.pop() if len(homes) == 1 else None
+            if home is not None:
+                self.nodes[i] = dataclasses.replace(n, region=home)
+
+    def group_values(self) -> None:
+        """Groups the leaves of each large pytree of arguments (results), more than
+        ``GROUP_VALUES``, that the user's functions read (made), into a region per entry where
+        the pytree branches (``params[3]``: a layer's arrays, beside the layer's call, which the
+        viewer folds with it). Leaves read by ops outside any call (an MLP written as one loop)
+        stay in the program, each beside its op: grouped, they would pull the layers together.
+        """
+        in_call: dict[str, bool] = {}
+        for r in self.regions:
+            in_call[r.id] = r.kind == "function" or in_call.get(r.parent or "", False)
+        where = {n.id: n.region for n in self.nodes}
+        ends: dict[str, list[str]] = {}
+        for e in self.edges:
+            ends.setdefault(e.source, []).append(where[e.target])
+            ends.setdefault(e.target, []).append(where[e.source])
+        for kind, node_kind in (("arguments", "argument"), ("results", "result")):
+            leaves = [(i, n) for i, n in enumerate(self.nodes) if n.kind == node_kind]
+            homes = self.value_groups(kind, [n.name for _, n in leaves])
+            roots: dict[str, bool] = {}
+            for (_, n), home in zip(leaves, homes, strict=True):
+                if home != ROOT:
+                    key = home.rsplit(":", 1)[0] + _path(n.name)[0]
+                    seen = [in_call.get(r, False) for r in ends.get(n.id, [])]
+                    roots[key] = roots.get(key, True) and bool(seen) and all(seen)
+            used: set[str] = set()
+            for (i, n), home in zip(leaves, homes, strict=True):
+                if home != ROOT and roots[home.rsplit(":", 1)[0] + _path(n.name)[0]]:
+                    self.nodes[i] = dataclasses.replace(n, region=home)
+                    used.add(home)
+            for rid in [r for r in self.pending_groups if r.id in used]:
+                self.regions.append(rid)
+            self.pending_groups = []
+
     def value_groups(self, kind: str, names: Sequence[str]) -> list[str]:
-        """The region of each argument (or result) by the Python path it has: the leaves of
-        one large pytree (more than ``GROUP_VALUES``) go into a region per entry at the first
-        level of the path where the pytree branches (``params[3]``: a layer's arrays, beside
-        the layer that reads them); the others stay in the program."""
+        """The region each argument (or result) would go in by the Python path it has: the
+        leaves of one large pytree (more than ``GROUP_VALUES``) a region per entry at the first
+        level of the path where the pytree branches (``params[3]``); else the program. The
+        regions are made in ``pending_groups``, kept where used."""
+        self.pending_groups = []
         paths = [_path(n) for n in names]
         count: dict[str, int] = {}
         for root, _ in paths:
@@ -329,7 +395,7 @@ class _Builder:
             rid = f"{ROOT}:{kind}:{label}"
             if rid not in self.scope_regions:
                 self.scope_regions.add(rid)
-                self.regions.append(Region(rid, kind, label, ROOT, "primal"))
+                self.pending_groups.append(Region(rid, kind, label, ROOT, "primal"))
             homes.append(rid)
         return homes
 
@@ -559,7 +625,9 @@ class _Calls:
             del stack[depth:]
             rid = f"{parent}:{phase}:call{len(self.regions)}"
             where = Source(caller.file, caller.line, caller.column, caller.function)
-            self.regions.append(Region(rid, "function", call[0], home, phase, (), where))
+            # A method reads Class.method; a function defined in another, by its own name.
+            name = call[0].rsplit(".<locals>.", 1)[-1]
+            self.regions.append(Region(rid, "function", name, home, phase, (), where))
             stack.append((call, rid, reached))
             home = rid
         del stack[len(calls) :]
