@@ -176,8 +176,10 @@ def test_weakly_typed_init_takes_the_body_dtype_as_lax_does(scheme: Any) -> None
     assert float(got) == float(want) == 1.5**3
     grad = jax.grad(lambda a: wb.fori_loop(0, 3, lambda i, y: y * a, 1.0, checkpointing=scheme))
     np.testing.assert_allclose(grad(jnp.float32(1.5)), 3 * 1.5**2, rtol=1e-6)
-    wb_while = wb.while_loop(lambda y: y < 3.0, body, 1.0, checkpointing=scheme, max_steps=10)
-    assert wb_while.dtype == lax.while_loop(lambda y: y < 3.0, body, 1.0).dtype
+    step = lambda y: y * jnp.float32(1.5)
+    wb_while = wb.while_loop(lambda y: y < 3.0, step, 1.0, checkpointing=scheme, max_steps=10)
+    lax_while = lax.while_loop(lambda y: y < 3.0, step, 1.0)
+    assert wb_while.dtype == lax_while.dtype == jnp.float32 and float(wb_while) == float(lax_while)
 
 
 def test_a_strong_dtype_change_is_still_refused() -> None:

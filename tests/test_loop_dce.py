@@ -179,3 +179,20 @@ def test_a_loop_nobody_reads_is_dropped() -> None:
     closed = jax.make_jaxpr(f)(jnp.ones(4))
     pruned, _ = rules.dce(closed, [True])
     assert loop_equations(closed.jaxpr) and not loop_equations(pruned.jaxpr)
+
+
+def test_eager_loops_do_not_keep_their_bodies_alive() -> None:
+    """An eagerly run loop compiles once per body and caches it while the body lives; the cache
+    entry held its own key (the body), so every eager loop's body stayed alive for ever."""
+    import gc
+
+    from workbench._src.loops import primitive
+
+    gc.collect()
+    before = primitive._impl_cache.live_keys()
+    for k in range(5):
+        w = jnp.float32(k + 1)
+        out = wb.fori_loop(0, 3, lambda i, y, w=w: y * w, jnp.ones(3), checkpointing=wb.Binomial(2))
+        np.testing.assert_allclose(out, np.full(3, float(k + 1) ** 3))
+    gc.collect()
+    assert primitive._impl_cache.live_keys() <= before

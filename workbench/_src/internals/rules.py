@@ -175,6 +175,7 @@ def weak_cache(fn: Callable[..., Any]) -> Callable[..., Any]:
             out = entries[key] = fn(jaxpr, *key)
             return out
 
+    cached.live_keys = lambda: len(table)  # type: ignore[attr-defined]  # for leak tests
     return cached
 
 

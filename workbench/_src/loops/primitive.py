@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -127,8 +128,15 @@ def _impl(*operands: Any, **params: Any) -> Any:
 
 @rules.weak_cache
 def _impl_cache(body: Any, key: tuple[Any, ...]) -> Any:
-    params = dict(key, body=body)
-    return jax.jit(functools.partial(_run, **params))
+    # The compiled loop refers to its body weakly: an entry that held the body (its key) would
+    # keep it, and itself, alive for ever. The body lives while the entry can be found.
+    body_ref = weakref.ref(body)
+    params = dict(key)
+
+    def run(*operands: Any) -> list[Any]:
+        return _run(*operands, body=body_ref(), **params)
+
+    return jax.jit(run)
 
 
 # ---------------------------------------------------------------------------------------------
