@@ -30,6 +30,7 @@ SCRIPTS = {
     ],
     "bench_strong_zero.py": ["Compiled gradient with strong zero / without"],
     "bench_loops.py": ["Memory and time of the gradient", "Program size", "Equinox"],
+    "bench_schedules.py": ["Schedules summarised without enumerating", "refusing a huge"],
     "bench_introspect.py": ["Graph model and memory report", "What was built"],
     "bench_inspector.py": ["Inspector.of vs wb.inspect"],
     "bench_nans.py": ["explain_nans vs compiling and running the gradient once"],

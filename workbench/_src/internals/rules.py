@@ -19,7 +19,8 @@ What the rules rely on, with the JAX versions that have it (0.10.2 to 0.12.x che
 - ``jax.interpreters.mlir``: ``register_lowering``, ``lower_fun``.
 - ``jax.interpreters.partial_eval``: ``custom_partial_eval_rules`` (rule(trace, *tracers)),
   ``partial_eval_jaxpr_custom_rules`` (rule(saveable, unknowns, instantiated, eqn)),
-  ``dce_jaxpr``; ``partial_eval_jaxpr_nounits``, public from 0.11, private
+  ``dce_rules`` (rule(used_outputs, eqn) -> (used_inputs, eqn or None)), ``dce_jaxpr``;
+  ``partial_eval_jaxpr_nounits``, public from 0.11, private
   (``jax._src.interpreters.partial_eval``) in 0.10; the tracers' ``pval`` and the trace's
   ``new_const`` / ``default_process_primitive``.
 - ``jax.extend.core``: ``Primitive``, ``ClosedJaxpr``, ``jaxpr_as_fun``, ``new_jaxpr_eqn``,
@@ -72,7 +73,7 @@ def register_rules(
     lowering: Callable[..., Any],
     jvp: Callable[..., Any],
     transpose: Callable[..., Any],
-    batch: Callable[..., Any],
+    batch: Callable[..., Any] | None = None,
     partial_eval: Callable[..., Any] | None = None,
     partial_eval_custom: Callable[..., Any] | None = None,
 ) -> None:
@@ -86,11 +87,29 @@ def register_rules(
     mlir.register_lowering(prim, mlir.lower_fun(lowering, multiple_results=prim.multiple_results))
     ad.primitive_jvps[prim] = jvp
     ad.primitive_transposes[prim] = transpose
-    batching.primitive_batchers[prim] = batch
+    if batch is not None:
+        register_batching(prim, batch)
     if partial_eval is not None:
         pe.custom_partial_eval_rules[prim] = partial_eval
     if partial_eval_custom is not None:
         pe.partial_eval_jaxpr_custom_rules[prim] = partial_eval_custom
+
+
+def register_batching(prim: Any, batch: Callable[..., Any]) -> None:
+    """``batch(args, dims, **params) -> (outs, out_dims)``, the rule of ``jax.vmap``."""
+    batching.primitive_batchers[prim] = batch
+
+
+def register_dce(prim: Any, rule: Callable[[list[bool], Any], tuple[list[bool], Any]]) -> None:
+    """A dead-code rule, as JAX gives ``scan``, ``while`` and ``remat``: ``rule(used_outputs,
+    eqn) -> (used_inputs, new_eqn or None)``, called by ``pe.dce_jaxpr`` (which ``jax.jit``,
+    ``jax.linearize``/``jax.vjp`` and ``jax.checkpoint`` run on the jaxprs they make)."""
+    pe.dce_rules[prim] = rule
+
+
+def equation_parts(eqn: Any) -> tuple[list[Any], list[Any], dict[str, Any], Any]:
+    """An equation's ``(invars, outvars, params, effects)``."""
+    return list(eqn.invars), list(eqn.outvars), dict(eqn.params), eqn.effects
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,6 +175,7 @@ def weak_cache(fn: Callable[..., Any]) -> Callable[..., Any]:
             out = entries[key] = fn(jaxpr, *key)
             return out
 
+    cached.live_keys = lambda: len(table)  # type: ignore[attr-defined]  # for leak tests
     return cached
 
 
@@ -198,6 +218,12 @@ def dce(closed: Any, used_outputs: Sequence[bool]) -> tuple[Any, list[bool]]:
     jaxpr, consts = open_jaxpr(closed)
     pruned, used_inputs = pe.dce_jaxpr(jaxpr, list(used_outputs), instantiate=True)
     return jex.ClosedJaxpr(pruned, consts), list(used_inputs)
+
+
+def used_inputs(closed: Any, used_outputs: Sequence[bool]) -> list[bool]:
+    """Which inputs of ``closed`` the used outputs read (dead code aside)."""
+    jaxpr, _ = open_jaxpr(closed)
+    return list(pe.dce_jaxpr(jaxpr, list(used_outputs), instantiate=False)[1])
 
 
 def effects_of(closed: Any) -> Any:

@@ -103,6 +103,8 @@ def fori_loop(
         hi = min(hi, lo + max_steps)
         upper = hi
     dynamic = lo is None or hi is None
+    if lo is not None and hi is not None:
+        _check_trip_count(hi - lo, scheme, mincut)
     if scheme is False and not mincut and not (dynamic and max_steps is not None):
         return lax.fori_loop(lower, upper, body, init)
     step_body = periodic.mincut_body(body) if mincut else body
@@ -187,6 +189,12 @@ def while_loop(
     init = check_body_keeps_carry(lambda i, c: body(c), 0, init, "wb.while_loop")
     _check_cond(cond, init)
     max_steps = _check_max_steps(max_steps, "wb.while_loop")
+    if max_steps is not None and max_steps > INDEX_MAX and scheme is not False:
+        raise CheckpointingError(
+            f"wb.while_loop: max_steps={max_steps} is more steps than a checkpointed loop can "
+            f"count: its step counter is int32 (at most {INDEX_MAX} steps). Give a smaller "
+            "max_steps, or split the loop into an outer and an inner loop."
+        )
     if scheme is False and max_steps is None:
         return lax.while_loop(cond, body, init)
     if scheme is False:
@@ -262,6 +270,22 @@ def _snapshots(scheme: Any, init: Any) -> int:
         return snapshots_for_budget(scheme.bytes, _carry_bytes(init))
     assert isinstance(scheme, Binomial)
     return scheme.snapshots
+
+
+INDEX_MAX = int(np.iinfo(np.int32).max)  # the checkpointed loop's step counter is int32
+
+
+def _check_trip_count(n: int, scheme: Any, mincut: bool) -> None:
+    """A trip count the loop's counter can hold (int32 for checkpointed loops; lax's own loops
+    count in the bounds' dtype, int64 only where 64-bit mode is on)."""
+    lax_counts_it = scheme is False and not mincut and jax.config.read("jax_enable_x64")
+    if n > INDEX_MAX and not lax_counts_it:
+        raise CheckpointingError(
+            f"wb.fori_loop: a trip count of {n} steps is more than the loop's step counter "
+            f"can count (int32: at most {INDEX_MAX} steps), with checkpointing={scheme!r}. "
+            "Split the loop into an outer and an inner loop (each under 2**31 steps)"
+            + ("." if scheme is not False else ", or turn on 64-bit mode (JAX_ENABLE_X64=1).")
+        )
 
 
 def _bounded(snapshots: int, max_steps: int | None) -> int:

@@ -102,6 +102,13 @@ def loop(
     """Binds ``checkpointed_loop`` for a Python ``body(k, carry) -> carry`` (carry: a list of
     arrays). Give ``length`` (static), ``steps`` (a traced trip count) or ``cond(k, carry)``."""
     init = list(init)
+    # A loop never stores more snapshots than it has steps: every buffer the rules size by the
+    # scheme (Revolve's snapshots, its stack) is bounded by the trip count where it is known
+    # when tracing (a static length, a while loop's max_steps). A trip count known only at run
+    # time bounds nothing: the scheme's count is kept.
+    bound = length if length is not None else max_steps
+    if bound is not None:
+        snapshots = max(1, min(snapshots, bound))
     avals = [rules.aval_of(x) for x in init]
     body_jaxpr, body_consts = trace(lambda k, *x: list(body(k, list(x))), *avals)
     check_keeps_carry(body_jaxpr, len(body_consts), avals)

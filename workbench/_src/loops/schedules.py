@@ -209,11 +209,21 @@ def beta(s: int, t: int) -> int:
 
 
 def repetitions(n: int, s: int) -> int:
-    """The r with beta(s, r - 1) < n <= beta(s, r)."""
-    r = 0
-    while beta(s, r) < n:
-        r += 1
-    return r
+    """The r with beta(s, r - 1) < n <= beta(s, r) (0 for n <= 1), found by bisection: a few
+    dozen binomials even where r is n - 1 (one snapshot)."""
+    if n <= 1:
+        return 0
+    hi = 1
+    while beta(s, hi) < n:
+        hi *= 2
+    lo = hi // 2  # beta(s, lo) < n <= beta(s, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if beta(s, mid) < n:
+            lo = mid
+        else:
+            hi = mid
+    return hi
 
 
 def optimal_advances(n: int, s: int) -> int:
@@ -229,10 +239,9 @@ def revolve_split(n: int, s: int) -> int:
 
     The integer arithmetic is written so that ``revolve.py`` can repeat it in ``jnp`` exactly.
     """
-    reps, span = 0, 1
-    while span < n:
-        reps += 1
-        span = span * (reps + s) // reps
+    # reps: the least with span = beta(s, reps) >= n (what ``revolve.py`` finds by counting up)
+    reps = repetitions(n, s)
+    span = beta(s, reps)
     bino1 = span * reps // (s + reps)
     bino2 = bino1 * s // (s + reps - 1) if s > 1 else 1
     bino3 = 0 if s == 1 else (bino2 * (s - 1) // (s + reps - 2) if s > 2 else 1)
@@ -280,54 +289,24 @@ def binomial_actions(n: int, s: int) -> Iterator[Action]:
 
 
 def binomial_costs(n: int, s: int) -> Costs:
-    """The costs of ``binomial_actions(n, s)``, by the same recursion, memoized on (length,
-    snapshots) (a few hundred distinct segments even for a million steps)."""
+    """The costs of ``binomial_actions(n, s)`` in closed form, for any n and s in microseconds
+    (counting the actions took time quadratic in n with one snapshot).
+
+    With r = ``repetitions(n, s)``: the advances are Revolve's optimum, r n - beta(s + 1, r - 1);
+    the plan splits its segments n - 1 times, each an ``Advance`` and a ``Restore`` of the left
+    part, and a ``Snapshot`` unless one step is left on the right; one-step right parts number
+    ``min(beta(s, r - 1), beta(s, r - 2) + n - beta(s, r - 1))``; every step is taped and
+    reversed once; at most ``min(s, n - 1)`` snapshots are in use (1 for one step).
+    ``tests/test_schedules.py`` checks each count against the iterated plan."""
     if n == 0:
         return Costs(0, 0, 0, 0, 0, 0)
-    actions, advances, depth = _binomial_segment(n, s)
-    return Costs(1 + actions, advances, n, 0, 1 + depth, 1)
-
-
-_segment_costs: dict[tuple[int, int], tuple[int, int, int]] = {}
-
-
-def _binomial_segment(length: int, snaps: int) -> tuple[int, int, int]:
-    """(actions, advances, deepest snapshot slot above the segment's own) to reverse a segment
-    whose first state is at hand, with ``snaps`` slots from its own; as ``binomial_actions``.
-
-    The recursion (advance m, reverse the right part with one slot less, restore, reverse the
-    left part) runs on an explicit stack: with one snapshot a segment nests n deep."""
-    todo = [(length, snaps)]
-    while todo:
-        key = todo[-1]
-        if key in _segment_costs:
-            todo.pop()
-            continue
-        n, s = key
-        if n == 1:
-            _segment_costs[key] = (2, 0, 0)  # Tape, Reverse
-            todo.pop()
-            continue
-        m = revolve_split(n, s)
-        right = (n - m, s - 1) if n - m > 1 else None
-        missing = [k for k in (right, (m, s)) if k is not None and k not in _segment_costs]
-        if missing:
-            todo.extend(missing)
-            continue
-        actions, advances, depth = 1, m, 0  # Advance(m)
-        if right is None:
-            actions += 2  # Tape, Reverse
-        else:
-            r = _segment_costs[right]
-            actions, advances, depth = actions + 1 + r[0], advances + r[1], 1 + r[2]
-        left = _segment_costs[(m, s)]
-        _segment_costs[key] = (actions + 1 + left[0], advances + left[1], max(depth, left[2]))
-        todo.pop()
-    if len(_segment_costs) > 1 << 16:  # bounded memory: the table is a cache
-        value = _segment_costs[(length, snaps)]
-        _segment_costs.clear()
-        return value
-    return _segment_costs[(length, snaps)]
+    if n == 1:
+        return Costs(3, 0, 1, 0, 1, 1)  # Snapshot, Tape, Reverse
+    r = repetitions(n, s)
+    one_step_right = min(beta(s, r - 1), beta(s, r - 2) + n - beta(s, r - 1))
+    snapshots_taken = (n - 1) - one_step_right
+    actions = 1 + 2 * (n - 1) + snapshots_taken + 2 * n
+    return Costs(actions, optimal_advances(n, s), n, 0, min(s, n - 1), 1)
 
 
 def periodic_actions(n: int, period: int) -> Iterator[Action]:

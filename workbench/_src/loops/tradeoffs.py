@@ -26,6 +26,10 @@ from workbench._src.loops.carry import check_body_keeps_carry
 from workbench._src.loops.schedules import checkpoint_schedule
 from workbench._src.loops.schemes import Binomial, CheckpointingError, check_scheme
 
+# The most step evaluations a measured gradient may cost: Binomial(1) over 10**5 steps would run
+# about 5 * 10**9 of them (hours), which the plan says in microseconds.
+MAX_MEASURED_EVALUATIONS = 10**7
+
 
 @dataclasses.dataclass(frozen=True)
 class TradeoffRow:
@@ -100,6 +104,7 @@ def tradeoffs(
     measure: bool = True,
     runs: int = 5,
     on_progress: Callable[[int, int, Any], None] | None = None,
+    max_evaluations: int = MAX_MEASURED_EVALUATIONS,
 ) -> Tradeoffs:
     """Memory against recomputation of ``wb.fori_loop(0, steps, body, init, checkpointing=...)``.
 
@@ -108,6 +113,9 @@ def tradeoffs(
       schemes: the ``checkpointing`` values to compare (default: store-all, ``True`` and
         ``Binomial(2, 4, ...)``).
       measure: compile and time each gradient (seconds each); ``False`` gives the theory only.
+      max_evaluations: the most step evaluations one measured gradient may cost (its plan
+        says how many before anything is compiled); a scheme beyond it is refused, saying
+        about how many it would run, instead of running for hours.
       runs: timed runs per scheme (the median is reported).
       on_progress: called as ``on_progress(done, total, scheme)`` after each scheme (a progress
         bar while they compile).
@@ -125,9 +133,12 @@ def tradeoffs(
     check_body_keeps_carry(body, jnp.asarray(0), init, "wb.tradeoffs")  # also when not measured
     carry_bytes = _nbytes(init)
     residual_bytes = _step_residual_bytes(body, init)
+    plans = [checkpoint_schedule(steps, s, snapshot_bytes=carry_bytes) for s in chosen]
+    if measure:
+        _check_affordable(steps, plans, max_evaluations)
     rows = []
     for k, scheme in enumerate(chosen):
-        plan = checkpoint_schedule(steps, scheme, snapshot_bytes=carry_bytes)
+        plan = plans[k]
         temp, seconds = _measure(body, init, steps, scheme, runs) if measure else (None, None)
         rows.append(
             TradeoffRow(
@@ -143,6 +154,21 @@ def tradeoffs(
         if on_progress is not None:
             on_progress(k + 1, len(chosen), scheme)
     return Tradeoffs(steps, carry_bytes, residual_bytes, tuple(rows))
+
+
+def _check_affordable(steps: int, plans: Sequence[Any], limit: int) -> None:
+    costly = [p for p in plans if p.evaluations > limit]
+    if not costly:
+        return
+    worst = max(costly, key=lambda p: p.evaluations)
+    raise CheckpointingError(
+        f"wb.tradeoffs: measuring checkpointing={worst.scheme!r} over {steps:,} steps would run "
+        f"about {worst.evaluations:,} step evaluations per gradient (Revolve's count for its "
+        f"plan), more than a measured gradient may cost (max_evaluations={limit:,}). Pass "
+        "measure=False for the theory alone (instant), leave that scheme out (schemes=[...], "
+        "e.g. more snapshots), measure fewer steps, or raise max_evaluations=... if you mean "
+        "to wait."
+    )
 
 
 def _nbytes(tree: Any) -> int:
