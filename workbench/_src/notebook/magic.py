@@ -598,9 +598,8 @@ class _Run:
 
 
 def _is_array_data(value: Any) -> bool:
-    """An array, a pytree whose leaves are all arrays (a dict, list, tuple, NamedTuple, an optax
-    state, a dataclass JAX knows), or a model (an Equinox module, a Flax NNX module or state):
-    the values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
+    """An array, a pytree of arrays (dicts, lists, NamedTuples, optax states) or a model (Equinox,
+    Flax NNX): the values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
 
     if isinstance(value, jax.Array):
         return True
