@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -27,7 +28,10 @@ from _report import (
     run_main,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.models
+
 import workbench as wb
+from tests.models.zoo import build as build_model
 from workbench._src.introspect import graph_from_jaxpr, memory_report
 
 TITLE = "Introspection: graph model and memory report of a deep MLP's gradient"
@@ -140,7 +144,59 @@ def run(quick: bool = False) -> list[Table]:
             )
         ],
     )
-    return [ratios, sizes]
+    return [ratios, sizes, _inspect_models(quick)]
+
+
+INSPECT_TARGET = 1.1
+
+
+def _inspect_models(quick: bool) -> Table:
+    """``wb.inspect(loss, ..., mode=wb.Reverse)`` (its default: no runs) against raw JAX's
+    ``jax.jit(jax.grad(loss)).lower(...).compile()``, on the zoo's MLP and GPT; a fresh function
+    each call (cold caches), alternated, medians."""
+    size = "small" if quick else "bench"
+    repeats = 1 if quick else 3
+    rows = []
+    for name in ("mlp", "gpt_float32"):
+        m = build_model(name, size)
+        ours, theirs = [], []
+        for _ in range(repeats):
+
+            def loss(*a: Any, m: Any = m) -> Any:  # fresh: no cache answers
+                return m.loss(*a)
+
+            start = time.perf_counter()
+            wb.inspect(loss, m.params, *(wb.Const(c) for c in m.constants), mode=wb.Reverse)
+            ours.append(time.perf_counter() - start)
+
+            def loss2(*a: Any, m: Any = m) -> Any:
+                return m.loss(*a)
+
+            start = time.perf_counter()
+            jax.jit(jax.grad(loss2)).lower(m.params, *m.constants).compile()
+            theirs.append(time.perf_counter() - start)
+        a, b = float(np.median(ours)), float(np.median(theirs))
+        rows.append(
+            [
+                f"{name} ({m.parameters:,} parameters)",
+                format_time(a),
+                format_time(b),
+                f"**{a / b:.2f}**",
+                f"<= {INSPECT_TARGET:g}",
+                "yes" if a / b <= INSPECT_TARGET else "no",
+            ]
+        )
+    return Table(
+        title="wb.inspect of the gradient vs jax.jit(jax.grad(f)).lower(...).compile()",
+        headers=("model", "wb.inspect (runs=0)", "lower + compile", "ratio", "target", "within"),
+        rows=rows,
+        notes=[
+            f"Medians of {repeats} cold calls each (a fresh function per call), alternated. "
+            "wb.inspect traces, lowers and compiles the same gradient program and builds its "
+            "reports (graph, memory, cost, HLO); since runs=0 is its default it does not run it. "
+            "Speed is reported, never asserted.",
+        ],
+    )
 
 
 def _row(name: str, c: Any) -> list[str]:

@@ -31,9 +31,17 @@ SCRIPTS = {
     "bench_strong_zero.py": ["Compiled gradient with strong zero / without"],
     "bench_loops.py": ["Memory and time of the gradient", "Program size", "Equinox"],
     "bench_schedules.py": ["Schedules summarised without enumerating", "refusing a huge"],
-    "bench_introspect.py": ["Graph model and memory report", "What was built"],
+    "bench_introspect.py": [
+        "Graph model and memory report",
+        "What was built",
+        "wb.inspect of the gradient vs jax.jit(jax.grad(f)).lower(...).compile()",
+    ],
     "bench_inspector.py": ["Inspector.of vs wb.inspect"],
     "bench_nans.py": ["explain_nans vs compiling and running the gradient once"],
+    "bench_debug.py": [
+        "check_gradient vs compiling and running the gradient once",
+        "explain_nans vs compiling and running the gradient once",
+    ],
     "bench_graph_viewer.py": ["Cell to interactive graph"],
     "bench_sharding.py": ["Data-parallel gradient step per device count"],
     "bench_models.py": ["Gradient step per call", "wb.inspect(loss"],

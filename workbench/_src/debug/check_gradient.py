@@ -364,6 +364,8 @@ def _directions(
                 best = (float(estimate), fd_tol)
             if best[1] <= fdiff.WANTED * size:
                 break
+            if not fdiff.noisy(float(spread), float(fmax), value0, hh, noise):
+                break  # truncation or a kink, not rounding: a longer step would not help
         assert best is not None
         estimate, fd_tol = best
         allowed = fd_tol + own * scale + top * abs(ours)
@@ -460,11 +462,15 @@ def _elements(
                 tol = fdiff.tolerance(spr, fm, value0, hp.astype(np.float64), noise, 0.0)
                 if best_est is None:
                     best_est, best_tol = est, tol
+                    # Only the elements whose spread is rounding noise may take a longer step.
+                    may = fdiff.noisy(spr, fm, value0, hp.astype(np.float64), noise)
                 else:
-                    better = (tol < best_tol) & (np.abs(est - best_est) <= tol + best_tol)
+                    better = may & (tol < best_tol) & (np.abs(est - best_est) <= tol + best_tol)
                     best_est = np.where(better, est, best_est)
                     best_tol = np.where(better, tol, best_tol)
                 if np.all(best_tol <= fdiff.WANTED * np.maximum(np.abs(ours[part]), largest)):
+                    break
+                if not np.any(may):
                     break
             fd_values[part] += best_est * unit
             fd_tol[part] = np.maximum(fd_tol[part], best_tol)

@@ -11,7 +11,9 @@ starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-
 (``logits.astype(jnp.float32)``) answers in float32 even on float64 arguments. The tolerance a
 checked derivative gets is that bound plus the checked derivative's own rounding, in its own
 dtype; nothing else. So a float32 gradient that is wrong by 1% fails whenever the differences
-resolve better than 1%, and the report says how well they resolved.
+resolve better than 1%, and the report says how well they resolved. A kink much closer to
+``x`` than the step (a relu whose input is within a few steps of 0) is beyond them: central
+differences average the slopes on its two sides, and the spread does not show it.
 
 Differences run in float64 where JAX's 64-bit mode is on (every floating input widened), else in
 float32 (bfloat16 and float16 inputs widened to it), else in the input's own dtype.
@@ -40,6 +42,7 @@ OWN_RTOL = {
 STEPS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0)
 LONGER = (8.0, 64.0)  # the longer steps tried, in turn, while ``WANTED`` is not resolved
 WANTED = 1e-3
+NOISE = 4.0  # a spread within this many rounding floors is rounding noise
 
 
 def real_dtype(dtype: Any) -> np.dtype:
@@ -108,6 +111,13 @@ def tolerance(spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype, own: Any)
     rounding of ``f`` over the step) plus ``own``, the checked derivative's rounding."""
     eps = float(np.finfo(fd).eps)
     return spread + ROUNDING * eps * np.maximum(fmax, abs(f0)) / h + own
+
+
+def noisy(spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype) -> Any:
+    """Whether the differences' spread is rounding noise (a longer step helps), not truncation
+    or a kink crossed (relu's: a longer step crosses it too, and looks smooth beyond it)."""
+    eps = float(np.finfo(fd).eps)
+    return spread <= NOISE * ROUNDING * eps * np.maximum(fmax, abs(f0)) / h
 
 
 def along(call: Callable[..., Any], real: np.dtype) -> Callable[..., Any]:

@@ -52,7 +52,11 @@ _NO_ITER = -1
 # What the search run may keep of the operands it captures (see _Ctx), in bytes.
 CAPTURE_BYTES = 1 << 20
 # XLA options of the instrumented program's compile (Lowered.compile's compiler_options).
-QUICK_COMPILE = {"xla_backend_optimization_level": 0}
+QUICK_COMPILE: dict[str, Any] = {"xla_backend_optimization_level": 0}
+# And where every value is small (a long chain of small operations): no fusion either. XLA's
+# fusion of hundreds of small ops, each feeding a check, took 50 s for a 40-layer chain of
+# 16-element values (2 s without); on large values (a GPT) fusion pays for itself.
+SMALL_COMPILE: dict[str, Any] = {**QUICK_COMPILE, "xla_disable_hlo_passes": "fusion"}
 
 
 EqnId = tuple[int, ...]

@@ -15,6 +15,7 @@ from workbench._src.debug.nans.equations import (
     _NO_ITER,
     CAPTURE_BYTES,
     QUICK_COMPILE,
+    SMALL_COMPILE,
     EqnId,
     _is_loop,
     _subs,
@@ -374,12 +375,17 @@ def _enter(
 
 # Elements a loop's body makes per step above which the instrumented program is optimized.
 LOOP_WORK = 1 << 15
+# Elements of the largest value at most for which the instrumented program is not fused.
+SMALL_VALUES = 1 << 12
 
 
-def _loop_work(jaxpr: Any) -> int:
-    """The most elements any loop body of ``jaxpr`` (nested ones included) makes per step."""
-    most = 0
+def _loop_work(jaxpr: Any) -> tuple[int, int]:
+    """(the most elements any loop body of ``jaxpr`` makes per step, nested ones included; the
+    most elements of any one value it makes)."""
+    most = largest = 0
     for eqn in jaxpr.eqns:
+        for v in eqn.outvars:
+            largest = max(largest, int(np.prod(np.shape(v.aval))))
         subs = _subs(eqn)
         if subs is None:
             continue
@@ -388,8 +394,9 @@ def _loop_work(jaxpr: Any) -> int:
             if _is_loop(eqn):
                 made = sum(int(np.prod(np.shape(v.aval))) for e in inner.eqns for v in e.outvars)
                 most = max(most, made)
-            most = max(most, _loop_work(inner))
-    return most
+            w, big = _loop_work(inner)
+            most, largest = max(most, w), max(largest, big)
+    return most, largest
 
 
 def _run(
@@ -417,7 +424,11 @@ def _run(
     # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
     # one program only. Its values can differ from the user's compiled program's in the last
     # bit (another compile, as any re-run under checkify or jax_debug_nans is).
-    options = {} if _loop_work(jaxpr) > LOOP_WORK else QUICK_COMPILE
+    work, largest = _loop_work(jaxpr)
+    if work > LOOP_WORK:
+        options: dict[str, Any] = {}
+    else:
+        options = SMALL_COMPILE if largest <= SMALL_VALUES else QUICK_COMPILE
     try:
         compiled = lowered.compile(options)
     except Exception:  # a backend that does not take the option: the default compile

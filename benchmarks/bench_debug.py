@@ -1,0 +1,203 @@
+"""The debugging tools on real models: ``wb.check_gradient`` and ``wb.explain_nans`` against
+compiling and running the gradient once (``jax.jit(jax.grad(f))``: trace, compile, run).
+
+``check_gradient`` (random directions: one compiled gradient, one compiled jvp, four to twelve
+evaluations of ``f`` per direction and array) on the zoo's 1.86M-parameter MLP and 4-layer
+GPT-2-style transformer (float32 and bfloat16), with the peak resident memory it adds; beside
+``jax.test_util.check_grads(f, args, order=1, modes=["rev"])`` on the same program (which raises
+when it disagrees). Targets: at most 5x the gradient's compile and run, at most 2 GB extra.
+
+``explain_nans`` (mode=wb.Reverse; the programs are finite, so one instrumented run: the whole
+search) on the zoo's 100-step, 256-body leapfrog (Binomial checkpointed) and on the GPT (float32),
+beside ``checkify`` with ``nan_checks`` on the same gradient. Target: at most 3x.
+
+One run each (the machine has 2 cores shared with other work: the load is noted).
+
+    .venv/bin/python benchmarks/bench_debug.py [--quick] [--results PATH]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.test_util
+from _report import Table, format_time, run_main
+from jax.experimental import checkify
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.models
+
+import workbench as wb
+from tests.models.zoo import ZooModel, build
+
+TITLE = "Debugging tools on real models: check_gradient and explain_nans"
+CHECK_TARGET = 5.0
+NANS_TARGET = 3.0
+MEMORY_TARGET_MB = 2000.0
+
+
+def _gradient_once(m: ZooModel) -> float:
+    def loss(*a: Any) -> Any:  # fresh: no cache answers
+        return m.loss(*a)
+
+    start = time.perf_counter()
+    jax.block_until_ready(jax.jit(jax.grad(loss))(m.params, *m.constants))
+    return time.perf_counter() - start
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    try:
+        out = fn()
+    except Exception as e:  # a contender that raises: its message is the result
+        out = e
+    return time.perf_counter() - start, out
+
+
+def _peak() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def _check_row(m: ZooModel) -> list[str]:
+    grad = _gradient_once(m)
+    before = _peak()
+    t, report = _timed(
+        lambda: wb.check_gradient(m.loss, m.params, *(wb.Const(c) for c in m.constants))
+    )
+    extra = max(0.0, _peak() - before)
+
+    def theirs() -> Any:
+        f = lambda p: m.loss(p, *m.constants)
+        jax.test_util.check_grads(f, (m.params,), order=1, modes=["rev"])
+        return "agrees"
+
+    t_jax, out = _timed(theirs)
+    jax_result = out if isinstance(out, str) else f"raised {type(out).__name__}"
+    verdict = (
+        f"raised {type(report).__name__}"
+        if isinstance(report, Exception)
+        else ("passed" if report.passed else f"FAILED: {[a.name for a in report.failures]}")
+    )
+    ratio = t / grad
+    return [
+        m.name,
+        f"{m.parameters:,}",
+        format_time(grad),
+        format_time(t),
+        f"**{ratio:.2f}**",
+        f"<= {CHECK_TARGET:g}",
+        "yes" if ratio <= CHECK_TARGET else "no",
+        f"{extra:,.0f} MB (peak)",
+        "yes" if extra <= MEMORY_TARGET_MB else "no",
+        verdict,
+        f"{format_time(t_jax)} ({jax_result})",
+    ]
+
+
+def _nans_row(m: ZooModel) -> list[str]:
+    grad = _gradient_once(m)
+
+    def explained() -> Any:
+        def loss(*a: Any) -> Any:  # fresh
+            return m.loss(*a)
+
+        return wb.explain_nans(loss, m.params, *(wb.Const(c) for c in m.constants), mode=wb.Reverse)
+
+    def checkified() -> Any:
+        def loss(*a: Any) -> Any:
+            return m.loss(*a)
+
+        err, out = jax.jit(checkify.checkify(jax.grad(loss), errors=checkify.nan_checks))(
+            m.params, *m.constants
+        )
+        err.get()
+        return jax.block_until_ready(out)
+
+    t, report = _timed(explained)
+    t_chk, _ = _timed(checkified)
+    found = (
+        f"raised {type(report).__name__}"
+        if isinstance(report, Exception)
+        else ("none found" if not report.found else f"{report.origin}")
+    )
+    ratio = t / grad
+    return [
+        m.name,
+        format_time(grad),
+        format_time(t),
+        f"**{ratio:.2f}**",
+        f"<= {NANS_TARGET:g}",
+        "yes" if ratio <= NANS_TARGET else "no",
+        format_time(t_chk),
+        f"{t_chk / grad:.2f}",
+        found,
+    ]
+
+
+def run(quick: bool = False) -> list[Table]:
+    size = "small" if quick else "bench"
+    # Quick (the smoke test): one small model per table.
+    checked = ("gpt_float32",) if quick else ("mlp", "gpt_float32", "gpt_bfloat16")
+    explained = ("nbody",) if quick else ("nbody", "gpt_float32")
+    load = os.getloadavg()
+    checks = Table(
+        title="check_gradient vs compiling and running the gradient once",
+        headers=(
+            "model",
+            "parameters",
+            "jit(grad): trace, compile, run",
+            "check_gradient",
+            "ratio",
+            "target",
+            "within target",
+            "extra memory",
+            "<= 2 GB",
+            "verdict",
+            "jax.test_util.check_grads (rev)",
+        ),
+        rows=[_check_row(build(n, size)) for n in checked],
+        notes=[
+            "check_gradient's defaults: 3 random directions per array, each against "
+            "Richardson finite differences (float32 here, x64 off) and the forward mode's jvp; "
+            "arrays checked element by element only below 4,096 elements in all (none here). "
+            "Extra memory: the process's peak resident memory after the check less before it "
+            "(the model and its gradient had already run). One run each; load average "
+            f"{load[0]:.2f} at the start on 2 cores. Speed is reported, never asserted.",
+        ],
+    )
+    nans = Table(
+        title="explain_nans vs compiling and running the gradient once (mode=wb.Reverse)",
+        headers=(
+            "model",
+            "jit(grad): trace, compile, run",
+            "explain_nans",
+            "ratio",
+            "target",
+            "within target",
+            "checkify nan_checks: jit, compile, run",
+            "ratio (checkify)",
+            "explain_nans found",
+        ),
+        rows=[_nans_row(build(n, size)) for n in explained],
+        notes=[
+            "The programs are finite: explain_nans traces the gradient's jaxpr, compiles and "
+            "runs the instrumented program once (-O0 unless a loop does real work per step, "
+            "unfused where every value is small). One run each; load average "
+            f"{os.getloadavg()[0]:.2f} at the end on 2 cores. Speed is reported, never asserted.",
+        ],
+    )
+    return [checks, nans]
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(__doc__, TITLE, run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
