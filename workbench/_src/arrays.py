@@ -112,6 +112,9 @@ def warn_if_narrowed(x: Any, where: str, *, python_numbers: bool = True) -> None
     global _warned_narrowing
     if _warned_narrowing or jax.config.read("jax_enable_x64"):
         return
+    kinds = (np.ndarray, np.generic, float, complex) if python_numbers else (np.ndarray, np.generic)
+    if not any(isinstance(leaf, kinds) for leaf in jax.tree_util.tree_leaves(x)):
+        return  # (one flattening in C; the paths only when there is something to say)
     leaves = jax.tree_util.tree_leaves_with_path(x)
     narrowed = next(
         (

@@ -26,6 +26,7 @@ from collections.abc import Callable, Container, Sequence
 from typing import Any
 
 import jax
+import numpy as np
 
 from workbench._src.ad.activity_base import Static
 from workbench._src.leaves import is_array_leaf
@@ -126,39 +127,50 @@ def _fresh(state: Any) -> Any:
 
 class TracedModel:
     """An argument holding an Equinox module, as ``jit`` takes it: its arrays are the children
-    (traced), the rest is static aux data (``Static``: compared by value where hashable), as
-    ``eqx.filter_jit`` splits it (``eqx.partition(model, eqx.is_array)``). ``pack`` wraps
+    (traced), every other leaf static aux data, as ``eqx.filter_jit`` splits it (Equinox's
+    ``is_array``: JAX and NumPy arrays are traced; functions, ints, floats and strings are
+    static). The static part is the tree's structure and a tuple of its non-array leaves, compared
+    by hash and ``==`` in C (as Equinox's own ``hashable_partition`` keys ``filter_jit``'s cache;
+    comparing whole modules would run Equinox's ``tree_equal`` on every call). ``pack`` wraps
     arguments so; the traced function ``unpack``s them."""
 
-    __slots__ = ("dynamic", "static")
+    __slots__ = ("arrays", "static")
 
-    def __init__(self, dynamic: Any, static: Static) -> None:
-        self.dynamic = dynamic
-        self.static = static
+    def __init__(self, arrays: list[Any], static: Static) -> None:
+        self.arrays = arrays  # the leaves in order, None where a leaf is static
+        self.static = static  # Static((treedef, the leaves in order, None where an array is))
 
     def combine(self) -> Any:
-        return _equinox().combine(self.dynamic, self.static.value)
+        treedef, statics = self.static.value
+        leaves = [s if a is None else a for a, s in zip(self.arrays, statics, strict=True)]
+        return jax.tree_util.tree_unflatten(treedef, leaves)
 
 
 jax.tree_util.register_pytree_with_keys(
     TracedModel,
-    lambda t: (((jax.tree_util.GetAttrKey("dynamic"), t.dynamic),), t.static),
+    lambda t: (((jax.tree_util.GetAttrKey("arrays"), t.arrays),), t.static),
     lambda static, children: TracedModel(next(iter(children)), static),
-    flatten_func=lambda t: ((t.dynamic,), t.static),
+    flatten_func=lambda t: ((t.arrays,), t.static),
 )
+
+_EQX_ARRAYS = (jax.Array, np.ndarray, np.generic)  # what eqx.is_array takes
 
 
 def pack(args: Sequence[Any], skip: Container[int] = ()) -> tuple[Any, ...]:
     """``args`` with each that holds an Equinox module wrapped as a ``TracedModel`` (positions in
     ``skip``, static arguments, are left as they are)."""
-    if _equinox() is None:
-        return tuple(args)
     eqx = _equinox()
+    if eqx is None:
+        return tuple(args)
     packed = []
     for i, a in enumerate(args):
-        if i not in skip and not isinstance(a, TracedModel) and holds_equinox_module(a):
-            dynamic, static = eqx.partition(a, eqx.is_array)
-            a = TracedModel(dynamic, Static(static))
+        if i in skip or isinstance(a, TracedModel):
+            pass
+        elif isinstance(a, eqx.Module) or holds_equinox_module(a):
+            leaves, treedef = jax.tree_util.tree_flatten(a)
+            arrays = [x if isinstance(x, _EQX_ARRAYS) else None for x in leaves]
+            statics = tuple(None if isinstance(x, _EQX_ARRAYS) else x for x in leaves)
+            a = TracedModel(arrays, Static((treedef, statics)))
         packed.append(a)
     return tuple(packed)
 
