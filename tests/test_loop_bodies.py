@@ -199,6 +199,7 @@ CASES = [
 ]
 
 
+@pytest.mark.loop_matrix
 @pytest.mark.parametrize(("layer", "scheme", "kind"), CASES)
 def test_custom_rule_in_loop_body_matches_lax_scan(layer: str, scheme: str, kind: str) -> None:
     f = workbench_loop(LAYERS[layer], scheme, kind)

@@ -152,6 +152,7 @@ CASES = [
 ]
 
 
+@pytest.mark.loop_matrix
 @pytest.mark.parametrize(("scheme", "kind"), CASES)
 def test_python_and_numpy_scalars_in_carry_match_lax_scan(scheme: str, kind: str) -> None:
     got, want = transforms(loop(scheme, kind)), oracle_values()
