@@ -189,7 +189,8 @@ def test_python_control_flow_in_a_cell_names_the_magic_and_the_line(ip):
     r, text = cell(ip, "", "y = 2.0\njnp.sum(x) if jnp.sum(x) > y else 0.0")
     assert isinstance(r.error_in_exec, wb.TracedValueError)
     assert re.search(
-        r"%%reactant traced the cell's last expression, and its code at cell \[\d+\], line 2 "
+        # line 3 of the cell as the user sees it: the magic's line is its line 1 (issue 24)
+        r"%%reactant traced the cell's last expression, and its code at cell \[\d+\], line 3 "
         r"\(`jnp.sum\(x\) if jnp.sum\(x\) > y else 0.0`\)",
         text,
     )
