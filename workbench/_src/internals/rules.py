@@ -103,8 +103,16 @@ def register_batching(prim: Any, batch: Callable[..., Any]) -> None:
 def register_dce(prim: Any, rule: Callable[[list[bool], Any], tuple[list[bool], Any]]) -> None:
     """A dead-code rule, as JAX gives ``scan``, ``while`` and ``remat``: ``rule(used_outputs,
     eqn) -> (used_inputs, new_eqn or None)``, called by ``pe.dce_jaxpr`` (which ``jax.jit``,
-    ``jax.linearize``/``jax.vjp`` and ``jax.checkpoint`` run on the jaxprs they make)."""
-    pe.dce_rules[prim] = rule
+    ``jax.linearize``/``jax.vjp`` and ``jax.checkpoint`` run on the jaxprs they make).
+
+    JAX 0.12 calls the rule with the inputs' liveness too, ``(used_outputs, live_inputs,
+    eqn)`` (for mutable references; the loop holds none), JAX 0.10 without it: the rule
+    registered takes the equation last either way."""
+
+    def adapted(used_outputs: list[bool], *rest: Any) -> tuple[list[bool], Any]:
+        return rule(used_outputs, rest[-1])
+
+    pe.dce_rules[prim] = adapted
 
 
 def equation_parts(eqn: Any) -> tuple[list[Any], list[Any], dict[str, Any], Any]:
