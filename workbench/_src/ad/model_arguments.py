@@ -77,7 +77,10 @@ def holds_equinox_module(value: Any) -> bool:
     """Whether ``value`` is, or holds, an Equinox module (then Equinox's convention applies)."""
     if _equinox() is None:
         return False
-    leaves = jax.tree_util.tree_leaves(value, is_leaf=is_equinox_module)
+    try:
+        leaves = jax.tree_util.tree_leaves(value, is_leaf=is_equinox_module)
+    except Exception:  # a container JAX cannot flatten (a dict with unsortable keys) holds none
+        return False
     return any(is_equinox_module(leaf) for leaf in leaves)
 
 

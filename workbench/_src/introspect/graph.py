@@ -660,17 +660,25 @@ def _as_loops(regions: list[Region]) -> list[Region]:
         ok = bool(trips) and all(t.isdigit() for t in trips)
         counts.append(sum(int(t) for t in trips) + 1 if ok else None)
     found = dict(zip((r.id for r in sweeps), counts, strict=True))
+    partner: dict[str, str] = {}  # a forward sweep and its reversal, both ways
     if len(backs) == len(sweeps):
         found |= dict(zip((r.id for r in backs), reversed(counts), strict=True))
+        for f, b in zip(sweeps, reversed(backs), strict=True):
+            partner[f.id], partner[b.id] = b.id, f.id
+    by_id = {r.id: r for r in regions}
     out = []
     for r in regions:
         n = found.get(r.id)
         if n is None:
             out.append(r)
             continue
-        inner = loops_of(r)
-        scheme = next((p["scheme"] for p in inner if p.get("scheme")), "")
-        snaps = next((p["snapshots"] for p in inner if p.get("snapshots")), "")
+        # The sweeps' loops are Revolve's segments, each with the snapshots left to it (the
+        # forward sweep's may all have fewer than the scheme's): the user's scheme is the one
+        # with the most, over the sweep and its reversal.
+        pair = [r] + ([by_id[partner[r.id]]] if r.id in partner else [])
+        inner = [p for q in pair for p in loops_of(q) if str(p.get("snapshots", "")).isdigit()]
+        most = max(inner, key=lambda p: int(p["snapshots"]), default={})
+        scheme, snaps = most.get("scheme", ""), most.get("snapshots", "")
         what = "forward sweep" if r.name == FORWARD_SCOPE else "reversal"
         params: tuple[tuple[str, str], ...] = (
             ("trip count", str(n)),
