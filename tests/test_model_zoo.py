@@ -30,8 +30,9 @@ from tests.models.zoo import NAMES, ZooModel, build
 
 # Relative error allowed between the workbench's derivative and the oracle's, per dtype: the
 # same program compiled alone or inside another may sum in another order (a few ulp of the
-# largest term), and a checkpointed loop recomputes its steps in another fusion.
-REL = {jnp.dtype(jnp.float32): 2e-4, jnp.dtype(jnp.bfloat16): 2e-2, jnp.dtype(jnp.float64): 1e-10}
+# largest term), and a checkpointed loop recomputes its steps in another fusion. bfloat16 keeps
+# 8 bits: a few of its ulp (eps 2**-7) is a few percent.
+REL = {jnp.dtype(jnp.float32): 2e-4, jnp.dtype(jnp.bfloat16): 5e-2, jnp.dtype(jnp.float64): 1e-10}
 
 # Forward mode pushes one tangent per parameter: only the models small enough for that.
 FORWARD_GRADIENT_MODELS = [n for n in NAMES if n in ("equinox_gru", "nnx_cnn_eval", "nbody")]

@@ -65,7 +65,9 @@ class GRURNN(eqx.Module):
         def step(h: jax.Array, x: jax.Array) -> tuple[jax.Array, None]:
             return self.cell(x, h), None
 
-        h, _ = jax.lax.scan(step, jnp.zeros((self.hidden,), xs.dtype), xs)
+        # (the cell's dtype: with 64-bit mode on, Equinox initialises its weights in float64)
+        h0 = jnp.zeros((self.hidden,), jnp.result_type(xs.dtype, self.cell.weight_hh.dtype))
+        h, _ = jax.lax.scan(step, h0, xs)
         return self.head(h)
 
 
