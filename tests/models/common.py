@@ -27,3 +27,22 @@ def random_like(tree: Any, seed: int = 7) -> Any:
 def cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
     logp = jax.nn.log_softmax(logits.astype(jnp.float32), axis=-1)
     return -jnp.mean(jnp.take_along_axis(logp, labels[..., None], axis=-1))
+
+
+def jax_spec(
+    name: str, loss: Any, params: Any, constants: tuple[Any, ...], plain: Any = None
+) -> dict[str, Any]:
+    """A zoo entry for a plain-JAX model with JAX's own oracles (``jax.grad`` and ``jax.jvp``
+    of ``plain``, the same loss written without the workbench; default: ``loss`` itself)."""
+    plain = loss if plain is None else plain
+    return {
+        "name": name,
+        "library": "jax",
+        "loss": loss,
+        "params": params,
+        "constants": constants,
+        "oracle": jax.jit(jax.grad(plain)),
+        "tangent": random_like,
+        "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: plain(p, *c), (p,), (t,))[1],
+        "parameters": count(params),
+    }

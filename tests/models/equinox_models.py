@@ -12,8 +12,9 @@ import jax.numpy as jnp
 from tests.models.common import count, random_like
 
 
-def _oracles(loss: Any) -> dict[str, Any]:
-    """Equinox's own: ``eqx.filter_grad``, and ``jax.jvp`` over ``eqx.partition``'s halves."""
+def _spec(name: str, loss: Any, model: Any, constants: tuple[Any, ...]) -> dict[str, Any]:
+    """A zoo entry for an Equinox model, with Equinox's own oracles: ``eqx.filter_grad``, and
+    ``jax.jvp`` over ``eqx.partition``'s halves."""
 
     def jvp_oracle(model: Any, tangent: Any, *constants: Any) -> Any:
         dynamic, static = eqx.partition(model, eqx.is_inexact_array)
@@ -22,6 +23,12 @@ def _oracles(loss: Any) -> dict[str, Any]:
         ]
 
     return {
+        "name": name,
+        "library": "equinox",
+        "loss": loss,
+        "params": model,
+        "constants": constants,
+        "parameters": count(eqx.filter(model, eqx.is_inexact_array)),
         "oracle": eqx.filter_jit(eqx.filter_grad(loss)),
         "tangent": lambda m: random_like(eqx.filter(m, eqx.is_inexact_array)),
         "jvp_oracle": jvp_oracle,
@@ -37,15 +44,7 @@ def build_mlp(size: str) -> dict[str, Any]:
     model = eqx.nn.MLP(16, 4, width, 3, activation=jax.nn.gelu, key=jax.random.key(0))
     x = jax.random.normal(jax.random.key(1), (32, 16), jnp.float32)
     y = jax.random.normal(jax.random.key(2), (32, 4), jnp.float32)
-    return {
-        "name": "equinox_mlp",
-        "library": "equinox",
-        "loss": mlp_loss,
-        "params": model,
-        "constants": (x, y),
-        "parameters": count(eqx.filter(model, eqx.is_inexact_array)),
-        **_oracles(mlp_loss),
-    }
+    return _spec("equinox_mlp", mlp_loss, model, (x, y))
 
 
 class GRURNN(eqx.Module):
@@ -80,12 +79,4 @@ def build_gru(size: str) -> dict[str, Any]:
     model = GRURNN(8, hidden, 2, jax.random.key(0))
     xs = jax.random.normal(jax.random.key(1), (4, steps, 8), jnp.float32)
     y = jax.random.normal(jax.random.key(2), (4, 2), jnp.float32)
-    return {
-        "name": "equinox_gru",
-        "library": "equinox",
-        "loss": gru_loss,
-        "params": model,
-        "constants": (xs, y),
-        "parameters": count(eqx.filter(model, eqx.is_inexact_array)),
-        **_oracles(gru_loss),
-    }
+    return _spec("equinox_gru", gru_loss, model, (xs, y))

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from tests.models.common import count, cross_entropy, random_like
+from tests.models.common import cross_entropy, jax_spec
 
 VOCAB = 50257
 SIZES = {  # layers, width, heads, sequence length, batch
@@ -58,12 +58,14 @@ def gpt(params: dict[str, Any], tokens: jax.Array, heads: int) -> jax.Array:
     return h @ params["wte"].T
 
 
-def init(layers: int, d: int, seq: int, dtype: Any, key: jax.Array) -> dict[str, Any]:
+def init(
+    layers: int, d: int, seq: int, dtype: Any, key: jax.Array, vocab: int = VOCAB
+) -> dict[str, Any]:
     keys = iter(jax.random.split(key, 4 * layers + 2))
     normal = lambda shape, scale=0.02: (scale * jax.random.normal(next(keys), shape)).astype(dtype)
     norm = lambda: {"g": jnp.ones((d,), dtype), "b": jnp.zeros((d,), dtype)}
     return {
-        "wte": normal((VOCAB, d)),
+        "wte": normal((vocab, d)),
         "wpe": normal((seq, d)),
         "blocks": [
             {
@@ -88,14 +90,4 @@ def build(size: str, dtype_name: str) -> dict[str, Any]:
         logits = gpt(params, tokens[:, :-1], heads)
         return cross_entropy(logits, tokens[:, 1:])
 
-    return {
-        "name": f"gpt_{dtype_name}",
-        "library": "jax",
-        "loss": loss,
-        "params": params,
-        "constants": (tokens,),
-        "oracle": jax.jit(jax.grad(loss)),
-        "tangent": random_like,
-        "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: loss(p, *c), (p,), (t,))[1],
-        "parameters": count(params),
-    }
+    return jax_spec(f"gpt_{dtype_name}", loss, params, (tokens,))

@@ -8,7 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from tests.models.common import count, cross_entropy, random_like
+from tests.models.common import cross_entropy, jax_spec
 
 SIZES = {"test": (784, 1024, 1024, 10), "bench": (784, 1024, 1024, 10), "small": (16, 32, 10)}
 
@@ -39,14 +39,4 @@ def build(size: str) -> dict[str, Any]:
     params = init(sizes, jax.random.key(0))
     x = jax.random.normal(jax.random.key(1), (32, sizes[0]), jnp.float32)
     labels = jax.random.randint(jax.random.key(2), (32,), 0, sizes[-1])
-    return {
-        "name": "mlp",
-        "library": "jax",
-        "loss": loss,
-        "params": params,
-        "constants": (x, labels),
-        "oracle": jax.jit(jax.grad(loss)),
-        "tangent": random_like,
-        "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: loss(p, *c), (p,), (t,))[1],
-        "parameters": count(params),
-    }
+    return jax_spec("mlp", loss, params, (x, labels))

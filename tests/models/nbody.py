@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 import workbench as wb
-from tests.models.common import count, random_like
+from tests.models.common import jax_spec
 
 SIZES = {"test": (32, 100), "bench": (256, 100), "small": (8, 10)}
 DT = 0.01
@@ -54,14 +54,4 @@ def build(size: str, snapshots: int = 10) -> dict[str, Any]:
         end = jax.lax.fori_loop(0, steps, lambda i, s: leapfrog(s, masses), state)
         return final_loss(end, masses)
 
-    return {
-        "name": "nbody",
-        "library": "jax",
-        "loss": loss,
-        "params": state,
-        "constants": (masses,),
-        "oracle": jax.jit(jax.grad(plain)),
-        "tangent": random_like,
-        "jvp_oracle": lambda p, t, *c: jax.jvp(lambda p: plain(p, *c), (p,), (t,))[1],
-        "parameters": count(state),
-    }
+    return jax_spec("nbody", loss, state, (masses,), plain)
