@@ -39,6 +39,7 @@ from workbench._src.introspect.hlo import HloProgram, hlo_ops
 from workbench._src.introspect.memory import MemoryReport, memory_report
 from workbench._src.introspect.sharding import ShardingReport, sharding_report
 from workbench._src.introspect.stages import IRText
+from workbench._src.leaves import is_array_leaf
 
 
 @dataclasses.dataclass(frozen=True)
@@ -301,13 +302,8 @@ def _check(where: str, f: Any, args: Sequence[Any], mode: Any) -> None:
 
 
 def _is_arrays(value: Any) -> bool:
-    import numpy as np
-
     leaves = jax.tree_util.tree_leaves(value)
-    return bool(leaves) and all(
-        isinstance(x, jax.Array | np.ndarray | np.generic | bool | int | float | complex)
-        for x in leaves
-    )
+    return bool(leaves) and all(map(is_array_leaf, leaves))
 
 
 def _signature(f: Any, positions: Sequence[int]) -> _pyinspect.Signature | None:
