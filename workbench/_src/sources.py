@@ -8,6 +8,8 @@ source line (graph, residuals, messages) says it this one way.
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from typing import Any
 
@@ -54,7 +56,8 @@ def cache_cell(shell: Any, cell: str, magic_line: bool) -> tuple[str, str]:
 
 def source_text(source: Source | None) -> str:
     """``"cell [3], line 8 (loss)"`` for code run in a notebook cell (IPython's name for it, as
-    in its tracebacks), else JAX's ``file.py:8:12 (loss)``; ``""`` for none.
+    in its tracebacks), else JAX's ``file.py:8:12 (loss)``, a package's file named from its
+    package (``package_path``); ``""`` for none.
 
     >>> source_text(Source("model.py", 8, 12, "loss"))
     'model.py:8:12 (loss)'
@@ -64,4 +67,27 @@ def source_text(source: Source | None) -> str:
     cell = cell_number(source.file)
     if cell is not None:
         return f"cell [{cell}], line {source.line} ({source.function})"
-    return str(source)
+    return str(source._replace(file=package_path(source.file)))
+
+
+@functools.lru_cache(maxsize=1024)
+def package_path(filename: str) -> str:
+    """A file inside a Python package named from its top-level package, as in an import
+    (``equinox/nn/_linear.py``, ``workbench/_src/loops/revolve.py``): where the package is
+    installed (a virtual environment, a checkout) says nothing to a reader, and differs from one
+    machine to the next. A file outside any package keeps its path.
+
+    >>> import os, workbench
+    >>> package_path(os.path.join(os.path.dirname(workbench.__file__), "_src", "sources.py"))
+    'workbench/_src/sources.py'
+    >>> package_path("/nowhere/model.py")
+    '/nowhere/model.py'
+    """
+    if not os.path.isabs(filename):
+        return filename
+    top = os.path.dirname(filename)
+    if not os.path.isfile(os.path.join(top, "__init__.py")):
+        return filename
+    while os.path.isfile(os.path.join(os.path.dirname(top), "__init__.py")):
+        top = os.path.dirname(top)
+    return os.path.relpath(filename, os.path.dirname(top)).replace(os.sep, "/")
