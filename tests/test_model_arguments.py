@@ -52,7 +52,7 @@ def loss(model, x):
 X = jnp.linspace(-1.0, 1.0, 4, dtype=jnp.float32)
 
 
-def assert_same_tree(actual, expected, rtol=1e-6):
+def assert_same_tree(actual, expected, rtol=1e-6, atol=0.0):
     assert type(actual) is type(expected)
     assert jax.tree_util.tree_structure(actual) == jax.tree_util.tree_structure(expected)
     leaves = zip(
@@ -60,7 +60,9 @@ def assert_same_tree(actual, expected, rtol=1e-6):
     )
     for a, e in leaves:
         assert a.dtype == e.dtype
-        np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(e, np.float64), rtol=rtol)
+        np.testing.assert_allclose(
+            np.asarray(a, np.float64), np.asarray(e, np.float64), rtol=rtol, atol=atol
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,6 +183,93 @@ def test_an_nnx_module_gives_its_params_gradient_as_nnx_grad(mode):
     g = wb.gradient(mode, net_loss, model, wb.Const(XB))[0]
     assert isinstance(g, nnx.State)
     assert_same_tree(g, nnx.grad(net_loss)(model, XB), rtol=1e-5)
+
+
+class DropNet(Net):
+    """Train mode with both kinds of NNX state a call updates: BatchNorm's statistics and
+    Dropout's random-stream count."""
+
+    def __init__(self, rngs):
+        super().__init__(rngs)
+        self.drop = nnx.Dropout(0.5, rngs=rngs)
+
+    def __call__(self, x):
+        return self.out(self.drop(nnx.relu(self.bn(self.linear(x)))))
+
+
+def _gradient_of(entry):
+    """Each entry point that differentiates a bare module, as a gradient of ``net_loss``."""
+    if entry == "autodiff(Reverse)":
+        return lambda m: wb.autodiff(wb.Reverse, net_loss, wb.Active(m), wb.Const(XB))[0][0]
+    if entry == "autodiff(Forward)":
+
+        def directional(m):  # the gradient's entry for one parameter, by a one-hot tangent
+            params = nnx.state(m, nnx.Param)
+            hot = jax.tree.map(jnp.zeros_like, params)
+            hot["out"]["bias"].value = jnp.ones_like(hot["out"]["bias"].value)
+            return wb.autodiff(wb.Forward, net_loss, wb.Duplicated(m, hot), wb.Const(XB))[0]
+
+        return directional
+    mode = {"Reverse": wb.Reverse, "ReverseWithPrimal": wb.ReverseWithPrimal}.get(entry)
+    if mode is not None:
+        return lambda m: wb.gradient(mode, net_loss, m, wb.Const(XB))
+    mode = {"gradient(Forward)": wb.Forward, "jacobian(Reverse)": wb.Reverse}[entry]
+    fn = wb.gradient if entry.startswith("gradient") else wb.jacobian
+    return lambda m: fn(mode, net_loss, m, wb.Const(XB))[0]
+
+
+def _updated(model):
+    """The state a train-mode call updates (the random key itself stays)."""
+    return nnx.state(model, nnx.Any(nnx.BatchStat, nnx.RngCount))
+
+
+def _unwrap(g):
+    return g.derivs[0] if isinstance(g, wb.GradientResult) else g[0] if isinstance(g, tuple) else g
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "Reverse",
+        "ReverseWithPrimal",
+        "gradient(Forward)",
+        "jacobian(Reverse)",
+        "autodiff(Reverse)",
+        "autodiff(Forward)",
+    ],
+)
+def test_a_train_mode_nnx_module_is_updated_as_nnx_grad_updates_it(entry):
+    """Reported: a bare NNX module in train mode was merged from a copy and never written back,
+    so Dropout drew the same mask at every step and BatchNorm's statistics never moved (a
+    training loop silently different from nnx.grad's). Three steps, each checked against
+    nnx.grad on a twin module: the gradient, then the state each leaves behind."""
+    ours, theirs = DropNet(nnx.Rngs(0)), DropNet(nnx.Rngs(0))
+    # Under nnx.jit, as a training step runs (and fast): nnx.jit carries the module's state out.
+    step = nnx.jit(_gradient_of(entry))
+    oracle = nnx.jit(nnx.grad(net_loss))
+    for _ in range(2):
+        expected = oracle(theirs, XB)
+        got = _unwrap(step(ours))
+        if entry == "autodiff(Forward)":
+            np.testing.assert_allclose(
+                np.sum(np.asarray(got)), expected["out"]["bias"].value.sum(), rtol=1e-5
+            )
+        else:
+            # Round-off zeros (BatchNorm's bias before a mean loss) differ by 1e-7: atol.
+            assert_same_tree(got, expected, rtol=1e-5, atol=1e-6)
+        assert_same_tree(_updated(ours), _updated(theirs))
+    counts = nnx.state(ours, nnx.RngCount)
+    assert int(jax.tree.leaves(counts)[0]) == 2  # one mask drawn per step
+
+
+def test_an_eval_mode_nnx_module_keeps_its_state():
+    model = DropNet(nnx.Rngs(0))
+    model.eval()
+    before = jax.tree.map(np.asarray, _updated(model))
+    wb.gradient(wb.Reverse, net_loss, model, wb.Const(XB))
+    wb.gradient(wb.Forward, net_loss, model, wb.Const(XB))
+    after = jax.tree.map(np.asarray, _updated(model))
+    jax.tree.map(np.testing.assert_array_equal, after, before)
 
 
 def test_nnx_state_from_split_differentiates_its_params_in_train_mode():

@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from workbench._src.ad.activities import Activity, check_differentiable
-from workbench._src.ad.model_arguments import split_model
+from workbench._src.ad.model_arguments import ModelParts, split_model
 from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import ModeError, describe
@@ -47,6 +47,8 @@ class BoundArgument:
       primal: the differentiated part (arrays only), or ``None``.
       rebuild: ``rebuild(primal)`` is the argument again, with that part.
       library: ``"equinox"`` or ``"flax.nnx"`` for a model split by its library, else ``None``.
+      model: how its library split it (``ModelParts``: an NNX module's state and write-back),
+        or ``None``.
     """
 
     position: int
@@ -56,6 +58,12 @@ class BoundArgument:
     primal: Any = None
     rebuild: Callable[[Any], Any] = dataclasses.field(default=lambda p: p, repr=False)
     library: str | None = None
+    model: ModelParts | None = None
+
+    @property
+    def keeps_state(self) -> bool:
+        """An NNX module: a call updates its state (batch statistics, random streams)."""
+        return self.model is not None and self.model.write_back is not None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,10 +96,39 @@ class BoundCall:
 
     def call(self, *primals: Any) -> Any:
         """``f`` with the differentiated parts given and the rest as bound."""
+        return self.call_with_state(*primals)[0]
+
+    @property
+    def keeps_state(self) -> bool:
+        """Whether an argument is an NNX module whose state a call updates (``write_back``)."""
+        return any(a.keeps_state for a in self.arguments)
+
+    def call_with_state(self, *primals: Any) -> tuple[Any, tuple[Any, ...]]:
+        """``call``'s output, and the state (other than parameters) of each NNX module argument
+        after the call: a train-mode call updates it on the copy ``rebuild`` made, and inside
+        a transformation it can only leave as an output (``jax.vjp(..., has_aux=True)``)."""
         full = [a.value for a in self.arguments]
+        kept = []
         for a, p in zip((a for a in self.arguments if a.differentiated), primals, strict=True):
             full[a.position] = a.rebuild(p)
-        return self.f(*full)
+            if a.keeps_state:
+                kept.append((a, full[a.position]))
+        out = self.f(*full)
+        return out, tuple(a.model.state_of(m) for a, m in kept if a.model and a.model.state_of)
+
+    def write_back(self, states: tuple[Any, ...] | None = None) -> None:
+        """Updates each NNX module argument with its state after the call, as ``nnx.grad``
+        does, so that a training step advances Dropout's stream and BatchNorm's statistics.
+        Without ``states`` (a derivative that did not return them), one more call of ``f``
+        computes them (the same values: the derivative's call started from the same state)."""
+        if not self.keeps_state:
+            return
+        if states is None:
+            states = self.call_with_state(*self.primals)[1]
+        stateful = [a for a in self.arguments if a.keeps_state]
+        for a, state in zip(stateful, states, strict=True):
+            assert a.model is not None and a.model.write_back is not None
+            a.model.write_back(state)
 
 
 def bind(
@@ -111,7 +148,9 @@ def bind(
                 model.differentiated, f"{where}: argument {i + 1} ({names[i]}, {model.what})"
             )
             part = model.differentiated
-            bound.append(BoundArgument(i, names[i], v, True, part, model.rebuild, model.library))
+            bound.append(
+                BoundArgument(i, names[i], v, True, part, model.rebuild, model.library, model)
+            )
             continue
         check_differentiable(v, f"{where}: argument {i + 1}")
         # Python numbers become arrays (as to_rarray makes them), so that user code and custom

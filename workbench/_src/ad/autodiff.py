@@ -107,6 +107,7 @@ def _forward(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
         call = array_outputs(split.call, f"autodiff({mode!r})")
         primal, tangent = derivatives.push(mode, call, split.primals, tuple(shadows))
         tangent = sharding.like(tangent, primal)  # a tangent has its output's layout
+    split.write_back()  # an NNX module's state after the call (jvp returned none)
     return (tangent, primal) if mode.with_primal else (tangent,)
 
 
@@ -142,10 +143,18 @@ def _reverse(mode: Mode, f: Callable[..., Any], args: Sequence[Any]) -> tuple[An
 def value_and_cotangents(
     mode: Mode, split: arguments.BoundCall, where: str
 ) -> tuple[Any, tuple[Any, ...]]:
-    """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp)."""
-    primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call, where), split.primals)
+    """Primal and the Enzyme-convention derivatives of a real scalar function (one vjp). An NNX
+    module argument's updated state comes out of the same vjp and is written back."""
+    states = None
+    if split.keeps_state:
+        primal, vjp_fn, states = derivatives.pull_with_aux(
+            mode, array_outputs(split.call_with_state, where, aux=True), split.primals
+        )
+    else:
+        primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call, where), split.primals)
     check_real_scalar_output(primal, where)
     cotangents = vjp_fn(jnp.ones((), primal.dtype))
+    split.write_back(states)
     return primal, tuple(from_jax_cotangent(ct) for ct in cotangents)
 
 
@@ -192,13 +201,21 @@ def as_output_array(out: Any) -> Any:
     return jnp.asarray(out) if isinstance(out, float | int) and not isinstance(out, bool) else out
 
 
-def array_outputs(call: Callable[..., Any], where: str = "") -> Callable[..., Any]:
+def array_outputs(
+    call: Callable[..., Any], where: str = "", *, aux: bool = False
+) -> Callable[..., Any]:
     """``call`` with Python-number outputs as arrays (``as_output_array``); an output that is not
     an array or a number (a string, an object) is refused in the workbench's words, where JAX
-    would say "Argument 's' of type <class 'str'> is not a valid JAX type"."""
+    would say "Argument 's' of type <class 'str'> is not a valid JAX type". With ``aux``,
+    ``call`` returns (output, aux) and only the output is checked."""
 
     def checked(*args: Any) -> Any:
-        out = call(*args)
+        if aux:
+            out, extra = call(*args)
+            return checked_output(out), extra
+        return checked_output(call(*args))
+
+    def checked_output(out: Any) -> Any:
         for path, leaf in jax.tree_util.tree_leaves_with_path(out):
             if not is_array_leaf(leaf) or isinstance(leaf, jax.ShapeDtypeStruct):
                 at = f" at {jax.tree_util.keystr(path)}" if path else ""

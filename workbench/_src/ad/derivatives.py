@@ -98,3 +98,12 @@ def pull(mode: Mode, call: Callable[..., Any], primals: tuple[Any, ...]) -> tupl
     """(primal output, pullback) like ``jax.vjp``."""
     primal, vjp_fn = jax.vjp(call, *primals)
     return primal, strong_zero(vjp_fn, "reverse") if mode.strong_zero else vjp_fn
+
+
+def pull_with_aux(
+    mode: Mode, call: Callable[..., Any], primals: tuple[Any, ...]
+) -> tuple[Any, Any, Any]:
+    """(primal output, pullback, aux) for ``call`` returning (output, aux), like ``jax.vjp(...,
+    has_aux=True)``: aux (an NNX module's updated state) is not differentiated."""
+    primal, vjp_fn, aux = jax.vjp(call, *primals, has_aux=True)
+    return primal, strong_zero(vjp_fn, "reverse") if mode.strong_zero else vjp_fn, aux

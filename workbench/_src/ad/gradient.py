@@ -148,6 +148,8 @@ def _entries(
             primal, derivs = reverse(mode, split, where)
         else:
             primal, derivs = _forward_lanes(mode, split, where, scalar=scalar, chunk=chunk)
+        if not (mode.is_reverse and reverse is value_and_cotangents):  # that one wrote back
+            split.write_back()
         derivs = [place(d, p, primal) for d, p in zip(derivs, split.primals, strict=True)]
     return _result(mode, len(args), split.positions, derivs, primal)
 

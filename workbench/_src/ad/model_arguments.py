@@ -10,9 +10,11 @@ workbench calls them rather than reimplementing them:
   dict with one).
 - Flax NNX: a module's ``nnx.Param`` variables are differentiated (``nnx.split(module,
   nnx.Param, ...)``, merged again inside the transformation, as ``nnx.grad``); the derivative is
-  an ``nnx.State`` of them, as ``nnx.grad`` returns. An ``nnx.State`` (say, from ``nnx.split``,
-  for a model in train mode) is split the same way (``nnx.split_state``): its ``nnx.Param``
-  entries are differentiated, the rest (batch statistics, random streams) is static.
+  an ``nnx.State`` of them, as ``nnx.grad`` returns; a train-mode call's updates of the rest
+  (batch statistics, random-stream counts) are written back to the module, as ``nnx.grad``
+  does. An ``nnx.State`` (say, from ``nnx.split``) is split the same way
+  (``nnx.split_state``): its ``nnx.Param`` entries are differentiated, the rest is static, and
+  the user's state is left as it was.
 
 Neither library is imported here: a value is one of theirs only if the library is already
 imported (it made the value), so ``import workbench`` stays free of both.
@@ -42,12 +44,19 @@ class ModelParts:
         ``None`` at static leaves; an ``nnx.State`` of the parameters).
       rebuild: ``rebuild(differentiated)`` is the argument again (with the given parts).
       what: the convention in words, for messages (``"its nnx.Param variables"``).
+      state_of: for an NNX module, ``state_of(rebuilt)`` is its state other than the parameters
+        (batch statistics, random-stream counts) after a call has updated it; else ``None``.
+      write_back: for an NNX module, ``write_back(state)`` updates the user's module with it (as
+        ``nnx.grad`` does: a train-mode step advances Dropout's stream and BatchNorm's
+        statistics); else ``None``.
     """
 
     library: str
     differentiated: Any
     rebuild: Callable[[Any], Any]
     what: str
+    state_of: Callable[[Any], Any] | None = None
+    write_back: Callable[[Any], None] | None = None
 
 
 def _equinox() -> Any:
@@ -99,6 +108,8 @@ def split_model(value: Any) -> ModelParts | None:
             params,
             lambda p: nnx.merge(graphdef, p, _fresh(rest)),
             "its nnx.Param variables",
+            state_of=lambda module: nnx.state(module, nnx.Not(nnx.Param)),
+            write_back=lambda state: nnx.update(value, state),
         )
     if is_nnx_state(value):
         nnx = _nnx()
