@@ -105,3 +105,53 @@ def test_inspect_and_reactant_of_a_program_with_an_ordered_io_callback():
     ip.user_ns.update(with_ordered_callback=with_ordered_callback, xc=X)
     r = run_reactant(ip, "", "with_ordered_callback(xc)")
     np.testing.assert_allclose(r.value, jnp.sum(jnp.sin(X)), rtol=1e-6)
+
+
+def _unbounded(x):
+    out = wb.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, jnp.sin(c[1])), (0, x))
+    return jnp.sum(out[1])  # the loop is the line above
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: wb.gradient(wb.Reverse, f, X),
+        lambda f: wb.jacobian(wb.Reverse, f, X),
+        lambda f: wb.autodiff(wb.ReverseWithPrimal, f, wb.Active(X)),
+        lambda f: wb.graph(f, X, mode=wb.Reverse),
+        lambda f: jax.jit(lambda x: wb.gradient(wb.Reverse, f, x))(X),
+    ],
+    ids=["gradient", "jacobian", "autodiff", "graph", "under jit"],
+)
+def test_reverse_mode_through_an_unbounded_while_loop_says_what_bounds_it(call):
+    """Was JAX's "Reverse-mode differentiation does not work for lax.while_loop ... Try using
+    lax.scan": the workbench's while_loop takes max_steps or a scheme, which say it."""
+    with pytest.raises(wb.ModeError) as info:
+        call(_unbounded)
+    text = str(info.value)
+    assert text.startswith("Reverse")
+    assert "max_steps=N" in text and "checkpointing=wb.Binomial(s)" in text
+    assert "test_entry_messages.py:" in text and "(_unbounded)" in text  # the loop's line
+    # The remedies it names work, and agree with forward mode (which needs neither).
+    bounded = lambda x: jnp.sum(
+        wb.while_loop(lambda c: c[0] < 5, lambda c: (c[0] + 1, jnp.sin(c[1])), (0, x), max_steps=9)[
+            1
+        ]
+    )
+    (expected,) = wb.gradient(wb.Forward, _unbounded, X)
+    np.testing.assert_allclose(wb.gradient(wb.Reverse, bounded, X)[0], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda body: wb.tradeoffs(body, X, 10),
+        lambda body: wb.fori_loop(0, 3, body, X),
+        lambda body: wb.fori_loop(0, 3, body, X, checkpointing=wb.Binomial(2)),
+    ],
+    ids=["tradeoffs", "fori_loop", "fori_loop Binomial"],
+)
+def test_a_loop_body_that_is_not_a_function_is_named(call):
+    """Was JAX's "Expected a callable value, got sin" from wb.tradeoffs("sin", ...)."""
+    with pytest.raises(TypeError, match=r"needs the loop's body, .* received a str \('sin'\)"):
+        call("sin")

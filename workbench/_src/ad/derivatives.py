@@ -9,6 +9,8 @@ jaxprs and their derivative part transformed (``strong_zero.py``).
 from __future__ import annotations
 
 import contextlib
+import os
+import traceback
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
@@ -97,7 +99,7 @@ def _strong_zero_jvp(call: Callable[..., Any]) -> Callable[..., Any]:
 def pull(mode: Mode, call: Callable[..., Any], primals: tuple[Any, ...]) -> tuple[Any, Any]:
     """(primal output, pullback) like ``jax.vjp``."""
     primal, vjp_fn = jax.vjp(call, *primals)
-    return primal, strong_zero(vjp_fn, "reverse") if mode.strong_zero else vjp_fn
+    return primal, _pullback(mode, vjp_fn)
 
 
 def pull_with_aux(
@@ -106,4 +108,55 @@ def pull_with_aux(
     """(primal output, pullback, aux) for ``call`` returning (output, aux), like ``jax.vjp(...,
     has_aux=True)``: aux (an NNX module's updated state) is not differentiated."""
     primal, vjp_fn, aux = jax.vjp(call, *primals, has_aux=True)
-    return primal, strong_zero(vjp_fn, "reverse") if mode.strong_zero else vjp_fn, aux
+    return primal, _pullback(mode, vjp_fn), aux
+
+
+def _pullback(mode: Mode, vjp_fn: Callable[..., Any]) -> Callable[..., Any]:
+    pullback = strong_zero(vjp_fn, "reverse") if mode.strong_zero else vjp_fn
+
+    def explained(*cotangents: Any) -> Any:
+        with _explaining_unbounded_while(mode):
+            return pullback(*cotangents)
+
+    return explained
+
+
+_UNBOUNDED_WHILE = "Reverse-mode differentiation does not work for lax.while_loop"
+
+
+@contextlib.contextmanager
+def _explaining_unbounded_while(mode: Mode) -> Iterator[None]:
+    """JAX refuses to transpose a while loop (its trip count is unknown until it has run) and
+    suggests lax.scan; the workbench has loops that reverse mode can differentiate: say so, and
+    where the loop is."""
+    try:
+        yield
+    except ValueError as e:
+        if _UNBOUNDED_WHILE not in str(e):
+            raise
+        line = _user_line_of(e.__cause__)
+        at = f" (at {line})" if line else ""
+        raise ModeError(
+            f"{mode!r}: the function runs a while loop{at} whose number of steps is known only "
+            "when it has run, and reverse mode must store or recompute every step's values to "
+            "go back through them. Give the loop a bound or a checkpointing scheme: "
+            "wb.while_loop(cond, body, init, max_steps=N) (stores every step, up to N), or "
+            "checkpointing=wb.Binomial(s) (keeps s snapshots, whatever the trip count); for a "
+            "fixed trip count, wb.fori_loop or lax.scan. Forward mode (wb.Forward) differentiates "
+            f"it as it is. (JAX: {str(e).splitlines()[0]})"
+        ) from e
+
+
+def _user_line_of(cause: BaseException | None) -> str:
+    """The user's line in the traceback JAX attaches to a transformed equation's error (its
+    ``JaxStackTraceBeforeTransformation``): the innermost frame outside JAX and the workbench."""
+    if cause is None:
+        return ""
+    for frame in reversed(traceback.extract_tb(cause.__traceback__)):
+        if not frame.filename.startswith(_LIBRARY_DIRS):
+            line = private_jax.Source(frame.filename, frame.lineno or 0, 0, frame.name)
+            return source_text(line)
+    return ""
+
+
+_LIBRARY_DIRS = (os.path.dirname(jax.__file__), os.path.dirname(os.path.dirname(__file__)))

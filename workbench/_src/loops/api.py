@@ -30,7 +30,7 @@ from jax import lax
 from workbench._src.errors import describe
 from workbench._src.loops import periodic
 from workbench._src.loops.binding import loop
-from workbench._src.loops.carry import check_body_keeps_carry
+from workbench._src.loops.carry import check_body, check_body_keeps_carry
 from workbench._src.loops.schedules import resolve
 from workbench._src.loops.schemes import (
     Binomial,
@@ -93,7 +93,7 @@ def fori_loop(
     192.9...
     """
     scheme = check_scheme(checkpointing)
-    _check_body(body, "wb.fori_loop")
+    check_body(body, "wb.fori_loop")
     _check_bounds(lower, upper)
     max_steps = _check_max_steps(max_steps, "wb.fori_loop")
     index = _index_example(lower, upper)
@@ -183,7 +183,7 @@ def while_loop(
     Array(448., dtype=float32)
     """
     scheme = check_scheme(checkpointing)
-    _check_body(body, "wb.while_loop")
+    check_body(body, "wb.while_loop", "body(carry) -> carry")
     if not callable(cond):
         raise TypeError(f"wb.while_loop needs cond to be a function, got {describe(cond)}.")
     init = check_body_keeps_carry(lambda i, c: body(c), 0, init, "wb.while_loop")
@@ -313,11 +313,6 @@ def _masked_scan(
 
     (x, _), _ = lax.scan(step, (init, jnp.bool_(True)), None, length=max_steps)
     return x
-
-
-def _check_body(body: Any, where: str) -> None:
-    if not callable(body):
-        raise TypeError(f"{where} needs body to be a function, but received {describe(body)}.")
 
 
 def _check_cond(cond: Callable[[Any], Any], init: Any) -> None:

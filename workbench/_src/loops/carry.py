@@ -13,6 +13,15 @@ from workbench._src.errors import describe, shape_dtype
 from workbench._src.loops.schemes import CheckpointingError
 
 
+def check_body(body: Any, where: str, signature: str = "body(i, carry) -> carry") -> None:
+    if not callable(body):
+        raise TypeError(
+            f"{where} needs the loop's body, a function {signature}, but received "
+            f"{describe(body)}, which is not callable. Pass the function itself (jnp.sin, not "
+            "'sin'; a lambda for a body that ignores an argument)."
+        )
+
+
 def check_body_keeps_carry(
     body: Callable[[Any, Any], Any], index: Any, init: Any, where: str
 ) -> Any:
@@ -21,6 +30,7 @@ def check_body_keeps_carry(
     Returns ``init``, each weakly typed leaf (a Python scalar, or a value derived from one only)
     whose dtype the body changes promoted to the body's, as ``lax.fori_loop`` does: ``1.0`` (a
     float64 where 64-bit mode is on) carried through a float32 body is a float32 carry."""
+    check_body(body, where)
     out = jax.eval_shape(body, index, init)
     in_leaves, in_def = jax.tree_util.tree_flatten(init)
     out_leaves, out_def = jax.tree_util.tree_flatten(out)
