@@ -109,7 +109,7 @@ def split_model(value: Any) -> ModelParts | None:
             lambda p: nnx.merge(graphdef, p, _fresh(rest)),
             "its nnx.Param variables",
             state_of=lambda module: nnx.state(module, nnx.Not(nnx.Param)),
-            write_back=lambda state: nnx.update(value, state),
+            write_back=lambda state: _update_if_changed(value, rest, state),
         )
     if is_nnx_state(value):
         nnx = _nnx()
@@ -130,6 +130,15 @@ def split_model(value: Any) -> ModelParts | None:
             "its floating-point array leaves (eqx.is_inexact_array)",
         )
     return None
+
+
+def _update_if_changed(module: Any, before: Any, after: Any) -> None:
+    """``nnx.update(module, after)`` where the call changed a leaf of the state (train mode). An
+    eval-mode call changes none, and is then also free to run under a transformation that
+    closes over the module (``jax.vmap``), where NNX refuses any update from inside."""
+    old, new = jax.tree_util.tree_leaves(before), jax.tree_util.tree_leaves(after)
+    if len(old) != len(new) or any(a is not b for a, b in zip(old, new, strict=True)):
+        _nnx().update(module, after)
 
 
 def _fresh(state: Any) -> Any:
