@@ -123,7 +123,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
             "residual_bytes": regions[i]["residual_bytes"],
             "params": list(r.params),
             "internal": int(
-                r.parent is not None and r.kind not in gw.LOOP_KINDS and in_workbench(r.source)
+                r.parent is not None and r.kind not in gw.loop_kinds() and in_workbench(r.source)
             ),
         }
         for i, r in enumerate(model.regions)
@@ -212,7 +212,7 @@ def test_a_loop_that_repeats_an_earlier_loops_body_starts_closed():
 
     v = wb.graph(two_loops, jnp.ones(3))
     kinds = {r.id: r.kind for r in v.model.regions if r.parent is not None}
-    loops2 = [rid for rid, k in kinds.items() if k in gw.LOOP_KINDS]
+    loops2 = [rid for rid, k in kinds.items() if k in gw.loop_kinds()]
     assert len(loops2) == 3
     # The cos loop differs from the sin loop before it: open; the second sin loop repeats it.
     assert loops2[0] in v.expanded and loops2[1] in v.expanded and loops2[2] not in v.expanded

@@ -20,9 +20,8 @@ import numpy as np
 import pytest
 from jax import lax
 
-from workbench._src.ad import strong_zero
 from workbench._src.errors import JaxInternalsError
-from workbench._src.internals import jaxprs, lowering, params
+from workbench._src.internals import jaxprs, lowering, params, regions
 from workbench._src.internals import primitives as prims
 
 VERSION = f"jax {jax.__version__}"
@@ -38,8 +37,7 @@ def test_every_primitive_the_workbench_treats_specially_is_there_under_a_known_n
     # The table is the whole list: everything strong zero and the graph match on is in it.
     listed = {prims.FOUND[key] for key in prims.KNOWN}
     for table, what in [
-        (set(strong_zero.NESTED) - _own_primitives(), "strong_zero.NESTED"),
-        (set(prims.REGION_KINDS), "primitives.REGION_KINDS"),
+        (set(regions.REGIONS) - _own_primitives(), "regions.REGIONS"),
         (set(params._CALLED_JAXPR), "params._CALLED_JAXPR"),
     ]:
         unlisted = sorted(p.name for p in table - listed)
@@ -49,8 +47,10 @@ def test_every_primitive_the_workbench_treats_specially_is_there_under_a_known_n
 
 
 def _own_primitives() -> set[Any]:
-    """Primitives of the workbench itself (a checkpointed loop) that strong zero may know."""
-    return {p for p in strong_zero.NESTED if p not in prims.REGION_KINDS}
+    """Primitives of the workbench itself (a checkpointed loop) in the registry of regions."""
+    from workbench._src.loops.binding import checkpointed_loop_p
+
+    return {checkpointed_loop_p}
 
 
 def _closed_call(x: Any) -> Any:
@@ -133,26 +133,30 @@ def _pullback(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def test_each_construct_gives_a_primitive_the_workbench_knows(construct, f, kind) -> None:
     differentiable = construct not in ("lax.while_loop", "jax.shard_map")
     found = _nested(f, _jvp, *([_pullback] if differentiable else []))
-    unknown = sorted(p.name for p in found if p not in prims.REGION_KINDS)
+    unknown = sorted(p.name for p in found if regions.region_of(p) is None)
     assert not unknown, (
         f"{VERSION}: {construct} (or its derivative) now appears as the primitive(s) {unknown}, "
         "which workbench/_src/internals/primitives.py does not know: strong zero cannot see "
         "inside them (it warns) and the graph shows them as opaque regions. Add them there."
     )
-    kinds = {prims.region_kind(p) for p in _nested(f)}
+    kinds = {regions.REGIONS[p].kind for p in _nested(f)}
     if construct == "jax.jit(f).trace(x) called" and not kinds:
         return  # JAX 0.10 inlines a called trace: no equation at all
     assert kind in kinds, f"{VERSION}: {construct} gives regions {kinds}, expected {kind!r}"
 
 
 def test_strong_zero_reaches_inside_every_nested_primitive_but_shard_map() -> None:
-    inside = set(prims.REGION_KINDS) - {prims.SHARD_MAP}
-    missing = sorted(p.name for p in inside - set(strong_zero.NESTED))
-    assert not missing, f"strong_zero.NESTED has no rule for {missing}"
+    closed = sorted(p.name for p, r in regions.REGIONS.items() if not r.opens)
+    assert closed == [prims.SHARD_MAP.name], f"strong zero cannot open {closed}"
 
 
 # --------------------------------------------------------------------------------------------
 # Parameter layouts
+
+
+def _is_call(eqn: Any) -> bool:
+    region = regions.region_of(eqn.primitive)
+    return region is not None and region.call
 
 
 def _only(closed: Any, primitive: Any) -> Any:
@@ -252,7 +256,7 @@ def test_cond_layout() -> None:
 def test_each_call_evaluates_its_jaxpr_on_all_its_operands(construct, f) -> None:
     x = 0.7
     closed = jax.make_jaxpr(f)(x)
-    calls = [e for e in _equations(jaxprs.open_jaxpr(closed)[0]) if e.primitive in prims.CALLS]
+    calls = [e for e in _equations(jaxprs.open_jaxpr(closed)[0]) if _is_call(e)]
     if construct == "jax.jit(f).trace(x) called" and not calls:
         return  # JAX 0.10 inlines a called trace
     assert calls, f"{VERSION}: {construct} no longer gives a call equation:\n{closed}"

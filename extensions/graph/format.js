@@ -16,6 +16,7 @@ export const FORMAT = 2;
  * @property {Array<Array<*>>} edges
  * @property {string} [title]
  * @property {string} [summary]
+ * @property {string[]} [loop_kinds]  the region kinds that are loops (the workbench's registry)
  */
 
 /**

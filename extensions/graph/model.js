@@ -32,6 +32,7 @@ import { decodeRows } from "./format.js";
  * @property {number} count  nodes inside (at any depth)
  * @property {number} first  index of its first node
  * @property {boolean} internal  opened by the workbench's own code
+ * @property {boolean} loop  its kind is one of data.loop_kinds: its body is drawn once
  * @property {boolean} [synthetic]  made by the viewer (a group of internal ops), not in the data
  * @property {boolean} [passShown]  its title need not name its pass: the region around it does
  *
@@ -50,7 +51,6 @@ import { decodeRows } from "./format.js";
  * @property {string} summary
  */
 
-export const LOOP_KINDS = new Set(["scan", "while", "loop"]);
 const RECOMPUTE_SCOPE = "rematted_computation";
 
 /**
@@ -78,6 +78,7 @@ export function prepare(data) {
   }));
   const regions = new Map();
   let root = null;
+  const loopKinds = new Set(data.loop_kinds || []); // the workbench's registry sends them
   for (const r of decodeRows(data, "regions")) {
     regions.set(r.id, {
       id: r.id,
@@ -91,6 +92,7 @@ export function prepare(data) {
       count: 0,
       first: Infinity,
       internal: Boolean(r.internal),
+      loop: loopKinds.has(r.kind),
     });
     if (r.parent === null && root === null) root = r.id;
   }
@@ -134,7 +136,7 @@ function groupInternals(nodes, regions) {
   };
   for (const reg of [...regions.values()]) {
     const up = reg.parent !== null ? regions.get(reg.parent) : null;
-    if (reg.internal && !reg.synthetic && !LOOP_KINDS.has(reg.kind) && up && !up.internal) reg.parent = group(up.id, reg.phase);
+    if (reg.internal && !reg.synthetic && !reg.loop && up && !up.internal) reg.parent = group(up.id, reg.phase);
   }
   for (const n of nodes) {
     const home = regions.get(n.region);
@@ -165,7 +167,7 @@ export function regionTitle(reg) {
   let name = reg.label;
   if (reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE) name = "recompute";
   else if (reg.kind === "remat") name = "checkpoint (remat)";
-  else if (LOOP_KINDS.has(reg.kind)) {
+  else if (reg.loop) {
     const n = tripCount(reg);
     const what = reg.kind === "loop" ? "loop" : reg.kind;
     name = /^\d+$/.test(n) ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
@@ -180,7 +182,7 @@ export function regionTitle(reg) {
  * @param {Region} reg
  */
 export function loopDetail(reg) {
-  if (!LOOP_KINDS.has(reg.kind)) return "";
+  if (!reg.loop) return "";
   const parts = [];
   const n = tripCount(reg);
   if (n && !/^\d+$/.test(n)) parts.push(n);
@@ -260,7 +262,7 @@ export function regionDetails(G, reg) {
   }
   const extra = reg.params.filter(([k]) => k !== "name").map(([k, v]) => `${k} ${v}`);
   const n = tripCount(reg);
-  const loop = LOOP_KINDS.has(reg.kind) ? `a loop: its body is drawn once${/^\d+$/.test(n) ? ` and runs ${n} times` : ""}` : "";
+  const loop = reg.loop ? `a loop: its body is drawn once${/^\d+$/.test(n) ? ` and runs ${n} times` : ""}` : "";
   return [
     regionTitle(reg),
     loop,
@@ -353,7 +355,7 @@ export function visibleGraph(G, expanded) {
         if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
         const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? reg.label.replace(/\[\d+\]/, "[i]") : regionTitle(reg);
         const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
-        leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: LOOP_KINDS.has(reg.kind) ? "loop" : "region" });
+        leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: reg.loop ? "loop" : "region" });
       }
     }
     keyOf[n.index] = key;

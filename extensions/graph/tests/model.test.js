@@ -112,6 +112,16 @@ test("names are the user's: passes told apart, remat and loops in words, no JAX 
   assert.match(regionDetails(loop, scans[0]).join("\n"), /body is drawn once and runs 20 times/);
 });
 
+test("which regions are loops comes from the data's loop_kinds (the workbench's registry)", () => {
+  const data = fixture("scan_loop").graph;
+  assert.deepEqual(data.loop_kinds, ["loop", "scan", "while"]);
+  const scans = (G) => [...G.regions.values()].filter((r) => r.kind === "scan");
+  assert.ok(scans(prepare(data)).every((r) => r.loop));
+  const none = prepare({ ...data, loop_kinds: [] });
+  assert.ok(scans(none).every((r) => !r.loop));
+  assert.deepEqual(scans(none).map(regionTitle).sort(), ["scan", "scan (backward)"]);
+});
+
 test("search finds nodes and regions in program order; highlight opens their regions", () => {
   const G = prepare(fixture("remat20").graph);
   const V = visibleGraph(G, new Set());

@@ -19,34 +19,31 @@ which XLA 0.11.2+ sums in another order under the ``dot_general`` guard's ``cond
 mode through elementwise products (``mul``, ``div``) it is bit for bit, compiled or not.
 ``tests/test_strong_zero.py`` checks exactly this.
 
-Primitives that hold jaxprs are handled by the table ``NESTED`` (primitive -> ``NestedRule``):
+Primitives that hold jaxprs are walked through their registrations (``internals.regions``):
 calls (``jit``, ``closed_call``/``eval_jaxpr``, ``checkpoint``, ``custom_jvp_call``,
 ``custom_vjp_call``) are inlined (the result is a derivative computation that is evaluated, so
-their own derivative rules are not needed); ``scan``, ``while`` and ``cond`` are rebuilt with
-``lax.scan``/``lax.while_loop``/``lax.switch`` on transformed bodies, so the compiled program
-keeps its loops. ``register_nested`` adds a primitive (the workbench's own loop primitive
-registers itself there). A primitive with a nested jaxpr that is not in the table is evaluated as
-is, with a warning, because strong zero cannot reach inside it. Which primitive is which, and how
-their parameters are laid out, comes from ``workbench._src.internals``.
+their own derivative rules are not needed); ``scan``, ``while``, ``cond`` and the workbench's
+checkpointed loop are rebuilt by their registration on transformed bodies, so the compiled
+program keeps its loops. Which inputs of a body are derivative values follows from how they bind
+to the equation's (a loop's carry: a fixed point). A primitive with a nested jaxpr that cannot be
+opened (``shard_map``, one not registered) is evaluated as is, with a warning, because strong
+zero cannot reach inside it.
 
 Layout follows ``jax/_src/ad_checkpoint.py``: the entry point first, then the implementation.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.extend.core as jex
-from jax import lax
 from jax.extend import source_info_util as siu
 
 from workbench._src.ad.strong_zero_rules import RULES
-from workbench._src.internals import jaxprs, params
-from workbench._src.internals import primitives as prims
+from workbench._src.internals import jaxprs, regions
 
 # ---------------------------------------------------------------------------------------------
 # Entry point
@@ -85,38 +82,6 @@ def strong_zero(
         return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(out_shape), outs)
 
     return transformed
-
-
-# ---------------------------------------------------------------------------------------------
-# Primitives that hold jaxprs
-
-
-@dataclasses.dataclass(frozen=True)
-class NestedRule:
-    """How strong zero handles the equations of a primitive that holds jaxprs.
-
-    Attributes:
-      evaluate: ``(eqn, operands, is_derivative, direction) -> (outputs, out_is_derivative)``;
-        computes the equation with strong zero inside its jaxprs (``evaluate_jaxpr`` on them).
-        Called only when some operand is a derivative value.
-      analyze: ``(eqn, is_derivative) -> out_is_derivative``; which outputs are derivative
-        values, computing nothing (``analyze_jaxpr`` on its jaxprs).
-    """
-
-    evaluate: Callable[[Any, list[Any], list[bool], str], tuple[list[Any], list[bool]]]
-    analyze: Callable[[Any, list[bool]], list[bool]]
-
-
-NESTED: dict[Any, NestedRule] = {}
-
-
-def register_nested(
-    primitive: Any,
-    evaluate: Callable[[Any, list[Any], list[bool], str], tuple[list[Any], list[bool]]],
-    analyze: Callable[[Any, list[bool]], list[bool]],
-) -> None:
-    """Lets strong zero reach inside the jaxprs of ``primitive`` (see ``NestedRule``)."""
-    NESTED[primitive] = NestedRule(evaluate, analyze)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,29 +137,17 @@ def analyze_jaxpr(jaxpr: Any, in_flags: Sequence[bool]) -> list[bool]:
 
     for eqn in jaxpr.eqns:
         fs = [flag(v) for v in eqn.invars]
-        nested = NESTED.get(eqn.primitive)
+        region = regions.region_of(eqn.primitive)
         if not any(fs):
             out = [False] * len(eqn.outvars)
-        elif nested is not None:
-            out = nested.analyze(eqn, fs)
+        elif region is not None and region.opens:
+            out = _region_flags(eqn, region.subs(eqn), fs)[1]
         else:
             out = [True] * len(eqn.outvars)
         for v, f in zip(eqn.outvars, out, strict=True):
             if not isinstance(v, jex.DropVar):
                 flags[v] = f
     return [flag(v) for v in jaxpr.outvars]
-
-
-def carry_flags(body: Any, before: list[bool], carry: list[bool], after: list[bool]) -> list[bool]:
-    """Which loop carries are derivative values: those that are on entry or that the ``body``
-    (an open jaxpr of ``before + carry + after`` whose first outputs are the carry) makes so; a
-    fixed point."""
-    while True:
-        out = analyze_jaxpr(body, [*before, *carry, *after])
-        new = [a or b for a, b in zip(carry, out[: len(carry)], strict=True)]
-        if new == carry:
-            return carry
-        carry = new
 
 
 def _eval_eqn(
@@ -206,9 +159,9 @@ def _eval_eqn(
     rule = RULES.get(prim)
     if rule is not None:
         return rule(direction, invals, in_flags, **eqn.params), [True] * n_out
-    nested = NESTED.get(prim)
-    if nested is not None:
-        return nested.evaluate(eqn, invals, in_flags, direction)
+    region = regions.region_of(prim)
+    if region is not None and region.opens:
+        return _nested(eqn, region, invals, in_flags, direction)
     if any(True for _ in jaxprs.jaxprs_in_params(eqn.params)):
         warnings.warn(
             f"strong zero cannot look inside the primitive {prim.name!r}; it is evaluated with "
@@ -228,112 +181,51 @@ def _bind(eqn: Any, invals: list[Any]) -> list[Any]:
     return list(out) if eqn.primitive.multiple_results else [out]
 
 
-# Calls: the called jaxpr is inlined.
+# Primitives that hold jaxprs (``internals.regions``): calls inlined, others rebuilt on their
+# jaxprs evaluated with strong zero.
 
 
-def _call(
-    eqn: Any, invals: list[Any], in_flags: list[bool], direction: str
+def _nested(
+    eqn: Any, region: regions.Region, invals: list[Any], in_flags: list[bool], direction: str
 ) -> tuple[list[Any], list[bool]]:
-    jaxpr, consts = jaxprs.open_jaxpr(params.called_jaxpr(eqn))
-    return evaluate_jaxpr(jaxpr, consts, invals, in_flags, direction)
+    subs = region.subs(eqn)
+    if region.call:
+        return evaluate_jaxpr(subs[0].jaxpr, subs[0].consts, invals, in_flags, direction)
+    sub_flags, out_flags = _region_flags(eqn, subs, in_flags)
+
+    def body(sub: regions.SubJaxpr, flags: list[bool]) -> regions.Body:
+        def run(state: Any, index: Any, *xs: Any) -> tuple[list[Any], Any]:
+            return evaluate_jaxpr(sub.jaxpr, sub.consts, list(xs), flags, direction)[0], state
+
+        return run
+
+    assert region.rebuild is not None  # region.opens
+    bodies = [body(s, f) for s, f in zip(subs, sub_flags, strict=True)]
+    outs, _ = region.rebuild(eqn, invals, bodies, None)
+    return list(outs), out_flags
 
 
-def _call_flags(eqn: Any, in_flags: list[bool]) -> list[bool]:
-    return analyze_jaxpr(jaxprs.open_jaxpr(params.called_jaxpr(eqn))[0], in_flags)
-
-
-for _prim in prims.CALLS:
-    register_nested(_prim, _call, _call_flags)
-
-
-# scan: operands consts + carry + xs; outputs carry + ys.
-
-
-def _scan_flags(eqn: Any, in_flags: list[bool]) -> list[bool]:
-    nc, nk = params.scan_layout(eqn.params)
-    body = jaxprs.open_jaxpr(params.scan_body(eqn.params))[0]
-    c_flags, x_flags = in_flags[:nc], in_flags[nc + nk :]
-    k_flags = carry_flags(body, c_flags, in_flags[nc : nc + nk], x_flags)
-    return [*k_flags, *analyze_jaxpr(body, [*c_flags, *k_flags, *x_flags])[nk:]]
-
-
-def _scan(
-    eqn: Any, invals: list[Any], in_flags: list[bool], direction: str
-) -> tuple[list[Any], list[bool]]:
-    nc, nk = params.scan_layout(eqn.params)
-    body, body_consts = jaxprs.open_jaxpr(params.scan_body(eqn.params))
-    consts, init, xs = invals[:nc], invals[nc : nc + nk], invals[nc + nk :]
-    c_flags, x_flags = in_flags[:nc], in_flags[nc + nk :]
-    k_flags = carry_flags(body, c_flags, in_flags[nc : nc + nk], x_flags)
-    body_flags = [*c_flags, *k_flags, *x_flags]
-
-    def step(carry: list[Any], x: list[Any]) -> tuple[list[Any], list[Any]]:
-        outs, _ = evaluate_jaxpr(body, body_consts, [*consts, *carry, *x], body_flags, direction)
-        return outs[:nk], outs[nk:]
-
-    carry, ys = lax.scan(step, list(init), list(xs), **params.scan_call_options(eqn.params))
-    y_flags = analyze_jaxpr(body, body_flags)[nk:]
-    return [*carry, *ys], [*k_flags, *y_flags]
-
-
-register_nested(prims.SCAN, _scan, _scan_flags)
-
-
-# while: operands cond_consts + body_consts + carry; outputs carry.
-
-
-def _while_flags(eqn: Any, in_flags: list[bool]) -> list[bool]:
-    cn, bn, _, body = params.while_layout(eqn.params)
-    return carry_flags(jaxprs.open_jaxpr(body)[0], in_flags[cn : cn + bn], in_flags[cn + bn :], [])
-
-
-def _while(
-    eqn: Any, invals: list[Any], in_flags: list[bool], direction: str
-) -> tuple[list[Any], list[bool]]:
-    cn, bn, cond_closed, body_closed = params.while_layout(eqn.params)
-    cond, cond_jaxpr_consts = jaxprs.open_jaxpr(cond_closed)
-    body, body_jaxpr_consts = jaxprs.open_jaxpr(body_closed)
-    cond_consts, body_consts, init = invals[:cn], invals[cn : cn + bn], invals[cn + bn :]
-    cc_flags, bc_flags = in_flags[:cn], in_flags[cn : cn + bn]
-    k_flags = _while_flags(eqn, in_flags)
-
-    def cond_fn(carry: Any) -> Any:
-        args, flags = [*cond_consts, *carry], [*cc_flags, *k_flags]
-        return evaluate_jaxpr(cond, cond_jaxpr_consts, args, flags, direction)[0][0]
-
-    def body_fn(carry: Any) -> Any:
-        args, flags = [*body_consts, *carry], [*bc_flags, *k_flags]
-        return evaluate_jaxpr(body, body_jaxpr_consts, args, flags, direction)[0]
-
-    return list(lax.while_loop(cond_fn, body_fn, list(init))), k_flags
-
-
-register_nested(prims.WHILE, _while, _while_flags)
-
-
-# cond: operands index + branch operands.
-
-
-def _cond_flags(eqn: Any, in_flags: list[bool]) -> list[bool]:
-    _, op_flags = params.split_cond_operands(in_flags)
-    per_branch = [
-        analyze_jaxpr(jaxprs.open_jaxpr(br)[0], op_flags) for br in params.cond_branches(eqn.params)
-    ]
-    return [any(fs) for fs in zip(*per_branch, strict=True)]
-
-
-def _cond(
-    eqn: Any, invals: list[Any], in_flags: list[bool], direction: str
-) -> tuple[list[Any], list[bool]]:
-    index, operands = params.split_cond_operands(invals)
-    _, op_flags = params.split_cond_operands(in_flags)
-
-    def branch_fn(branch: Any) -> Callable[..., list[Any]]:
-        jaxpr, consts = jaxprs.open_jaxpr(branch)
-        return lambda *ops: evaluate_jaxpr(jaxpr, consts, list(ops), op_flags, direction)[0]
-
-    branches = [branch_fn(br) for br in params.cond_branches(eqn.params)]
-    return list(lax.switch(index, branches, *operands)), _cond_flags(eqn, in_flags)
-
-
-register_nested(prims.COND, _cond, _cond_flags)
+def _region_flags(
+    eqn: Any, subs: Sequence[regions.SubJaxpr], in_flags: Sequence[bool]
+) -> tuple[list[list[bool]], list[bool]]:
+    """Which inputs of each sub-jaxpr, and which outputs of the equation, are derivative values.
+    A loop's carry is one where it is on entry or where a step makes it so: a fixed point."""
+    outer = {id(v): f for v, f in zip(eqn.invars, in_flags, strict=True)}
+    where = {id(v): m for m, v in enumerate(eqn.outvars)}
+    looped = any(s.carried for s in subs)
+    out = [False] * len(eqn.outvars)
+    while True:
+        new, per_sub = list(out), []
+        for sub in subs:
+            flags = [a is not None and outer.get(id(a), False) for a in sub.inputs]
+            for i, m in enumerate(sub.carried):
+                if m is not None:
+                    flags[i] = flags[i] or out[m]
+                    new[m] = new[m] or flags[i]  # a loop that runs no step gives its input
+            per_sub.append(flags)
+            for a, f in zip(sub.outputs, analyze_jaxpr(sub.jaxpr, flags), strict=True):
+                if f and a is not None:
+                    new[where[id(a)]] = True
+        if not looped or new == out:
+            return per_sub, new
+        out = new

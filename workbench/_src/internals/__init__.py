@@ -12,7 +12,10 @@ and ``Jaxpr`` one class, and 0.11.1 turned ``closed_call`` into ``eval_jaxpr``).
   each accessor handling every layout of the tested JAX range), ``jaxprs`` (jaxpr classes,
   building and opening jaxprs), ``lowering`` (the names JAX's lowering leaves in the compiled
   program), ``private_jax`` (introspection's private routes, each with a public fallback) and
-  ``rules`` (registering the derivative rules of the workbench's own primitives).
+  ``rules`` (registering the derivative rules of the workbench's own primitives); and
+  ``regions``, the one registry of primitives that hold jaxprs (their jaxprs and bindings,
+  region kind, whether a loop, how to rebuild them), read by the graph, strong zero and
+  ``explain_nans``.
 - Each assumption has a test in ``tests/test_jax_internals*.py`` that fails by name, saying which
   JAX changed what ("jax 0.13.0: scan params have neither num_consts nor ft_in"), so that a JAX
   release that moves something is caught there, before a feature silently degrades.

@@ -146,7 +146,8 @@ _CALLED_JAXPR = {
 
 
 def called_jaxpr(eqn: Any) -> Any:
-    """The jaxpr a call equation (one of ``primitives.CALLS``) evaluates on its operands."""
+    """The jaxpr a call equation (``jit``, ``closed_call``, ``remat``, ``custom_jvp_call``, ...)
+    evaluates on its operands."""
     try:
         key = _CALLED_JAXPR[eqn.primitive]
     except KeyError:

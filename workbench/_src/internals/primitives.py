@@ -146,32 +146,6 @@ def names(primitives: frozenset[Any]) -> frozenset[str]:
     return frozenset(p.name for p in primitives)
 
 
-# Primitives that evaluate one jaxpr on their operands unchanged: inlining that jaxpr computes
-# the same values (``params.called_jaxpr`` finds it). shard_map is not one: its jaxpr sees
-# per-device blocks.
-CALLS = frozenset({JIT, CLOSED_CALL, CALL, REMAT, CUSTOM_JVP, CUSTOM_VJP})
-
-# The kind of region each primitive with nested jaxprs opens in the graph (others: their name).
-REGION_KINDS: dict[Any, str] = {
-    JIT: "jit",
-    CLOSED_CALL: "call",
-    CALL: "call",
-    REMAT: "remat",
-    CUSTOM_JVP: "custom_jvp",
-    CUSTOM_VJP: "custom_vjp",
-    SCAN: "scan",
-    WHILE: "while",
-    COND: "cond",
-    SHARD_MAP: "shard_map",
-}
-
-
-def region_kind(primitive: Any) -> str:
-    """``"scan"``, ``"jit"``, ``"call"``, ... for a known primitive; its own name otherwise."""
-    kind = REGION_KINDS.get(primitive)
-    return kind if kind is not None else str(primitive.name)
-
-
 def missing() -> list[str]:
     """What the installed JAX lacks of ``KNOWN``, one line per primitive, naming it, the JAX
     version and what the workbench uses it for; ``[]`` when all are there under a known name."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench._src.introspect import text
-from workbench._src.introspect.structure import LOOP_KINDS
+from workbench._src.introspect.structure import loop_kinds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,8 +86,9 @@ def cost_report(compiled: Any, graph: Any = None) -> Cost:
     loops: list[str] = []
     notes: list[str] = []
     if graph is not None:
+        kinds = loop_kinds()
         for r in graph.regions:
-            if r.kind in LOOP_KINDS:
+            if r.kind in kinds:
                 loops.append(r.id)
         if loops:
             described = []

@@ -268,7 +268,7 @@ def _residual(
     else:
         source = f"output of {eqn.primitive.name}{where}"
     producer = f"{region}/{i}"
-    if structure.region_kind(eqn) not in structure.LOOP_KINDS:
+    if structure.region_kind(eqn) not in structure.loop_kinds():
         return Residual(aval, source, producer, tuple(users), region)
     loops[producer] = eqn
     detail = _loop_detail(eqn, k)

@@ -28,9 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from jax.extend import core as jcore
 
-from workbench._src.internals import jaxprs, params, private_jax
-from workbench._src.internals import primitives as prims
-from workbench._src.loops.primitive import Loop, checkpointed_loop_p
+from workbench._src.internals import jaxprs, private_jax, regions
 
 Phase = Literal["primal", "forward", "backward"]
 Entry = private_jax.Entry
@@ -124,126 +122,15 @@ def paused_gc() -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------------
-# Nested jaxprs and how their inputs and outputs bind to the enclosing equation's
+# Nested jaxprs and how their inputs and outputs bind to the enclosing equation's: one registry
+# (``internals.regions``), read here by the graph and the memory report.
 
-RegionKind = str  # "jit", "scan", "while", "cond", "remat", "custom_jvp", "custom_vjp", ...
-
-LOOP_KINDS = frozenset({"scan", "while", "loop"})  # "loop": the workbench's checkpointed loop
-
-
-@dataclasses.dataclass(frozen=True)
-class SubJaxpr:
-    """A jaxpr nested in an equation, with the equation's atoms its inputs and outputs bind to.
-
-    ``inputs[i]`` is the outer atom that feeds ``jaxpr.invars[i]``; ``outputs[j]`` is the outer
-    variable that ``jaxpr.outvars[j]`` produces (``None`` where it produces nothing outside, as a
-    ``while`` condition's predicate).
-    """
-
-    jaxpr: Any  # jax.extend.core.Jaxpr
-    consts: Sequence[Any]
-    name: str  # "body", "cond", "branch 0", or "" for the only sub-jaxpr
-    inputs: Sequence[Any]
-    outputs: Sequence[Any]
-
-
-def region_kind(eqn: Any) -> RegionKind:
-    """The kind of region an equation that holds jaxprs opens (``internals.primitives``;
-    ``"loop"`` for the workbench's checkpointed loop)."""
-    if eqn.primitive is checkpointed_loop_p:
-        return "loop"
-    return prims.region_kind(eqn.primitive)
-
-
-# Primitives seen without nested jaxprs: most equations skip the search of their parameters.
-_plain_primitives: set[Any] = set()
-
-
-def sub_jaxprs(eqn: Any) -> list[SubJaxpr] | None:
-    """The nested jaxprs of ``eqn`` with their bindings; ``[]`` for a plain primitive, ``None``
-    for one whose nested jaxprs bind in a way this module does not know (left opaque)."""
-    prim = eqn.primitive
-    if prim in _plain_primitives:
-        return []
-    if prim is prims.COND:
-        _, ops = params.split_cond_operands(eqn.invars)
-        return [
-            SubJaxpr(*jaxprs.open_jaxpr(br), f"branch {k}", ops, eqn.outvars)
-            for k, br in enumerate(params.cond_branches(eqn.params))
-        ]
-    if prim is checkpointed_loop_p:
-        return _checkpointed_loop_jaxprs(eqn)
-    if prim is prims.WHILE:
-        nc, nb, cond_jaxpr, body_jaxpr = params.while_layout(eqn.params)
-        carry = eqn.invars[nc + nb :]
-        cond = SubJaxpr(*jaxprs.open_jaxpr(cond_jaxpr), "cond", [*eqn.invars[:nc], *carry], [None])
-        body = SubJaxpr(
-            *jaxprs.open_jaxpr(body_jaxpr),
-            "body",
-            [*eqn.invars[nc : nc + nb], *carry],
-            eqn.outvars,
-        )
-        return [cond, body]
-    # Calls and scans (and primitives this module does not know, like shard_map): one jaxpr
-    # that takes the equation's operands and gives its outputs (a scan: consts, carry, xs ->
-    # carry, ys).
-    found = list(jaxprs.jaxprs_in_params(eqn.params))
-    if not found:
-        if prim not in prims.REGION_KINDS:
-            _plain_primitives.add(prim)
-        return []
-    if len(found) == 1:
-        jaxpr, consts = jaxprs.open_jaxpr(found[0])
-        if len(jaxpr.invars) == len(eqn.invars) and len(jaxpr.outvars) == len(eqn.outvars):
-            return [SubJaxpr(jaxpr, consts, "", eqn.invars, eqn.outvars)]
-    return None
-
-
-def _checkpointed_loop_jaxprs(eqn: Any) -> list[SubJaxpr]:
-    """The body (and condition) of a checkpointed loop. Their first input is the step counter,
-    which no outer value feeds (``None``); the body gives the carry, not the step count."""
-    loop = Loop(**eqn.params)
-    cc, bc, carry = loop.split(eqn.invars)
-    body = SubJaxpr(*jaxprs.open_jaxpr(loop.body), "body", [None, *bc, *carry], eqn.outvars[:-1])
-    if loop.cond is None:
-        return [body]
-    cond = SubJaxpr(*jaxprs.open_jaxpr(loop.cond), "cond", [None, *cc, *carry], [None])
-    return [cond, body]
-
-
-def _checkpointed_loop_params(eqn: Any) -> list[tuple[str, str]]:
-    loop = Loop(**eqn.params)
-    count = {"static": str(loop.length), "dynamic": "known at run time"}.get(
-        loop.count,
-        "while the condition holds"
-        + (f", at most {loop.max_steps}" if loop.max_steps is not None else ""),
-    )
-    return [
-        ("trip count", count),
-        ("scheme", f"Binomial({loop.snapshots})"),
-        ("snapshots", str(loop.snapshots)),
-    ]
-
-
-def region_params(eqn: Any) -> tuple[tuple[str, str], ...]:
-    """The parameters of a region that a reader wants to see (a loop's length, a jit's name)."""
-    p = eqn.params
-    prim = eqn.primitive
-    out: list[tuple[str, str]] = []
-    if prim is checkpointed_loop_p:
-        out += _checkpointed_loop_params(eqn)
-    elif prim is prims.SCAN:
-        options = params.scan_call_options(p)
-        out += [("length", str(options["length"])), ("reverse", str(options["reverse"]))]
-        out += [("num_carry", str(params.scan_layout(p).num_carry))]
-    elif prim is prims.JIT and params.jit_name(p):
-        out.append(("name", params.jit_name(p)))
-    elif prim is prims.REMAT:
-        policy = params.remat_policy(p)
-        out.append(("policy", getattr(policy, "__name__", str(policy))))
-    elif prim is prims.COND:
-        out.append(("branches", str(len(params.cond_branches(p)))))
-    return tuple(out)
+RegionKind = regions.RegionKind
+SubJaxpr = regions.SubJaxpr
+region_kind = regions.region_kind
+region_params = regions.region_params
+sub_jaxprs = regions.sub_jaxprs
+loop_kinds = regions.loop_kinds
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from workbench._src.introspect import text as _text
 from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
+from workbench._src.introspect.structure import loop_kinds
 from workbench._src.notebook.html import STATIC, LiveDisplay, fallback, static_text
 from workbench._src.sources import source_text
 
@@ -51,9 +52,6 @@ LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region c
 DOT_MAX_BOXES = 150  # the static SVG fallback draws views of up to this many boxes
 DOT_TIMEOUT_S = 5.0  # and gives Graphviz this long
 EDGE_MODES = ("both", "forward", "backward")
-# Loops are the user's even where the workbench's code binds them (wb.fori_loop's primitive):
-# never grouped with the workbench's internals.
-LOOP_KINDS = frozenset({"scan", "while", "loop", "checkpointed_loop"})
 FORMAT = 2  # graph_data's format; the front end refuses another
 
 # The rows of graph_data()["nodes"], ["regions"] and ["edges"]: (field, coding) in row order.
@@ -185,6 +183,9 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
         ]
         for n in graph.nodes
     ]
+    # Loops are the user's even where the workbench's code binds them (wb.fori_loop's
+    # primitive): never grouped with the workbench's internals.
+    loops = loop_kinds()
     regions = [
         [
             r.id,
@@ -195,7 +196,7 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
             source(r.source),
             kept.get(r.id, 0),
             [[string(k), string(v)] for k, v in r.params],
-            int(r.parent is not None and r.kind not in LOOP_KINDS and is_internal(r.source)),
+            int(r.parent is not None and r.kind not in loops and is_internal(r.source)),
         ]
         for r in graph.regions
     ]
@@ -213,6 +214,7 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
         "nodes": nodes,
         "regions": regions,
         "edges": edges,
+        "loop_kinds": sorted(loops),  # the registry's (internals.regions), read by model.js
     }
 
 
@@ -236,13 +238,14 @@ def initial_expanded(model: Graph) -> list[str]:
                 body.setdefault(rid, []).append(n.primitive)
                 rid = parent.get(rid)
     seen: set[tuple[str | None, str, tuple[str, ...]]] = set()
+    loops = loop_kinds()
     out = []
     for r in model.regions:
         if r.parent is None:
             continue
         if any(k == "schedule" for k, _ in r.params):
             continue  # a checkpointed loop is one box; its schedule is its detail, inside
-        if r.kind in LOOP_KINDS and body.get(r.id):
+        if r.kind in loops and body.get(r.id):
             key = (r.parent, r.phase, tuple(body[r.id]))
             if key in seen:
                 continue  # drawn once already: starts closed

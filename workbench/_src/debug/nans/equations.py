@@ -12,10 +12,8 @@ from typing import Any
 import numpy as np
 
 from workbench._src.debug.nans.report import Origin
-from workbench._src.internals import jaxprs, params, private_jax
-from workbench._src.internals import primitives as prims
+from workbench._src.internals import private_jax, regions
 from workbench._src.introspect import structure
-from workbench._src.loops.primitive import Loop, checkpointed_loop_p
 from workbench._src.sources import source_text
 
 _BIG = int(np.iinfo(np.int32).max)
@@ -94,7 +92,7 @@ class _Index:
             eid = (*prefix, i)
             node = structure.eqn_id(region, i) if region is not None else outer
             full = tuple(entries) + tuple(structure.entries_of(eqn))
-            subs = _subs(eqn)
+            subs = _opened(eqn)
             if subs is None:
                 stack = "/".join(f"{n}()" if t else n for t, n in full)
                 self.sites[eid] = _Site(eqn, structure.phase_of(full), stack, loops, node)
@@ -102,9 +100,11 @@ class _Index:
                     self.by_node[node] = eid
                 continue
             inner = loops + ((eqn,) if _is_loop(eqn) else ())
-            ids = _graph_sub_ids(eqn, subs, node) if region is not None else [None] * len(subs)
             for k, sub in enumerate(subs):
-                self.scan(jaxprs.open_jaxpr(sub)[0], (*eid, k), inner, full, ids[k], node)
+                if _instrumented(sub):
+                    # The graph numbers the equation's jaxprs as regions.sub_jaxprs does.
+                    sid = None if region is None else structure.sub_region_id(node, k, len(subs))
+                    self.scan(sub.jaxpr, (*eid, k), inner, full, sid, node)
 
     def groups(self) -> dict[EqnId, int]:
         """A group per (line, primitive, pass, occurrence in its jaxpr) of the equations inside
@@ -155,18 +155,6 @@ class _Index:
         )
 
 
-def _graph_sub_ids(eqn: Any, subs: Sequence[Any], node: str) -> list[str | None]:
-    """The graph's region id of each jaxpr the interpreter opens (``structure.sub_jaxprs``
-    opens a ``while``'s condition too, so the k-th here need not be the k-th there)."""
-    theirs = structure.sub_jaxprs(eqn) or []
-    out: list[str | None] = []
-    for sub in subs:
-        j = jaxprs.open_jaxpr(sub)[0]
-        k = next((m for m, x in enumerate(theirs) if x.jaxpr is j), None)
-        out.append(None if k is None else structure.sub_region_id(node, k, len(theirs)))
-    return out
-
-
 def _element(
     ins: Sequence[Any], outs: Sequence[Any], kind: str
 ) -> tuple[tuple[float, ...] | None, tuple[int, ...] | None]:
@@ -193,23 +181,18 @@ def _element(
 
 
 def _is_loop(eqn: Any) -> bool:
-    return eqn.primitive in (prims.SCAN, prims.WHILE, checkpointed_loop_p)
+    region = regions.region_of(eqn.primitive)
+    return region is not None and region.loop
 
 
-def _subs(eqn: Any) -> list[Any] | None:
-    """The jaxprs the interpreter opens for this equation, or ``None`` to run it as it is."""
-    p = eqn.primitive
-    if p is prims.SCAN:
-        return [params.scan_body(eqn.params)]
-    if p is prims.WHILE:
-        return [params.while_layout(eqn.params).body]
-    if p is prims.COND:
-        return list(params.cond_branches(eqn.params))
-    if p is checkpointed_loop_p:
-        return [Loop(**eqn.params).body]
-    if p in prims.CALLS:
-        # A custom_jvp / custom_vjp call evaluates its primal function (its rules matter only
-        # to a derivative, which JAX has already taken where there is one); binding the call
-        # itself would need the functions JAX traced it from.
-        return [params.called_jaxpr(eqn)]
-    return None
+def _opened(eqn: Any) -> list[regions.SubJaxpr] | None:
+    """The equation's jaxprs (``regions.sub_jaxprs``' list) if the interpreter opens it, or
+    ``None`` to run it as it is (shard_map, a primitive not registered)."""
+    region = regions.region_of(eqn.primitive)
+    return region.subs(eqn) if region is not None and region.opens else None
+
+
+def _instrumented(sub: regions.SubJaxpr) -> bool:
+    """Whether the interpreter instruments a jaxpr it opens: not one whose outputs leave nothing
+    outside (a while's condition: its predicate), which runs as it is."""
+    return any(o is not None for o in sub.outputs)

@@ -2,13 +2,12 @@
 a few scalars beside it recording whether (and when, at which iteration) it made a NaN or an inf;
 loops rebuilt with the instrumented body, so that the search is one compiled program."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from workbench._src.debug.nans.equations import (
     _BIG,
@@ -17,12 +16,12 @@ from workbench._src.debug.nans.equations import (
     QUICK_COMPILE,
     SMALL_COMPILE,
     EqnId,
+    _instrumented,
     _is_loop,
-    _subs,
+    _opened,
 )
-from workbench._src.internals import jaxprs, params, rules
 from workbench._src.internals import primitives as prims
-from workbench._src.loops.primitive import Loop, checkpointed_loop_p
+from workbench._src.internals import regions, rules
 
 # --------------------------------------------------------------------------------------------
 # The instrumented interpreter
@@ -180,7 +179,7 @@ def _eval(
     for i, eqn in enumerate(jaxpr.eqns):
         eid = (*prefix, i)
         ins = [read(v) for v in eqn.invars]
-        subs = _subs(eqn)
+        subs = _opened(eqn)
         if subs is not None:
             clock = flush(clock)
             outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it)
@@ -246,131 +245,54 @@ def _padded(rows: list[list[int]]) -> np.ndarray:
 def _enter(
     ctx: _Ctx,
     eqn: Any,
-    subs: list[Any],
+    subs: list[regions.SubJaxpr],
     ins: list[Any],
     eid: EqnId,
     clock: Any,
     it: Any,
 ) -> tuple[list[Any], dict[Any, Any], Any]:
-    """An equation that holds jaxprs: calls are inlined, branches and loops rebuilt around the
-    instrumented sub-jaxprs."""
-    p = eqn.primitive
-    if p is prims.COND:
-        index, ops = params.split_cond_operands(ins)
+    """An equation that holds jaxprs: calls are inlined; branches and loops rebuilt by their
+    registration (``internals.regions``) around the instrumented jaxprs, the clock and the
+    records threaded through every run of a body."""
+    region = regions.region_of(eqn.primitive)
+    assert region is not None and region.opens  # _opened decides
+    if region.call:
+        (sub,) = subs
+        return _eval(ctx, sub.jaxpr, sub.consts, ins, (*eid, 0), clock, it)
 
-        def branch(k: int) -> Callable[..., Any]:
-            def run(clk: Any, *xs: Any) -> Any:
-                j, c = jaxprs.open_jaxpr(subs[k])
-                return _eval(ctx, j, c, xs, (*eid, k), clk, it)
+    def run(k: int, sub: regions.SubJaxpr, clk: Any, index: Any, xs: Sequence[Any]) -> Any:
+        # ``index``: the loop's step (the iteration a record names); else the enclosing one's.
+        step = it if index is None else index
+        return _eval(ctx, sub.jaxpr, sub.consts, list(xs), (*eid, k), clk, step)
 
-            return run
+    # The records every body can make, so that the state keeps one structure through a loop's
+    # steps and across a cond's branches.
+    index0 = jnp.int32(0) if region.loop else None
+    template: dict[Any, Any] = {}
+    for k, sub in enumerate(subs):
+        if _instrumented(sub):
+            avals = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in sub.jaxpr.invars]
+            made = jax.eval_shape(
+                lambda c, i, xs, k=k, s=sub: run(k, s, c, i, xs), clock, index0, avals
+            )
+            template.update(made[1])
 
-        template: dict[Any, Any] = {}
-        for k in range(len(subs)):
-            template.update(jax.eval_shape(branch(k), clock, *ops)[1])
+    def body(k: int, sub: regions.SubJaxpr) -> regions.Body:
+        if not _instrumented(sub):
+            plain = rules.jaxpr_as_fun(rules.close(sub.jaxpr, sub.consts))
+            return lambda state, index, *xs: (plain(*xs), state)
 
-        def padded(k: int) -> Callable[..., Any]:
-            def run(clk: Any, *xs: Any) -> Any:
-                outs, rec, clk = branch(k)(clk, *xs)
-                blank = _fills(template)
-                return outs, {key: rec.get(key, blank[key]) for key in template}, clk
+        def instrumented(state: Any, index: Any, *xs: Any) -> Any:
+            clk, rec = state
+            outs, new, clk = run(k, sub, clk, index, xs)
+            return outs, (clk, _merge(rec, new))
 
-            return run
+        return instrumented
 
-        outs, rec, clock = lax.switch(index, [padded(k) for k in range(len(subs))], clock, *ops)
-        return list(outs), rec, clock
-
-    if p in prims.CALLS:
-        j, c = jaxprs.open_jaxpr(subs[0])
-        return _eval(ctx, j, c, ins, (*eid, 0), clock, it)
-
-    if p is prims.SCAN:
-        nc, ncarry = params.scan_layout(eqn.params)
-        opts = params.scan_call_options(eqn.params)
-        consts, init, xs = ins[:nc], ins[nc : nc + ncarry], ins[nc + ncarry :]
-        j, c = jaxprs.open_jaxpr(subs[0])
-        length = int(opts["length"])
-        reverse = bool(opts["reverse"])
-
-        def body(k: Any, clk: Any, carry: Sequence[Any], x: Sequence[Any]) -> Any:
-            outs, rec, clk = _eval(ctx, j, c, [*consts, *carry, *x], (*eid, 0), clk, k)
-            return outs[:ncarry], outs[ncarry:], rec, clk
-
-        x_avals = [jax.ShapeDtypeStruct(a.shape[1:], a.dtype) for a in xs]
-        template = jax.eval_shape(body, jnp.int32(0), clock, init, x_avals)[2]
-
-        def step(state: Any, x: Any) -> Any:
-            k, clk, carry, rec = state
-            kk = (length - 1 - k) if reverse else k
-            carry, ys, new, clk = body(kk, clk, carry, x)
-            return (k + 1, clk, list(carry), _merge(rec, new)), ys
-
-        state0 = (jnp.int32(0), clock, list(init), _fills(template))
-        (_, clock, carry, rec), ys = lax.scan(
-            step, state0, list(xs), length=length, reverse=reverse
-        )
-        return [*carry, *ys], rec, clock
-
-    if p is prims.WHILE:
-        lay = params.while_layout(eqn.params)
-        cc = ins[: lay.cond_nconsts]
-        bc = ins[lay.cond_nconsts : lay.cond_nconsts + lay.body_nconsts]
-        init = ins[lay.cond_nconsts + lay.body_nconsts :]
-        bj, bcon = jaxprs.open_jaxpr(subs[0])
-        cond_fun = rules.jaxpr_as_fun(lay.cond)
-
-        def wbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
-            return _eval(ctx, bj, bcon, [*bc, *carry], (*eid, 0), clk, k)
-
-        template = jax.eval_shape(wbody, jnp.int32(0), clock, init)[1]
-
-        def wstep(state: Any) -> Any:
-            k, clk, carry, rec = state
-            carry, new, clk = wbody(k, clk, carry)
-            return (k + 1, clk, list(carry), _merge(rec, new))
-
-        _, clock, carry, rec = lax.while_loop(
-            lambda s: cond_fun(*cc, *s[2])[0],
-            wstep,
-            (jnp.int32(0), clock, list(init), _fills(template)),
-        )
-        return list(carry), rec, clock
-
-    if p is checkpointed_loop_p:
-        spec = Loop(**eqn.params)
-        cc, bc, init = spec.split(ins)
-        bj, bcon = jaxprs.open_jaxpr(spec.body)
-        k_dtype = spec.body.in_avals[0].dtype
-
-        def lbody(k: Any, clk: Any, carry: Sequence[Any]) -> Any:
-            return _eval(ctx, bj, bcon, [k, *bc, *carry], (*eid, 0), clk, k)
-
-        k0 = jnp.zeros((), k_dtype)
-        template = jax.eval_shape(lbody, k0, clock, init)[1]
-
-        def lstep(state: Any) -> Any:
-            k, clk, carry, rec = state
-            carry, new, clk = lbody(k, clk, carry)
-            return (k + 1, clk, list(carry), _merge(rec, new))
-
-        if spec.count == "while":
-            cfun = rules.jaxpr_as_fun(spec.cond)
-
-            def more(state: Any) -> Any:
-                ok = cfun(state[0], *cc, *state[2])[0]
-                return ok if spec.max_steps is None else ok & (state[0] < spec.max_steps)
-        else:
-            n = spec.length if spec.count == "static" else cc[0]
-
-            def more(state: Any) -> Any:
-                return state[0] < n
-
-        steps, clock, carry, rec = lax.while_loop(
-            more, lstep, (k0, clock, list(init), _fills(template))
-        )
-        return [*carry, jnp.asarray(steps, jnp.int32)], rec, clock
-
-    raise AssertionError(f"no rule to open {p}")  # pragma: no cover - _subs decides
+    bodies = [body(k, sub) for k, sub in enumerate(subs)]
+    assert region.rebuild is not None  # region.opens
+    outs, (clock, rec) = region.rebuild(eqn, ins, bodies, (clock, _fills(template)))
+    return list(outs), rec, clock
 
 
 # Elements a loop's body makes per step above which the instrumented program is optimized.
@@ -386,11 +308,13 @@ def _loop_work(jaxpr: Any) -> tuple[int, int]:
     for eqn in jaxpr.eqns:
         for v in eqn.outvars:
             largest = max(largest, int(np.prod(np.shape(v.aval))))
-        subs = _subs(eqn)
+        subs = _opened(eqn)
         if subs is None:
             continue
         for sub in subs:
-            inner = sub.jaxpr if hasattr(sub, "jaxpr") else sub
+            if not _instrumented(sub):
+                continue
+            inner = sub.jaxpr
             if _is_loop(eqn):
                 made = sum(int(np.prod(np.shape(v.aval))) for e in inner.eqns for v in e.outvars)
                 most = max(most, made)

@@ -12,9 +12,9 @@ from workbench._src.ad.activities import Const
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.ad.modes import Mode, set_strong_zero
-from workbench._src.debug.nans.equations import _subs, _user_line
+from workbench._src.debug.nans.equations import _user_line
 from workbench._src.debug.nans.report import Origin, Remedy, _num
-from workbench._src.internals import jaxprs, rules
+from workbench._src.internals import jaxprs, regions, rules
 from workbench._src.internals import primitives as prims
 from workbench._src.sources import source_text
 
@@ -166,9 +166,10 @@ def _flatten(jaxpr: Any) -> tuple[list[Any], list[Any], list[Any]]:
 
         for eqn in j.eqns:
             ins = [ref(v) for v in eqn.invars]
-            subs = _subs(eqn)
-            if eqn.primitive in prims.CALLS and subs is not None:
-                sub, sub_consts = jaxprs.open_jaxpr(subs[0])
+            region = regions.region_of(eqn.primitive)
+            if region is not None and region.call:
+                (called,) = region.subs(eqn)
+                sub, sub_consts = called.jaxpr, called.consts
                 inner: dict[Any, Any] = {}
                 inner.update(zip(sub.constvars, map(_Lit, sub_consts), strict=True))
                 inner.update(zip(sub.invars, ins, strict=True))
