@@ -19,6 +19,7 @@ import traitlets
 import workbench as wb
 from workbench._src.introspect import graph_from_jaxpr, residuals
 from workbench._src.notebook import graph_widget as gw
+from workbench._src.sources import source_text
 
 EVIL = "<img src=x onerror=window.__pwned=1>"
 
@@ -93,7 +94,7 @@ def test_graph_data_is_the_graph_model(case, f, mode):
     data = w.graph
     assert json.loads(json.dumps(data)) == data  # JSON-able as sent
     nodes, regions, edges = decode(data)
-    src = lambda s: "" if s is None else str(s)
+    src = source_text  # the notebook cell, or a package-relative file:line
     assert nodes == [
         {
             "id": n.id,
