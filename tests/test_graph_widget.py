@@ -18,6 +18,7 @@ import traitlets
 
 import workbench as wb
 from workbench._src.introspect import graph_from_jaxpr, residuals
+from workbench._src.notebook import graph_picture as gp
 from workbench._src.notebook import graph_widget as gw
 from workbench._src.sources import source_text
 
@@ -179,7 +180,7 @@ def test_small_graphs_start_expanded_and_large_ones_collapsed():
     small = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     assert set(small.expanded) == {r.id for r in small.model.regions if r.parent is not None}
     large = wb.graph(deep, jnp.arange(3.0), mode=wb.Reverse)
-    assert len(large.model.nodes) > gw.LARGE_GRAPH
+    assert len(large.model.nodes) > gp.LARGE_GRAPH
     assert large.expanded == []
     assert len(large.graph["regions"]) > 200
 
@@ -257,7 +258,7 @@ def test_edge_mode_is_checked_and_names_the_choices():
 
 
 def test_fallbacks_escape_user_strings(monkeypatch):
-    monkeypatch.setattr(gw.shutil, "which", lambda name: None)  # no `dot`: the text fallback
+    monkeypatch.setattr(gp.shutil, "which", lambda name: None)  # no `dot`: the text fallback
     w = wb.graph(evil, jnp.arange(3.0), mode=wb.Reverse)
     assert any(row[2] == EVIL for row in w.graph["regions"])  # sent as data, unescaped
     bundle = w._repr_mimebundle_()
@@ -271,10 +272,10 @@ def test_fallbacks_escape_user_strings(monkeypatch):
 
 def test_svg_fallback_when_dot_exists():
     pytest.importorskip("graphviz")
-    if gw.shutil.which("dot") is None:
+    if gp.shutil.which("dot") is None:
         pytest.skip("the `dot` program is not installed")
     w = wb.graph(evil, jnp.arange(3.0), mode=wb.Reverse)
-    svg = gw.graphviz_svg(w.model)
+    svg = gp.graphviz_svg(w.model)
     assert svg is not None and "<svg" in svg
     assert EVIL not in svg and "&lt;img" in svg
 
@@ -285,7 +286,7 @@ def _dot_boxes(svg):
 
 
 def test_svg_fallback_draws_the_view_the_widget_opens_with():
-    if gw.shutil.which("dot") is None:
+    if gp.shutil.which("dot") is None:
         pytest.skip("the `dot` program is not installed")
 
     # A graph over LARGE_GRAPH nodes opens with its regions collapsed; so does its picture:
@@ -297,22 +298,22 @@ def test_svg_fallback_draws_the_view_the_widget_opens_with():
         return jnp.sum(x)
 
     w = wb.graph(scoped, jnp.arange(3.0), mode=wb.Reverse)
-    assert w.expanded == [] and len(w.model.nodes) > gw.LARGE_GRAPH
-    box, clusters = gw.visible_boxes(w.model, w.expanded)
+    assert w.expanded == [] and len(w.model.nodes) > gp.LARGE_GRAPH
+    box, clusters = gp.visible_boxes(w.model, w.expanded)
     shown = set(box.values())
-    assert len(shown) <= gw.DOT_MAX_BOXES and clusters == set()
-    svg = gw.graphviz_svg(w.model, expanded=w.expanded)
+    assert len(shown) <= gp.DOT_MAX_BOXES and clusters == set()
+    svg = gp.graphviz_svg(w.model, expanded=w.expanded)
     assert svg is not None and len(_dot_boxes(svg)) == len(shown)
     # Opening every region would draw every node: over the limit, so no picture (the text).
     everything = [r.id for r in w.model.regions if r.parent is not None]
-    assert gw.graphviz_svg(w.model, expanded=everything) is None
-    assert gw.graphviz_svg(w.model, max_boxes=1) is None
+    assert gp.graphviz_svg(w.model, expanded=everything) is None
+    assert gp.graphviz_svg(w.model, max_boxes=1) is None
 
 
 def test_svg_fallback_of_a_long_chain_of_scopes_is_drawn_within_its_time_limit():
     """Residual edges across a chain of 70 scopes: unbounded, dot took over 20 s (past the
     fallback's DOT_TIMEOUT_S, so no picture); with bounded effort it draws it."""
-    if gw.shutil.which("dot") is None:
+    if gp.shutil.which("dot") is None:
         pytest.skip("the `dot` program is not installed")
 
     def chain(x):
@@ -322,9 +323,9 @@ def test_svg_fallback_of_a_long_chain_of_scopes_is_drawn_within_its_time_limit()
         return jnp.sum(x)
 
     w = wb.graph(chain, jnp.arange(3.0), mode=wb.Reverse)
-    box, _ = gw.visible_boxes(w.model, w.expanded)
-    assert 100 < len(set(box.values())) <= gw.DOT_MAX_BOXES
-    svg = gw.graphviz_svg(w.model, expanded=w.expanded)
+    box, _ = gp.visible_boxes(w.model, w.expanded)
+    assert 100 < len(set(box.values())) <= gp.DOT_MAX_BOXES
+    svg = gp.graphviz_svg(w.model, expanded=w.expanded)
     assert svg is not None and len(_dot_boxes(svg)) == len(set(box.values()))
     assert "stroke-dasharray" in svg  # residual edges dashed, as in the live view
 
@@ -333,9 +334,9 @@ def test_visible_boxes_match_the_regions_opened():
     w = wb.graph(loss, jnp.arange(3.0), mode=wb.Reverse)
     model = w.model
     every = [r.id for r in model.regions if r.parent is not None]
-    box, clusters = gw.visible_boxes(model, every)
+    box, clusters = gp.visible_boxes(model, every)
     assert all(box[n.id] == n.id for n in model.nodes) and clusters == set(every)
-    box, clusters = gw.visible_boxes(model, [])
+    box, clusters = gp.visible_boxes(model, [])
     top = {r.id for r in model.regions if r.parent == "main"}
     assert clusters == set() and {b for b in box.values() if b in top} == top
     for n in model.nodes:  # each node is drawn in the outermost region holding it, or itself

@@ -557,6 +557,6 @@ def test_a_checkpointed_loop_is_one_loop_of_the_users_count_and_scheme(steps, sn
     top = [n for n in g.ops if n.region == "main"]
     assert top and not [n for n in top if n.source and n.source.file.startswith(package)]
     # The viewer starts with the loop closed: one box per pass.
-    from workbench._src.notebook.graph_widget import initial_expanded
+    from workbench._src.notebook.graph_picture import initial_expanded
 
     assert not {r.id for r in loops} & set(initial_expanded(g))

@@ -6,10 +6,12 @@ so ``import workbench`` stays as quick as it was.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench._src.debug.nans import NanReport, register_view
+from workbench._src.errors import FallbackWarning
 
 if TYPE_CHECKING:
     from workbench._src.ad.modes import Mode
@@ -49,13 +51,31 @@ def graph(
     >>> sorted({row[2] for row in w.graph["edges"]})
     ['b', 'f', 'r']
     """
+    try:
+        if nans:
+            from workbench._src.notebook.nan_views import graph_with_nans
+        else:
+            from workbench._src.notebook.graph_widget import graph_widget  # loads anywidget
+    except ImportError as e:
+        from workbench._src.notebook.graph_picture import StaticGraph, graph_model
+
+        _widgets_missing(e, "wb.graph", "the graph's picture (Graphviz) and its text")
+        return StaticGraph(*graph_model(f, args, mode))  # type: ignore[return-value]
     if nans:
-        from workbench._src.notebook.nan_views import graph_with_nans
-
         return graph_with_nans(f, *args, mode=mode)
-    from workbench._src.notebook.graph_widget import graph_widget  # loads anywidget
-
     return graph_widget(f, *args, mode=mode)
+
+
+def _widgets_missing(error: ImportError, where: str, instead: str) -> None:
+    """A notebook tool whose widget library cannot be imported shows its static view, and says
+    so once per call: the view still comes out, and the message says what to install."""
+    warnings.warn(
+        f"{where}: the widget library could not be imported ({type(error).__name__}: {error}); "
+        f"showing {instead} instead of the interactive view. Install the workbench's "
+        "dependencies (pip install anywidget ipywidgets) and restart the kernel for it.",
+        FallbackWarning,
+        stacklevel=3,
+    )
 
 
 def tradeoff_explorer(
@@ -98,7 +118,13 @@ def tradeoff_explorer(
             f"tradeoff_explorer needs a positive int number of steps, got {steps!r}: pass "
             "the loop's trip count, as for wb.fori_loop(0, steps, body, init)."
         )
-    from workbench._src.notebook.tradeoff_widget import TradeoffExplorer  # loads anywidget
+    try:
+        from workbench._src.notebook.tradeoff_widget import TradeoffExplorer  # loads anywidget
+    except ImportError as e:
+        from workbench._src.loops.tradeoffs import tradeoffs
+
+        _widgets_missing(e, "wb.tradeoff_explorer", "wb.tradeoffs' table")
+        return tradeoffs(body, init, steps, schemes=schemes, measure=measure)  # type: ignore[return-value]
 
     name = getattr(body, "__name__", type(body).__name__)
     widget = TradeoffExplorer(steps, title=f"Checkpointing {name} over {steps:,} steps")

@@ -23,15 +23,9 @@ import anywidget
 import traitlets
 
 from workbench._src.notebook import html, ir_links
-from workbench._src.notebook.graph_widget import (
-    LEGEND_SVG,
-    GraphTraits,
-    graph_data,
-    graphviz_svg,
-    initial_expanded,
-    static_text,
-)
+from workbench._src.notebook.graph_picture import LEGEND_SVG, graphviz_svg, initial_expanded
 from workbench._src.notebook.graph_widget import STATIC as STATIC
+from workbench._src.notebook.graph_widget import GraphTraits, graph_data, static_text
 from workbench._src.notebook.nan_views import mark_graph
 from workbench._src.notebook.views import View
 
@@ -82,7 +76,7 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
         """An inspector showing ``views``, the first one selected, the first and last IR
         views set up for comparison. With the ``inspection`` the views came from, the graph
         tab draws its graph (up to ``INSPECTOR_MAX_NODES`` nodes; larger graphs start
-        collapsed past ``graph_widget.LARGE_GRAPH``) and IR lines link to graph nodes; with
+        collapsed past ``graph_picture.LARGE_GRAPH``) and IR lines link to graph nodes; with
         the ``gradient``'s inspection (``%%reactant --grad``), the graph tab draws the
         gradient's program instead, and the gradient view's jaxpr lines link to it. With
         ``explain_nans``'s report on the program drawn (``--nans``), the graph tab marks where
@@ -116,7 +110,7 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
 
     def to_html(self) -> str:
         """The ``text/html`` fallback: a ``<details>`` per view, the graph drawn by Graphviz
-        where ``dot`` exists and the graph is small enough (``graph_widget.graphviz_svg``)."""
+        where ``dot`` exists and the graph is small enough (``graph_picture.graphviz_svg``)."""
         views = self._views()
         pictures = {}
         if self._graph_model is not None and any(v.name == "graph" and not v.note for v in views):
