@@ -60,8 +60,6 @@ export class TextMeasure {
 /** GraphView's methods that draw a layout (view.js copies them onto its prototype). */
 export class Drawing {
   render(V, L, { texts = true, hover = true } = {}) {
-    this.root.dataset.selectedEdge = ""; // a new drawing: no edge selected
-    this.selectionEl.hidden = true;
     this.deferTexts = !texts;
     this.hover = hover;
     this.textless = []; // [g, leaf] of the boxes drawn without their texts yet
@@ -86,6 +84,10 @@ export class Drawing {
     }
     for (const routed of L.edges) this.drawEdge(gEdges, gLabels, routed, V);
     for (const leaf of V.leaves.values()) this.drawLeaf(gNodes, leaf, L.boxes.get(leaf.key));
+    // The selected edge stays selected while it is drawn between the same ends: a redraw of
+    // the same view between two clicks on it made the second select it again.
+    const sel = this.selected;
+    this.markSelected(sel && V.edges.some((e) => e.id === sel.id && e.a === sel.a && e.b === sel.b) ? sel : null);
   }
 
   drawCluster(parent, c, box) {
@@ -138,6 +140,7 @@ export class Drawing {
       const b = routed.label;
       if (!b || !e.label) continue;
       const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, this.gLabels);
+      if (this.selected && this.selected.id === e.id) lg.classList.add("wb-selected");
       s("rect", { class: "wb-edge-label-bg", x: b.x, y: b.y, width: b.width, height: b.height, rx: 2 }, lg);
       s("text", { class: "wb-edge-label", x: b.x + 2, y: b.y + b.height - 3 }, lg, e.label);
     }

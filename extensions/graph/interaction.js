@@ -76,20 +76,26 @@ export class Interaction {
   /** A click on an edge (a residual, say) selects it: drawn thick with its two ends, and said
    * in the status line; a second click, or one on another edge, changes the selection. */
   selectEdge(e, words) {
+    const again = this.selected && this.selected.id === e.id;
+    this.markSelected(again ? null : { id: e.id, a: e.a, b: e.b, words });
+  }
+
+  /** Draws the selection `sel` ({id, a, b, words} of an edge), or none. */
+  markSelected(sel) {
+    this.selected = sel;
     for (const el of this.viewport.querySelectorAll(".wb-selected")) el.classList.remove("wb-selected");
-    const again = this.root.dataset.selectedEdge === e.id;
-    this.root.dataset.selectedEdge = again ? "" : e.id;
-    this.selectedWords = again ? "" : words;
-    if (!again) {
-      for (const el of this.viewport.querySelectorAll(`.wb-edge-group[data-edge="${CSS.escape(e.id)}"]`)) el.classList.add("wb-selected");
-      for (const key of [e.a, e.b]) {
+    this.root.dataset.selectedEdge = sel ? sel.id : "";
+    if (sel) {
+      for (const el of this.viewport.querySelectorAll(`.wb-edge-group[data-edge="${CSS.escape(sel.id)}"]`)) el.classList.add("wb-selected");
+      for (const key of [sel.a, sel.b]) {
         const end = this.viewport.querySelector(`[data-key="${CSS.escape(key)}"]`);
         if (end) end.classList.add("wb-selected");
       }
     }
-    this.selectionEl.textContent = this.selectedWords;
-    this.selectionEl.hidden = !this.selectedWords;
+    this.selectionEl.textContent = sel ? sel.words : "";
+    this.selectionEl.hidden = !sel;
   }
+
   // Search ----------------------------------------------------------------------------------
 
   applySearch() {

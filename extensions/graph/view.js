@@ -56,6 +56,7 @@ class GraphView {
     this.dragged = false;
     this.search = { items: [], current: -1 };
     this.pending = null; // what to pan to once the next drawing is done
+    this.selected = null; // the selected edge (interaction.js, selectEdge)
     this.focus = (model.get("viewport") || {}).focus || "";
     this.handlers = [];
     this.build(el);
