@@ -2,7 +2,8 @@
 // the widget's loader (extensions/common/loader.js) imports. The viewer is split into format.js
 // (the rows the Python side sends), model.js (what is visible, names, search), layout.js (ELK),
 // viewport.js (pan and zoom), engine.js (ELK's Web Worker), snapshot.js (the picture for pages
-// without widgets) and view.js (the DOM); its styles are graph.css.
+// without widgets) and view.js (the DOM, with toolbar.js, drawing.js, interaction.js and
+// export.js); its styles are graph.css.
 import { layoutEngine } from "./engine.js";
 import { mountGraph } from "./view.js";
 

@@ -119,6 +119,10 @@ export function elkGraph(V, S) {
       "elk.spacing.componentComponent": "24",
       "elk.layered.thoroughness": "3",
       "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      // The children come in program order (below): ELK keeps it where crossings allow. Left
+      // free, its crossing minimisation put each layer's forward group on either side of the
+      // last one's (issue 24: layer 1 right, layer 2 left), and the backward pass another way.
+      "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
       "elk.padding": "[top=12,left=12,bottom=12,right=12]",
     },
     children: [],

@@ -1,106 +1,30 @@
-// The graph viewer's view: the toolbar, the legend, the SVG drawing of a layout (layout.js) and
-// what the user does with it (pan, zoom, fit, open and close regions, search, passes, full
-// screen, SVG export). Its state lives in the widget's synced traits (graph_widget.py,
-// GraphTraits), so a new view of the same model draws the same thing.
+// The graph viewer's view: GraphView, its state and its drawing cycle (draw, show), pan and zoom,
+// regions, passes and full screen. Its other methods are written by job in modules of their own
+// and copied onto its prototype below: toolbar.js (toolbar and legend), drawing.js (the SVG of a
+// layout), interaction.js (pointer, selection, search, highlight, tooltip), export.js (the
+// static picture and the SVG file). Its state lives in the widget's synced traits
+// (graph_widget.py, GraphTraits), so a new view of the same model draws the same thing.
 //
 // Everything the user wrote (scope names, argument names, source lines) reaches the page through
-// textContent or SVG text nodes only: this module never parses user text as HTML.
-import { h, s } from "../common/dom.js";
+// textContent or SVG text nodes only: these modules never parse user text as HTML.
 import { formatProblem } from "./format.js";
-import { pictureSvg } from "./snapshot.js";
-import { labelMarked, nanMarks } from "./marks.js";
-import { QUICK_LAYOUT_BOXES, SHAPE_GAP, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "./layout.js";
-import {
-  highlightTargets,
-  nodeDetails,
-  openableRegions,
-  prepare,
-  regionDetails,
-  searchMatches,
-  visibleGraph,
-} from "./model.js";
-import { centreOn, edgeLabelsLegible, fitTransform, roundedPath, union, zoomAt, zoomLimits } from "./viewport.js";
-
-const EDGE_WORDS = { f: "forward", b: "backward", r: "residual (kept for the backward pass)" };
-const LEGEND_NODES = [
-  ["forward", "forward op"],
-  ["backward", "backward op"],
-  ["recompute", "recomputed op (remat)"],
-  ["io", "argument / result"],
-  ["region", "closed region (click)"],
-  ["loop", "loop"],
-];
-const LEGEND_EDGES = [
-  ["f", "forward value"],
-  ["b", "backward value"],
-  ["r", "residual"],
-];
-const MODES = [
-  ["both", "both passes"],
-  ["forward", "forward only"],
-  ["backward", "backward only"],
-];
+import { labelMarked } from "./marks.js";
+import { QUICK_LAYOUT_BOXES, layeredLayout, layout, sizes } from "./layout.js";
+import { prepare, visibleGraph } from "./model.js";
+import { centreOn, edgeLabelsLegible, fitTransform, union, zoomLimits } from "./viewport.js";
+import { Drawing } from "./drawing.js";
+import { Exporting } from "./export.js";
+import { Interaction } from "./interaction.js";
+import { Toolbar } from "./toolbar.js";
 
 // How long a large view waits for ELK before it is drawn with the quick layout first.
 const QUICK_MS = 40;
-// How long after a settled drawing its picture is made (snapshot.js), so that a burst of
-// drawings (opening regions one after another) makes one.
-const PICTURE_MS = 800;
 // The boxes' text size (graph.css, .wb-node text) at scale 1, and the height below which the
 // quick drawing leaves texts out (they would be specks).
 const NODE_FONT_PX = 11;
 const TEXT_MIN_PX = 4;
 
 let viewCount = 0;
-
-/** Text widths in the fonts the style sheet gives each kind of text, measured once each. */
-class TextMeasure {
-  constructor(canvasSvg) {
-    this.svg = canvasSvg;
-    this.cache = new Map();
-    this.fonts = null;
-    this.ctx = null;
-  }
-
-  fontsOf() {
-    const probe = s("g", { class: "wb-probe", visibility: "hidden" }, this.svg);
-    const node = s("g", { class: "wb-node" }, probe);
-    const cluster = s("g", { class: "wb-cluster" }, probe);
-    const kinds = {
-      node: s("text", {}, node, "x"),
-      sub: s("text", { class: "wb-sub" }, node, "x"),
-      head: s("text", { class: "wb-head-title" }, cluster, "x"),
-      edge: s("text", { class: "wb-edge-label" }, probe, "x"),
-    };
-    const fonts = {};
-    for (const [k, el] of Object.entries(kinds)) {
-      const st = getComputedStyle(el);
-      fonts[k] = st.fontSize ? `${st.fontStyle} ${st.fontWeight} ${st.fontSize} ${st.fontFamily}` : "";
-    }
-    probe.remove();
-    return fonts;
-  }
-
-  /** @type {import("./layout.js").Measure} */
-  width(text, kind) {
-    const key = `${kind}\u0000${text}`;
-    let w = this.cache.get(key);
-    if (w !== undefined) return w;
-    if (!this.fonts) {
-      this.fonts = this.fontsOf();
-      this.ctx = document.createElement("canvas").getContext("2d");
-    }
-    const font = this.fonts[kind];
-    if (font && this.ctx) {
-      this.ctx.font = font;
-      w = Math.ceil(this.ctx.measureText(text).width) + 2;
-    } else {
-      w = estimateWidth(text, kind);
-    }
-    this.cache.set(key, w);
-    return w;
-  }
-}
 
 /**
  * Draws the graph viewer for `model` into `el`; returns a function that removes it. With
@@ -132,101 +56,13 @@ class GraphView {
     this.dragged = false;
     this.search = { items: [], current: -1 };
     this.pending = null; // what to pan to once the next drawing is done
+    this.selected = null; // the selected edge (interaction.js, selectEdge)
     this.focus = (model.get("viewport") || {}).focus || "";
     this.handlers = [];
     this.build(el);
     this.root.dataset.createdAt = String(Math.round(performance.now()));
     this.listen();
     this.frame = requestAnimationFrame(() => this.firstDraw());
-  }
-
-  // Building the DOM ------------------------------------------------------------------------
-
-  build(el) {
-    const root = (this.root = h("div", "wb-graph", el));
-    const bar = h("div", "wb-toolbar", root);
-    this.titleEl = h("span", "wb-title", bar);
-    const find = h("span", "wb-group", bar);
-    this.searchInput = h("input", "wb-search", find);
-    this.searchInput.type = "search";
-    this.searchInput.placeholder = "search by name\u2026";
-    this.searchInput.setAttribute("aria-label", "search nodes and regions by name");
-    this.prevButton = this.button(find, "wb-search-prev", "\u2039", "previous match (Shift+Enter)", () => this.step(-1));
-    this.nextButton = this.button(find, "wb-search-next", "\u203A", "next match (Enter)", () => this.step(1));
-    this.matchesEl = h("span", "wb-matches", bar);
-    const modes = h("span", "wb-group", bar);
-    this.modeButtons = {};
-    for (const [mode, label] of MODES) {
-      const b = this.button(modes, "wb-edges-mode", label, `show ${label}`, () => this.setMode(mode));
-      b.dataset.edges = mode;
-      this.modeButtons[mode] = b;
-    }
-    const tools = h("span", "wb-group", bar);
-    this.button(tools, "wb-fit", "fit", "show the whole graph", () => {
-      this.fit();
-      this.saveViewport();
-    });
-    this.expandAllButton = this.button(tools, "wb-expand-all", "expand all", "open every region", () => this.setExpanded(openableRegions(this.graph)));
-    this.collapseAllButton = this.button(tools, "wb-collapse-all", "collapse all", "close every region", () => this.setExpanded([]));
-    if (!openableRegions(this.graph).length) {
-      // A flat graph (no jit, loop or named scope): the buttons say so rather than do nothing.
-      for (const b of [this.expandAllButton, this.collapseAllButton]) {
-        b.disabled = true;
-        b.title = "this graph has no regions to open or close (no jit, loop, or named scope)";
-      }
-    }
-    this.fullButton = this.button(tools, "wb-fullscreen", "full screen", "full screen (Esc to leave)", () => this.toggleFullScreen());
-    this.button(tools, "wb-export", "SVG", "save the drawing as an SVG file", () => this.exportSvg());
-    this.statusEl = h("span", "wb-status", bar);
-    this.selectionEl = h("span", "wb-selection", bar); // the selected edge, in words
-    this.selectionEl.hidden = true;
-    this.buildLegend(h("div", "wb-legend", root));
-    this.messageEl = h("div", "wb-message", root);
-    this.messageEl.hidden = true;
-    this.frameEl = h("div", "wb-frame", root);
-    const canvas = (this.canvas = s("svg", { class: "wb-canvas", tabindex: 0 }, this.frameEl));
-    s("title", {}, canvas, "drag to pan, wheel to zoom, click a region's header to open or close it");
-    const defs = s("defs", {}, canvas);
-    for (const k of ["f", "b", "r"]) {
-      const m = s("marker", { id: `${this.uid}-arrow-${k}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse", markerUnits: "userSpaceOnUse" }, defs);
-      s("path", { d: "M0,0L10,5L0,10z", class: `wb-arrow-${k}` }, m);
-    }
-    this.viewport = s("g", { class: "wb-viewport" }, canvas);
-    this.tooltip = h("div", "wb-tooltip", this.frameEl);
-    this.measure = new TextMeasure(canvas);
-  }
-
-  button(parent, cls, text, title, onClick) {
-    const b = h("button", cls, parent, text);
-    b.type = "button";
-    b.title = title;
-    b.addEventListener("click", onClick);
-    return b;
-  }
-
-  buildLegend(legend) {
-    for (const [role, label] of LEGEND_NODES) {
-      const item = h("span", "wb-legend-item", legend);
-      item.dataset.role = role;
-      const svg = s("svg", { width: 16, height: 11 }, item);
-      s("rect", { class: `wb-swatch wb-role-${role}`, x: 0.5, y: 0.5, width: 15, height: 10, rx: 2 }, svg);
-      h("span", null, item, label);
-    }
-    for (const [k, label] of LEGEND_EDGES) {
-      const item = h("span", "wb-legend-item", legend);
-      item.dataset.edge = k;
-      const svg = s("svg", { width: 30, height: 10 }, item);
-      s("line", { class: `wb-edge wb-e-${k}`, x1: 0, y1: 5, x2: 22, y2: 5 }, svg);
-      s("path", { d: "M22,1L30,5L22,9z", class: `wb-arrow-${k}` }, svg);
-      h("span", null, item, label);
-    }
-    // Shown only while a non-finite value's way is marked (the `marks` trait).
-    const nan = (this.nanLegend = h("span", "wb-legend-item wb-legend-nan", legend));
-    nan.dataset.role = "nan";
-    const svg = s("svg", { width: 16, height: 11 }, nan);
-    s("rect", { class: "wb-swatch wb-role-nan", x: 0.5, y: 0.5, width: 15, height: 10, rx: 2 }, svg);
-    h("span", null, nan, "where the NaN / inf is made, and its way to the outputs");
-    nan.hidden = true;
   }
 
   // Model events ----------------------------------------------------------------------------
@@ -272,74 +108,6 @@ class GraphView {
       this.resizer.observe(this.frameEl);
     }
   }
-
-  listenPointer() {
-    const canvas = this.canvas;
-    let start = null;
-    canvas.addEventListener("pointerdown", (ev) => {
-      if (ev.button !== 0) return;
-      start = { x: ev.clientX, y: ev.clientY, t: { ...this.transform } };
-      this.dragged = false;
-    });
-    canvas.addEventListener("pointermove", (ev) => {
-      if (!start) return;
-      const dx = ev.clientX - start.x;
-      const dy = ev.clientY - start.y;
-      if (!this.dragged && Math.abs(dx) + Math.abs(dy) < 4) return;
-      if (!this.dragged) {
-        this.dragged = true;
-        canvas.classList.add("wb-dragging");
-        canvas.setPointerCapture(ev.pointerId);
-        this.hideTip();
-      }
-      this.setTransform({ ...start.t, x: start.t.x + dx, y: start.t.y + dy });
-    });
-    const end = () => {
-      if (start && this.dragged) {
-        this.userMoved = true;
-        this.saveViewport();
-      }
-      start = null;
-      canvas.classList.remove("wb-dragging");
-      setTimeout(() => {
-        this.dragged = false;
-      }, 0);
-    };
-    canvas.addEventListener("pointerup", end);
-    canvas.addEventListener("pointercancel", end);
-    canvas.addEventListener(
-      "wheel",
-      (ev) => {
-        ev.preventDefault();
-        const box = canvas.getBoundingClientRect();
-        this.zoom(Math.exp(-ev.deltaY * 0.0015), ev.clientX - box.left, ev.clientY - box.top);
-      },
-      { passive: false },
-    );
-    canvas.addEventListener("keydown", (ev) => {
-      const W = canvas.clientWidth;
-      const H = canvas.clientHeight;
-      const pan = { ArrowLeft: [60, 0], ArrowRight: [-60, 0], ArrowUp: [0, 60], ArrowDown: [0, -60] }[ev.key];
-      if (ev.key === "+" || ev.key === "=") this.zoom(1.25, W / 2, H / 2);
-      else if (ev.key === "-") this.zoom(0.8, W / 2, H / 2);
-      else if (ev.key === "0") {
-        this.fit();
-        this.saveViewport();
-      } else if (pan) {
-        this.userMoved = true;
-        this.setTransform({ ...this.transform, x: this.transform.x + pan[0], y: this.transform.y + pan[1] });
-        this.saveViewport();
-      } else return;
-      ev.preventDefault();
-    });
-  }
-
-  zoom(factor, px, py) {
-    this.userMoved = true;
-    this.setTransform(zoomAt(this.transform, px, py, factor, this.limits));
-    this.saveViewport();
-  }
-
   // Drawing ---------------------------------------------------------------------------------
 
   firstDraw() {
@@ -431,145 +199,6 @@ class GraphView {
     d.drawnAt = String(Math.round(performance.now()));
     d.ready = String(Number(d.ready || "0") + 1);
   }
-
-  render(V, L, { texts = true, hover = true } = {}) {
-    this.root.dataset.selectedEdge = ""; // a new drawing: no edge selected
-    this.selectionEl.hidden = true;
-    this.deferTexts = !texts;
-    this.hover = hover;
-    this.textless = []; // [g, leaf] of the boxes drawn without their texts yet
-    this.hideTip();
-    const view = this.viewport;
-    view.textContent = "";
-    const gClusters = s("g", { class: "wb-clusters" }, view);
-    const gEdges = s("g", { class: "wb-edges" }, view);
-    const gNodes = s("g", { class: "wb-nodes" }, view);
-    const gLabels = (this.gLabels = s("g", { class: "wb-edge-labels" }, view));
-    this.labelsDrawn = false; // drawn the first time they are legible (drawLabels)
-    if (L.clustersDrawn) {
-      const depth = (c) => {
-        let d = 0;
-        for (let p = c.parent; p; p = V.clusters.get(p).parent) d += 1;
-        return d;
-      };
-      for (const c of [...V.clusters.values()].sort((a, b) => depth(a) - depth(b))) {
-        const box = L.boxes.get(c.key);
-        if (box) this.drawCluster(gClusters, c, box);
-      }
-    }
-    for (const routed of L.edges) this.drawEdge(gEdges, gLabels, routed, V);
-    for (const leaf of V.leaves.values()) this.drawLeaf(gNodes, leaf, L.boxes.get(leaf.key));
-  }
-
-  drawCluster(parent, c, box) {
-    const reg = c.region;
-    const role = reg.kind === "named_scope" && reg.label === "rematted_computation" ? "recompute" : ["scan", "while", "loop"].includes(reg.kind) ? "loop" : "region";
-    const g = s("g", { class: "wb-cluster", "data-region": reg.id, "data-key": c.key, "data-parent": c.parent || "", "data-phase": reg.phase, "data-role": role, "data-kind": reg.kind }, parent);
-    s("rect", { class: "wb-box", x: box.x, y: box.y, width: box.width, height: box.height, rx: 6 }, g);
-    // The header sits where the layout put it (a box of its own, clear of every edge).
-    const hb = this.layout.boxes.get(headerKey(c.key)) || { x: box.x + 8, y: box.y + 4, width: box.width - 16, height: c.detail ? 34 : 20 };
-    const head = s("rect", { class: "wb-head", x: hb.x, y: hb.y, width: hb.width, height: hb.height, rx: 4 }, g);
-    s("text", { class: "wb-head-title", x: hb.x + 4, y: hb.y + 13 }, g, c.title);
-    if (c.detail) s("text", { class: "wb-head-detail", x: hb.x + 4, y: hb.y + 27 }, g, c.detail);
-    head.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      if (!this.dragged) this.toggle(reg.id, false);
-    });
-    head.addEventListener("pointerenter", (ev) => this.showTip(ev, regionDetails(this.graph, reg)));
-    head.addEventListener("pointerleave", () => this.hideTip());
-  }
-
-  drawEdge(parent, labels, routed, V) {
-    const e = routed.edge;
-    if (!routed.points.length) return;
-    const g = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, parent);
-    const d = roundedPath(routed.points, 6);
-    s("path", { class: `wb-edge wb-e-${e.k}`, d, "marker-end": `url(#${this.uid}-arrow-${e.k})` }, g);
-    if (!this.hover) return; // no hover target in the quick drawing
-    const hit = s("path", { class: "wb-edge-hit", d }, g);
-    const name = (key) => {
-      const leaf = V.leaves.get(key);
-      return leaf ? leaf.label.replace(/^\u25B8 /, "") : key;
-    };
-    hit.addEventListener("pointerenter", (ev) => this.showTip(ev, [`${e.label || "value"}`, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)}`]));
-    hit.addEventListener("pointerleave", () => this.hideTip());
-    hit.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      if (!this.dragged) this.selectEdge(e, `${EDGE_WORDS[e.k]}: ${name(e.a)} \u2192 ${name(e.b)} (${e.label || "value"})`);
-    });
-  }
-
-  /** A click on an edge (a residual, say) selects it: drawn thick with its two ends, and said
-   * in the status line; a second click, or one on another edge, changes the selection. */
-  selectEdge(e, words) {
-    for (const el of this.viewport.querySelectorAll(".wb-selected")) el.classList.remove("wb-selected");
-    const again = this.root.dataset.selectedEdge === e.id;
-    this.root.dataset.selectedEdge = again ? "" : e.id;
-    this.selectedWords = again ? "" : words;
-    if (!again) {
-      for (const el of this.viewport.querySelectorAll(`.wb-edge-group[data-edge="${CSS.escape(e.id)}"]`)) el.classList.add("wb-selected");
-      for (const key of [e.a, e.b]) {
-        const end = this.viewport.querySelector(`[data-key="${CSS.escape(key)}"]`);
-        if (end) end.classList.add("wb-selected");
-      }
-    }
-    this.selectionEl.textContent = this.selectedWords;
-    this.selectionEl.hidden = !this.selectedWords;
-  }
-
-  /** The shapes on the edges (layout.js, placeEdgeLabels), drawn the first time the zoom makes
-   * them legible: a large view seen whole never needs them, and has that many fewer elements
-   * to style and lay out. */
-  drawLabels() {
-    if (this.labelsDrawn || !this.layout || !this.gLabels) return;
-    this.labelsDrawn = true;
-    if (!this.layout.edgeLabels) placeEdgeLabels(this.layout, this.visible, (text, kind) => this.measure.width(text, kind));
-    for (const routed of this.layout.edges) {
-      const e = routed.edge;
-      const b = routed.label;
-      if (!b || !e.label) continue;
-      const lg = s("g", { class: `wb-edge-group wb-e-${e.k}`, "data-edge": e.id, "data-from": e.a, "data-to": e.b }, this.gLabels);
-      s("rect", { class: "wb-edge-label-bg", x: b.x, y: b.y, width: b.width, height: b.height, rx: 2 }, lg);
-      s("text", { class: "wb-edge-label", x: b.x + 2, y: b.y + b.height - 3 }, lg, e.label);
-    }
-  }
-
-  drawLeaf(parent, leaf, box) {
-    const g = s("g", { class: "wb-node", "data-key": leaf.key, "data-parent": leaf.parent || "", "data-role": leaf.role, transform: `translate(${box.x},${box.y})` }, parent);
-    s("rect", { width: box.width, height: box.height, rx: 4 }, g);
-    if (this.deferTexts) this.textless.push([g, leaf]);
-    else this.drawTexts(g, leaf);
-    if (leaf.type === "node") {
-      const n = leaf.node;
-      Object.assign(g.dataset, { id: n.id, kind: n.kind, phase: n.phase, primitive: n.primitive });
-      g.addEventListener("pointerenter", (ev) => this.showTip(ev, nodeDetails(this.graph, n)));
-    } else {
-      const r = leaf.region;
-      g.classList.add("wb-collapsed");
-      Object.assign(g.dataset, { region: r.id, phase: r.phase, kind: r.kind });
-      g.addEventListener("pointerenter", (ev) => this.showTip(ev, regionDetails(this.graph, r)));
-      g.addEventListener("click", (ev) => {
-        ev.stopPropagation();
-        if (!this.dragged) this.toggle(r.id, true);
-      });
-    }
-    g.addEventListener("pointerleave", () => this.hideTip());
-  }
-
-  /** The texts of the boxes drawn without them (render's level of detail). */
-  drawAllTexts() {
-    if (!this.textless || !this.textless.length) return;
-    for (const [g, leaf] of this.textless) this.drawTexts(g, leaf);
-    this.textless = [];
-  }
-
-  /** A box's texts: its label, the shape of its value, the line below. */
-  drawTexts(g, leaf) {
-    const text = s("text", { x: 8, y: 5 + 11 }, g, leaf.label);
-    if (leaf.shape) s("tspan", { class: "wb-shape", dx: SHAPE_GAP }, text, leaf.shape);
-    if (leaf.sub) s("text", { class: "wb-sub", x: 8, y: 5 + 14 + 10 }, g, leaf.sub);
-  }
-
   // The viewport ----------------------------------------------------------------------------
 
   size() {
@@ -648,7 +277,7 @@ class GraphView {
     return true;
   }
 
-  // Regions, passes, full screen, export ----------------------------------------------------
+  // Regions, passes, full screen -----------------------------------------------------------
 
   setExpanded(ids) {
     this.model.set("expanded", ids);
@@ -707,227 +336,6 @@ class GraphView {
     }
   }
 
-  /** `onPicture` gets the settled drawing as a picture, once the page is quiet (a second
-   * later; a newer drawing meanwhile replaces it), and only when it changed. */
-  schedulePicture() {
-    if (!this.onPicture) return;
-    clearTimeout(this.pictureTimer);
-    this.pictureTimer = setTimeout(() => {
-      if (!this.layout || !this.root.isConnected) return;
-      this.drawAllTexts();
-      const svg = pictureSvg({
-        defs: this.canvas.querySelector("defs"),
-        viewport: this.viewport,
-        bounds: this.layout.bounds,
-        legendNodes: LEGEND_NODES,
-        legendEdges: LEGEND_EDGES,
-        edges: this.model.get("edges") || "both",
-      });
-      if (svg === this.lastPicture) return;
-      this.lastPicture = svg;
-      this.root.dataset.pictures = String(Number(this.root.dataset.pictures || "0") + 1);
-      this.onPicture(svg);
-    }, PICTURE_MS);
-  }
-
-  /** The drawing as a standalone SVG document: the whole graph, with the styles it uses. */
-  svgText() {
-    const b = this.layout ? this.layout.bounds : { x: 0, y: 0, width: 100, height: 100 };
-    const pad = 10;
-    const out = s("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: `${b.x - pad} ${b.y - pad} ${b.width + 2 * pad} ${b.height + 2 * pad}`, width: b.width + 2 * pad, height: b.height + 2 * pad, class: "wb-graph-export" });
-    const rules = [];
-    for (const sheet of document.styleSheets) {
-      let list;
-      try {
-        list = sheet.cssRules;
-      } catch {
-        continue; // another origin's style sheet
-      }
-      for (const rule of list) if (rule.cssText.includes(".wb-") || rule.cssText.includes("data-edges")) rules.push(rule.cssText);
-    }
-    s("style", {}, out, rules.join("\n"));
-    out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
-    this.drawLabels();
-    this.drawAllTexts();
-    const content = this.viewport.cloneNode(true);
-    content.removeAttribute("transform");
-    content.classList.remove("wb-labels-small"); // the file shows every edge's shape
-    out.appendChild(content);
-    return new XMLSerializer().serializeToString(out);
-  }
-
-  exportSvg() {
-    const blob = new Blob([this.svgText()], { type: "image/svg+xml" });
-    const a = h("a", null, this.root);
-    a.href = URL.createObjectURL(blob);
-    a.download = `${(this.graph.title || "graph").replace(/[^\w.-]+/g, "_")}.svg`;
-    a.click();
-    setTimeout(() => {
-      URL.revokeObjectURL(a.href);
-      a.remove();
-    }, 1000);
-  }
-
-  // Search ----------------------------------------------------------------------------------
-
-  applySearch() {
-    const query = this.model.get("search") || "";
-    if (this.searchInput.value !== query) this.searchInput.value = query;
-    if (!this.visible) return;
-    const found = searchMatches(this.graph, this.visible, query);
-    const items = [...found.nodes.map((i) => ({ node: i, order: i })), ...found.regions.map((id) => ({ region: id, order: this.graph.regions.get(id).first }))];
-    items.sort((a, b) => a.order - b.order);
-    const same = JSON.stringify(items) === JSON.stringify(this.search.items);
-    this.search = { items, current: same ? this.search.current : -1, query };
-    const hit = new Set(found.keys);
-    for (const g of this.viewport.querySelectorAll(".wb-node, .wb-cluster")) g.classList.toggle("wb-match", hit.has(g.dataset.key));
-    this.markCurrent();
-    this.root.dataset.matches = String(found.count);
-  }
-
-  markCurrent() {
-    const { items, current } = this.search;
-    const key = current >= 0 ? this.keyOfItem(items[current]) : null;
-    for (const g of this.viewport.querySelectorAll(".wb-current")) g.classList.remove("wb-current");
-    if (key) {
-      const el = this.viewport.querySelector(`[data-key="${CSS.escape(key)}"]`);
-      if (el) el.classList.add("wb-current");
-    }
-    const n = items.length;
-    this.matchesEl.textContent = !this.search.query ? "" : n === 0 ? "no match" : current >= 0 ? `${current + 1} of ${n}` : `${n} match${n === 1 ? "" : "es"}`;
-    this.prevButton.disabled = this.nextButton.disabled = n === 0;
-    this.root.dataset.current = current >= 0 ? `${current + 1}/${n}` : "";
-    this.root.dataset.currentKey = key || "";
-  }
-
-  keyOfItem(item) {
-    if (!item || !this.visible) return null;
-    if (item.node !== undefined) return this.visible.keyOf[item.node];
-    return this.visible.clusters.has("c:" + item.region) ? "c:" + item.region : this.visible.keyOf[this.graph.regions.get(item.region).first];
-  }
-
-  /** Goes to the next (+1) or previous (-1) match: opens the regions that hide it, pans to it. */
-  step(delta) {
-    const { items } = this.search;
-    if (!items.length) return;
-    const current = (this.search.current + delta + items.length) % items.length;
-    this.search.current = current;
-    const item = items[current];
-    const ids = item.node !== undefined ? [this.graph.nodes[item.node].id] : [item.region];
-    const open = highlightTargets(this.graph, ids).open;
-    const expanded = new Set(this.model.get("expanded") || []);
-    const missing = [...open].filter((r) => !expanded.has(r));
-    const go = () => {
-      this.markCurrent();
-      const key = this.keyOfItem(item);
-      const box = key && this.layout.boxes.get(key);
-      if (box && this.panTo([box])) this.saveViewport();
-    };
-    if (missing.length) {
-      this.pending = go;
-      this.setExpanded([...expanded, ...missing]);
-    } else {
-      go();
-    }
-  }
-
-  // Highlight -------------------------------------------------------------------------------
-
-  applyHighlight() {
-    const T = highlightTargets(this.graph, this.model.get("highlight"));
-    const keys = new Set();
-    for (const i of T.nodes) keys.add(this.visible.keyOf[i]);
-    for (const r of T.regions) keys.add("r:" + r);
-    let count = 0;
-    for (const g of this.viewport.querySelectorAll(".wb-node")) {
-      const on = keys.has(g.dataset.key);
-      g.classList.toggle("wb-highlight", on);
-      if (on) g.dataset.highlight = "true";
-      else delete g.dataset.highlight;
-      count += on ? 1 : 0;
-    }
-    for (const g of this.viewport.querySelectorAll(".wb-cluster")) {
-      const on = T.regions.has(g.dataset.region);
-      g.classList.toggle("wb-highlight", on);
-      if (on) g.dataset.highlight = "true";
-      else delete g.dataset.highlight;
-      count += on ? 1 : 0;
-    }
-    this.root.dataset.highlighted = String(count);
-    return { T, keys };
-  }
-
-  /** Marks where a non-finite value is made and its way to the outputs (the `marks` trait). */
-  applyMarks() {
-    const marks = this.model.get("marks") || {};
-    const M = nanMarks(this.graph, this.visible, marks);
-    let count = 0;
-    for (const g of this.viewport.querySelectorAll(".wb-node, .wb-cluster")) {
-      const k = g.dataset.key;
-      const on = M.boxes.has(k) || k === M.origin || k === M.source;
-      g.classList.toggle("wb-nan-path", on);
-      g.classList.toggle("wb-nan-origin", k === M.origin);
-      g.classList.toggle("wb-nan-source", k === M.source && k !== M.origin);
-      count += on ? 1 : 0;
-    }
-    for (const g of this.viewport.querySelectorAll(".wb-edge-group[data-edge]")) {
-      g.classList.toggle("wb-nan-edge", M.edges.has(g.dataset.edge));
-      g.classList.toggle("wb-nan-residual", M.residual.has(g.dataset.edge));
-    }
-    this.nanLegend.hidden = !marks.origin;
-    this.root.dataset.nanMarked = String(count);
-    this.root.dataset.nanEdges = String(M.edges.size);
-    this.root.dataset.nanResidual = String(M.residual.size);
-  }
-
-  focusHighlight() {
-    const ids = this.model.get("highlight") || [];
-    this.focus = JSON.stringify(ids);
-    if (!ids.length) {
-      this.applyHighlight();
-      return;
-    }
-    const T = highlightTargets(this.graph, ids);
-    const cur = new Set(this.model.get("expanded") || []);
-    const missing = [...T.open].filter((r) => !cur.has(r));
-    if (missing.length) {
-      this.pending = () => this.panToHighlight();
-      this.setExpanded([...cur, ...missing]);
-      return;
-    }
-    this.panToHighlight();
-  }
-
-  panToHighlight() {
-    const { T, keys } = this.applyHighlight();
-    const boxes = [...keys].map((k) => this.layout.boxes.get(k));
-    for (const r of T.regions) boxes.push(this.layout.boxes.get("c:" + r));
-    if (this.panTo(boxes, 0.6)) {
-      clearTimeout(this.saveTimer);
-      this.writeViewport();
-    } else {
-      this.focus = ""; // not shown yet: pan when the view is drawn in the page
-    }
-  }
-
-  // Tooltip ---------------------------------------------------------------------------------
-
-  showTip(ev, lines) {
-    if (this.dragged) return;
-    const tip = this.tooltip;
-    tip.textContent = lines.filter((x) => x).join("\n");
-    tip.style.display = "block";
-    const box = this.frameEl.getBoundingClientRect();
-    const x = ev.clientX - box.left + 14;
-    const y = ev.clientY - box.top + 14;
-    tip.style.left = `${Math.min(x, Math.max(0, box.width - tip.offsetWidth - 4))}px`;
-    tip.style.top = `${y + tip.offsetHeight > box.height ? Math.max(0, ev.clientY - box.top - tip.offsetHeight - 8) : y}px`;
-  }
-
-  hideTip() {
-    this.tooltip.style.display = "none";
-  }
-
   destroy() {
     cancelAnimationFrame(this.frame);
     clearTimeout(this.pictureTimer);
@@ -943,3 +351,12 @@ class GraphView {
   }
 }
 
+// One class, its methods in several modules: copied, not inherited, so a name defined twice is
+// an error here rather than one part silently hiding another.
+for (const part of [Toolbar, Drawing, Interaction, Exporting]) {
+  for (const name of Object.getOwnPropertyNames(part.prototype)) {
+    if (name === "constructor") continue;
+    if (Object.prototype.hasOwnProperty.call(GraphView.prototype, name)) throw new Error(`GraphView.${name} is defined twice`);
+    Object.defineProperty(GraphView.prototype, name, Object.getOwnPropertyDescriptor(part.prototype, name));
+  }
+}

@@ -3,29 +3,32 @@ plain functions (``tests/graph_programs.py``, ``transformer``: ``block(h, p)`` c
 ``attention(h, p)``) is drawn grouped by the user's functions, its first view a few legible
 boxes with the 12 layers folded into one box that says x12; opened level by level, every level
 is drawn without overlaps or edges through boxes (``test_graph_browser.check_geometry``), and
-search finds the functions by name. A 50-step ``wb.fori_loop`` with ``Binomial(4)`` (item 3)
-is one loop box per pass that says 50 and its scheme; Revolve's schedule is inside it.
+search finds the functions by name; with four layers open, each pass runs one way (no
+zig-zag). A 50-step ``wb.fori_loop`` with ``Binomial(4)`` (item 3) is one loop box per pass that
+says 50 and its scheme; Revolve's schedule is inside it.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from tests import graph_programs
 from tests.browser.lab_session import ARTIFACTS, notebook_fixtures, requires_chromium
-from tests.browser.test_graph_browser import GEOMETRY_JS, _fit, _ready, check_geometry
+from tests.browser.test_graph_browser import GEOMETRY_JS, _fit, _kernel, _ready, check_geometry
 
 pytestmark = requires_chromium
 
 WAIT_MS = 60_000
 MAX_FIRST_BOXES = 40
 MIN_TEXT_PX = 8
+SIDEWAYS_PX = 2  # a region's step sideways smaller than this is none
 
 LOOP_CELL = (
     "def looped(x):\n"
     "    body = lambda i, y: jnp.sin(y) * x\n"
     "    return jnp.sum(wb.fori_loop(0, 50, body, x, checkpointing=wb.Binomial(4)))\n"
-    "wb.graph(looped, jnp.ones(3), mode=wb.Reverse)"
+    "gl = wb.graph(looped, jnp.ones(3), mode=wb.Reverse)\ngl"
 )
 CELLS = [graph_programs.SOURCE, graph_programs.cell("blocks12", "g"), LOOP_CELL]
 
@@ -126,22 +129,91 @@ def test_a_checkpointed_loop_is_one_box_with_its_count_and_scheme(page):
 
 
 def test_a_click_on_a_residual_edge_selects_it_and_its_ends(page):
-    """Issue 24 item 4: clicking a residual edge did nothing."""
+    """Issue 24 item 4: clicking a residual edge did nothing. A redraw between the two clicks
+    (here: a region hidden in a closed one opened, which draws the same boxes again) keeps
+    the selection, so the second click unselects it (it once selected it again: flaky)."""
     g = page.locator(".wb-graph").nth(1)
     g.locator("button.wb-collapse-all").click()
+    # The collapse's own drawing: the click starts it (wb-busy) before it returns.
     page.wait_for_function(
-        "(el) => el.dataset.settled === 'true' && !el.querySelector('.wb-cluster')",
+        "(el) => el.dataset.settled === 'true' && !el.querySelector('.wb-cluster')"
+        " && !el.querySelector('.wb-frame.wb-busy')",
         arg=g.element_handle(),
         timeout=WAIT_MS,
     )
     edge = g.locator(".wb-edge-group.wb-e-r").first
+    edge_id = edge.get_attribute("data-edge")
     edge.locator("path.wb-edge-hit").dispatch_event("click")
-    assert g.get_attribute("data-selected-edge") == edge.get_attribute("data-edge")
+    assert g.get_attribute("data-selected-edge") == edge_id
     assert g.locator(".wb-edge-group.wb-selected").count() >= 1
     assert g.locator(".wb-node.wb-selected").count() == 2  # both ends
     words = g.locator(".wb-selection").text_content() or ""
     assert words.startswith("residual") and "loop" in words, words
     g.screenshot(path=str(ARTIFACTS / "structure-residual-selected.png"))
+    before = _ready(g)
+    _kernel(
+        page, "gl.expanded = [r.id for r in gl.model.regions if r.parent not in (None, 'main')][:1]"
+    )
+    page.wait_for_function(
+        "([el, n]) => Number(el.dataset.ready || 0) > n && el.dataset.settled === 'true'",
+        arg=[g.element_handle(), before],
+        timeout=WAIT_MS,
+    )
+    assert g.get_attribute("data-selected-edge") == edge_id  # kept by the redraw
+    assert g.locator(".wb-node.wb-selected").count() == 2
     edge.locator("path.wb-edge-hit").dispatch_event("click")  # again: unselected
     assert g.get_attribute("data-selected-edge") == ""
     assert g.locator(".wb-selected").count() == 0
+
+
+# The centres (screen px) of the open top-level regions of a pass, by region id.
+CENTRES_JS = """([el, phase]) => Object.fromEntries(
+  [...el.querySelectorAll(`.wb-cluster[data-phase="${phase}"][data-parent=""]`)].map((c) => {
+    const r = c.querySelector('rect.wb-box').getBoundingClientRect();
+    return [c.dataset.region, [r.x + r.width / 2, r.y + r.height / 2]];
+  }))"""
+
+
+def _sideways(steps: list[float]) -> set[int]:
+    return {(d > SIDEWAYS_PX) - (d < -SIDEWAYS_PX) for d in steps} - {0}
+
+
+def test_open_layers_run_one_way_in_each_pass(page):
+    """Issue 24: the forward pass zig-zagged (layer 1 right, layer 2 left). With four blocks
+    open in each pass, the forward blocks go down the layout in program order, the backward
+    blocks up it (laid out reversed), and both drift sideways one way, the same way."""
+    g = page.locator(".wb-graph").first
+    before = _ready(g)
+    _kernel(
+        page,
+        "ids = {ph: [r.id for r in g.model.regions if r.label == 'block' and r.phase == ph][:4]\n"
+        "       for ph in ('forward', 'backward')}\n"
+        "g.expanded = ids['forward'] + ids['backward']\n"
+        "g.search = ''",
+    )
+    page.wait_for_function(
+        "([el, n]) => Number(el.dataset.ready || 0) > n && el.dataset.settled === 'true'",
+        arg=[g.element_handle(), before],
+        timeout=WAIT_MS,
+    )
+    _check_level(page, g, "four-layers-open")
+    ids = page.evaluate(
+        "(el) => [...el.querySelectorAll('.wb-cluster')].map((c) => c.dataset.region)",
+        g.element_handle(),
+    )
+    order = {rid: i for i, rid in enumerate(ids)}  # drawn in program order
+    passes = {}
+    for phase in ("forward", "backward"):
+        centres = page.evaluate(CENTRES_JS, [g.element_handle(), phase])
+        passes[phase] = [centres[rid] for rid in sorted(centres, key=order.__getitem__)]
+    forward, backward = passes["forward"], passes["backward"]
+    assert len(forward) == len(backward) == 4, passes
+    # Along the layout direction (down): the forward pass in program order, the backward pass
+    # against it (the first backward block is the last layer's).
+    assert all(a[1] < b[1] for a, b in pairwise(forward)), forward
+    assert all(a[1] > b[1] for a, b in pairwise(backward)), backward
+    # Sideways, layer after layer (the backward blocks in layer order): one way for both.
+    layers = backward[::-1]
+    steps = [b[0] - a[0] for a, b in pairwise(forward)]
+    steps += [b[0] - a[0] for a, b in pairwise(layers)]
+    assert len(_sideways(steps)) <= 1, passes
