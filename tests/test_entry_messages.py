@@ -155,3 +155,39 @@ def test_a_loop_body_that_is_not_a_function_is_named(call):
     """Was JAX's "Expected a callable value, got sin" from wb.tradeoffs("sin", ...)."""
     with pytest.raises(TypeError, match=r"needs the loop's body, .* received a str \('sin'\)"):
         call("sin")
+
+
+F_FIRST = {
+    "inspect": lambda *a: wb.inspect(*a, runs=0),
+    "graph": wb.graph,
+    "explain_nans": wb.explain_nans,
+    "compile": wb.compile,
+    "jit": wb.jit,
+    "tradeoffs": lambda body, *a: wb.tradeoffs(body, X, 4, measure=False),
+    "tradeoff_explorer": lambda body, *a: wb.tradeoff_explorer(body, X, 4, measure=False),
+}
+
+
+@pytest.mark.parametrize("name", list(F_FIRST))
+def test_every_function_first_entry_says_the_same_of_a_mode_first(name):
+    """Issue 25: the same mistake got ModeError, TypeError or a bare WorkbenchError, in other
+    words each time. One check (``ad/entry.py``): a mode where the function goes is a
+    ModeError, anything else that is not callable a NotCallableError, with the same first
+    words from every entry point."""
+    with pytest.raises(wb.ModeError, match=rf"^{name} takes the function first\b.*Reverse"):
+        F_FIRST[name](wb.Reverse, lambda x: jnp.sum(x), X)
+    with pytest.raises(
+        wb.NotCallableError, match=rf"^{name} needs (a function first|the loop's body)\b"
+    ) as info:
+        F_FIRST[name](3.0, X)
+    assert isinstance(info.value, TypeError)  # as Python's own "not callable"
+    assert "a Python float (3.0)" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["gradient", "jacobian", "autodiff"])
+def test_every_mode_first_entry_says_the_same_of_a_missing_mode(name):
+    fn = getattr(wb, name)
+    with pytest.raises(wb.ModeError, match=rf"^{name} needs a mode as its first argument"):
+        fn(lambda x: jnp.sum(x), X)
+    with pytest.raises(wb.NotCallableError, match=rf"^{name} needs the function to"):
+        fn(wb.Reverse, 3.0, X)

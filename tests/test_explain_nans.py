@@ -207,7 +207,7 @@ def test_nan_in_a_cond_branch():
 def test_bad_input_messages():
     with pytest.raises(wb.WorkbenchError, match=r"takes the function first.*mode=Reverse"):
         wb.explain_nans(wb.Reverse, min_recip, 0.0)
-    with pytest.raises(wb.WorkbenchError, match="needs a function to explain, but received a"):
+    with pytest.raises(wb.WorkbenchError, match=r"needs a function first, .* received a Python"):
         wb.explain_nans(3.0, 0.0)
     with pytest.raises(wb.ModeError):
         wb.explain_nans(min_recip, jnp.float32(0.0), mode="reverse")

@@ -36,6 +36,7 @@ from workbench._src.debug.nans import explain_nans as explain_nans
 from workbench._src.errors import ActivityError as ActivityError
 from workbench._src.errors import CompiledCallError as CompiledCallError
 from workbench._src.errors import ModeError as ModeError
+from workbench._src.errors import NotCallableError as NotCallableError
 from workbench._src.errors import NotDifferentiableError as NotDifferentiableError
 from workbench._src.errors import OutputError as OutputError
 from workbench._src.errors import TracedValueError as TracedValueError
@@ -88,6 +89,7 @@ __all__ = [
     "Mode",
     "ModeError",
     "NanReport",
+    "NotCallableError",
     "NotDifferentiableError",
     "OutputError",
     "Periodic",

@@ -21,6 +21,7 @@ from typing import Any
 
 import jax
 
+from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import (
@@ -45,7 +46,7 @@ _wrappers: weakref.WeakKeyDictionary[Callable[..., Any], Callable[..., Any]] = (
 )
 
 
-def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+def jit(fun: Callable[..., Any] | None = None, /, *extra: Any, **options: Any) -> Any:
     """Compiles ``fun`` with XLA on first call, like Reactant's ``@jit`` (and ``jax.jit``).
 
     Use as ``wb.jit(f)``, ``@wb.jit`` or ``@wb.jit(static_argnums=...)``; options are
@@ -57,10 +58,12 @@ def jit(fun: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """
     if fun is None:
         return functools.partial(jit, **options)
-    if not callable(fun):
+    check_function_first("jit", fun, extra, takes_mode=False, usage="wb.jit(f)(x)")
+    if extra:  # the arguments go to the compiled function, not to jit
         raise TypeError(
-            f"jit needs a function, but received {describe(fun)}. Write wb.jit(f)(x) or "
-            "decorate the function with @wb.jit."
+            f"jit takes the function alone and returns its compiled version, but received "
+            f"{len(extra)} more positional argument{'s' if len(extra) > 1 else ''} "
+            f"({', '.join(describe(a) for a in extra)}). Call the result: wb.jit(f)(x)."
         )
     _check_options("jit", options)
     return Jitted(fun, jax.jit(_explaining_tracer_errors(fun), **options), options)
@@ -450,9 +453,7 @@ def compile(fun: Callable[..., Any], *example_args: Any, **options: Any) -> Comp
     >>> step(jnp.ones(2, jnp.float32))
     Array([2., 2.], dtype=float32)
     """
-    if not callable(fun):
-        raise TypeError(
-            f"compile needs a function first, then example arguments, but received "
-            f"{describe(fun)}. Write wb.compile(f, *example_args)."
-        )
+    check_function_first(
+        "compile", fun, example_args, takes_mode=False, usage="wb.compile(f, *example_args)"
+    )
     return Compiled(fun, example_args, options)

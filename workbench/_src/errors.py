@@ -24,6 +24,11 @@ class ModeError(WorkbenchError, TypeError):
     """A mode was expected and something else arrived, or the other way round."""
 
 
+class NotCallableError(WorkbenchError, TypeError):
+    """A function was expected (the first argument of ``inspect``, ``graph``, ``jit``, a loop's
+    body, ...) and something else arrived."""
+
+
 class NotDifferentiableError(WorkbenchError, TypeError):
     """A value without derivatives (integer, boolean, string, ...) was to be differentiated."""
 

@@ -30,7 +30,7 @@ from workbench._src.ad.activities import Activity, check_differentiable
 from workbench._src.ad.model_arguments import ModelParts, split_model
 from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
-from workbench._src.errors import ModeError, describe
+from workbench._src.errors import ModeError, NotCallableError, describe
 from workbench._src.leaves import PYTHON_SCALARS
 
 
@@ -178,7 +178,7 @@ def check_function(where: str, f: Any) -> None:
         hint = f" It looks like the function is missing: wb.{where}(mode, f, {f!r}, ...)."
     elif isinstance(f, Mode):
         hint = " The mode is the first argument and appears only once."
-    raise TypeError(
+    raise NotCallableError(
         f"{where} needs the function to differentiate as its second argument, but received "
         f"{describe(f)}, which is not callable.{hint} Write wb.{where}(mode, f, *args)."
     )

@@ -24,12 +24,13 @@ from typing import Any
 import jax
 
 from workbench._src.ad.activities import Activity, Const, is_random_key
+from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.model_arguments import pack
 from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.compile import Compiled, detached, jit, traced_for
-from workbench._src.errors import ActivityError, ModeError, describe
+from workbench._src.errors import ActivityError, describe
 from workbench._src.internals import private_jax
 from workbench._src.introspect import stages
 from workbench._src.introspect import text as _text
@@ -263,28 +264,8 @@ def _program(
 
 
 def _check(where: str, f: Any, args: Sequence[Any], mode: Any) -> None:
-    if isinstance(f, Mode):
-        raise ModeError(
-            f"{where} takes the function first and the mode as a keyword, but received the mode "
-            f"{f!r} first. Write wb.{where}(f, *args, mode={f!r})."
-        )
-    if not callable(f) or isinstance(f, Activity):
-        raise TypeError(
-            f"{where} needs a function first, then its arguments, but received {describe(f)}. "
-            f"Write wb.{where}(f, *args)."
-        )
-    if mode is not None and not isinstance(mode, Mode):
-        raise ModeError(
-            f"{where}(..., mode=) takes wb.Forward, wb.ForwardWithPrimal, wb.Reverse, "
-            f"wb.ReverseWithPrimal or None, but received {describe(mode)}. Leave it out to "
-            "inspect f itself."
-        )
+    check_function_first(where, f, args, mode)
     for i, a in enumerate(args):
-        if isinstance(a, Mode):
-            raise ModeError(
-                f"{where}: argument {i + 1} is the mode {a!r}; pass it as a keyword: "
-                f"wb.{where}(f, *args, mode={a!r})."
-            )
         if not isinstance(a, Activity):
             continue
         if mode is None:

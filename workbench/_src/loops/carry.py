@@ -9,13 +9,20 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from workbench._src.errors import describe, shape_dtype
+from workbench._src.ad.modes import Mode
+from workbench._src.errors import ModeError, NotCallableError, describe, shape_dtype
 from workbench._src.loops.schemes import CheckpointingError
 
 
 def check_body(body: Any, where: str, signature: str = "body(i, carry) -> carry") -> None:
+    if isinstance(body, Mode):
+        raise ModeError(
+            f"{where} takes the function first (the loop's body, {signature}), but received "
+            f"the mode {body!r} first. A loop takes no mode: it is differentiated in whatever "
+            f"mode the function that runs it is (wb.gradient({body!r}, f, x))."
+        )
     if not callable(body):
-        raise TypeError(
+        raise NotCallableError(
             f"{where} needs the loop's body, a function {signature}, but received "
             f"{describe(body)}, which is not callable. Pass the function itself (jnp.sin, not "
             "'sin'; a lambda for a body that ignores an argument)."

@@ -22,7 +22,7 @@ import numpy as np
 
 from workbench._src.errors import describe
 from workbench._src.loops.api import fori_loop
-from workbench._src.loops.carry import check_body_keeps_carry
+from workbench._src.loops.carry import check_body, check_body_keeps_carry
 from workbench._src.loops.schedules import checkpoint_schedule
 from workbench._src.loops.schemes import Binomial, CheckpointingError, check_scheme
 
@@ -125,6 +125,7 @@ def tradeoffs(
     >>> [(r.snapshots, r.evaluations) for r in t.rows]
     [(0, 64), (8, 128), (2, 484), (4, 264), (8, 201)]
     """
+    check_body(body, "tradeoffs")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise CheckpointingError(
             f"tradeoffs needs a positive int trip count, got {describe(steps)}."

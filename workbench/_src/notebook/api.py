@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench._src.debug.nans import NanReport, register_view
 from workbench._src.errors import FallbackWarning
+from workbench._src.loops.carry import check_body
 
 if TYPE_CHECKING:
     from workbench._src.ad.modes import Mode
@@ -113,6 +114,7 @@ def tradeoff_explorer(
     >>> [r["evaluations"] for r in ex.rows], ex.timeline["scheme"]
     ([16, 32, 61, 43], 'Binomial(snapshots=4)')
     """
+    check_body(body, "tradeoff_explorer")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(
             f"tradeoff_explorer needs a positive int number of steps, got {steps!r}: pass "

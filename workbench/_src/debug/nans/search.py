@@ -28,9 +28,10 @@ import numpy as np
 
 from workbench._src.ad.activities import Const
 from workbench._src.ad.arguments import argument_names
+from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.gradient import gradient
 from workbench._src.ad.model_arguments import pack, unpack
-from workbench._src.ad.modes import Mode, check_mode
+from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
 from workbench._src.debug.nans.equations import EqnId, _Index
@@ -38,7 +39,6 @@ from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
 from workbench._src.debug.nans.interpreter import _first, _run
 from workbench._src.debug.nans.remedies import _remedy
 from workbench._src.debug.nans.report import NanReport, Origin, Remedy
-from workbench._src.errors import WorkbenchError
 from workbench._src.internals import jaxprs
 from workbench._src.introspect import structure
 from workbench._src.introspect.graph import graph_from_jaxpr
@@ -60,18 +60,7 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
     Returns:
       A ``NanReport``: ``print`` it, or show it in a notebook.
     """
-    if isinstance(f, Mode):
-        raise WorkbenchError(
-            f"explain_nans takes the function first and the mode as a keyword, but received the "
-            f"mode {f!r} first. Write wb.explain_nans(f, *args, mode={f!r})."
-        )
-    if not callable(f):
-        raise WorkbenchError(
-            f"explain_nans needs a function to explain, but received a {type(f).__name__}. "
-            "Write wb.explain_nans(f, *args, mode=wb.Reverse)."
-        )
-    if mode is not None:
-        mode = check_mode(mode, "explain_nans")
+    check_function_first("explain_nans", f, args, mode)
     require_concrete("explain_nans", args)
     with searching():
         program, flat_args, out_names = _program(f, args, mode)
