@@ -11,7 +11,7 @@ from workbench._src.loops.schedules import (
     Advance,
     Recompute,
     Restore,
-    Reverse,
+    ReverseStep,
     Snapshot,
     Tape,
     optimal_advances,
@@ -52,7 +52,7 @@ def replay(plan, n):
             state = action.stop
         elif isinstance(action, Recompute):
             assert taped and taped[-1] == action.step
-        elif isinstance(action, Reverse):
+        elif isinstance(action, ReverseStep):
             assert taped and taped[-1] == action.step, (taped, action)
             taped.pop()
             reversed_steps.append(action.step)
@@ -172,7 +172,7 @@ def test_a_million_step_schedule_costs_kilobytes_until_iterated():
     assert plan.advances == optimal_advances(10**6, 10)
     assert costs[1:] == (10**6, 10, 4_353_352)
     assert plan.actions[:2] == (Snapshot(0, 0), Advance(0, revolve_split(10**6, 10)))
-    assert plan.actions[-1] == Reverse(0)
+    assert plan.actions[-1] == ReverseStep(0)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_counted_costs_equal_the_iterated_actions(scheme, mincut):
         assert plan.snapshots == len({a.slot for a in actions if isinstance(a, Snapshot)})
         alive = most = 0
         for a in actions:
-            alive += (a.stop - a.start) if isinstance(a, Tape) else -isinstance(a, Reverse)
+            alive += (a.stop - a.start) if isinstance(a, Tape) else -isinstance(a, ReverseStep)
             most = max(most, alive)
         assert plan.taped_steps == most
         assert tuple(actions[3:9]) == plan.actions[3:9]
@@ -213,3 +213,14 @@ def test_tradeoffs_refuses_a_body_that_changes_the_carry_even_unmeasured():
 
     with pytest.raises(wb.CheckpointingError, match=r"wb.tradeoffs: the body changes the carry"):
         wb.tradeoffs(lambda i, y: jnp.concatenate([y, y]), jnp.zeros(3), 10, measure=False)
+
+
+def test_the_schedule_action_is_not_named_as_the_mode():
+    """Issue 25: ``workbench.schedules.Reverse`` (an action) and ``wb.Reverse`` (a mode) shared
+    a name; ``from workbench.schedules import *`` shadowed the mode. The action is
+    ``ReverseStep``."""
+    import workbench.schedules as schedules
+
+    assert not hasattr(schedules, "Reverse") and "Reverse" not in schedules.__all__
+    assert isinstance(wb.Reverse, wb.Mode)
+    assert repr(ReverseStep(3)) == "ReverseStep(step=3)"

@@ -4,11 +4,11 @@
 order (a lazy sequence: a plan of a million steps costs kilobytes until it is iterated):
 
 >>> import workbench as wb
->>> from workbench.schedules import Advance, Reverse, Snapshot
+>>> from workbench.schedules import Advance, ReverseStep, Snapshot
 >>> plan = wb.checkpoint_schedule(4, wb.Binomial(1))
 >>> plan.actions[0], plan.actions[1]
 (Snapshot(slot=0, step=0), Advance(start=0, stop=3))
->>> sum(isinstance(a, Reverse) for a in plan.actions)
+>>> sum(isinstance(a, ReverseStep) for a in plan.actions)
 4
 """
 
@@ -18,7 +18,7 @@ from workbench._src.loops.schedules import Advance as Advance
 from workbench._src.loops.schedules import Costs as Costs
 from workbench._src.loops.schedules import Recompute as Recompute
 from workbench._src.loops.schedules import Restore as Restore
-from workbench._src.loops.schedules import Reverse as Reverse
+from workbench._src.loops.schedules import ReverseStep as ReverseStep
 from workbench._src.loops.schedules import Schedule as Schedule
 from workbench._src.loops.schedules import Snapshot as Snapshot
 from workbench._src.loops.schedules import Tape as Tape
@@ -33,7 +33,7 @@ __all__ = [
     "Costs",
     "Recompute",
     "Restore",
-    "Reverse",
+    "ReverseStep",
     "Schedule",
     "Snapshot",
     "Tape",

@@ -9,7 +9,8 @@ actions, in order:
 ``Tape(start, stop)``      run steps ``start .. stop - 1`` forward, keeping their residuals.
 ``Recompute(step)``        evaluate taped step ``step`` again from its kept input, for the
                            residuals ``mincut`` did not keep.
-``Reverse(step)``          pull the cotangent back through taped step ``step`` (no evaluation).
+``ReverseStep(step)``      pull the cotangent back through taped step ``step`` (no
+                           evaluation; not the mode ``wb.Reverse``).
 
 Forward step evaluations are the steps advanced plus the steps taped. For ``Binomial(s)`` the
 plan is Revolve's (Griewank 1992, "Achieving logarithmic growth of temporal and spatial
@@ -74,11 +75,11 @@ class Recompute:
 
 
 @dataclasses.dataclass(frozen=True)
-class Reverse:
+class ReverseStep:
     step: int
 
 
-Action = Advance | Snapshot | Restore | Tape | Recompute | Reverse
+Action = Advance | Snapshot | Restore | Tape | Recompute | ReverseStep
 
 
 class Actions(Sequence[Action]):
@@ -282,7 +283,7 @@ def binomial_actions(n: int, s: int) -> Iterator[Action]:
                 stack.append((start, m, slot, snaps))
             if length - m == 1:
                 yield Tape(start + m, start + m + 1)
-                yield Reverse(start + m)
+                yield ReverseStep(start + m)
                 break
             yield Snapshot(slot + 1, start + m)
             start, length, slot, snaps = start + m, length - m, slot + 1, snaps - 1
@@ -301,7 +302,7 @@ def binomial_costs(n: int, s: int) -> Costs:
     if n == 0:
         return Costs(0, 0, 0, 0, 0, 0)
     if n == 1:
-        return Costs(3, 0, 1, 0, 1, 1)  # Snapshot, Tape, Reverse
+        return Costs(3, 0, 1, 0, 1, 1)  # Snapshot, Tape, ReverseStep
     r = repetitions(n, s)
     one_step_right = min(beta(s, r - 1), beta(s, r - 2) + n - beta(s, r - 1))
     snapshots_taken = (n - 1) - one_step_right
@@ -320,7 +321,7 @@ def periodic_actions(n: int, period: int) -> Iterator[Action]:
         yield Restore(slot, start)
         yield Tape(start, stop)
         for step in reversed(range(start, stop)):
-            yield Reverse(step)
+            yield ReverseStep(step)
 
 
 def store_all_actions(n: int, mincut: bool = False) -> Iterator[Action]:
@@ -330,7 +331,7 @@ def store_all_actions(n: int, mincut: bool = False) -> Iterator[Action]:
     for step in reversed(range(n)):
         if mincut:
             yield Recompute(step)
-        yield Reverse(step)
+        yield ReverseStep(step)
 
 
 def checkpoint_schedule(

@@ -22,7 +22,7 @@ from workbench._src.loops.schedules import (
     Advance,
     Recompute,
     Restore,
-    Reverse,
+    ReverseStep,
     Snapshot,
     Tape,
     checkpoint_schedule,
@@ -45,7 +45,7 @@ _TIMELINE_ROW: dict[type, tuple[str, str, str]] = {
     Snapshot: ("snapshot", "slot", "step"),
     Restore: ("restore", "slot", "step"),
     Recompute: ("recompute", "step", "step"),
-    Reverse: ("reverse", "step", "step"),
+    ReverseStep: ("reverse", "step", "step"),
 }
 
 
