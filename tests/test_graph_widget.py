@@ -369,3 +369,23 @@ def test_the_front_ends_fixtures_are_in_the_format_sent_now():
             decode(committed["graph"])  # every row reads by the current field table
         else:
             assert committed["rows"][0].keys() == fresh["rows"][0].keys(), name
+
+
+def test_the_static_picture_names_a_checkpointed_loop_as_the_live_view_does():
+    """Issue 24: Graphviz's picture labelled a checkpointed loop "loop(checkpointed) (446)";
+    the live view says "↻ loop ×50" and "Binomial(4)". The picture says the same (its trip
+    count and scheme, in both passes)."""
+    import re
+
+    if gp.shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    steps = 50
+    f = lambda x: jnp.sum(
+        wb.fori_loop(0, steps, lambda i, c: jnp.sin(c) * 1.01, x, checkpointing=wb.Binomial(4))
+    )
+    svg = gp.graphviz_svg(wb.graph(f, jnp.ones(3), mode=wb.Reverse).model)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts.count(f"▸ ↻ loop \u00d7{steps}") == 1
+    assert texts.count(f"▸ ↻ loop \u00d7{steps} (backward)") == 1
+    assert sum(t.startswith("Binomial(4), ") for t in texts) == 2
+    assert not any("checkpointed" in t for t in texts)

@@ -21,7 +21,7 @@ from workbench._src.introspect import text as _text
 from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
-from workbench._src.introspect.structure import loop_kinds
+from workbench._src.introspect.structure import RECOMPUTED_SCOPE, loop_kinds
 
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
 DOT_MAX_BOXES = 150  # the static SVG fallback draws views of up to this many boxes
@@ -175,7 +175,10 @@ def graphviz_svg(
         counts[b] = counts.get(b, 0) + 1
 
     def label(b: str) -> str:
-        return labels[b] if b in labels else f"{regions[b].label} ({counts[b]})"
+        if b in labels:
+            return labels[b]
+        detail = loop_detail(regions[b])
+        return f"▸ {region_title(regions[b])}\n{detail + ', ' if detail else ''}{counts[b]} ops"
 
     marks = marks or {}
     marked = {box[n] for n in marks.get("nodes", []) if n in box}
@@ -193,9 +196,7 @@ def graphviz_svg(
         for child in children.get(region_id, []):
             with parent.subgraph(name="cluster_" + _dot_id(child)) as sub:
                 r = regions[child]
-                sub.attr(
-                    label=_dot_label(r.label + (" (backward)" if r.phase == "backward" else ""))
-                )
+                sub.attr(label=_dot_label(region_title(r)))
                 fill(sub, child)
 
     root = next(r.id for r in model.regions if r.parent is None)
@@ -220,6 +221,44 @@ def graphviz_svg(
         return None
     svg = out.stdout.decode("utf-8")
     return svg[svg.find("<svg") :]  # no XML prolog or DOCTYPE: it is embedded in HTML
+
+
+def _param(region: Any, key: str) -> str:
+    return next((str(v) for k, v in region.params if k == key), "")
+
+
+def region_title(region: Any) -> str:
+    """A region's name as the live view shows it (``extensions/graph/model.js``,
+    ``regionTitle``): a loop as "↻ loop", a multiplication sign and its trip count; remat's
+    recomputation in plain words; the backward pass said."""
+    name = region.label
+    recompute = region.kind == "named_scope" and region.label == RECOMPUTED_SCOPE
+    if recompute:
+        name = "recompute"
+    elif region.kind == "remat":
+        name = "checkpoint (remat)"
+    elif region.kind in loop_kinds():
+        n = _param(region, "length") or _param(region, "trip count")
+        what = "loop" if region.kind == "loop" else region.kind
+        name = f"↻ {what} \u00d7{n}" if n.isdigit() else f"↻ {what}"
+    if region.phase == "backward" and not recompute:
+        name += " (backward)"
+    return str(name)
+
+
+def loop_detail(region: Any) -> str:
+    """A loop's second line, as the live view's ``loopDetail``: its scheme and snapshots."""
+    if region.kind not in loop_kinds():
+        return ""
+    n = _param(region, "length") or _param(region, "trip count")
+    scheme, snaps = _param(region, "scheme"), _param(region, "snapshots")
+    parts = [n] if n and not n.isdigit() else []
+    parts += [scheme] if scheme else []
+    if snaps and snaps not in scheme:
+        parts.append(f"{snaps} snapshot{'' if snaps == '1' else 's'}")
+    if _param(region, "reverse") == "True":
+        parts.append("reversed")
+    return " · ".join(parts)
 
 
 def _dot_id(node_id: str) -> str:
