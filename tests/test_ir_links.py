@@ -14,11 +14,12 @@ import jax.numpy as jnp
 import pytest
 
 import workbench as wb
+from tests import graph_programs
 from workbench._src.errors import FallbackWarning
 from workbench._src.introspect import inspect
 from workbench._src.notebook import ir_links
 from workbench._src.notebook.inspector import Inspector
-from workbench._src.notebook.views import build_views
+from workbench._src.notebook.views import MAX_VIEW_LINES, Gradients, build_views
 
 
 def sin_times_x(x):
@@ -79,14 +80,19 @@ def _inspect(f, mode):
     return inspect(f, jnp.arange(3.0) + 0.5, mode=mode, runs=0)
 
 
+def _jaxpr_links(ins):
+    """The jaxpr view's links, as the inspector sends them (``{line: [ids]}``)."""
+    (view,) = build_views(["jaxpr"], 1.0, ins)
+    return view.text.splitlines(), {int(k): v for k, v in view.links.items()}
+
+
 @pytest.mark.parametrize(("case", "f", "mode"), CASES, ids=[c[0] for c in CASES])
 def test_jaxpr_lines_link_to_the_nodes_they_print(case, f, mode):
     ins = _inspect(f, mode)
-    text = ins.jaxpr.text
-    lines = text.splitlines()
-    found = ir_links.jaxpr_links(ins.closed_jaxpr, text)
+    lines, found = _jaxpr_links(ins)
     nodes = {n.id: n for n in ins.graph.nodes}
     regions = {r.id: r for r in ins.graph.regions}
+    assert sorted(found) == list(range(len(lines)))  # every line links, by construction
     first_line: dict[str, int] = {}
     for i, ids in sorted(found.items()):
         assert ids, i
@@ -96,14 +102,14 @@ def test_jaxpr_lines_link_to_the_nodes_they_print(case, f, mode):
     # The first line of each op node is its equation: it prints the primitive, bound by " = "
     # (or, for an equation without outputs, first on its line).
     for nid, i in first_line.items():
-        if nid in nodes:
+        if nid in nodes and nodes[nid].kind == "op":
             prim = nodes[nid].primitive
-            assert re.search(rf"(^|= |let |; )\s*{re.escape(prim)}(\[|\s|$)", lines[i]), (
+            assert re.search(rf"(^|= )\s*{re.escape(prim)}(\[|\s|$)", lines[i]), (
                 f"line {i} ({lines[i].strip()!r}) links to {nid}, a {prim}"
             )
-    # Every op node of the graph is reachable from some line.
-    ops = {n.id for n in ins.graph.ops}
-    assert ops <= set(first_line), f"not linked: {sorted(ops - set(first_line))}"
+    # Every node of the graph is reachable from some line (arguments from the header,
+    # results from the last line).
+    assert set(nodes) <= set(first_line), f"not linked: {sorted(set(nodes) - set(first_line))}"
     # Equations of the program print in order: the first lines of main/i increase with i.
     top = sorted(
         (int(nid.split("/")[1]), i)
@@ -126,41 +132,43 @@ def test_jaxpr_lines_link_to_the_nodes_they_print(case, f, mode):
 )
 def test_region_equations_link_to_their_region(f, mode, head, kind):
     ins = _inspect(f, mode)
-    lines = ins.jaxpr.text.splitlines()
-    found = ir_links.jaxpr_links(ins.closed_jaxpr, ins.jaxpr.text)
+    lines, found = _jaxpr_links(ins)
     heads = [i for i, line in enumerate(lines) if re.search(head, line)]
     expected = [r.id for r in ins.graph.regions if r.kind == kind]
     assert heads and len(heads) == len(expected)
     assert [found[i] for i in heads] == [[rid] for rid in expected]
-    # The region's own lines (its parameters, the closing "]") link to it too, and the
-    # equations inside link to nodes inside it.
+    # The lines printed under it (its jaxprs, indented further) link to it, to its jaxprs'
+    # regions (a while's cond and body) or to nodes inside it.
     inner = {n.id: n.region for n in ins.graph.nodes}
+
+    def indent(line):
+        return len(line) - len(line.lstrip(" "))
+
     for i, rid in zip(heads, expected, strict=True):
-        end = next(j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("]"))
-        assert found[end] == [rid]
+        end = next(j for j in range(i + 1, len(lines)) if indent(lines[j]) <= indent(lines[i]))
+        assert end > i + 1
         for j in range(i + 1, end):
-            for nid in found.get(j, []):
+            for nid in found[j]:
                 assert nid == rid or nid.startswith(rid), (j, nid, rid)
                 if nid in inner:
                     assert inner[nid].startswith(rid)
 
 
-def test_a_jaxpr_printed_once_links_to_every_call_site():
+def test_a_jaxpr_called_at_two_sites_is_printed_at_each():
+    """JAX's printer defines it once (``let lambda = { ... }``); the workbench prints it at each
+    call site, each copy linked to that site's nodes."""
     ins = _inspect(two_calls, None)
-    found = ir_links.jaxpr_links(ins.closed_jaxpr, ins.jaxpr.text)
-    lines = ins.jaxpr.text.splitlines()
+    lines, found = _jaxpr_links(ins)
     mul = [i for i, line in enumerate(lines) if re.search(r"= mul ", line)]
-    assert len(mul) == 1  # printed once, as a shared "let lambda = { ... }"
     sites = [n.id for n in ins.graph.ops if n.primitive == "mul"]
-    assert len(sites) == 2 and sorted(found[mul[0]]) == sorted(sites)
+    assert len(sites) == 2 and [found[i] for i in mul] == [[s] for s in sites]
 
 
-def test_lines_outside_equations_link_to_nothing():
+def test_header_and_in_lines_link_to_arguments_and_results():
     ins = _inspect(jit_call, None)
-    lines = ins.jaxpr.text.splitlines()
-    found = ir_links.jaxpr_links(ins.closed_jaxpr, ins.jaxpr.text)
-    assert 0 not in found  # "{ lambda ; a:f64[3]. let"
-    assert len(lines) - 1 not in found  # "in (e,) }"
+    lines, found = _jaxpr_links(ins)
+    assert lines[0].startswith("{ lambda ") and found[0] == ["main/in0"]
+    assert lines[-1].strip().startswith("in (") and found[len(lines) - 1] == ["main/out0"]
 
 
 # Optimized HLO: the primitive each of these instructions comes from (an independent table).
@@ -216,25 +224,23 @@ def test_inspector_sends_the_links_of_its_views():
 
 def test_links_never_break_the_inspector():
     ins = _inspect(sin_times_x, None)
-    views = build_views(["jaxpr"], 1.0, ins)
+    views = build_views(["jaxpr", "hlo"], 1.0, ins)
 
     class Broken:
-        closed_jaxpr = None  # not a jaxpr: the walk raises, the view has no links
-        graph = ins.graph
+        graph = None  # not a graph: the HLO's links cannot be found, the view has none
 
-    # ... and says why (a JAX that prints jaxprs differently would show here, not go unseen).
-    with pytest.warns(FallbackWarning, match=r"jaxpr view's links .*TypeError: expected a jaxpr"):
-        assert ir_links.links(Broken(), views) == {}  # type: ignore[arg-type]
+    # ... and says why (a JAX that lowers programs differently would show here, not go unseen).
+    with pytest.warns(FallbackWarning, match=r"hlo view's links .*AttributeError"):
+        found = ir_links.links(Broken(), views)  # type: ignore[arg-type]
+    assert set(found) == {"jaxpr"}  # the jaxpr's links are its own: never searched for
 
 
 def test_links_per_line_are_bounded(monkeypatch):
-    ins = _inspect(two_calls, None)
+    ins = inspect(lambda x, y: x * y, 1.0, 2.0, runs=0)
     views = build_views(["jaxpr"], 1.0, ins)
-    shared = next(
-        k for k, v in ir_links.links(ins, views)["jaxpr"].items() if len(v) == 2
-    )  # the shared jaxpr's mul, at its two call sites
+    assert ir_links.links(ins, views)["jaxpr"]["0"] == ["main/in0", "main/in1"]  # the header
     monkeypatch.setattr(ir_links, "MAX_IDS", 1)
-    assert len(ir_links.links(ins, views)["jaxpr"][shared]) == 1
+    assert ir_links.links(ins, views)["jaxpr"]["0"] == ["main/in0"]
 
 
 @pytest.mark.parametrize(
@@ -277,9 +283,22 @@ def test_with_grad_the_programs_ir_links_to_its_ops_in_the_forward_pass(case, f)
     for k, linked in w.links["jaxpr"].items():
         for i in linked:
             reached.add(i)
-            if i in gnodes:
+            if i in gnodes and gnodes[i].kind == "op":
                 assert gnodes[i].primitive in lines[int(k)]
     assert {ids[n.id] for n in ins.graph.ops} <= reached
+    # The gradient view's jaxpr links to the gradient's graph (drawn), every line of it.
+    views = build_views(["jaxpr", "grad"], 1.0, ins, Gradients({"x": jnp.ones(3)}, grad))
+    w = Inspector.of("t", views, ins, grad)
+    grad_lines = views[1].text.splitlines()
+    start = grad_lines.index("# jaxpr of the whole gradient computation (forward and backward)")
+    assert sorted(int(k) for k in w.links["grad"]) == list(range(start + 1, len(grad_lines)))
+    for k, linked in w.links["grad"].items():
+        assert set(linked) <= set(gnodes) | set(gregions)
+        for i in linked:
+            if gnodes.get(i) and gnodes[i].kind == "op":
+                assert gnodes[i].primitive in grad_lines[int(k)]
+    # Without the gradient drawn, the gradient view's lines link to nothing.
+    assert "grad" not in Inspector.of("t", views, ins).links
 
 
 def test_reactant_grad_links_the_programs_ir_to_the_graph_it_draws():
@@ -315,3 +334,33 @@ def test_reactant_grad_links_the_programs_ir_to_the_graph_it_draws():
                     if view == "jaxpr":
                         assert drawn[i].primitive in lines[k]
     w.close()
+
+
+@pytest.mark.parametrize("mode", [None, wb.Reverse], ids=["program", "gradient"])
+@pytest.mark.parametrize("name", list(graph_programs.PROGRAMS))
+def test_every_line_of_the_jaxpr_tab_links_to_the_graph(name, mode):
+    """Issue 25's acceptance test: for the programs the graph viewer is checked on, each line
+    of the inspector's jaxpr tab links to nodes (or regions) of the graph it draws, and every
+    node of that graph is linked from some line."""
+    f, args = graph_programs.call(name)
+    ins = inspect(f, *args, mode=mode, runs=0)
+    views = build_views(["jaxpr", "graph"], 1.0, ins)
+    w = Inspector.of("t", views, ins)
+    lines = views[0].text.splitlines()
+    shown = min(len(lines), MAX_VIEW_LINES)  # past it, a line counts the rest
+    links = w.links["jaxpr"]
+    assert sorted(int(k) for k in links) == list(range(shown))
+    nodes = {n.id: n for n in ins.graph.nodes}
+    ids = set(nodes) | {r.id for r in ins.graph.regions}
+    first: dict[str, int] = {}
+    for k, linked in sorted(links.items(), key=lambda kv: int(kv[0])):
+        assert linked and set(linked) <= ids, (k, lines[int(k)])
+        for i in linked:
+            first.setdefault(i, int(k))
+    for i, k in first.items():  # an op's first line is its equation's: "... = sin a"
+        if nodes.get(i) and nodes[i].kind == "op":
+            assert f"= {nodes[i].primitive}" in lines[k] or lines[k].lstrip().startswith(
+                nodes[i].primitive
+            ), (k, lines[k], i)
+    if len(lines) <= MAX_VIEW_LINES:
+        assert set(nodes) <= set(first)

@@ -333,9 +333,9 @@ def test_user_strings_are_escaped(ip):
 
 
 def test_html_fallback_draws_the_graph_where_dot_exists(ip, monkeypatch):
-    from workbench._src.notebook import graph_widget
+    from workbench._src.notebook import graph_picture
 
-    if graph_widget.shutil.which("dot") is None:
+    if graph_picture.shutil.which("dot") is None:
         pytest.skip("the `dot` program is not installed (.ci/run installs Graphviz)")
     ip.user_ns["EVIL"] = EVIL
     res = run(ip, "--views result,graph", "f = jax.named_scope(EVIL)(jnp.sin)\nf(x) * x")
@@ -347,7 +347,7 @@ def test_html_fallback_draws_the_graph_where_dot_exists(ip, monkeypatch):
     # One SVG node per graph node (Graphviz names them by our ids); the scope name escaped.
     assert graph_part.count('class="node"') == len(res.inspection.graph.nodes)
     assert "<img" not in page and "&lt;img src=x" in graph_part
-    monkeypatch.setattr(graph_widget.shutil, "which", lambda name: None)  # no `dot`: text only
+    monkeypatch.setattr(graph_picture.shutil, "which", lambda name: None)  # no `dot`: text only
     assert "<svg" not in res._repr_mimebundle_()["text/html"]
 
 
@@ -383,9 +383,9 @@ def test_inspector_graph_tab_draws_the_programs_graph(ip):
 
 
 def test_inspector_graph_of_a_large_program(ip, monkeypatch):
-    from workbench._src.notebook import graph_widget, inspector
+    from workbench._src.notebook import graph_picture, inspector
 
-    monkeypatch.setattr(graph_widget, "LARGE_GRAPH", 3)
+    monkeypatch.setattr(graph_picture, "LARGE_GRAPH", 3)
     res = run(ip, "", "jnp.sum(jax.jit(jnp.cos)(jnp.sin(x) * w))")
     assert len(res.inspection.graph.nodes) > 3
     w = res.widget()
@@ -403,8 +403,9 @@ def test_ir_lines_link_to_graph_nodes(ip):
     nodes = {n.id: n for n in res.inspection.graph.nodes}
     linked = {int(k): ids for k, ids in w.links["jaxpr"].items()}
     assert {n.id for n in res.inspection.graph.ops} <= {i for ids in linked.values() for i in ids}
-    for k, ids in linked.items():
-        assert all(nodes[i].primitive in lines[k] for i in ids)
+    assert sorted(linked) == list(range(len(lines)))  # every line, the header and "in" too
+    for k, ids in linked.items():  # (the header links to the arguments, "in" to the results)
+        assert all(nodes[i].primitive in lines[k] for i in ids if nodes[i].kind == "op")
     # Selecting a line in the browser sets the highlight to its ids; an unknown id is refused.
     line = next(k for k, ids in linked.items() if nodes[ids[0]].primitive == "sin")
     w.set_state({"ir_selection": {"view": "jaxpr", "line": line}, "highlight": linked[line]})

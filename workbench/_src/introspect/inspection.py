@@ -50,7 +50,7 @@ class Inspection:
     Attributes:
       name: the function's name.
       mode: the mode whose derivative computation was inspected, or ``None`` (``f`` itself).
-      jaxpr: the traced program.
+      jaxpr: the traced program, printed by the workbench, its lines anchored to the graph.
       stablehlo: StableHLO as JAX lowered it, before XLA's optimizations.
       hlo: the optimized HLO that XLA runs.
       derivative: the backward jaxpr (its inputs are the residuals) for a program that
@@ -161,7 +161,7 @@ def inspect(
     return Inspection(
         name=name,
         mode=mode,
-        jaxpr=IRText("jaxpr", stages.jaxpr_text(closed)),
+        jaxpr=stages.jaxpr_ir(closed),
         stablehlo=IRText("stablehlo", stablehlo),
         hlo=IRText("hlo", stages.readable_hlo(hlo_text)),
         derivative=derivative,

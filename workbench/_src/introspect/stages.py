@@ -2,7 +2,8 @@
 
 Stages (Reactant's ``@code_hlo`` / ``@code_xla`` in JAX's terms):
 
-- ``jaxpr``: the traced program (``jax.jit(f).trace(*args).jaxpr``), printed without colour codes;
+- ``jaxpr``: the traced program (``jax.jit(f).trace(*args).jaxpr``), printed by the workbench
+  (``jaxpr_text.print_jaxpr``: each line anchored to its graph ids);
 - ``stablehlo``: the StableHLO module JAX lowers it to, before XLA's optimizations;
 - ``optimized stablehlo``: the module XLA runs, after its passes (fusion and all), printed in
   StableHLO/MHLO syntax (Reactant's ``@code_hlo`` with ``optimize=true``);
@@ -25,6 +26,7 @@ from workbench._src.internals import jaxprs
 from workbench._src.introspect import structure
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.hlo import readable_hlo as readable_hlo  # the HLO stage's text
+from workbench._src.introspect.jaxpr_text import Anchor, print_jaxpr
 from workbench._src.introspect.structure import ROOT
 
 _CALL_KINDS = frozenset({"jit", "call", "shard_map"})
@@ -40,6 +42,8 @@ class IRText:
         ``"backward jaxpr"`` or ``"tangent jaxpr"``.
       text: the full text, free of terminal colour codes.
       max_lines: how many lines ``repr``/``str`` show.
+      anchors: for a jaxpr the graph was built from, the graph ids of its lines
+        (``jaxpr_text.Anchor``); ``()`` for other stages.
 
     >>> from workbench.introspect import IRText
     >>> IRText("jaxpr", "line 1\\nline 2\\nline 3", max_lines=2)
@@ -51,6 +55,7 @@ class IRText:
     stage: str
     text: str
     max_lines: int = _text.MAX_IR_LINES
+    anchors: tuple[Anchor, ...] = dataclasses.field(default=(), repr=False, compare=False)
 
     @property
     def line_count(self) -> int:
@@ -71,8 +76,15 @@ class IRText:
 
 
 def jaxpr_text(jaxpr: Any) -> str:
-    """A jaxpr printed without terminal colour codes (IPython turns them on)."""
-    return str(jaxpr.pretty_print(use_color=False))
+    """A jaxpr printed by the workbench (``jaxpr_text.print_jaxpr``), not by JAX's printer,
+    whose layout changes between versions."""
+    return print_jaxpr(jaxpr).text
+
+
+def jaxpr_ir(jaxpr: Any) -> IRText:
+    """The ``jaxpr`` stage of a program: its text and the graph ids of its lines."""
+    printed = print_jaxpr(jaxpr)
+    return IRText("jaxpr", printed.text, anchors=printed.anchors)
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 # Graphs of more nodes than this are shown as the graph view's text in the inspector (the data
 # of 5,000 equations is about 0.6 MiB); wb.graph draws larger ones on their own.
 INSPECTOR_MAX_NODES = 5000
-# The line of the gradient view after which the gradient's jaxpr is printed (views._grad_text).
-GRADIENT_JAXPR_HEADER = "# jaxpr of the whole gradient computation (forward and backward)"
 
 
 class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
@@ -143,27 +141,6 @@ def _graph_state(
                 out.pop("graph", None)
         else:
             out["graph"] = {"too_large": len(model.nodes), "limit": INSPECTOR_MAX_NODES}
-    if gradient is None:
-        out["links"] = ir_links.links(ins, views)
-    else:
-        # The program's IR views link to its ops in the gradient's forward pass (drawn).
-        out["links"] = ir_links.links(ins, views, gradient.graph) | _gradient_links(views, gradient)
+    # With --grad, the program's IR views link to its ops in the gradient's forward pass (drawn).
+    out["links"] = ir_links.links(ins, views, gradient.graph if gradient is not None else None)
     return out, model
-
-
-def _gradient_links(views: Sequence[View], gradient: Inspection) -> dict[str, Any]:
-    """Links from the lines of the gradient view's jaxpr (printed after
-    ``GRADIENT_JAXPR_HEADER``) to the gradient's graph (the program's own IR views link to
-    its forward pass: ``ir_links.links`` with the gradient's graph)."""
-    view = next((v for v in views if v.name == "grad" and v.text), None)
-    if view is None:
-        return {}
-    lines = view.text.split("\n")
-    if GRADIENT_JAXPR_HEADER not in lines:
-        return {}
-    start = lines.index(GRADIENT_JAXPR_HEADER) + 1
-    try:
-        found = ir_links.jaxpr_links(gradient.closed_jaxpr, "\n".join(lines[start:]))
-    except Exception:  # links are an aid: never break the inspector over them
-        return {}
-    return {"grad": {str(k + start): ids[: ir_links.MAX_IDS] for k, ids in found.items()}}

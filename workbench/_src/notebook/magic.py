@@ -35,13 +35,14 @@ import workbench as wb
 from workbench._src.ad.activities import differentiated_part, is_random_key
 from workbench._src.ad.model_arguments import is_model
 from workbench._src.compile import Compiled, traced_for
+from workbench._src.debug.nans.report import NanReport
 from workbench._src.errors import FallbackWarning, WorkbenchError, describe
 from workbench._src.introspect.inspection import inspect
 from workbench._src.leaves import holds_numbers, is_inexact_dtype
 from workbench._src.notebook import html
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.nan_views import explain_traced
-from workbench._src.notebook.views import VIEWS, Gradients, View, build_views
+from workbench._src.notebook.views import VIEWS, Failed, Gradients, View, build_views
 from workbench._src.sources import cache_cell
 
 DEFAULT_VIEWS = ["result", "jaxpr", "stablehlo", "hlo", "graph", "memory", "cost", "timing"]
@@ -137,7 +138,7 @@ class ReactantResult:
     gradients: Gradients | None
     compiled: Any
     cell: Any = dataclasses.field(default=None, repr=False, compare=False)  # see _cell_key
-    nans: Any = None
+    nans: NanReport | None = None
 
     @property
     def title(self) -> str:
@@ -509,7 +510,7 @@ class _Run:
                 {n: d for n, d in zip(names, derivs, strict=True) if n in grad_names}, grad_ins
             )
 
-        report: Any = None
+        report: NanReport | Failed | None = None
         if args.nans or "nans" in views:
             report = self._explain_nans(fn, names, values, grad_names, ins, grads)
         if not views:
@@ -537,7 +538,7 @@ class _Run:
             gradients=grads,
             compiled=compiled,
             cell=self.key,
-            nans=None if isinstance(report, BaseException) else report,
+            nans=None if isinstance(report, Failed) else report,
         )
 
     def _explain_nans(
@@ -548,10 +549,9 @@ class _Run:
         grad_names: Sequence[str],
         ins: Any,
         grads: Gradients | None,
-    ) -> Any:
+    ) -> NanReport | Failed:
         """``explain_nans`` on the program the graph tab draws (the gradient's, with --grad),
-        or the exception that stopped it (the NaN-origin view then says so; the cell goes on)."""
-
+        or ``Failed``: why it stopped (the NaN-origin view then says so; the cell goes on)."""
         shown = grads.inspection if grads is not None else None
         if shown is not None:
             args: list[Any] = [
@@ -564,7 +564,7 @@ class _Run:
         try:
             return explain_traced(shown.closed_jaxpr, flat, fn, args, mode, shown.graph)
         except Exception as e:  # a search that fails is a note in its view, never a dead cell
-            return e
+            return Failed.of(e)
 
     # Running the user's code ----------------------------------------------------------------
 

@@ -6,6 +6,10 @@ renderer never hides the result or the other views. A view can also carry struct
 ``ShardingReport.to_json()`` (bounded) and draws a grid of blocks per array; the NaN-origin view
 ``NanReport.to_json()``; the result and gradient views ``{"treescope": html}``, their arrays as
 treescope draws them (``array_html``), shown above the text.
+
+An IR view of a jaxpr the graph was built from carries its ``links``: the graph ids of its lines,
+from the anchors the workbench's printer records (``jaxpr_text``), never found by searching the
+text. A view's content that could not be made is a ``Failed`` value saying why.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from workbench._src.errors import FallbackWarning, shape_dtype
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.inspection import Inspection
+
+if TYPE_CHECKING:
+    from workbench._src.debug.nans.report import NanReport
 
 MAX_VIEW_LINES = 2000  # what one view sends to the browser; the rest is counted, not shown
 MAX_SHARDING_ARRAYS = 64  # arguments (and outputs) whose grids the sharding view sends
@@ -42,6 +49,22 @@ VIEWS: dict[str, tuple[str, str]] = {
 }
 
 
+Links = dict[str, list[str]]  # {line index (a string, as JSON has it): [graph ids]}
+
+
+@dataclasses.dataclass(frozen=True)
+class Failed:
+    """Content that could not be made (the NaN search that stopped, say), and why: the view
+    that shows it becomes a note."""
+
+    why: str
+
+    @classmethod
+    def of(cls, e: Exception) -> Failed:
+        first = str(e).splitlines()[0] if str(e) else ""
+        return cls(f"{type(e).__name__}: {first}")
+
+
 @dataclasses.dataclass(frozen=True)
 class View:
     """One tab of the inspector.
@@ -55,6 +78,9 @@ class View:
       data: structured content the widget draws (JSON), or ``None``: instead of the text
         (sharding, NaN origin), or above it (``{"treescope": html}``: the result's and the
         gradients' arrays).
+      links: the graph ids each line of the text shows, for the lines printed from a jaxpr
+        the graph was built from (the jaxpr view; the gradient view's jaxpr, to the gradient's
+        graph); ``{}`` elsewhere. Sent in the inspector's ``links`` trait, not with the view.
     """
 
     name: str
@@ -63,10 +89,13 @@ class View:
     text: str
     note: str = ""
     data: dict[str, Any] | None = None
+    links: Links = dataclasses.field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The view as the widget's ``views`` trait holds it."""
-        return dataclasses.asdict(self)
+        """The view as the widget's ``views`` trait holds it (its links go in ``links``)."""
+        out = dataclasses.asdict(self)
+        del out["links"]
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +149,11 @@ def describe_value(value: Any) -> str:
 _GRADIENT_LEAVES_SHOWN = 40  # a model's gradient: this many leaves as text, then a count
 
 
-def _grad_text(g: Gradients) -> str:
+# What a builder makes: text, text with the graph ids of its lines, or why it could not.
+Made = str | tuple[str, dict[int, list[str]]] | Failed
+
+
+def _grad_text(g: Gradients) -> Made:
     import jax
 
     lines = []
@@ -147,13 +180,20 @@ def _grad_text(g: Gradients) -> str:
             lines.append(ins.backward.text)
         lines.append("")
         lines.append("# jaxpr of the whole gradient computation (forward and backward)")
+        # Its lines link to the gradient's graph, which the graph tab draws with --grad.
+        links = _anchored(ins.jaxpr.anchors, len("\n".join(lines).splitlines()))
         lines.append(ins.jaxpr.text)
+        return "\n".join(lines), links
     return "\n".join(lines)
 
 
+def _anchored(anchors: Any, offset: int = 0) -> dict[int, list[str]]:
+    return {i + offset: list(a.ids) for a in anchors for i in range(a.start, a.stop)}
+
+
 def _builders(
-    value: Any, ins: Inspection, grads: Gradients | None, nans: Any = None
-) -> dict[str, Callable[[], str]]:
+    value: Any, ins: Inspection, grads: Gradients | None, nans: NanReport | Failed | None = None
+) -> dict[str, Callable[[], Made]]:
     def cost() -> str:
         return _text.render_cost(ins.cost) + "\n" + _text.render_hlo_ops(ins.hlo_ops)
 
@@ -161,21 +201,19 @@ def _builders(
     # backward passes and the residuals between them.
     shown = grads.inspection if grads is not None and grads.inspection is not None else ins
 
-    def grad() -> str:
+    def grad() -> Made:
         if grads is None:
             return "No gradient asked for: pass --grad x,y to see d(expression)/dx and /dy."
         return _grad_text(grads)
 
-    def nan_origin() -> str:
+    def nan_origin() -> Made:
         if nans is None:
             return "No NaN search asked for: pass --nans to find where a NaN or inf is made."
-        if isinstance(nans, BaseException):
-            raise nans
-        return str(nans)
+        return nans if isinstance(nans, Failed) else str(nans)
 
     return {
         "result": lambda: describe_value(value),
-        "jaxpr": lambda: ins.jaxpr.text,
+        "jaxpr": lambda: (ins.jaxpr.text, _anchored(ins.jaxpr.anchors)),
         "stablehlo": lambda: ins.stablehlo.text,
         "hlo": lambda: ins.hlo.text,
         "graph": lambda: _text.render_graph(shown.graph, 200),
@@ -265,7 +303,10 @@ def _arrays(value: Any) -> dict[str, Any] | None:
 
 
 def _data_builders(
-    value: Any, ins: Inspection, grads: Gradients | None = None, nans: Any = None
+    value: Any,
+    ins: Inspection,
+    grads: Gradients | None = None,
+    nans: NanReport | Failed | None = None,
 ) -> dict[str, Callable[[], dict[str, Any] | None]]:
     shown = grads.inspection if grads is not None and grads.inspection is not None else ins
     out: dict[str, Callable[[], dict[str, Any] | None]] = {
@@ -275,7 +316,7 @@ def _data_builders(
     }
     if grads is not None:
         out["grad"] = lambda: _arrays(dict(grads.values))
-    if nans is not None and not isinstance(nans, BaseException):
+    if nans is not None and not isinstance(nans, Failed):
         out["nans"] = nans.to_json
     return out
 
@@ -285,14 +326,14 @@ def build_views(
     value: Any,
     ins: Inspection,
     grads: Gradients | None = None,
-    overrides: Mapping[str, Callable[[], str]] | None = None,
-    nans: Any = None,
+    overrides: Mapping[str, Callable[[], Made]] | None = None,
+    nans: NanReport | Failed | None = None,
 ) -> list[View]:
     """The views called ``names``, each built on its own: one that raises becomes a note.
 
     ``overrides`` replaces a view's builder (the tests use it to break one view on purpose).
-    ``nans``: ``explain_nans``'s ``NanReport`` for the NaN-origin view (or the exception that
-    stopped the search, which the view then names).
+    ``nans``: ``explain_nans``'s ``NanReport`` for the NaN-origin view (or ``Failed``: why the
+    search stopped, which the view then says).
     """
     builders = {**_builders(value, ins, grads, nans), **(overrides or {})}
     data_builders = _data_builders(value, ins, grads, nans)
@@ -300,13 +341,15 @@ def build_views(
     for name in names:
         title, kind = VIEWS[name]
         try:
-            body = _text.truncate(builders[name](), MAX_VIEW_LINES)
+            made = builders[name]()
         except Exception as e:  # a renderer must never break the cell
-            first = str(e).splitlines()[0] if str(e) else ""
-            out.append(
-                View(name, title, kind, "", f"This view failed: {type(e).__name__}: {first}")
-            )
+            made = Failed.of(e)
+        if isinstance(made, Failed):
+            out.append(View(name, title, kind, "", f"This view failed: {made.why}"))
             continue
+        text, lines = made if isinstance(made, tuple) else (made, {})
+        body = _text.truncate(text, MAX_VIEW_LINES)
+        links = {str(i): ids for i, ids in lines.items() if i < MAX_VIEW_LINES}
         data = None
         if name in data_builders and name not in (overrides or {}):
             try:
@@ -320,5 +363,5 @@ def build_views(
                     stacklevel=2,
                 )
                 data = None
-        out.append(View(name, title, kind, body, data=data))
+        out.append(View(name, title, kind, body, data=data, links=links))
     return out
