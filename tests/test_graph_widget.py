@@ -373,8 +373,8 @@ def test_the_front_ends_fixtures_are_in_the_format_sent_now():
 
 def test_the_static_picture_names_a_checkpointed_loop_as_the_live_view_does():
     """Issue 24: Graphviz's picture labelled a checkpointed loop "loop(checkpointed) (446)";
-    the live view says "↻ loop ×50" and "Binomial(4)". The picture says the same (its trip
-    count and scheme, in both passes)."""
+    the live view says "↻ loop", a multiplication sign and 50, and "Binomial(4)". The picture
+    says the same (its trip count and scheme, in both passes)."""
     import re
 
     if gp.shutil.which("dot") is None:
