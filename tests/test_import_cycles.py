@@ -51,3 +51,21 @@ def test_each_src_module_imports_alone_in_a_fresh_interpreter():
     assert done.returncode == 0, done.stderr[-3000:]
     failed = json.loads(done.stdout.strip().splitlines()[-1])
     assert not failed, "\n\n".join(f"{name}:\n{tb}" for name, tb in failed.items())
+
+
+def test_the_shared_text_formatting_imports_no_report():
+    """Issue 25: ``introspect/text.py`` imported every report type (for type checking) while
+    every report imported it: a circle. Each report renders itself now; ``text.py`` imports
+    nothing of the workbench."""
+    import ast
+
+    tree = ast.parse((ROOT / "workbench" / "_src" / "introspect" / "text.py").read_text())
+    imported = [
+        node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+    ] + [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ]
+    assert not [m for m in imported if m.startswith("workbench")], imported

@@ -23,8 +23,7 @@ import pytest
 import workbench as wb
 from workbench._src.introspect import inspect
 from workbench._src.introspect.hlo import collectives, shape_bytes
-from workbench._src.introspect.sharding import sharding_report
-from workbench._src.introspect.text import render_sharding
+from workbench._src.introspect.sharding import render_sharding, sharding_report
 
 N = 8
 

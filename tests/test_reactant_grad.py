@@ -14,7 +14,8 @@ from IPython.core.error import UsageError
 import workbench as wb
 from tests.ipython_shell import run_reactant as run
 from tests.ipython_shell import shared_shell
-from workbench._src.introspect import text
+from workbench._src.introspect.graph import render_graph
+from workbench._src.introspect.memory import render_memory
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +38,12 @@ def test_graph_and_memory_views_show_the_gradients_program(ip):
     )
     views = {v.name: v for v in res.views}
     shown = res.gradients.inspection.graph
-    assert views["graph"].text == text.render_graph(shown, 200)
+    assert views["graph"].text == render_graph(shown, 200)
     assert shown.count("ops") == oracle.graph.count("ops")
     assert {"forward", "backward"} <= set(shown.count("ops"))
     assert shown.count("edges") == oracle.graph.count("edges")
     memory = views["memory"].text
-    assert memory == text.render_memory(res.gradients.inspection.memory, 100)
+    assert memory == render_memory(res.gradients.inspection.memory, 100)
     assert "Residuals:" in memory and "no backward pass" not in memory
     # The inspector's graph tab draws it, and the gradient view's jaxpr links to it.
     w = res.widget()
@@ -64,7 +65,7 @@ def test_graph_and_memory_views_show_the_gradients_program(ip):
 def test_without_grad_the_views_are_the_programs(ip):
     res = run(ip, "", "jnp.sum(jnp.sin(x) * W)")
     views = {v.name: v for v in res.views}
-    assert views["graph"].text == text.render_graph(res.inspection.graph, 200)
+    assert views["graph"].text == render_graph(res.inspection.graph, 200)
     assert set(res.inspection.graph.count("ops")) == {"primal"}
 
 

@@ -36,7 +36,7 @@ class Cost:
     notes: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return text.render_cost(self)
+        return render_cost(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Timing:
     run_times_s: tuple[float, ...] = ()
 
     def __repr__(self) -> str:
-        return text.render_timing(self)
+        return render_timing(self)
 
 
 def cost_report(compiled: Any, graph: Any = None) -> Cost:
@@ -129,3 +129,31 @@ def time_runs(call: Callable[[], Any], runs: int) -> tuple[float | None, tuple[f
         jax.block_until_ready(call())
         times.append(time.perf_counter() - start)
     return statistics.median(times), tuple(times)
+
+
+# --------------------------------------------------------------------------------------------
+# Text (a report renders itself; introspect/text.py has the shared formatting)
+
+
+def render_cost(c: Cost) -> str:
+    def num(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:,.0f}"
+
+    lines = [
+        f"Cost (XLA): {num(c.flops)} flops, {num(c.transcendentals)} transcendentals, "
+        f"{text.format_bytes(c.bytes_accessed)} accessed"
+    ]
+    lines += [f"  note: {note}" for note in c.notes]
+    return "\n".join(lines)
+
+
+def render_timing(t: Timing) -> str:
+    run = (
+        f"run {text.format_seconds(t.run_median_s)} (median of {t.runs})"
+        if t.run_median_s is not None
+        else "not run"
+    )
+    return (
+        f"Timing: trace {text.format_seconds(t.trace_s)}, lower {text.format_seconds(t.lower_s)}, "
+        f"compile {text.format_seconds(t.compile_s)}, {run}"
+    )

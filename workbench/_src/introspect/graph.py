@@ -41,6 +41,7 @@ from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval, Phase
 from workbench._src.loops.binding import BACKWARD_SCOPE, FORWARD_SCOPE
+from workbench._src.sources import source_text
 
 NodeKind = Literal["op", "argument", "constant", "result"]
 EdgeKind = Literal["forward", "backward", "residual"]
@@ -199,11 +200,11 @@ class Graph:
         )
 
     def __repr__(self) -> str:
-        return text.graph_summary(self)
+        return graph_summary(self)
 
     def to_text(self, max_lines: int = 60) -> str:
         """The summary, the region tree and the first nodes, as text."""
-        return text.render_graph(self, max_lines=max_lines)
+        return render_graph(self, max_lines=max_lines)
 
 
 def _missing(what: str, key: str, known: Sequence[str]) -> str:
@@ -699,3 +700,63 @@ def _names(names: Sequence[str] | None, n: int, stem: str) -> list[str]:
 def _program_name(info: Any) -> str:
     src = getattr(info, "func_src_info", None) or ""
     return str(src).split(" at ")[0] if src else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Text (a report renders itself; introspect/text.py has the shared formatting)
+
+
+def graph_summary(g: Graph) -> str:
+    """One line: ops by phase, arguments, results, edges by kind, regions."""
+    nodes = g.count("nodes")
+    ops = g.count("ops")
+    edges = g.count("edges")
+    parts = [f"{text.plural(nodes.get('op', 0), 'op')} ({text.counted(ops, text.PHASES)})"]
+    parts.append(text.plural(nodes.get("argument", 0), "argument"))
+    if nodes.get("constant"):
+        parts.append(text.plural(nodes["constant"], "constant"))
+    parts.append(text.plural(nodes.get("result", 0), "result"))
+    edge_text = text.plural(len(g.edges), "edge")
+    if edges:
+        edge_text += f" ({text.counted(edges, text.EDGE_KINDS)})"
+    return f"Graph: {', '.join(parts)}; {edge_text}; {text.plural(len(g.regions), 'region')}"
+
+
+def render_graph(g: Graph, max_lines: int | None = 60) -> str:
+    """The summary, the region tree, and one line per node (bounded)."""
+    lines = [graph_summary(g), "", "Regions:"]
+    children: dict[str | None, list[str]] = {}
+    for r in g.regions:
+        children.setdefault(r.parent, []).append(r.id)
+    per_region: dict[str, int] = {}
+    for n in g.nodes:
+        per_region[n.region] = per_region.get(n.region, 0) + 1
+    tree: list[str] = []
+
+    def visit(rid: str, depth: int) -> None:
+        r = g.region(rid)
+        extra = ", ".join(f"{k}={v}" for k, v in r.params)
+        tree.append(
+            f"{'  ' * depth}{r.label} [{r.id}] {r.phase}"
+            + (f" ({extra})" if extra else "")
+            + f": {text.plural(per_region.get(rid, 0), 'node')}"
+        )
+        for c in children.get(rid, []):
+            visit(c, depth + 1)
+
+    for root in children.get(None, []):
+        visit(root, 1)
+    half = None if max_lines is None else max(5, max_lines // 2)
+    lines += text.bounded(tree, half, "regions")
+    lines += ["", "Nodes:"]
+    shown = g.nodes if half is None else g.nodes[:half]
+    for n in shown:
+        ins = ", ".join(str(a) for a in n.inputs)
+        outs = ", ".join(str(a) for a in n.outputs)
+        label = n.primitive if n.kind == "op" else f"{n.kind} {n.name}"
+        where = f"  {source_text(n.source)}" if n.source is not None else ""
+        line = f"  {n.id}  {label}  ({ins}) -> ({outs})  {n.phase}{where}"
+        lines.append(text.cut_line(line, text.MAX_LINE_CHARS))
+    if len(shown) < len(g.nodes):
+        lines.append(f"... {len(g.nodes) - len(shown)} more nodes not shown")
+    return "\n".join(lines)

@@ -135,7 +135,7 @@ class HloProgram:
         return out
 
     def __repr__(self) -> str:
-        return text.render_hlo_ops(self)
+        return render_hlo_ops(self)
 
 
 def hlo_ops(hlo_text: str) -> HloProgram:
@@ -376,3 +376,16 @@ def _mesh_groups(m: re.Match[str]) -> str | None:
         ]
         groups.append(sorted(group))
     return _format_groups(groups)
+
+
+# --------------------------------------------------------------------------------------------
+# Text (a report renders itself; introspect/text.py has the shared formatting)
+
+
+def render_hlo_ops(h: HloProgram) -> str:
+    counts = h.count()
+    return (
+        f"Optimized HLO: {text.plural(len(h.ops), 'instruction')} "
+        f"({text.counted(counts, text.PHASES)}; "
+        "phase read from each instruction's op_name metadata)"
+    )

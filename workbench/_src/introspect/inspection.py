@@ -34,11 +34,18 @@ from workbench._src.errors import ActivityError, describe
 from workbench._src.internals import private_jax
 from workbench._src.introspect import stages
 from workbench._src.introspect import text as _text
-from workbench._src.introspect.cost import Cost, Timing, cost_report, time_runs
-from workbench._src.introspect.graph import Graph, graph_from_jaxpr
-from workbench._src.introspect.hlo import HloProgram, hlo_ops
-from workbench._src.introspect.memory import MemoryReport, memory_report
-from workbench._src.introspect.sharding import ShardingReport, sharding_report
+from workbench._src.introspect.cost import (
+    Cost,
+    Timing,
+    cost_report,
+    render_cost,
+    render_timing,
+    time_runs,
+)
+from workbench._src.introspect.graph import Graph, graph_from_jaxpr, graph_summary
+from workbench._src.introspect.hlo import HloProgram, hlo_ops, render_hlo_ops
+from workbench._src.introspect.memory import MemoryReport, memory_report, render_memory
+from workbench._src.introspect.sharding import ShardingReport, render_sharding, sharding_report
 from workbench._src.introspect.stages import IRText
 from workbench._src.leaves import is_array_leaf
 
@@ -96,10 +103,10 @@ class Inspection:
 
     def to_text(self, max_lines: int | None = 200) -> str:
         """Every section as text, each cut to ``max_lines`` lines (``None``: no limit)."""
-        return _text.render_inspection(self, max_lines)
+        return render_inspection(self, max_lines)
 
     def __repr__(self) -> str:
-        return _text.render_inspection(self, 30)
+        return render_inspection(self, 30)
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(repr(self))
@@ -337,3 +344,24 @@ def _derivative(
     else:  # pragma: no cover - the two analyses disagree; show the jaxpr alone
         header = header[:1]
     return IRText("backward jaxpr", "\n".join(header) + "\n" + stages.jaxpr_text(part.jaxpr))
+
+
+# --------------------------------------------------------------------------------------------
+# Text (a report renders itself; introspect/text.py has the shared formatting)
+
+
+def render_inspection(i: Inspection, max_lines: int | None = 40) -> str:
+    """Every section, each bounded by ``max_lines``."""
+    mode = f", mode={i.mode!r}" if i.mode is not None else ""
+    parts = [f"wb.inspect({i.name}{mode})"]
+    parts.append(render_timing(i.timing))
+    parts.append(render_cost(i.cost))
+    parts.append(render_memory(i.memory, max_lines))
+    parts.append(graph_summary(i.graph))
+    parts.append(render_hlo_ops(i.hlo_ops))
+    parts.append(render_sharding(i.sharding, max_lines))
+    stages = [i.jaxpr, i.stablehlo, i.hlo] + ([i.derivative] if i.derivative else [])
+    for ir in stages:
+        parts.append(f"--- {ir.stage} ({_text.plural(ir.line_count, 'line')}) ---")
+        parts.append(_text.truncate(ir.text, max_lines))
+    return "\n".join(parts)

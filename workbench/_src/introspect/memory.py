@@ -124,7 +124,7 @@ class MemoryReport:
         return sum(r.nbytes for r in self.residuals)
 
     def __repr__(self) -> str:
-        return text.render_memory(self, max_lines=40)
+        return render_memory(self, max_lines=40)
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,3 +340,40 @@ def compiled_memory(compiled: Any) -> CompiledMemory | None:
         backend=backend,
         notes=tuple(notes),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Text (a report renders itself; introspect/text.py has the shared formatting)
+
+
+def render_memory(m: MemoryReport, max_lines: int | None = 40) -> str:
+    """Residuals (size and provenance), per-loop totals and the compiled program's memory."""
+    lines = [
+        f"Residuals: {text.plural(len(m.residuals), 'array')}, "
+        f"{text.format_bytes(m.residual_bytes)}"
+        + (" (the program has no backward pass)" if not m.residuals else "")
+    ]
+    shown = m.residuals if max_lines is None else m.residuals[:max_lines]
+    lines += [f"  {r.aval}  {text.format_bytes(r.nbytes)}  {r.source}" for r in shown]
+    if len(shown) < len(m.residuals):
+        lines.append(f"... {len(m.residuals) - len(shown)} more residuals not shown")
+    if m.loops:
+        lines.append("Per loop (residuals stacked over the steps):")
+        loop_rows = [
+            f"  {lp.kind} [{lp.region}] length {lp.length}: {text.plural(lp.count, 'array')}, "
+            f"{text.format_bytes(lp.nbytes)}"
+            + (f" ({text.format_bytes(lp.per_step_nbytes)} per step)" if lp.per_step_nbytes else "")
+            + (f", from {lp.source}" if lp.source else "")
+            for lp in m.loops
+        ]
+        lines += text.bounded(loop_rows, max_lines, "loops")
+    c = m.compiled
+    if c is not None:
+        lines.append(
+            f"Compiled ({c.backend}): arguments {text.format_bytes(c.argument_bytes)}, outputs "
+            f"{text.format_bytes(c.output_bytes)}, aliased {text.format_bytes(c.alias_bytes)}, "
+            "temp "
+            f"{text.format_bytes(c.temp_bytes)}, peak {text.format_bytes(c.peak_bytes)}"
+        )
+        lines += [f"  note: {note}" for note in c.notes]
+    return "\n".join(lines)

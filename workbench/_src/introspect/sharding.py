@@ -134,7 +134,7 @@ class ShardingReport:
         }
 
     def to_text(self, max_lines: int | None = 200) -> str:
-        return text.render_sharding(self, max_lines)
+        return render_sharding(self, max_lines)
 
     def __repr__(self) -> str:
         return self.to_text(40)
@@ -378,3 +378,109 @@ def _later_axes(sharding: jax.sharding.Sharding, ndim: int) -> str:
         if names:
             return "sharded over " + ", ".join(repr(a) for a in names)
     return "sharded"
+
+
+# --------------------------------------------------------------------------------------------
+# Text (a report renders itself; introspect/text.py has the shared formatting)
+
+MAX_GRID_BLOCKS = 16
+
+
+def device_ranges(indices: tuple[int, ...] | list[int]) -> str:
+    """``[0, 1, 2, 5]`` -> ``"0-2,5"``.
+
+    >>> device_ranges([0, 1, 2, 5]), device_ranges([]), device_ranges([3])
+    ('0-2,5', '-', '3')
+    """
+    out: list[str] = []
+    run: list[int] = []
+    for i in sorted(indices):
+        if run and i == run[-1] + 1:
+            run.append(i)
+            continue
+        if run:
+            out.append(f"{run[0]}-{run[-1]}" if len(run) > 2 else ",".join(map(str, run)))
+        run = [i]
+    if run:
+        out.append(f"{run[0]}-{run[-1]}" if len(run) > 2 else ",".join(map(str, run)))
+    return ",".join(out) or "-"
+
+
+def render_array_grid(a: ArrayLayout) -> list[str]:
+    """An ASCII grid of ``a``'s blocks (dimension 0 down, 1 across), each cell naming the
+    devices that hold it, as ``jax.debug.visualize_array_sharding`` draws it."""
+    n_rows, n_cols = len(a.rows) - 1, len(a.cols) - 1
+    rows = range(min(n_rows, MAX_GRID_BLOCKS))
+    cols = range(min(n_cols, MAX_GRID_BLOCKS))
+    labels = [[device_ranges(a.cells[i][j]) for j in cols] for i in rows]
+    width = max([len(x) for row in labels for x in row] + [1]) + 2
+    gutter = [f"{a.rows[i]}:{a.rows[i + 1]}" for i in rows]
+    gw = max(len(g) for g in gutter)
+    rule = " " * (gw + 1) + "+" + "+".join("-" * width for _ in cols) + "+"
+    lines = [rule]
+    for i, row in enumerate(labels):
+        lines.append(f"{gutter[i]:>{gw}} |" + "|".join(x.center(width) for x in row) + "|")
+        lines.append(rule)
+    if n_cols > len(cols):
+        lines[1] += f" ... {n_cols - len(cols)} more columns of blocks"
+    if n_rows > len(rows):
+        lines.append(f"{'':>{gw}}  ... {n_rows - len(rows)} more rows of blocks")
+    return lines
+
+
+def render_sharding(r: ShardingReport, max_lines: int | None = 60) -> str:
+    """Devices and mesh, a grid per argument and output, the collectives, memory per device."""
+    n = len(r.devices)
+    if n == 1:
+        return (
+            f"Sharding: 1 device ({r.devices[0]}); every array lives on it whole; "
+            f"{text.plural(len(r.collectives), 'collective')}"
+        )
+    mesh = " x ".join(f"{name}={size}" for name, size in r.mesh) or "no mesh"
+    shown_devices = ", ".join(r.devices) if n <= 8 else f"{r.devices[0]} ... {r.devices[-1]}"
+    lines = [
+        f"Sharding: {n} devices ({shown_devices}); mesh {mesh}; "
+        "grid cells name devices by their index in that list"
+    ]
+    for title, arrays in (("Arguments", r.arguments), ("Outputs", r.outputs)):
+        lines.append(f"{title}:")
+        for a in arrays:
+            dims = ",".join(map(str, a.shape))
+            how = "replicated" if a.replicated else "sharded"
+            lines.append(
+                f"  {a.name}  {a.dtype}[{dims}]  {a.spec}  {how}, "
+                f"{text.format_bytes(a.bytes_per_device)} per device"
+                + (f"; {a.note}" if a.note else "")
+            )
+            if a.spec != "unused":
+                lines += ["    " + g for g in render_array_grid(a)]
+    moved = sum(c.bytes for c in r.collectives)
+    by_phase: dict[str, int] = {}
+    for c in r.collectives:
+        by_phase[c.phase or "untagged"] = by_phase.get(c.phase or "untagged", 0) + 1
+    lines.append(
+        f"Collectives: {len(r.collectives)}"
+        + (
+            f" ({text.counted(by_phase, text.PHASES)}; "
+            f"results {text.format_bytes(moved)} per device)"
+            if r.collectives
+            else " (no cross-device communication)"
+        )
+    )
+    rows = [
+        f"  {c.name}  {c.kind}  {c.shape}  {text.format_bytes(c.bytes)}  {c.phase or '-'}  "
+        f"groups {c.groups}"
+        for c in r.collectives
+    ]
+    lines += [
+        text.cut_line(x, text.MAX_LINE_CHARS) for x in text.bounded(rows, max_lines, "collectives")
+    ]
+    m = r.memory_per_device
+    lines.append(
+        f"Memory per device (XLA): arguments {text.format_bytes(m['argument_bytes'])}, outputs "
+        f"{text.format_bytes(m['output_bytes'])}, temp {text.format_bytes(m['temp_bytes'])}, total "
+        f"{text.format_bytes(m['total_bytes'])}"
+        if m
+        else "Memory per device: not reported by this backend"
+    )
+    return "\n".join(text.bounded(lines, max_lines))

@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from workbench._src.compile import jit, traced_for
-from workbench._src.introspect import text as _text
-from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr
+from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr, render_graph
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
 from workbench._src.introspect.structure import RECOMPUTED_SCOPE, loop_kinds
@@ -317,7 +316,7 @@ class StaticGraph:
         return self._model
 
     def to_text(self, max_lines: int = 200) -> str:
-        return _text.render_graph(self._model, max_lines)
+        return render_graph(self._model, max_lines)
 
     def to_html(self) -> str:
         return static_html(self._model, self.title, self.expanded, None, self.to_text())

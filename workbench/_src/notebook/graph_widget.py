@@ -37,8 +37,7 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from workbench._src.introspect import text as _text
-from workbench._src.introspect.graph import Graph, Source
+from workbench._src.introspect.graph import Graph, Source, render_graph
 from workbench._src.introspect.memory import Residual
 from workbench._src.introspect.structure import loop_kinds
 from workbench._src.notebook.graph_picture import (
@@ -324,7 +323,7 @@ class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
 
     def to_text(self, max_lines: int = 200) -> str:
         """The text rendering of the graph (the ``text/plain`` fallback)."""
-        return _text.render_graph(self._model, max_lines)
+        return render_graph(self._model, max_lines)
 
     def to_html(self) -> str:
         """The ``text/html`` fallback: Graphviz's SVG of the view the widget opens with, where

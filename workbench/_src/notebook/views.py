@@ -23,7 +23,12 @@ import numpy as np
 
 from workbench._src.errors import FallbackWarning, shape_dtype
 from workbench._src.introspect import text as _text
+from workbench._src.introspect.cost import render_cost, render_timing
+from workbench._src.introspect.graph import render_graph
+from workbench._src.introspect.hlo import render_hlo_ops
 from workbench._src.introspect.inspection import Inspection
+from workbench._src.introspect.memory import render_memory
+from workbench._src.introspect.sharding import render_sharding
 
 if TYPE_CHECKING:
     from workbench._src.debug.nans.report import NanReport
@@ -174,7 +179,7 @@ def _grad_text(g: Gradients) -> Made:
     ins = g.inspection
     if ins is not None:
         lines.append("")
-        lines.append(_text.render_memory(ins.memory, 40))
+        lines.append(render_memory(ins.memory, 40))
         if ins.backward is not None:
             lines.append("")
             lines.append(ins.backward.text)
@@ -195,7 +200,7 @@ def _builders(
     value: Any, ins: Inspection, grads: Gradients | None, nans: NanReport | Failed | None = None
 ) -> dict[str, Callable[[], Made]]:
     def cost() -> str:
-        return _text.render_cost(ins.cost) + "\n" + _text.render_hlo_ops(ins.hlo_ops)
+        return render_cost(ins.cost) + "\n" + render_hlo_ops(ins.hlo_ops)
 
     # With --grad, the graph and memory views show the gradient's program: forward and
     # backward passes and the residuals between them.
@@ -216,11 +221,11 @@ def _builders(
         "jaxpr": lambda: (ins.jaxpr.text, _anchored(ins.jaxpr.anchors)),
         "stablehlo": lambda: ins.stablehlo.text,
         "hlo": lambda: ins.hlo.text,
-        "graph": lambda: _text.render_graph(shown.graph, 200),
-        "sharding": lambda: _text.render_sharding(ins.sharding, 200),
-        "memory": lambda: _text.render_memory(shown.memory, 100),
+        "graph": lambda: render_graph(shown.graph, 200),
+        "sharding": lambda: render_sharding(ins.sharding, 200),
+        "memory": lambda: render_memory(shown.memory, 100),
         "cost": cost,
-        "timing": lambda: _text.render_timing(ins.timing),
+        "timing": lambda: render_timing(ins.timing),
         "grad": grad,
         "nans": nan_origin,
     }
