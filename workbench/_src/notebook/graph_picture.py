@@ -300,7 +300,22 @@ def static_html(
     return f'<div class="wb-graph-static">{head}<pre>{html.escape(text)}</pre></div>'
 
 
-class StaticGraph:
+class ModelText:
+    """What the widget and its static stand-in share: the graph model and its text."""
+
+    _model: Graph
+
+    @property
+    def model(self) -> Graph:
+        """The graph model drawn."""
+        return self._model
+
+    def to_text(self, max_lines: int = 200) -> str:
+        """The text rendering of the graph (the ``text/plain`` fallback)."""
+        return render_graph(self._model, max_lines)
+
+
+class StaticGraph(ModelText):
     """``wb.graph``'s result where the widget libraries are missing: the same graph model,
     shown as its picture (``static_html``) and its text."""
 
@@ -309,14 +324,6 @@ class StaticGraph:
         self.residuals = list(residuals)
         self.title = title
         self.expanded = initial_expanded(model)
-
-    @property
-    def model(self) -> Graph:
-        """The graph model drawn."""
-        return self._model
-
-    def to_text(self, max_lines: int = 200) -> str:
-        return render_graph(self._model, max_lines)
 
     def to_html(self) -> str:
         return static_html(self._model, self.title, self.expanded, None, self.to_text())

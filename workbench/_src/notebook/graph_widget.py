@@ -37,10 +37,11 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from workbench._src.introspect.graph import Graph, Source, render_graph
+from workbench._src.introspect.graph import Graph, Source
 from workbench._src.introspect.memory import Residual
 from workbench._src.introspect.structure import loop_kinds
 from workbench._src.notebook.graph_picture import (
+    ModelText,
     graph_model,
     initial_expanded,
     is_internal,
@@ -301,7 +302,7 @@ class GraphTraits(traitlets.HasTraits):
         return value
 
 
-class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
+class GraphWidget(GraphTraits, ModelText, LiveDisplay, anywidget.AnyWidget):
     """The interactive view of one program's graph model.
 
     Traits (synced with the browser): those of ``GraphTraits``: ``graph``, ``expanded``,
@@ -315,15 +316,6 @@ class GraphWidget(GraphTraits, LiveDisplay, anywidget.AnyWidget):
         data = graph_data(model, residuals, title)
         super().__init__(graph=data, expanded=initial_expanded(model))
         self._model = model
-
-    @property
-    def model(self) -> Graph:
-        """The graph model drawn."""
-        return self._model
-
-    def to_text(self, max_lines: int = 200) -> str:
-        """The text rendering of the graph (the ``text/plain`` fallback)."""
-        return render_graph(self._model, max_lines)
 
     def to_html(self) -> str:
         """The ``text/html`` fallback: Graphviz's SVG of the view the widget opens with, where
