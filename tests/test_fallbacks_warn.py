@@ -13,7 +13,7 @@ import pytest
 import workbench as wb
 from workbench._src.errors import FallbackWarning
 from workbench._src.internals import private_jax
-from workbench._src.notebook import magic, views
+from workbench._src.notebook import cell_expression, views
 
 
 def test_view_data_that_fails_warns_and_the_text_is_shown(monkeypatch):
@@ -30,8 +30,8 @@ def test_view_data_that_fails_warns_and_the_text_is_shown(monkeypatch):
 def test_a_container_jax_cannot_flatten_warns_and_becomes_a_constant():
     mixed_keys = {1: jnp.ones(2), "a": jnp.ones(2)}  # keys JAX cannot sort
     with pytest.warns(FallbackWarning, match=r"A dict the expression reads could not be flattened"):
-        assert not magic._is_array_data(mixed_keys)
-    assert magic._is_array_data({"a": jnp.ones(2), "b": [jnp.ones(3)]})
+        assert not cell_expression.is_array_data(mixed_keys)
+    assert cell_expression.is_array_data({"a": jnp.ones(2), "b": [jnp.ones(3)]})
 
 
 def test_private_routes_that_fail_warn_and_fall_back():

@@ -13,11 +13,9 @@ import ast
 import builtins
 import dataclasses
 import difflib
-import inspect as _pyinspect
 import keyword
 import re
 import types
-import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,13 +31,18 @@ from IPython.display import display
 # is complete: the magic may import the whole workbench, widgets included, at the top.
 import workbench as wb
 from workbench._src.ad.activities import differentiated_part, is_random_key
-from workbench._src.ad.model_arguments import is_model
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.debug.nans.report import NanReport
-from workbench._src.errors import FallbackWarning, WorkbenchError, describe
+from workbench._src.errors import WorkbenchError, describe
 from workbench._src.introspect.inspection import inspect
-from workbench._src.leaves import holds_numbers, is_inexact_dtype
+from workbench._src.leaves import is_inexact_dtype
 from workbench._src.notebook import html
+from workbench._src.notebook.cell_expression import (
+    CONSTANT,
+    IPYTHON_NAMES,
+    expression_function,
+    free_arrays,
+)
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.nan_views import explain_traced
 from workbench._src.notebook.views import VIEWS, Failed, Gradients, View, build_views
@@ -471,15 +474,15 @@ class _Run:
 
         args, where = self.args, self.where
         ns = self.shell.user_ns
-        names = _free_arrays(node, ns)
+        names = free_arrays(node, ns)
         values = [ns[n] for n in names]
         if device is not None:
             values = [jax.device_put(v, device) for v in values]
         grad_names = _grad_names(args.grad, node, names, ns, where) if args.grad else []
-        fn = _expression_function(node, filename, ns, names, where)
+        fn = expression_function(node, filename, ns, names, where)
 
         runs = (args.runs or DEFAULT_TIMED_RUNS) if args.timed else 0
-        with traced_for(where, "the cell's last expression", _CONSTANT):
+        with traced_for(where, "the cell's last expression", CONSTANT):
             ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
         compiled = ins.compiled  # the program inspect compiled: run it, never compile it again
         assert compiled is not None
@@ -497,7 +500,7 @@ class _Run:
             wrapped = [
                 v if n in grad_names else wb.Const(v) for n, v in zip(names, values, strict=True)
             ]
-            with traced_for(where, "the cell's last expression", _CONSTANT):
+            with traced_for(where, "the cell's last expression", CONSTANT):
                 grad_ins = self._user(
                     lambda: inspect(fn, *wrapped, mode=wb.Reverse, runs=0), filename
                 )
@@ -597,112 +600,11 @@ class _Run:
             result.error_in_exec = e
 
 
-def _is_array_data(value: Any) -> bool:
-    """An array, a pytree of arrays (dicts, lists, NamedTuples, optax states) or a model (Equinox,
-    Flax NNX): the values a ``%%reactant`` cell traces, as Reactant traces structs of arrays."""
-
-    if isinstance(value, jax.Array):
-        return True
-    if isinstance(value, np.ndarray):  # NumPy arrays of objects or text are constants
-        return holds_numbers(value.dtype)
-    if is_model(value):
-        return True
-    if value is None or isinstance(value, bool | int | float | complex | str | type):
-        return False
-    try:
-        leaves = jax.tree_util.tree_leaves(value)
-    except Exception as e:  # a container JAX cannot flatten is a constant like any other value
-        first = str(e).splitlines()[0] if str(e) else ""
-        warnings.warn(
-            f"A {type(value).__name__} the expression reads could not be flattened by "
-            f"jax.tree_util ({type(e).__name__}: {first}); it becomes a constant of the compiled "
-            "program instead of an input. Hold its arrays in a dict with string keys, a list or "
-            "a tuple to have them traced.",
-            FallbackWarning,
-            stacklevel=2,
-        )
-        return False
-    if len(leaves) == 1 and leaves[0] is value:  # not a container: a constant
-        return False
-    return bool(leaves) and all(
-        isinstance(v, jax.Array) or (isinstance(v, np.ndarray) and holds_numbers(v.dtype))
-        for v in leaves
-    )
-
-
-def _free_arrays(node: ast.expr, ns: dict[str, Any]) -> list[str]:
-    """The names the expression reads that hold arrays (or containers of arrays) in ``ns``,
-    in order of appearance."""
-    out: list[str] = []
-    for n in ast.walk(node):
-        if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)) or n.id in out:
-            continue
-        if _is_array_data(ns.get(n.id)):
-            out.append(n.id)
-    # ast.walk is breadth-first; order by position in the source instead
-    pos: dict[str, tuple[int, int]] = {}
-    for n in ast.walk(node):
-        if isinstance(n, ast.Name) and n.id in out:
-            pos.setdefault(n.id, (n.lineno, n.col_offset))
-            pos[n.id] = min(pos[n.id], (n.lineno, n.col_offset))
-    return sorted(out, key=lambda k: pos[k])
-
-
-def _expression_function(
-    node: ast.expr, filename: str, ns: dict[str, Any], names: list[str], where: str
-) -> Callable[..., Any]:
-    """A function of ``names`` that evaluates the expression; the namespace is read, never
-    written (the expression runs in a copy of it). A value that is not arrays (a string, an
-    object) is refused with a message: it cannot be a compiled program's result."""
-    code = compile(ast.Expression(body=node), filename, "eval")
-
-    def cell(*arrays: Any) -> Any:
-        scope = dict(ns)
-        scope.update(zip(names, arrays, strict=True))
-        scope.setdefault("__builtins__", builtins)
-        out = eval(code, scope)
-        _check_result(out, node, where)
-        return out
-
-    cell.__signature__ = _pyinspect.Signature(  # type: ignore[attr-defined]
-        [_pyinspect.Parameter(n, _pyinspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
-    )
-    return cell
-
-
-_CONSTANT = "hold it in a Python number, which the cell treats as a constant,"
-
-
-def _check_result(out: Any, node: ast.expr, where: str) -> None:
-    """Raises ``UsageError`` unless the expression's value is arrays (or numbers)."""
-
-    for leaf in jax.tree_util.tree_leaves(out):
-        if isinstance(leaf, bool | int | float | complex | np.generic | jax.Array) or (
-            isinstance(leaf, np.ndarray) and holds_numbers(leaf.dtype)
-        ):
-            continue
-        said = ""
-        if isinstance(node, ast.Name) and _IPYTHON_NAMES.fullmatch(node.id):
-            said = f" ({node.id}: one of IPython's names for earlier inputs and outputs)"
-        text = describe(leaf)
-        if "\n" in text:  # a value with a long repr (a ReactantResult): its type
-            text = f"a {type(leaf).__name__}"
-        raise UsageError(
-            f"{where}: the cell's last expression{said} gave {text}, not an array: "
-            f"{where} compiles that expression into a program, whose results are arrays. End "
-            f"the cell with an expression of arrays (e.g. jnp.sum(x)), or run it without "
-            f"{where} to show any other value."
-        )
-
-
 # --------------------------------------------------------------------------------------------
 # --compile's name
 
 # The programs --compile bound: a later --compile may take their names again.
 _bound_by_compile: weakref.WeakSet[Any] = weakref.WeakSet()
-
-# IPython's output history: _, __, ___, _5, _i, _ii, _iii, _i5, _oh, _dh, _ih.
-_IPYTHON_NAMES = re.compile(r"_{1,3}|_i{1,3}|_i?\d+|_oh|_dh|_ih")
 
 
 def _check_compile_name(name: str, ns: dict[str, Any], where: str) -> None:
@@ -725,7 +627,7 @@ def _check_compile_name(name: str, ns: dict[str, Any], where: str) -> None:
             f"{where}: --compile {name}: names with double underscores on both sides belong "
             f"to Python and IPython (rebinding {name} can break every later cell). {fix}."
         )
-    if _IPYTHON_NAMES.fullmatch(name):
+    if IPYTHON_NAMES.fullmatch(name):
         raise UsageError(
             f"{where}: --compile {name}: IPython keeps its input and output history in names "
             f"like {name} and rebinds them after every cell. {fix}."
