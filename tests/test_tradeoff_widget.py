@@ -30,7 +30,7 @@ KINDS = {
     sch.Snapshot: "snapshot",
     sch.Restore: "restore",
     sch.Recompute: "recompute",
-    sch.Reverse: "reverse",
+    sch.ReverseStep: "reverse",
 }
 
 
