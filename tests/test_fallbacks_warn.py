@@ -91,3 +91,20 @@ def test_a_broken_dot_leaves_the_graph_text(monkeypatch, tmp_path):
     g = wb.graph(lambda x: jnp.sum(jnp.sin(x) * x), jnp.ones(3), mode=wb.Reverse)
     html = g.to_html()
     assert "<svg" not in html.split("wb-legend")[0] and "sin" in html and "<pre>" in html
+
+
+def test_every_fallback_says_so_in_one_form(monkeypatch):
+    """Issue 25: the inspector swallowed failures silently in four places, and "the first line
+    of the exception plus a warning" was written six times. One ``warn_fallback`` says what
+    failed, why, and what is shown instead; here the inspector's static picture."""
+    from workbench._src.notebook import inspector
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no dot today")
+
+    ins = wb.inspect(lambda x: jnp.sum(jnp.sin(x)), jnp.ones(3), runs=0)
+    widget = inspector.Inspector.of("f", views.build_views(["graph"], None, ins), ins)
+    monkeypatch.setattr(inspector, "graphviz_svg", broken)
+    with pytest.warns(FallbackWarning, match=r"^Graphviz's picture .*\(RuntimeError: no dot"):
+        html = widget.to_html()
+    assert "sin" in html

@@ -7,6 +7,7 @@ part in one consistent form: ``float32[3]``, ``a str ('abc')``, ``Duplicated(flo
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,18 @@ class JaxInternalsError(WorkbenchError, RuntimeError):
 class FallbackWarning(UserWarning):
     """An optional part of a result (IR links, a view's data, a private JAX route) could not be
     built and was left out or computed another way; the message says what failed and why."""
+
+
+def warn_fallback(failed: str, error: BaseException, instead: str, stacklevel: int = 3) -> None:
+    """The one way an optional part that failed says so (never silently): ``"<failed>
+    (<error type>: <its first line>); <instead>."`` as a ``FallbackWarning`` at the caller's
+    caller (``stacklevel``)."""
+    first = str(error).splitlines()[0] if str(error) else ""
+    warnings.warn(
+        f"{failed} ({type(error).__name__}: {first}); {instead}.",
+        FallbackWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def placement(x: Any) -> str:

@@ -30,14 +30,13 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
 from jax.extend import source_info_util as _public_source_info
 
-from workbench._src.errors import FallbackWarning
+from workbench._src.errors import warn_fallback
 
 try:  # private: the fast route to an equation's user frame
     from jax._src import source_info_util as _source_info
@@ -305,11 +304,10 @@ def executable_devices_public(shardings: Any) -> tuple[Any, ...]:
 
 
 def _warn_fallback(route: str, error: BaseException, consequence: str) -> None:
-    first = str(error).splitlines()[0] if str(error) else ""
-    warnings.warn(
-        f"{route} could not be read from jax {jax.__version__} ({type(error).__name__}: "
-        f"{first}); {consequence}. If this JAX is newer than the workbench was tested with, "
-        "tests/test_jax_internals_private.py shows what changed.",
-        FallbackWarning,
-        stacklevel=3,
+    warn_fallback(
+        f"{route} could not be read from jax {jax.__version__}",
+        error,
+        f"{consequence}. If this JAX is newer than the workbench was tested with, "
+        "tests/test_jax_internals_private.py shows what changed",
+        stacklevel=4,
     )

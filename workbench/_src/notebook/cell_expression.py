@@ -12,7 +12,6 @@ import ast
 import builtins
 import inspect as _pyinspect
 import re
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 from IPython.core.error import UsageError
 
 from workbench._src.ad.model_arguments import is_model
-from workbench._src.errors import FallbackWarning, describe
+from workbench._src.errors import describe, warn_fallback
 from workbench._src.leaves import holds_numbers
 
 # IPython's output history: _, __, ___, _5, _i, _ii, _iii, _i5, _oh, _dh, _ih.
@@ -43,14 +42,12 @@ def is_array_data(value: Any) -> bool:
     try:
         leaves = jax.tree_util.tree_leaves(value)
     except Exception as e:  # a container JAX cannot flatten is a constant like any other value
-        first = str(e).splitlines()[0] if str(e) else ""
-        warnings.warn(
+        warn_fallback(
             f"A {type(value).__name__} the expression reads could not be flattened by "
-            f"jax.tree_util ({type(e).__name__}: {first}); it becomes a constant of the compiled "
-            "program instead of an input. Hold its arrays in a dict with string keys, a list or "
-            "a tuple to have them traced.",
-            FallbackWarning,
-            stacklevel=2,
+            "jax.tree_util",
+            e,
+            "it becomes a constant of the compiled program instead of an input. Hold its "
+            "arrays in a dict with string keys, a list or a tuple to have them traced",
         )
         return False
     if len(leaves) == 1 and leaves[0] is value:  # not a container: a constant

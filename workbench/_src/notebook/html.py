@@ -42,6 +42,7 @@ from typing import Any
 import ipywidgets
 import traitlets
 
+from workbench._src.errors import warn_fallback
 from workbench._src.introspect.text import truncate
 from workbench._src.notebook.views import View
 
@@ -202,7 +203,8 @@ class Shown:
                 continue
             try:  # a fallback that fails leaves the placeholder: never break the kernel
                 out = bundle if bundle is not None else self.static_bundle()
-            except Exception:
+            except Exception as e:
+                warn_fallback("The view's picture could not be made", e, "its placeholder stays")
                 return
             _publish(out, display_id, update=True)
             self.pictures()[display_id] = True

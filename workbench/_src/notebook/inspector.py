@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from workbench._src.errors import warn_fallback
 from workbench._src.notebook import html, ir_links
 from workbench._src.notebook.graph_picture import LEGEND_SVG, graphviz_svg, initial_expanded
 from workbench._src.notebook.graph_widget import STATIC as STATIC
@@ -95,7 +96,12 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
         if nans is not None and widget.graph.get("nodes"):
             try:  # marks are an aid: never break the inspector over them
                 mark_graph(widget, nans)
-            except Exception:
+            except Exception as e:
+                warn_fallback(
+                    "The NaN's marks on the graph could not be drawn",
+                    e,
+                    "the graph is shown without them; the report's text says where it is",
+                )
                 widget.marks, widget.highlight = {}, []
         return widget
 
@@ -114,7 +120,8 @@ class Inspector(GraphTraits, html.LiveDisplay, anywidget.AnyWidget):
         if self._graph_model is not None and any(v.name == "graph" and not v.note for v in views):
             try:  # a fallback never breaks the display
                 svg = graphviz_svg(self._graph_model, expanded=self.expanded, marks=self.marks)
-            except Exception:
+            except Exception as e:
+                warn_fallback("Graphviz's picture of the graph failed", e, "its text is shown")
                 svg = None
             if svg:
                 pictures["graph"] = f'<div class="wb-graph-static">{LEGEND_SVG}{svg}</div>'
@@ -137,7 +144,8 @@ def _graph_state(
                 # No title of its own: the inspector's is above it.
                 out["graph"] = graph_data(model, shown.memory.residuals)
                 out["expanded"] = initial_expanded(model)
-            except Exception:  # a renderer must never break the cell: the text is shown
+            except Exception as e:  # a renderer must never break the cell: the text is shown
+                warn_fallback("The graph tab's data could not be built", e, "it shows its text")
                 out.pop("graph", None)
         else:
             out["graph"] = {"too_large": len(model.nodes), "limit": INSPECTOR_MAX_NODES}

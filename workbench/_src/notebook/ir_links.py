@@ -25,11 +25,10 @@ inspector's ``links`` trait sends (line indices as strings, as JSON needs).
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from workbench._src.errors import FallbackWarning
+from workbench._src.errors import warn_fallback
 from workbench._src.internals import lowering
 from workbench._src.introspect import hlo
 from workbench._src.introspect.structure import ROOT
@@ -241,14 +240,12 @@ def links(
             try:
                 found = {str(k): v for k, v in hlo_links(view.text, ins.graph).items()}
             except Exception as e:  # links are an aid: never break the inspector over them
-                first = str(e).splitlines()[0] if str(e) else ""
-                warnings.warn(
-                    f"The {view.name} view's links to the graph could not be found "
-                    f"({type(e).__name__}: {first}); the view is shown without them. If the "
-                    "installed JAX lowers programs differently from the versions the "
-                    "workbench was tested with, tests/test_jax_internals.py says what changed.",
-                    FallbackWarning,
-                    stacklevel=2,
+                warn_fallback(
+                    f"The {view.name} view's links to the graph could not be found",
+                    e,
+                    "the view is shown without them. If the installed JAX lowers programs "
+                    "differently from the versions the workbench was tested with, "
+                    "tests/test_jax_internals.py says what changed",
                 )
                 continue
         elif view.name == "grad":  # printed from the gradient's program: its graph's ids

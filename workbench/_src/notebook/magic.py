@@ -33,7 +33,7 @@ import workbench as wb
 from workbench._src.ad.activities import differentiated_part, is_random_key
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.debug.nans.report import NanReport
-from workbench._src.errors import WorkbenchError, describe
+from workbench._src.errors import WorkbenchError, describe, warn_fallback
 from workbench._src.introspect.inspection import inspect
 from workbench._src.leaves import is_inexact_dtype
 from workbench._src.notebook import html
@@ -174,7 +174,8 @@ class ReactantResult:
         # Live in a front end that draws widgets, the static fallback elsewhere (html.show).
         try:
             widget = self._shown_widget()
-        except Exception:  # without widget support here, the fallbacks still show
+        except Exception as e:  # the fallbacks still show
+            warn_fallback("The inspector's widget could not be made", e, "its text is shown")
             display(self._fallbacks(), raw=True)
             return
         widget._ipython_display_()
@@ -189,7 +190,8 @@ class ReactantResult:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         try:
             return dict(self._shown_widget()._repr_mimebundle_())
-        except Exception:  # without widget support here, the fallbacks still show
+        except Exception as e:  # the fallbacks still show
+            warn_fallback("The inspector's widget could not be made", e, "its text is shown")
             return self._fallbacks()
 
     def __repr__(self) -> str:

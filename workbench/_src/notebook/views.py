@@ -15,13 +15,12 @@ text. A view's content that could not be made is a ``Failed`` value saying why.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from workbench._src.errors import FallbackWarning, shape_dtype
+from workbench._src.errors import shape_dtype, warn_fallback
 from workbench._src.introspect import text as _text
 from workbench._src.introspect.cost import render_cost, render_timing
 from workbench._src.introspect.graph import render_graph
@@ -125,12 +124,8 @@ def array_html(value: Any) -> str | None:
         with treescope.active_autovisualizer.set_scoped(treescope.ArrayAutovisualizer()):
             return str(treescope.render_to_html(value, compressed=True))
     except Exception as e:  # the text is shown instead
-        first = str(e).splitlines()[0] if str(e) else ""
-        warnings.warn(
-            f"treescope could not draw the arrays ({type(e).__name__}: {first}); the inspector "
-            "shows their text instead.",
-            FallbackWarning,
-            stacklevel=2,
+        warn_fallback(
+            "treescope could not draw the arrays", e, "the inspector shows their text instead"
         )
         return None
 
@@ -360,12 +355,10 @@ def build_views(
             try:
                 data = data_builders[name]()
             except Exception as e:  # the text is shown instead
-                first = str(e).splitlines()[0] if str(e) else ""
-                warnings.warn(
-                    f"The {name} view's data for the inspector could not be built "
-                    f"({type(e).__name__}: {first}); the view shows its text instead.",
-                    FallbackWarning,
-                    stacklevel=2,
+                warn_fallback(
+                    f"The {name} view's data for the inspector could not be built",
+                    e,
+                    "the view shows its text instead",
                 )
                 data = None
         out.append(View(name, title, kind, body, data=data, links=links))
