@@ -6,13 +6,22 @@ gradient right?". It is answered as ``jax.test_util.check_grads`` and PyTorch's
 directions ``v`` per differentiated array, the gradient's directional derivative ``<g, v>``
 against central finite differences of ``f`` along ``v``, and against the other mode's
 (``<g, v>`` against the jvp along ``v``: the transpose identity ``<u, J v> = <J^T u, v>`` with
-``u = 1`` for a scalar ``f``). A direction is drawn per array (zero on the others), so a failure
-names the argument and the leaf. On small inputs (and on request, ``elements=True``) each element
-is checked too, in chunks, and the report names the worst element and its index.
+``u = 1`` for a scalar ``f``). The directions move every array at once first (each array's part
+scaled so that it adds about as much as the others: the cost of checking one array); each array
+is checked along its own directions (zero on the others) where they fail or do not resolve its
+part, so a failure names the argument and the leaf. On small inputs (and on request,
+``elements=True``) each element is checked too, in chunks, and the report names the worst
+element and its index.
 
 The finite differences carry their own error estimate (``finite_differences.py``): the tolerance
-is that estimate plus the checked gradient's rounding in its dtype, so a 1% error fails in float32
-whenever the differences resolve it, and the report says how far they resolve.
+is that estimate plus the checked gradient's rounding in its dtype (measured against float64
+where the differences run in it), so a 1% error fails in float32 whenever the differences
+resolve it, and the report says how far they resolve. Outside it, the checked derivative is
+evaluated within the step: where it bends there beyond what a smooth ``f`` explains (relu kinks
+closer than any step float32 resolves), ``f`` is "not smooth here" along that direction: another
+is drawn, and the array is not failed for it. A wrong rule scales the derivative alike
+everywhere and still fails. An array resolved no better than 0.5 is "inconclusive" (a chaotic
+loop in float32), not failed.
 """
 
 from __future__ import annotations
@@ -69,8 +78,9 @@ def check_gradient(
       *args: its arguments; wrap those not to differentiate in ``Const`` (a random key is never
         differentiated), as for ``wb.gradient``.
       mode: the mode to check (``wb.Reverse`` by default, ``wb.Forward``, or with strong zero).
-      directions: random directions checked per differentiated array (each costs four
-        evaluations of ``f`` and one jvp; memory: one copy of the arguments).
+      directions: random directions checked (each costs seven evaluations of ``f``, more where
+        rounding or kinks call for other steps, and one jvp; memory: one copy of the
+        arguments), over all the arrays at once first, then per array where needed.
       elements: check element by element too: ``None`` (default) when the differentiated arrays
         hold at most 4096 elements in all, ``True`` always (``max_elements`` per array), ``False``
         never.
@@ -327,8 +337,10 @@ def _dot(g: np.ndarray, v: np.ndarray) -> float:
     return float(np.sum(np.real(np.conj(_as_f64(g)) * _as_f64(v))))
 
 
-def _scale(g: np.ndarray, v: np.ndarray) -> float:
+def _scale(g: np.ndarray | None, v: np.ndarray) -> float:
     """The size of the rounding that <g, v> carries from g's elements: ||g * v||_2."""
+    if g is None:
+        return 0.0
     return float(np.linalg.norm(np.abs(_as_f64(g)) * np.abs(_as_f64(v))))
 
 
@@ -431,29 +443,19 @@ def _directions(
             if other is None and ctx.plain.is_reverse:
                 other = jvp
             assert ours is not None
-            terms = [_scale(g, v) if g is not None else 0.0 for g, v in zip(grads, vs, strict=True)]
+            terms = [_scale(g, v) for g, v in zip(grads, vs, strict=True)]
             scale = float(np.linalg.norm(terms)) if any(terms) else abs(ours)
             rounding = 2 * float(
-                np.linalg.norm(
-                    [
-                        _scale(ctx.rounding[n], v) if ctx.rounding[n] is not None else 0.0
-                        for n, v in zip(ids, vs, strict=True)
-                    ]
-                )
+                np.linalg.norm([_scale(ctx.rounding[n], v) for n, v in zip(ids, vs, strict=True)])
             )
+
+            def evaluate(k: float, wide: Any = wide) -> np.ndarray:
+                return np.asarray(ctx.along(ctx.split.primals, wide, h * k))
+
             size = max(abs(ours), scale)
-            est = fdiff.refine(
-                lambda k, wide=wide: np.asarray(ctx.along(ctx.split.primals, wide, h * k)),
-                h,
-                fdiff.WANTED * size,
-                ctx.value0,
-                ctx.noise,
-                ctx.echo,
-            )
-            fd, allowed = (
-                float(est.value),
-                float(est.tol) + own * scale + top * abs(ours) + rounding,
-            )
+            est = fdiff.refine(evaluate, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo)
+            fd = float(est.value)
+            allowed = float(est.tol) + own * scale + top * abs(ours) + rounding
             error = abs(ours - fd)
             rough = False
             if error > allowed:
@@ -617,8 +619,9 @@ def _elements(
             steps[part] = est.step
             kinked[part] |= est.rough
     allowed = fd_tol + own * np.abs(ours) + top * largest
-    if ctx.rounding[n] is not None:
-        allowed = allowed + 2 * ctx.rounding[n].ravel()[chosen]
+    measured = ctx.rounding[n]
+    if measured is not None:
+        allowed = allowed + 2 * measured.ravel()[chosen]
     errors = np.abs(ours - fd_values)
     rough = np.zeros(chosen.size, bool)
     failing = np.flatnonzero(errors > allowed)

@@ -11,9 +11,14 @@ starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-
 (``logits.astype(jnp.float32)``) answers in float32 even on float64 arguments. The tolerance a
 checked derivative gets is that bound plus the checked derivative's own rounding, in its own
 dtype; nothing else. So a float32 gradient that is wrong by 1% fails whenever the differences
-resolve better than 1%, and the report says how well they resolved. A kink much closer to
-``x`` than the step (a relu whose input is within a few steps of 0) is beyond them: central
-differences average the slopes on its two sides, and the spread does not show it.
+resolve better than 1%, and the report says how well they resolved.
+
+Where ``f`` is not smooth at the step's scale (relu kinks crossed, chaos) the differences do not
+shrink as h^2: Richardson's correction is as large as what it corrects, and the estimate is
+``D(h)`` with a first-order bound (``quotients``); a shorter step is tried then, a longer one
+never kept. A kink much closer to ``x`` than the step leaves consistent differences that average
+the slopes on its two sides: ``check_gradient`` tells it from a wrong gradient by the checked
+derivative's bend within the step.
 
 Differences run in float64 where JAX's 64-bit mode is on (every floating input widened), else in
 float32 (bfloat16 and float16 inputs widened to it), else in the input's own dtype.
