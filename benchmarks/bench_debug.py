@@ -1,11 +1,13 @@
 """The debugging tools on real models: ``wb.check_gradient`` and ``wb.explain_nans`` against
 compiling and running the gradient once (``jax.jit(jax.grad(f))``: trace, compile, run).
 
-``check_gradient`` (random directions: one compiled gradient, one compiled jvp, four to twelve
-evaluations of ``f`` per direction and array) on the zoo's 1.86M-parameter MLP and 4-layer
-GPT-2-style transformer (float32 and bfloat16), with the peak resident memory it adds; beside
-``jax.test_util.check_grads(f, args, order=1, modes=["rev"])`` on the same program (which raises
-when it disagrees). Targets: at most 5x the gradient's compile and run, at most 2 GB extra.
+``check_gradient`` (3 random directions over every array at once, each array on its own only
+where they fail: one compiled gradient, one compiled jvp, one compiled program of ``f`` at the 7
+points of a direction, 7 to 21 evaluations of ``f`` per direction) on the zoo's 1.86M-parameter
+MLP and 4-layer GPT-2-style transformer (float32 and bfloat16), with the peak resident memory it
+adds; beside ``jax.test_util.check_grads(f, args, order=1, modes=["rev"])`` on the same program
+(which raises when it disagrees). Targets: at most 5x the gradient's compile and run, at most
+2 GB extra.
 
 ``explain_nans`` (mode=wb.Reverse; the programs are finite, so one instrumented run: the whole
 search) on the zoo's 100-step, 256-body leapfrog (Binomial checkpointed) and on the GPT (float32),
@@ -163,7 +165,8 @@ def run(quick: bool = False) -> list[Table]:
         ),
         rows=[_check_row(build(n, size)) for n in checked],
         notes=[
-            "check_gradient's defaults: 3 random directions per array, each against "
+            "check_gradient's defaults: 3 random directions over every array at once (each "
+            "array on its own only where they fail or do not resolve its part), each against "
             "Richardson finite differences (float32 here, x64 off) and the forward mode's jvp; "
             "arrays checked element by element only below 4,096 elements in all (none here). "
             "Extra memory: the process's peak resident memory after the check less before it "

@@ -3,6 +3,8 @@ argument and element, with no false alarms in float32 (issue 16)."""
 
 from __future__ import annotations
 
+import itertools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -230,3 +232,149 @@ def test_the_new_options_say_what_they_received():
         wb.check_gradient(lambda x: jnp.sum(x), f32(1.0), elements="all")
     with pytest.raises(ValueError, match=r"seed must be an int, but got a (Python )?float"):
         wb.check_gradient(lambda x: jnp.sum(x), f32(1.0), seed=1.5)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 23: no false alarm where f is not smooth (relu kinks) or chaotic; wrong rules in real
+# models still caught by default.
+
+
+def test_a_kink_within_the_step_is_not_smooth_here_not_a_failure():
+    # x[1] lies 1e-7 from relu's kink, within the step in float32 and in float64: central
+    # differences average the two slopes (0.5 instead of 1).
+    x = f32(0.7, 1e-7, -0.4)
+    report = wb.check_gradient(lambda x: jnp.sum(jax.nn.relu(x) * jnp.cos(x)), x)
+    assert report.passed and not report.failures, str(report)
+    assert "not smooth here" in str(report)
+
+    @jax.custom_vjp
+    def relu(x):
+        return jax.nn.relu(x)
+
+    relu.defvjp(lambda x: (relu(x), x), lambda x, g: (2 * jnp.where(x > 0, g, 0.0),))
+    wrong = wb.check_gradient(lambda x: jnp.sum(relu(x) * jnp.cos(x)), x)
+    assert not wrong.passed and "FAILED against finite differences" in str(wrong)
+
+
+@jax.custom_vjp
+def _affine(w, b, h):
+    return h @ w + b
+
+
+def _affine_rule(kind):
+    def bwd(res, g):
+        w, h = res
+        dw, db, dh = h.T @ g, jnp.sum(g, 0), g @ w.T
+        if kind == "double":
+            dw = 2 * dw
+        elif kind == "sign":
+            dw = -dw
+        elif kind == "dropped":
+            db = jnp.zeros_like(db)
+        return dw, db, dh
+
+    return bwd
+
+
+def _relu_mlp(kind):
+    """A relu MLP (64-256-256-10, batch 32: 16,384 relus, kinks within any float32 step) whose
+    second layer goes through a custom_vjp: right, its weight's cotangent doubled or negated, or
+    its bias's dropped."""
+
+    @jax.custom_vjp
+    def affine(w, b, h):
+        return h @ w + b
+
+    affine.defvjp(lambda w, b, h: (h @ w + b, (w, h)), _affine_rule(kind))
+    rng = np.random.default_rng(0)
+    sizes = (64, 256, 256, 10)
+    params = [
+        (
+            jnp.asarray(rng.normal(size=(m, n)) / np.sqrt(m), jnp.float32),
+            jnp.asarray(0.1 * rng.normal(size=n), jnp.float32),
+        )
+        for m, n in itertools.pairwise(sizes)
+    ]
+    x = jnp.asarray(rng.normal(size=(32, 64)), jnp.float32)
+    labels = jnp.asarray(rng.integers(0, 10, 32))
+
+    def loss(params, x, labels):
+        h = x
+        for k, (w, b) in enumerate(params):
+            h = affine(w, b, h) if k == 1 else h @ w + b
+            if k < len(params) - 1:
+                h = jax.nn.relu(h)
+        logp = jax.nn.log_softmax(h)
+        return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
+
+    return loss, params, x, labels
+
+
+@pytest.mark.parametrize(
+    ("kind", "leaf"),
+    [
+        ("right", None),
+        ("double", "params[1][0]"),
+        ("sign", "params[1][0]"),
+        ("dropped", "params[1][1]"),
+    ],
+)
+def test_wrong_rules_in_a_relu_mlp_are_caught_and_a_right_one_passes(kind, leaf):
+    loss, params, x, labels = _relu_mlp(kind)
+    report = wb.check_gradient(loss, params, wb.Const(x), wb.Const(labels))
+    if leaf is None:
+        assert report.passed and not report.failures, str(report)
+        assert report.arrays[0].shared == 6  # one set of directions over every array
+    else:
+        assert [a.name for a in report.failures] == [leaf], str(report)
+
+
+def _nbody_loop(kind):
+    """The zoo's leapfrog (8 bodies, 20 steps, checkpointed) with its kick through a custom_vjp:
+    right, the acceleration's cotangent doubled or negated, or the velocity's dropped."""
+    from tests.models import nbody
+
+    @jax.custom_vjp
+    def kick(vel, acc):
+        return vel + 0.5 * nbody.DT * acc
+
+    def bwd(_, g):
+        dvel, dacc = g, 0.5 * nbody.DT * g
+        if kind == "double":
+            dacc = 2 * dacc
+        elif kind == "sign":
+            dacc = -dacc
+        elif kind == "dropped":
+            dvel = jnp.zeros_like(dvel)
+        return dvel, dacc
+
+    kick.defvjp(lambda vel, acc: (kick(vel, acc), None), bwd)
+
+    def step(_, state):
+        pos, vel = state
+        vel = kick(vel, nbody.accelerations(pos, masses))
+        pos = pos + nbody.DT * vel
+        return pos, kick(vel, nbody.accelerations(pos, masses))
+
+    k1, k2, k3 = jax.random.split(jax.random.key(0), 3)
+    state = (
+        jax.random.normal(k1, (8, 3), jnp.float32),
+        0.1 * jax.random.normal(k2, (8, 3), jnp.float32),
+    )
+    masses = jax.random.uniform(k3, (8,), jnp.float32, 0.5, 1.5)
+
+    def loss(state):
+        end = wb.fori_loop(0, 20, step, state, checkpointing=wb.Binomial(4))
+        return nbody.final_loss(end, masses)
+
+    return loss, state
+
+
+@pytest.mark.parametrize("kind", ["right", "double", "sign", "dropped"])
+def test_wrong_rules_in_a_checkpointed_loop_are_caught(kind):
+    loss, state = _nbody_loop(kind)
+    report = wb.check_gradient(loss, state)
+    if kind == "right":
+        assert report.passed and not report.failures, str(report)
+    else:
+        assert not report.passed and report.failures, str(report)

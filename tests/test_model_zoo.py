@@ -202,25 +202,15 @@ def test_explain_nans_finds_a_nan_made_in_a_model(name):
 
 
 @pytest.mark.zoo_matrix
-@pytest.mark.parametrize(
-    "name",
-    [
-        "equinox_mlp",
-        "equinox_gru",
-        pytest.param(
-            "mlp",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known false alarm (issue 23, open): along random directions through a "
-                "ReLU network, check_gradient's finite differences disagree with the exact "
-                "gradient (equal to jax.grad) by 2-5% and it reports FAILED",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("name", ["equinox_mlp", "equinox_gru", "mlp", "nnx_cnn_eval", "nbody"])
 def test_check_gradient_passes_on_a_model(name):
+    """No false alarm on a right gradient (issue 23): the relu MLP and the CNN (relu and
+    BatchNorm) cross kinks within any step float32 resolves, and the N-body loop is chaotic;
+    the report says where the differences could not tell (not smooth here, inconclusive)."""
     m = model(name)
-    assert wb.check_gradient(m.loss, m.params, *constants(m)).passed
+    report = wb.check_gradient(m.loss, m.params, *constants(m))
+    assert report.passed, str(report)
+    assert not report.failures
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,13 +6,22 @@ gradient right?". It is answered as ``jax.test_util.check_grads`` and PyTorch's
 directions ``v`` per differentiated array, the gradient's directional derivative ``<g, v>``
 against central finite differences of ``f`` along ``v``, and against the other mode's
 (``<g, v>`` against the jvp along ``v``: the transpose identity ``<u, J v> = <J^T u, v>`` with
-``u = 1`` for a scalar ``f``). A direction is drawn per array (zero on the others), so a failure
-names the argument and the leaf. On small inputs (and on request, ``elements=True``) each element
-is checked too, in chunks, and the report names the worst element and its index.
+``u = 1`` for a scalar ``f``). The directions move every array at once first (each array's part
+scaled so that it adds about as much as the others: the cost of checking one array); each array
+is checked along its own directions (zero on the others) where they fail or do not resolve its
+part, so a failure names the argument and the leaf. On small inputs (and on request,
+``elements=True``) each element is checked too, in chunks, and the report names the worst
+element and its index.
 
 The finite differences carry their own error estimate (``finite_differences.py``): the tolerance
-is that estimate plus the checked gradient's rounding in its dtype, so a 1% error fails in float32
-whenever the differences resolve it, and the report says how far they resolve.
+is that estimate plus the checked gradient's rounding in its dtype (measured against float64
+where the differences run in it), so a 1% error fails in float32 whenever the differences
+resolve it, and the report says how far they resolve. Outside it, the checked derivative is
+evaluated within the step: where it bends there beyond what a smooth ``f`` explains (relu kinks
+closer than any step float32 resolves), ``f`` is "not smooth here" along that direction: another
+is drawn, and the array is not failed for it. A wrong rule scales the derivative alike
+everywhere and still fails. An array resolved no better than 0.5 is "inconclusive" (a chaotic
+loop in float32), not failed.
 """
 
 from __future__ import annotations
@@ -43,6 +52,13 @@ DIRECTIONS = 3  # random directions per array
 # Elements of perturbed copies an element-wise chunk may hold at once (64 MiB of float32).
 CHUNK_BUDGET = 1 << 24
 CHUNK = 256  # elements per chunk at most
+ROUGH_MARGIN = 2.0  # how far the slope's jumps within the step may move the differences
+RETRIES = 2  # new directions drawn where one is not smooth here
+UNRESOLVED = 0.5  # a resolution at which a 2x error could pass: inconclusive
+# Where the derivative's bend is sampled, in steps: from well inside the step to twice it
+# (kinks are dense in a relu network: one sample may miss them).
+BEND_AT = (1 / 8, 1 / 4, 1 / 2, 1.0, 2.0)
+BOOST = 30.0  # the most a small-gradient leaf's part of a shared direction is scaled up
 
 
 def check_gradient(
@@ -62,8 +78,9 @@ def check_gradient(
       *args: its arguments; wrap those not to differentiate in ``Const`` (a random key is never
         differentiated), as for ``wb.gradient``.
       mode: the mode to check (``wb.Reverse`` by default, ``wb.Forward``, or with strong zero).
-      directions: random directions checked per differentiated array (each costs four
-        evaluations of ``f`` and one jvp; memory: one copy of the arguments).
+      directions: random directions checked (each costs seven evaluations of ``f``, more where
+        rounding or kinks call for other steps, and one jvp; memory: one copy of the
+        arguments), over all the arrays at once first, then per array where needed.
       elements: check element by element too: ``None`` (default) when the differentiated arrays
         hold at most 4096 elements in all, ``True`` always (``max_elements`` per array), ``False``
         never.
@@ -158,9 +175,10 @@ def _check(
     note = ""
     reverse = plain if plain.is_reverse else other
     g_reverse: list[np.ndarray] | None = None
+    grad_fn: Callable[..., Any] | None = None
     value: Any = None
     try:
-        value, derivs = _jit_gradient(reverse, split)
+        value, derivs, grad_fn = _jit_gradient(reverse, split)
         g_reverse = _flat(derivs)
     except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
         if plain.is_reverse:
@@ -169,7 +187,7 @@ def _check(
     g_forward: list[np.ndarray] | None = None
     forward = plain if plain.is_forward else other
     if plain.is_forward and by_element:
-        value, derivs = _jit_gradient(forward, split)
+        value, derivs, _ = _jit_gradient(forward, split)
         g_forward = _flat(derivs)
     if value is None:
         value = jax.jit(split.call)(*split.primals)
@@ -188,47 +206,67 @@ def _check(
 
     along = fdiff.along(split.call, fd_dtype)
     noise = fdiff.noise_dtype(split.call, split.primals, fd_dtype)
-    plain_zeros = _zeros(split.primals)
-    zeros = (
-        plain_zeros,
-        jax.tree_util.tree_map(
-            lambda p: jnp.asarray(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
-            plain_zeros,
-        ),
+    same_precision = fdiff.real_dtype(np.asarray(value).dtype) == noise and all(
+        fdiff.real_dtype(leaf.x.dtype) == fd_dtype for leaf in leaves
     )
+    plain_zeros = _zeros(split.primals)
+    wide_zeros = jax.tree_util.tree_map(
+        lambda p: jnp.asarray(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
+        plain_zeros,
+    )
+    ctx = _Context(
+        split,
+        along,
+        jvp_fn,
+        grad_fn,
+        jvp_raw if jvp_fn is not None else None,
+        {leaf.name: n for n, leaf in enumerate(leaves)},
+        plain,
+        value0,
+        value0 if same_precision else None,
+        fd_dtype,
+        noise,
+        (plain_zeros, wide_zeros),
+        [],
+        [],
+        [],
+    )
+    for n in range(len(leaves)):
+        ctx.ours.append(
+            g_forward[n]
+            if g_forward is not None
+            else (g_reverse[n] if plain.is_reverse and g_reverse is not None else None)
+        )
+        ctx.other.append(g_reverse[n] if plain.is_forward and g_reverse is not None else None)
+    ctx.rounding = _rounding(reverse, split, leaves, g_reverse, fd_dtype)
     rng = np.random.default_rng(seed)
+    live = [n for n, leaf in enumerate(leaves) if np.size(leaf.x)]
+    own: dict[int, tuple[_Directions, int]] = {}
+    if not by_element and len(live) > 1:
+        # One set of directions over every array first (the cost of one array); each array on
+        # its own only where they fail, or do not resolve that array's part.
+        shared = _directions(ctx, [leaves[n] for n in live], live, directions, rng)
+        clean = not any(shared.failed) and not any(shared.rough)
+        for k, n in enumerate(live):
+            if clean and _resolution(shared, k) < UNRESOLVED:
+                own[n] = (shared, k)
     checks = []
     for n, leaf in enumerate(leaves):
         if np.size(leaf.x) == 0:
             checks.append(_empty(leaf))
             continue
-        ours_g = (
-            g_forward[n]
-            if g_forward is not None
-            else (g_reverse[n] if plain.is_reverse and g_reverse is not None else None)
-        )
-        other_g = g_reverse[n] if plain.is_forward and g_reverse is not None else None
-        dcheck = _directions(
-            split,
-            leaf,
-            directions,
-            rng,
-            along,
-            jvp_fn,
-            plain,
-            ours_g,
-            other_g,
-            value0,
-            (fd_dtype, noise),
-            zeros,
-        )
+        if n in own:
+            dcheck, k = own[n]
+        else:
+            dcheck, k = _directions(ctx, [leaf], [n], directions, rng), 0
         echeck = None
+        ours_g, other_g = ctx.ours[n], ctx.other[n]
         if by_element:
             assert ours_g is not None
-            echeck = _elements(split, leaf, ours_g, max_elements, rng, value0, (fd_dtype, noise))
+            echeck = _elements(ctx, leaf, n, max_elements, rng)
             if other_g is None and g_reverse is not None and plain.is_reverse and note == "":
                 other_g = _forward_elements(split, leaf, jvp_raw if jvp_fn else None, echeck.chosen)
-        checks.append(_combine(leaf, dcheck, echeck, ours_g, other_g))
+        checks.append(_combine(leaf, dcheck, k, echeck, ours_g, other_g))
     return GradientCheck(
         mode=plain,
         value=value0,
@@ -245,9 +283,11 @@ def _check(
 # The derivatives
 
 
-def _jit_gradient(mode: Mode, split: arguments.BoundCall) -> tuple[Any, Any]:
-    """(f's value, the gradient) in ``mode``, compiled: the check's own cost is then the
-    program's, not one dispatch per operation."""
+def _jit_gradient(
+    mode: Mode, split: arguments.BoundCall, primals: Any = None
+) -> tuple[Any, Any, Callable[..., Any]]:
+    """(f's value, the gradient, the function that computed them) in ``mode``, compiled: the
+    check's own cost is then the program's, not one dispatch per operation."""
     with_primal = dataclasses.replace(mode, with_primal=True)
 
     def grad(*primals: Any) -> Any:
@@ -255,10 +295,12 @@ def _jit_gradient(mode: Mode, split: arguments.BoundCall) -> tuple[Any, Any]:
         assert isinstance(out, GradientResult)
         return out.val, out.derivs
 
+    primals = split.primals if primals is None else primals
     try:
-        return jax.jit(grad)(*split.primals)
+        fn = jax.jit(grad)
+        return (*fn(*primals), fn)
     except jax.errors.ConcretizationTypeError:  # f needs concrete values: run it as it is
-        return grad(*split.primals)
+        return (*grad(*primals), grad)
 
 
 def _flat(derivs: Sequence[Any]) -> list[np.ndarray]:
@@ -295,89 +337,194 @@ def _dot(g: np.ndarray, v: np.ndarray) -> float:
     return float(np.sum(np.real(np.conj(_as_f64(g)) * _as_f64(v))))
 
 
-def _scale(g: np.ndarray, v: np.ndarray) -> float:
+def _scale(g: np.ndarray | None, v: np.ndarray) -> float:
     """The size of the rounding that <g, v> carries from g's elements: ||g * v||_2."""
+    if g is None:
+        return 0.0
     return float(np.linalg.norm(np.abs(_as_f64(g)) * np.abs(_as_f64(v))))
+
+
+@dataclasses.dataclass
+class _Context:
+    split: arguments.BoundCall
+    along: Callable[..., Any]
+    jvp_fn: Callable[..., Any] | None
+    grad_fn: Callable[..., Any] | None  # the reverse gradient, compiled: (value, derivs)
+    jvp_raw: Callable[..., Any] | None  # the jvp, to trace inside another program
+    leaf_ids: dict[str, int]  # a leaf's index among all, by its name
+    plain: Mode
+    value0: float
+    echo: float | None  # value0, where the differences' program runs in its precision
+    fd: np.dtype  # what the differences run in
+    noise: np.dtype  # what f resolves
+    zeros: tuple[Any, Any]  # tangents: in the arguments' dtypes, and widened to ``fd``
+    ours: list[np.ndarray | None]  # per leaf: the checked mode's gradient (None: jvps only)
+    other: list[np.ndarray | None]  # per leaf: the other mode's, where it ran whole
+    rounding: list[np.ndarray | None]  # per leaf: the gradient's own rounding, measured
+
+
+def _rounding(
+    mode: Mode,
+    split: arguments.BoundCall,
+    leaves: Sequence[_Leaf],
+    g: list[np.ndarray] | None,
+    fd: np.dtype,
+) -> list[np.ndarray | None]:
+    """Where the differences run in a wider dtype than the arguments (x64 on, float32
+    arguments), the gradient's own rounding, measured: it against the same gradient on the
+    widened arguments. A chaotic loop amplifies rounding far beyond a few ulp; a wrong rule is
+    as wrong in float64, so this never hides one."""
+    none: list[np.ndarray | None] = [None] * len(leaves)
+    narrow = any(fdiff.real_dtype(leaf.x.dtype).itemsize < fd.itemsize for leaf in leaves)
+    if g is None or not narrow:
+        return none
+    try:
+        _, derivs, _ = _jit_gradient(mode, split, fdiff.widen(split.primals, fd))
+    except (WorkbenchError, TypeError, ValueError, NotImplementedError):
+        return none
+    return [np.abs(_as_f64(a) - _as_f64(b)) for a, b in zip(g, _flat(derivs), strict=True)]
 
 
 @dataclasses.dataclass
 class _Directions:
     count: int
-    ours: list[float]
-    fd: list[float]
-    errors: list[float]  # |ours - fd|
-    allowed: list[float]
-    magnitudes: list[float]  # the directional derivative's size, for relative errors
-    modes_errors: list[float]
-    modes_allowed: list[float]
+    ours: list[float] = dataclasses.field(default_factory=list)
+    fd: list[float] = dataclasses.field(default_factory=list)
+    errors: list[float] = dataclasses.field(default_factory=list)  # |ours - fd|
+    allowed: list[float] = dataclasses.field(default_factory=list)
+    magnitudes: list[float] = dataclasses.field(default_factory=list)  # for relative errors
+    failed: list[bool] = dataclasses.field(default_factory=list)
+    rough: list[bool] = dataclasses.field(default_factory=list)  # not smooth here: no verdict
+    kinked: list[bool] = dataclasses.field(default_factory=list)  # not smooth, within bounds
+    terms: list[list[float]] = dataclasses.field(default_factory=list)  # per array: ||g_a v_a||
+    modes_errors: list[float] = dataclasses.field(default_factory=list)
+    modes_allowed: list[float] = dataclasses.field(default_factory=list)
+    shared: int = 1  # how many arrays the directions move at once
 
 
 def _directions(
-    split: arguments.BoundCall,
-    leaf: _Leaf,
-    count: int,
-    rng: np.random.Generator,
-    along: Callable[..., Any],
-    jvp_fn: Callable[..., Any] | None,
-    plain: Mode,
-    ours_g: np.ndarray | None,
-    other_g: np.ndarray | None,
-    value0: float,
-    precision: tuple[np.dtype, np.dtype],
-    zeros: tuple[Any, Any],
+    ctx: _Context, group: list[_Leaf], ids: list[int], count: int, rng: np.random.Generator
 ) -> _Directions:
-    fd, noise = precision  # what the differences run in, and what f resolves
-    x = leaf.x
-    xn = _as_f64(x)
-    own, top = fdiff.own_rtol(x.dtype)
-    h = fdiff.base_step(noise)
-    out = _Directions(count, [], [], [], [], [], [], [])
+    """``count`` random directions moving every array of ``group`` at once (leaf ``ids``)."""
+    xs = [_as_f64(leaf.x) for leaf in group]
+    scales = [_element_scale(x) for x in xs]
+    grads = [ctx.ours[n] if ctx.ours[n] is not None else ctx.other[n] for n in ids]
+    # Each array's part scaled so that each adds about as much to <g, v>: a wrong rule in a
+    # small array is then not lost among the large ones.
+    sizes = [_scale(g, s) if g is not None else 1.0 for g, s in zip(grads, scales, strict=True)]
+    top_size = max(sizes)
+    weights = [min(BOOST, top_size / a) if a > 0 else BOOST for a in sizes]
+    if len(group) == 1:
+        weights = [1.0]
+    own, top = fdiff.own_rtol(np.result_type(*[leaf.x.dtype for leaf in group]))
+    h = fdiff.base_step(ctx.noise)
+    out = _Directions(count, shared=len(group))
     for _ in range(count):
-        z = rng.standard_normal(x.shape)
-        if jnp.iscomplexobj(x):
-            z = z + 1j * rng.standard_normal(x.shape)
-        # Each element moves by about h * max(|x_i|, rms(x)): the step balances truncation
-        # against rounding in every element. The direction is held in the leaf's dtype, exactly.
-        v_np = np.asarray(z * _element_scale(xn)).astype(np.dtype(x.dtype))
-        v_leaf = jnp.asarray(v_np)
-        v = _as_f64(v_np)
-        tangents = _one_leaf(zeros[0], leaf, v_leaf)
-        wide = _one_leaf(zeros[1], leaf, jnp.asarray(_widened(v, fd)))
-        jvp = (
-            None if jvp_fn is None else float(np.real(np.asarray(jvp_fn(split.primals, tangents))))
-        )
-        ours = _dot(ours_g, v) if ours_g is not None else jvp
-        other = _dot(other_g, v) if other_g is not None else (jvp if plain.is_reverse else None)
-        assert ours is not None
-        g_for_scale = ours_g if ours_g is not None else other_g
-        scale = _scale(g_for_scale, v) if g_for_scale is not None else abs(ours)
-        size = max(abs(ours), scale)
-        best: tuple[float, float] | None = None
-        for hh in (h, *(h * k for k in fdiff.LONGER)):
-            estimate, spread, fmax = fdiff.quotients(np.asarray(along(split.primals, wide, hh)), hh)
-            fd_tol = float(fdiff.tolerance(float(spread), float(fmax), value0, hh, noise, 0.0))
-            # A longer step is kept only where it agrees with the shorter one within both
-            # tolerances (else it has left the range where its error estimate holds).
-            if best is None or (
-                fd_tol < best[1] and abs(float(estimate) - best[0]) <= fd_tol + best[1]
-            ):
-                best = (float(estimate), fd_tol)
-            if best[1] <= fdiff.WANTED * size:
-                break
-            if not fdiff.noisy(float(spread), float(fmax), value0, hh, noise):
-                break  # truncation or a kink, not rounding: a longer step would not help
-        assert best is not None
-        estimate, fd_tol = best
-        allowed = fd_tol + own * scale + top * abs(ours)
+        for attempt in range(1 + RETRIES):
+            vs = []
+            for leaf, s, w in zip(group, scales, weights, strict=True):
+                z = rng.standard_normal(leaf.x.shape)
+                if jnp.iscomplexobj(leaf.x):
+                    z = z + 1j * rng.standard_normal(leaf.x.shape)
+                # Each element moves by about h * max(|x_i|, rms(x)): the step balances
+                # truncation against rounding. Held in the leaf's dtype, exactly.
+                vs.append(np.asarray(z * s * w).astype(np.dtype(leaf.x.dtype)))
+            tangents = _set_leaves(ctx.zeros[0], group, [jnp.asarray(v) for v in vs])
+            wide = _set_leaves(
+                ctx.zeros[1], group, [jnp.asarray(_widened(_as_f64(v), ctx.fd)) for v in vs]
+            )
+            jvp = (
+                None
+                if ctx.jvp_fn is None
+                else float(np.real(np.asarray(ctx.jvp_fn(ctx.split.primals, tangents))))
+            )
+            ours = _sum_dots([ctx.ours[n] for n in ids], vs, jvp)
+            other = _sum_dots([ctx.other[n] for n in ids], vs, None)
+            if other is None and ctx.plain.is_reverse:
+                other = jvp
+            assert ours is not None
+            terms = [_scale(g, v) for g, v in zip(grads, vs, strict=True)]
+            scale = float(np.linalg.norm(terms)) if any(terms) else abs(ours)
+            rounding = 2 * float(
+                np.linalg.norm([_scale(ctx.rounding[n], v) for n, v in zip(ids, vs, strict=True)])
+            )
+
+            def evaluate(k: float, wide: Any = wide) -> np.ndarray:
+                return np.asarray(ctx.along(ctx.split.primals, wide, h * k))
+
+            size = max(abs(ours), scale)
+            est = fdiff.refine(evaluate, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo)
+            fd = float(est.value)
+            allowed = float(est.tol) + own * scale + top * abs(ours) + rounding
+            error = abs(ours - fd)
+            rough = False
+            if error > allowed:
+                # Does the derivative itself move, within the step, beyond a straight line?
+                # Then f is not smooth here (kinks closer than the step: the differences give
+                # its mean slope over the step, not the slope at x); else the gradient is wrong.
+                bend = _bend(ctx, group, ids, vs, tangents, float(est.step), ours)
+                rough = bend is not None and error <= allowed + ROUGH_MARGIN * bend
+            if not rough or attempt == RETRIES:
+                break  # a verdict, or out of tries: not smooth here along any
         out.ours.append(ours)
-        out.fd.append(float(estimate))
-        out.errors.append(abs(ours - float(estimate)))
-        out.allowed.append(float(allowed))
-        out.magnitudes.append(max(abs(ours), abs(float(estimate)), scale))
+        out.fd.append(fd)
+        out.errors.append(error)
+        out.allowed.append(allowed)
+        out.magnitudes.append(max(abs(ours), abs(fd), scale))
+        out.failed.append(error > allowed and not rough)
+        out.rough.append(rough)
+        out.kinked.append(bool(est.rough))
+        out.terms.append(terms)
         if other is not None:
             out.modes_errors.append(abs(ours - other))
-            out.modes_allowed.append(2 * own * scale + np.finfo(np.float64).tiny)
+            out.modes_allowed.append(2 * own * scale + rounding + np.finfo(np.float64).tiny)
     return out
+
+
+def _bend(
+    ctx: _Context,
+    group: list[_Leaf],
+    ids: list[int],
+    vs: list[np.ndarray],
+    tangents: Any,
+    step: float,
+    ours: float,
+) -> float | None:
+    """How far the derivative along ``v`` bends within the step beyond what a smooth ``f``
+    explains (``_kinks`` of ``f'(t) + f'(-t) - 2 f'(0)`` at ``BEND_AT``): the slope's
+    jumps where kinks lie within the step. A wrong rule scales the derivative everywhere
+    alike: it bends no more. ``None``: no derivative to evaluate."""
+
+    def slope(t: float) -> float:
+        moved = jax.tree_util.tree_map(
+            lambda p, v: jnp.asarray(p + t * v, jnp.result_type(p)), ctx.split.primals, tangents
+        )
+        if ctx.jvp_fn is not None:
+            return float(np.real(np.asarray(ctx.jvp_fn(moved, tangents))))
+        assert ctx.grad_fn is not None
+        flat = _flat(ctx.grad_fn(*moved)[1])
+        return sum(_dot(flat[n], v) for n, v in zip(ids, vs, strict=True))
+
+    if ctx.jvp_fn is None and ctx.grad_fn is None:
+        return None
+    at0 = slope(0.0) if ctx.jvp_fn is not None else ours
+    bent = np.asarray([slope(t * step) + slope(-t * step) - 2 * at0 for t in BEND_AT])
+    return float(np.max(_kinks(bent[:-1], bent[1:])))
+
+
+def _sum_dots(gs: list[np.ndarray | None], vs: list[np.ndarray], default: float | None) -> Any:
+    if any(g is None for g in gs):
+        return default
+    return sum(_dot(g, v) for g, v in zip(gs, vs, strict=True) if g is not None)
+
+
+def _resolution(d: _Directions, k: int) -> float:
+    """How small a relative error of array ``k``'s part the directions could catch."""
+    tiny = np.finfo(np.float64).tiny
+    if d.shared == 1:
+        return float(np.max(np.asarray(d.allowed) / np.maximum(np.asarray(d.magnitudes), tiny)))
+    terms = np.asarray([t[k] for t in d.terms])
+    return float(np.max(np.asarray(d.allowed) / np.maximum(terms, tiny)))
 
 
 def _element_scale(x: np.ndarray) -> np.ndarray:
@@ -388,13 +535,18 @@ def _element_scale(x: np.ndarray) -> np.ndarray:
     return np.maximum(a, rms if rms > 0 and np.isfinite(rms) else 1.0)
 
 
-def _one_leaf(zeros: Sequence[Any], leaf: _Leaf, v: Any) -> tuple[Any, ...]:
-    """Tangents: ``v`` at ``leaf``, ``zeros`` elsewhere."""
+def _set_leaves(zeros: Sequence[Any], group: Sequence[_Leaf], vs: Sequence[Any]) -> tuple[Any, ...]:
+    """Tangents: ``vs`` at the ``group``'s leaves, ``zeros`` elsewhere."""
     tangents = list(zeros)
-    leaves, treedef = jax.tree_util.tree_flatten(tangents[leaf.position])
-    leaves[leaf.index] = v
-    tangents[leaf.position] = jax.tree_util.tree_unflatten(treedef, leaves)
+    for leaf, v in zip(group, vs, strict=True):
+        leaves, treedef = jax.tree_util.tree_flatten(tangents[leaf.position])
+        leaves[leaf.index] = v
+        tangents[leaf.position] = jax.tree_util.tree_unflatten(treedef, leaves)
     return tuple(tangents)
+
+
+def _one_leaf(zeros: Sequence[Any], leaf: _Leaf, v: Any) -> tuple[Any, ...]:
+    return _set_leaves(zeros, [leaf], [v])
 
 
 @dataclasses.dataclass
@@ -404,6 +556,8 @@ class _Elements:
     fd: np.ndarray
     errors: np.ndarray
     allowed: np.ndarray
+    rough: np.ndarray  # not smooth here: outside the bound, by what the slope's jumps explain
+    kinked: np.ndarray  # not smooth here, and within the (first-order) bound
 
 
 def _chosen(g: np.ndarray, max_elements: int, rng: np.random.Generator) -> np.ndarray:
@@ -423,21 +577,16 @@ def _chunk(size: int) -> int:
 
 
 def _elements(
-    split: arguments.BoundCall,
-    leaf: _Leaf,
-    g: np.ndarray,
-    max_elements: int,
-    rng: np.random.Generator,
-    value0: float,
-    precision: tuple[np.dtype, np.dtype],
+    ctx: _Context, leaf: _Leaf, n: int, max_elements: int, rng: np.random.Generator
 ) -> _Elements:
-    fd, noise = precision
+    g = ctx.ours[n]
+    assert g is not None
     x = leaf.x
     chosen = _chosen(g, max_elements, rng)
     xn = _as_f64(x).ravel()
-    h0 = fdiff.base_step(noise)
-    h = (h0 * _element_scale(xn)[chosen]).astype(fd)
-    at = fdiff.along_elements(split.call, fd, leaf.position, leaf.index)
+    h0 = fdiff.base_step(ctx.noise)
+    h = (h0 * _element_scale(xn)[chosen]).astype(ctx.fd)
+    at = fdiff.along_elements(ctx.split.call, ctx.fd, leaf.position, leaf.index)
     complex_x = bool(jnp.iscomplexobj(x))
     fd_values = np.zeros(chosen.size, np.complex128 if complex_x else np.float64)
     step = _chunk(int(x.size))
@@ -445,6 +594,8 @@ def _elements(
     own, top = fdiff.own_rtol(x.dtype)
     largest = float(np.max(np.abs(_as_f64(g)))) if g.size else 0.0
     fd_tol = np.zeros(chosen.size)
+    steps = np.zeros(chosen.size)
+    kinked = np.zeros(chosen.size, bool)
     for unit in (1.0, 1j) if complex_x else (1.0,):
         for start in range(0, chosen.size, step):
             part = slice(start, start + step)
@@ -452,31 +603,74 @@ def _elements(
             # Pad the last chunk to the chunk's size: one compiled program for every chunk.
             pad = step - idx.size if chosen.size > step else 0
             ids = jnp.asarray(np.concatenate([idx, np.repeat(idx[-1:], pad)]))
-            best_est: Any = None
-            best_tol: Any = None
-            for longer in (1.0, *fdiff.LONGER):
-                hp = h[part] * longer
-                hs = np.concatenate([hp, np.repeat(hp[-1:], pad)])
-                vals = np.asarray(at(split.primals, ids, jnp.asarray(hs * unit)))
-                est, spr, fm = fdiff.quotients(vals[: idx.size], hp.astype(np.float64))
-                tol = fdiff.tolerance(spr, fm, value0, hp.astype(np.float64), noise, 0.0)
-                if best_est is None:
-                    best_est, best_tol = est, tol
-                    # Only the elements whose spread is rounding noise may take a longer step.
-                    may = fdiff.noisy(spr, fm, value0, hp.astype(np.float64), noise)
-                else:
-                    better = may & (tol < best_tol) & (np.abs(est - best_est) <= tol + best_tol)
-                    best_est = np.where(better, est, best_est)
-                    best_tol = np.where(better, tol, best_tol)
-                if np.all(best_tol <= fdiff.WANTED * np.maximum(np.abs(ours[part]), largest)):
-                    break
-                if not np.any(may):
-                    break
-            fd_values[part] += best_est * unit
-            fd_tol[part] = np.maximum(fd_tol[part], best_tol)
+            hp = h[part].astype(np.float64)
+
+            def evaluate(
+                k: float, ids: Any = ids, hp: Any = hp, pad: int = pad, unit: Any = unit
+            ) -> np.ndarray:
+                hs = np.concatenate([hp * k, np.repeat(hp[-1:] * k, pad)]).astype(ctx.fd)
+                vals = np.asarray(at(ctx.split.primals, ids, jnp.asarray(hs * unit)))
+                return vals[: vals.shape[0] - pad]
+
+            wanted = fdiff.WANTED * np.maximum(np.abs(ours[part]), largest)
+            est = fdiff.refine(evaluate, hp, wanted, ctx.value0, ctx.noise, ctx.echo)
+            fd_values[part] += est.value * unit
+            fd_tol[part] = np.maximum(fd_tol[part], est.tol)
+            steps[part] = est.step
+            kinked[part] |= est.rough
     allowed = fd_tol + own * np.abs(ours) + top * largest
+    measured = ctx.rounding[n]
+    if measured is not None:
+        allowed = allowed + 2 * measured.ravel()[chosen]
     errors = np.abs(ours - fd_values)
-    return _Elements(chosen, ours, fd_values, errors, np.asarray(allowed, np.float64))
+    rough = np.zeros(chosen.size, bool)
+    failing = np.flatnonzero(errors > allowed)
+    if failing.size:  # not smooth here, or wrong? (``_bend``)
+        bend = _element_bend(ctx, leaf, chosen[failing], steps[failing])
+        if bend is not None:
+            rough[failing] = errors[failing] <= allowed[failing] + ROUGH_MARGIN * bend
+    allowed = np.asarray(allowed, np.float64)
+    return _Elements(chosen, ours, fd_values, errors, allowed, rough, kinked & ~rough)
+
+
+def _element_bend(
+    ctx: _Context, leaf: _Leaf, idx: np.ndarray, steps: np.ndarray
+) -> np.ndarray | None:
+    """``_bend`` of each element ``idx`` along its own axis (steps ``steps``), batched; ``None``
+    where there is no derivative to evaluate."""
+    if jnp.iscomplexobj(leaf.x) or (ctx.jvp_raw is None and ctx.grad_fn is None):
+        return None
+    x = leaf.x
+    n = ctx.leaf_ids[leaf.name]
+
+    def one(i: Any, t: Any) -> Any:
+        moved = x.reshape(-1).at[i].add(t.astype(x.dtype)).reshape(x.shape)
+        primals = _set_leaves(ctx.split.primals, [leaf], [moved])
+        if ctx.jvp_raw is not None:
+            e = jnp.zeros(x.size, x.dtype).at[i].set(1).reshape(x.shape)
+            return jnp.real(ctx.jvp_raw(primals, _set_leaves(ctx.zeros[0], [leaf], [e])))
+        assert ctx.grad_fn is not None
+        derivs = ctx.grad_fn(*primals)[1]
+        return jnp.real(jax.tree_util.tree_leaves(derivs)[n].reshape(-1)[i])
+
+    batched = jax.jit(jax.vmap(jax.vmap(one, in_axes=(None, 0)), in_axes=(0, 0)))
+    out = np.zeros(idx.size)
+    chunk = _chunk(int(x.size))
+    for start in range(0, idx.size, chunk):
+        part = slice(start, start + chunk)
+        at = np.asarray(BEND_AT)
+        h = steps[part, None] * np.concatenate([[0.0], at, -at])
+        s = np.asarray(batched(jnp.asarray(idx[part]), jnp.asarray(h)), np.float64)
+        k = at.size
+        bent = s[:, 1 : k + 1] + s[:, k + 1 :] - 2 * s[:, :1]
+        out[part] = np.max(_kinks(bent[:, :-1], bent[:, 1:]), axis=1)
+    return out
+
+
+def _kinks(bent: Any, bent2: Any) -> Any:
+    """The part of the derivative's bend that a smooth f's does not explain: ``t^2 f'''`` at
+    one distance is a quarter of it at twice that; a jump of the slope is the same at both."""
+    return np.abs(bent - bent2 / 4) * 4 / 3
 
 
 def _forward_elements(
@@ -525,21 +719,26 @@ def _empty(leaf: _Leaf) -> ArrayCheck:
 def _combine(
     leaf: _Leaf,
     d: _Directions,
+    k: int,
     e: _Elements | None,
     ours_g: np.ndarray | None,
     other_g: np.ndarray | None,
 ) -> ArrayCheck:
+    """Array ``leaf``'s verdict, from directions ``d`` (its part ``k`` where they move several
+    arrays at once) and its elements ``e``."""
     x = leaf.x
     tiny = np.finfo(np.float64).tiny
     d_err, d_allowed = np.asarray(d.errors), np.asarray(d.allowed)
     d_excess = d_err / np.maximum(d_allowed, tiny)
     d_rel = d_err / np.maximum(np.asarray(d.magnitudes), tiny)
-    passed = bool(np.all(d_excess <= 1.0))
+    passed = not any(d.failed)
+    rough = int(sum(r or k for r, k in zip(d.rough, d.kinked, strict=True)))
     max_abs, max_rel = float(np.max(d_err)), float(np.max(d_rel))
     worst_d = int(np.argmax(d_excess))
     worst: tuple[complex | float, complex | float] = (d.ours[worst_d], d.fd[worst_d])
     worst_index: tuple[int, ...] | None = None
-    resolution = float(np.max(d_allowed / np.maximum(np.asarray(d.magnitudes), tiny)))
+    resolution = _resolution(d, k)
+    smooth = sum(d.rough) < d.count  # some direction gave a verdict
     checked = 0
     if e is not None:
         e_excess = e.errors / np.maximum(e.allowed, tiny)
@@ -549,7 +748,9 @@ def _combine(
         checked = int(e.chosen.size)
         max_abs = max(max_abs, float(np.max(e.errors)))
         max_rel = max(max_rel, float(np.max(e_rel)))
-        e_passed = bool(np.all(e_excess <= 1.0))
+        e_passed = bool(np.all((e_excess <= 1.0) | e.rough))
+        rough += int(np.sum(e.rough | e.kinked))
+        smooth = smooth or not bool(np.all(e.rough))
         # The element is the more useful pointer: name it unless only a direction failed.
         if e_passed or not passed or e_excess[worst_e] >= d_excess[worst_d]:
             worst = (_scalar(e.ours[worst_e]), _scalar(e.fd[worst_e]))
@@ -585,6 +786,9 @@ def _combine(
         resolution=resolution,
         modes_max_abs_error=modes_err,
         modes_passed=modes_ok,
+        shared=d.shared if d.shared > 1 else 0,
+        rough=rough,
+        inconclusive=passed and (not smooth or resolution >= UNRESOLVED),
     )
 
 

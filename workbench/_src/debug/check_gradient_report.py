@@ -32,6 +32,14 @@ class ArrayCheck:
       modes_max_abs_error: the largest difference from the other mode (``None``: not run).
       modes_passed: whether the two modes agree (``None``: not run).
       note: "" or why the array was not checked ("empty: nothing to check").
+      shared: how many arrays the random directions moved at once (0: this array alone). The
+        directions move every array first; an array is checked on its own where they fail or
+        do not resolve its part (``resolution`` is then of its part).
+      rough: directions (and elements) along which ``f`` is not smooth here (the steps cross a
+        kink of relu or max, or ``f`` varies faster than them): outside the differences' bound
+        but within a few times it, so neither a pass nor a failure. Others were drawn instead.
+      inconclusive: passed, but the finite differences could not tell: not smooth along every
+        direction tried, or resolved no better than 0.5 (a 2x error could pass).
     """
 
     name: str
@@ -48,6 +56,9 @@ class ArrayCheck:
     modes_max_abs_error: float | None = None
     modes_passed: bool | None = None
     note: str = ""
+    shared: int = 0
+    rough: int = 0
+    inconclusive: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +89,11 @@ class GradientCheck:
     def failures(self) -> tuple[ArrayCheck, ...]:
         return tuple(a for a in self.arrays if not a.passed or a.modes_passed is False)
 
+    @property
+    def inconclusive(self) -> tuple[ArrayCheck, ...]:
+        """The arrays the finite differences could not tell (not failures)."""
+        return tuple(a for a in self.arrays if a.inconclusive and a.modes_passed is not False)
+
     def __bool__(self) -> bool:
         return self.passed
 
@@ -98,11 +114,21 @@ def _verdict(a: ArrayCheck) -> str:
         return "FAILED against finite differences"
     if a.modes_passed is False:
         return "FAILED against the other mode"
+    if a.inconclusive:
+        return "inconclusive: " + (
+            "not smooth here along any direction tried (a kink or chaos within the step)"
+            if a.rough >= a.directions + a.checked or a.resolution < 0.5
+            else "the finite differences do not resolve a 2x error here"
+        )
+    if a.rough:
+        return f"ok (not smooth here along {a.rough} of the directions and elements tried)"
     return "ok"
 
 
 def _what(a: ArrayCheck) -> str:
     parts = [f"{a.directions} random direction{'s' if a.directions != 1 else ''}"]
+    if a.shared:
+        parts[0] += f" shared by {a.shared} arrays"
     if a.checked:
         parts.append(
             "every element" if a.checked == a.size else f"{a.checked} of {a.size} elements"
@@ -122,8 +148,11 @@ def _where(a: ArrayCheck) -> str:
 
 
 def _text(r: GradientCheck) -> str:
+    verdict = "passed" if r.passed else "FAILED"
+    if r.passed and r.inconclusive:
+        verdict += f" (inconclusive on {len(r.inconclusive)} of {len(r.arrays)} arrays)"
     head = (
-        f"check_gradient({r.mode!r}): {'passed' if r.passed else 'FAILED'}; f = {r.value:.6g}; "
+        f"check_gradient({r.mode!r}): {verdict}; f = {r.value:.6g}; "
         f"finite differences in {r.fd_dtype}"
         + (f", compared with {r.other_mode!r}" if r.other_mode else "")
     )

@@ -11,9 +11,14 @@ starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-
 (``logits.astype(jnp.float32)``) answers in float32 even on float64 arguments. The tolerance a
 checked derivative gets is that bound plus the checked derivative's own rounding, in its own
 dtype; nothing else. So a float32 gradient that is wrong by 1% fails whenever the differences
-resolve better than 1%, and the report says how well they resolved. A kink much closer to
-``x`` than the step (a relu whose input is within a few steps of 0) is beyond them: central
-differences average the slopes on its two sides, and the spread does not show it.
+resolve better than 1%, and the report says how well they resolved.
+
+Where ``f`` is not smooth at the step's scale (relu kinks crossed, chaos) the differences do not
+shrink as h^2: Richardson's correction is as large as what it corrects, and the estimate is
+``D(h)`` with a first-order bound (``quotients``); a shorter step is tried then, a longer one
+never kept. A kink much closer to ``x`` than the step leaves consistent differences that average
+the slopes on its two sides: ``check_gradient`` tells it from a wrong gradient by the checked
+derivative's bend within the step.
 
 Differences run in float64 where JAX's 64-bit mode is on (every floating input widened), else in
 float32 (bfloat16 and float16 inputs widened to it), else in the input's own dtype.
@@ -21,6 +26,7 @@ float32 (bfloat16 and float16 inputs widened to it), else in the input's own dty
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +45,9 @@ OWN_RTOL = {
     np.dtype(np.float16): (0.1, 0.01),
 }
 # The points, as multiples of the step.
-STEPS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0)
+STEPS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0, 0.0)
 LONGER = (8.0, 64.0)  # the longer steps tried, in turn, while ``WANTED`` is not resolved
+SHORTER = (1 / 8, 1 / 64)  # the shorter ones, in turn, where a step crossed a kink
 WANTED = 1e-3
 NOISE = 4.0  # a spread within this many rounding floors is rounding noise
 
@@ -92,32 +99,94 @@ def widen(tree: Any, real: np.dtype) -> Any:
     return jax.tree_util.tree_map(one, tree)
 
 
-def quotients(values: np.ndarray, h: np.ndarray | float) -> tuple[Any, Any, Any]:
-    """From ``f`` at the ``STEPS`` (last axis), the Richardson estimate, its error bound and the
-    largest ``|f|`` (float64)."""
+ROUGH = 0.25  # Richardson's correction this large against the first difference: not O(h^2)
+
+
+@dataclasses.dataclass
+class Estimate:
+    """Differences at one step (arrays, or floats for one direction)."""
+
+    value: Any  # the estimate of the directional derivative
+    tol: Any  # its error bound: the differences' own, plus f's rounding over the step
+    rough: Any  # not smooth at the step's scale (a kink crossed, or chaos): first order
+    noisy: Any  # the spread is rounding noise: a longer step would help
+    step: Any  # the step ``h``
+
+
+def quotients(
+    values: np.ndarray, h: Any, f0: float, fd: np.dtype, echo: float | None = None
+) -> Estimate:
+    """From ``f`` at the ``STEPS`` (last axis): the estimate and its error bound.
+
+    Where ``f`` is smooth at the step's scale the differences shrink as h^2 and the Richardson
+    estimate's error is bounded by ``|R(h) - R(2h)|``. Where the step crosses kinks (relu, max)
+    or ``f`` varies faster than the step (chaos) they shrink as h or not at all: Richardson's
+    correction is then as large as the difference it corrects, and the estimate is ``D(h)``,
+    bounded by ``|D(h) - D(2h)| + |D(2h) - D(4h)| / 2`` (twice its error if that is linear in h)
+    plus half the jump of the one-sided slopes (``f`` at ``x`` itself, the last point): a kink
+    much closer than the step (central differences average the slopes on its two sides).
+    ``echo``: ``f(x)`` as another program of the same precision computed it (the gradient's):
+    how far the two disagree is rounding too (a chaotic loop amplifies it far beyond eps).
+    """
     v = np.asarray(values, np.float64)
     d1 = (v[..., 0] - v[..., 1]) / (2 * h)
     d2 = (v[..., 2] - v[..., 3]) / (4 * h)
     d4 = (v[..., 4] - v[..., 5]) / (8 * h)
     r1, r2 = (4 * d1 - d2) / 3, (4 * d2 - d4) / 3
     spread = np.abs(r1 - r2)
-    # A point that is not finite (a step off f's domain) leaves no estimate: infinite spread.
+    fmax = np.max(np.abs(v), axis=-1)
+    floor = ROUNDING * float(np.finfo(fd).eps) * np.maximum(fmax, abs(f0)) / h
+    if echo is not None:
+        floor = floor + 2 * np.abs(v[..., 6] - echo) / h
+    # The one-sided slopes' difference: h f'' where f is smooth, the slope's jump where a kink
+    # lies within the step (central differences average the slopes on its two sides).
+    a1 = np.abs(v[..., 0] + v[..., 1] - 2 * v[..., 6]) / h
+    rough = (spread > ROUGH * np.abs(d1 - d2)) & (spread > NOISE * floor)
+    err = np.where(rough, np.abs(d1 - d2) + np.abs(d2 - d4) / 2 + a1 / 2, spread)
+    # A point that is not finite (a step off f's domain) leaves no estimate: infinite error.
     bad = ~np.all(np.isfinite(v), axis=-1)
-    return np.where(bad, 0.0, r1), np.where(bad, np.inf, spread), np.max(np.abs(v), axis=-1)
+    return Estimate(
+        value=np.where(bad, 0.0, np.where(rough, d1, r1)),
+        tol=np.where(bad, np.inf, err + floor),
+        rough=rough & ~bad,
+        noisy=spread <= NOISE * floor,
+        step=h * np.ones_like(d1),
+    )
 
 
-def tolerance(spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype, own: Any) -> Any:
-    """The error a checked derivative may show: the differences' own (their spread, and the
-    rounding of ``f`` over the step) plus ``own``, the checked derivative's rounding."""
-    eps = float(np.finfo(fd).eps)
-    return spread + ROUNDING * eps * np.maximum(fmax, abs(f0)) / h + own
+def refine(
+    evaluate: Callable[[float], np.ndarray],
+    h: Any,
+    wanted: Any,
+    f0: float,
+    fd: np.dtype,
+    echo: float | None = None,
+) -> Estimate:
+    """The tightest estimate over a ladder of steps: ``evaluate(k)`` gives ``f`` at the
+    ``STEPS`` multiples of ``k * h``. Longer steps where rounding keeps the differences from
+    resolving ``wanted``; shorter ones where the step crossed a kink (fewer kinks, as far as
+    rounding allows). A step is kept only where it is tighter and agrees with the kept one
+    within both bounds (else it has left the range where its bound holds)."""
+    best = quotients(evaluate(1.0), h, f0, fd, echo)
+    longer, shorter = best.noisy, best.rough
+    for k in (*LONGER, *SHORTER):
+        may = (longer if k > 1 else shorter) & (best.tol > wanted)
+        if not np.any(may):
+            continue
+        e = quotients(evaluate(k), h * k, f0, fd, echo)
+        better = may & (e.tol < best.tol) & (np.abs(e.value - best.value) <= e.tol + best.tol)
+        if k > 1:  # a longer step is for rounding where f is smooth: not smooth there, it left
+            better = better & ~e.rough
+        best = Estimate(
+            *(np.where(better, n, o) for n, o in zip(_fields(e), _fields(best), strict=True))
+        )
+        if k > 1:
+            longer = longer & e.noisy  # truncation now, not rounding: longer would not help
+    return best
 
 
-def noisy(spread: Any, fmax: Any, f0: float, h: Any, fd: np.dtype) -> Any:
-    """Whether the differences' spread is rounding noise (a longer step helps), not truncation
-    or a kink crossed (relu's: a longer step crosses it too, and looks smooth beyond it)."""
-    eps = float(np.finfo(fd).eps)
-    return spread <= NOISE * ROUNDING * eps * np.maximum(fmax, abs(f0)) / h
+def _fields(e: Estimate) -> tuple[Any, ...]:
+    return (e.value, e.tol, e.rough, e.noisy, e.step)
 
 
 def along(call: Callable[..., Any], real: np.dtype) -> Callable[..., Any]:
