@@ -161,6 +161,7 @@ F_FIRST = {
     "inspect": lambda *a: wb.inspect(*a, runs=0),
     "graph": wb.graph,
     "explain_nans": wb.explain_nans,
+    "check_gradient": wb.check_gradient,
     "compile": wb.compile,
     "jit": wb.jit,
     "tradeoffs": lambda body, *a: wb.tradeoffs(body, X, 4, measure=False),

@@ -37,6 +37,7 @@ import numpy as np
 from workbench._src.ad import arguments, derivatives
 from workbench._src.ad.activities import Activity, Const, is_random_key
 from workbench._src.ad.autodiff import check_real_scalar_output
+from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.gradient import GradientResult, gradient
 from workbench._src.ad.modes import Mode, Reverse, check_mode
 from workbench._src.debug import finite_differences as fdiff
@@ -97,6 +98,7 @@ def check_gradient(
     >>> report.passed, [a.name for a in report.arrays]
     (True, ['x'])
     """
+    check_function_first("check_gradient", f, args, mode)
     mode = check_mode(mode, "check_gradient")
     require_concrete("check_gradient", args)
     _positive_int("max_elements", max_elements, "how many elements of each array to check")
