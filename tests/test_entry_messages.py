@@ -192,3 +192,40 @@ def test_every_mode_first_entry_says_the_same_of_a_missing_mode(name):
         fn(lambda x: jnp.sum(x), X)
     with pytest.raises(wb.NotCallableError, match=rf"^{name} needs the function to"):
         fn(wb.Reverse, 3.0, X)
+
+
+def _exhausted(x):
+    """Stands for an allocation that fails where it is dispatched (a GPU's buffers are
+    allocated as the call is made; on CPU the error comes with the result, asynchronously)."""
+    raise jax.errors.JaxRuntimeError(
+        "RESOURCE_EXHAUSTED: Out of memory allocating 32000000000 bytes."
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: wb.gradient(wb.Reverse, f, X),
+        lambda f: wb.jacobian(wb.Forward, f, X),
+        lambda f: wb.autodiff(wb.Reverse, f, wb.Active(X)),
+    ],
+    ids=["gradient", "jacobian", "autodiff"],
+)
+def test_out_of_memory_names_what_keeps_memory_and_checkpointing(call):
+    """Issue 26: "Error dispatching computation: Out of memory allocating 32000000000 bytes"
+    named nothing a user could change. The workbench's error keeps JAX's as its cause."""
+    with pytest.raises(wb.OutOfMemoryError) as info:
+        call(_exhausted)
+    text = str(info.value)
+    assert "Out of memory allocating 32000000000 bytes" in text
+    assert "checkpointing=wb.Binomial(s)" in text and "wb.inspect(" in text
+    assert isinstance(info.value, RuntimeError)
+    assert isinstance(info.value.__cause__, jax.errors.JaxRuntimeError)
+
+
+def test_other_runtime_errors_pass_through():
+    def broken(x):
+        raise jax.errors.JaxRuntimeError("INTERNAL: something else")
+
+    with pytest.raises(jax.errors.JaxRuntimeError, match="something else"):
+        wb.gradient(wb.Reverse, broken, X)

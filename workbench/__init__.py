@@ -38,6 +38,7 @@ from workbench._src.errors import CompiledCallError as CompiledCallError
 from workbench._src.errors import ModeError as ModeError
 from workbench._src.errors import NotCallableError as NotCallableError
 from workbench._src.errors import NotDifferentiableError as NotDifferentiableError
+from workbench._src.errors import OutOfMemoryError as OutOfMemoryError
 from workbench._src.errors import OutputError as OutputError
 from workbench._src.errors import TracedValueError as TracedValueError
 from workbench._src.errors import WorkbenchError as WorkbenchError
@@ -91,6 +92,7 @@ __all__ = [
     "NanReport",
     "NotCallableError",
     "NotDifferentiableError",
+    "OutOfMemoryError",
     "OutputError",
     "Periodic",
     "PrecisionWarning",

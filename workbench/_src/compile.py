@@ -29,6 +29,8 @@ from workbench._src.errors import (
     CompiledShardingError,
     TracedValueError,
     describe,
+    is_out_of_memory,
+    out_of_memory,
     shape_dtype,
 )
 from workbench._src.sources import cell_number
@@ -135,6 +137,10 @@ class Jitted:
             if not str(e).startswith("Non-hashable static arguments"):
                 raise
             raise TypeError(self._unhashable_message(args, kwargs, e)) from e
+        except jax.errors.JaxRuntimeError as e:
+            if not is_out_of_memory(e):
+                raise
+            raise out_of_memory("wb.jit", e) from e
 
     def _unhashable_message(self, args: Any, kwargs: Any, e: BaseException) -> str:
         static = sorted(self._skip)
@@ -325,6 +331,10 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return self._compiled(*pack(args), **_pack_kwargs(kwargs))
+        except jax.errors.JaxRuntimeError as e:
+            if not is_out_of_memory(e):
+                raise
+            raise out_of_memory(f"compiled {self._name}", e) from e
         except ValueError as e:
             if "compiled for input shardings" not in str(e):
                 raise

@@ -52,6 +52,31 @@ class CompiledShardingError(CompiledCallError, ValueError):
     A ``CompiledCallError`` (the workbench's type) and a ``ValueError`` (the type JAX raises)."""
 
 
+class OutOfMemoryError(WorkbenchError, RuntimeError):
+    """A program ran out of device memory; the message names what keeps memory in a derivative
+    and how to keep less. A ``RuntimeError``, as JAX's own error (its ``__cause__``)."""
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """JAX's runtime error for an allocation that failed (XLA's RESOURCE_EXHAUSTED; on CPU,
+    "Out of memory allocating N bytes")."""
+    text = str(error)
+    return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
+
+
+def out_of_memory(where: str, error: BaseException) -> OutOfMemoryError:
+    """The workbench's words for ``error``: what a derivative keeps, and how to keep less."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return OutOfMemoryError(
+        f"{where}: the program ran out of memory ({first}). Reverse mode keeps values of the "
+        "forward pass for the backward pass, every step of a loop unless it is checkpointed: "
+        "wb.inspect(f, *args, mode=wb.Reverse) shows what it keeps (its memory view). Keep "
+        "fewer with a checkpointing scheme (wb.fori_loop(..., checkpointing=wb.Binomial(s)) "
+        "keeps s snapshots whatever the trip count; jax.checkpoint around a layer), a smaller "
+        "batch, or forward mode (wb.Forward) for a few inputs."
+    )
+
+
 class JaxInternalsError(WorkbenchError, RuntimeError):
     """The installed JAX lacks something the workbench reads from its internals (a primitive, a
     parameter layout); the message names it and the JAX version (see ``_src/internals``)."""

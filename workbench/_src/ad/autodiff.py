@@ -50,7 +50,7 @@ def autodiff(mode: Mode, f: Callable[..., Any], *args: Any) -> tuple[Any, ...]:
     mode = check_mode(mode, "autodiff")
     arguments.check_function("autodiff", f)
     arguments.reject_modes("autodiff", args)
-    with sharding.arguments_mesh(args):
+    with sharding.arguments_mesh(args), derivatives.explaining_out_of_memory(f"autodiff({mode!r})"):
         if mode.is_forward:
             return _forward(mode, f, args)
         return _reverse(mode, f, args)

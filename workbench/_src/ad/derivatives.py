@@ -19,7 +19,7 @@ import jax
 
 from workbench._src.ad.modes import Mode
 from workbench._src.ad.strong_zero import strong_zero
-from workbench._src.errors import ModeError
+from workbench._src.errors import ModeError, is_out_of_memory, out_of_memory
 from workbench._src.internals import jaxprs, private_jax
 from workbench._src.internals import primitives as prims
 from workbench._src.sources import source_text
@@ -119,6 +119,18 @@ def _pullback(mode: Mode, vjp_fn: Callable[..., Any]) -> Callable[..., Any]:
             return pullback(*cotangents)
 
     return explained
+
+
+@contextlib.contextmanager
+def explaining_out_of_memory(where: str) -> Iterator[None]:
+    """An eager derivative that runs out of memory says what keeps memory and how to keep less
+    (``errors.out_of_memory``); ``wb.jit`` and compiled programs say it likewise."""
+    try:
+        yield
+    except jax.errors.JaxRuntimeError as e:
+        if not is_out_of_memory(e):
+            raise
+        raise out_of_memory(where, e) from e
 
 
 _UNBOUNDED_WHILE = "Reverse-mode differentiation does not work for lax.while_loop"

@@ -143,7 +143,7 @@ def _entries(
     mode, split = _prepare(mode, f, args, name)
     where = f"{name}({mode!r})"
     basis.check_chunk(chunk, where)
-    with sharding.arguments_mesh(split.primals):
+    with sharding.arguments_mesh(split.primals), derivatives.explaining_out_of_memory(where):
         if mode.is_reverse:
             primal, derivs = reverse(mode, split, where)
         else:
