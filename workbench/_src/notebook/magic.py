@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import builtins
 import dataclasses
-import difflib
 import keyword
 import re
 import types
@@ -24,19 +23,18 @@ import jax
 import numpy as np
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 # Loaded by `%load_ext workbench` (workbench.load_ipython_extension), after `import workbench`
 # is complete: the magic may import the whole workbench, widgets included, at the top.
 import workbench as wb
-from workbench._src.ad.activities import differentiated_part, is_random_key
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.debug.nans.report import NanReport
 from workbench._src.errors import WorkbenchError, describe, warn_fallback
 from workbench._src.introspect.inspection import inspect
-from workbench._src.leaves import is_inexact_dtype
 from workbench._src.notebook import html
+from workbench._src.notebook import magic_flags as flags
 from workbench._src.notebook.cell_expression import (
     CONSTANT,
     IPYTHON_NAMES,
@@ -247,7 +245,7 @@ class ReactantMagics(Magics):
             y = 2.0
             jnp.sum(jnp.sin(x) * y)
         """
-        args = _parse(self.reactant, line, "%%reactant")
+        args = flags.parse(self.reactant, line, "%%reactant")
         key = _cell_key(self.shell, "%%reactant", line, cell)
         return _Run(self.shell, args, "%%reactant", key).cell(cell)
 
@@ -256,161 +254,14 @@ class ReactantMagics(Magics):
     def reactant_line(self, line: str) -> ReactantResult | None:
         """``%reactant [flags] EXPRESSION``: compile and inspect one expression (see
         ``%%reactant?``)."""
-        flags, expression = _split_line(self.reactant_line, line)
+        flag_text, expression = flags.split_line(self.reactant_line, line)
         if not expression.strip():
             raise UsageError(
                 "%reactant needs an expression after the flags, e.g. %reactant jnp.sin(x) * 2"
             )
-        args = _parse(self.reactant_line, flags, "%reactant")
+        args = flags.parse(self.reactant_line, flag_text, "%reactant")
         key = _cell_key(self.shell, "%reactant", line, "")
         return _Run(self.shell, args, "%reactant", key).cell(expression)
-
-
-# --------------------------------------------------------------------------------------------
-# Flags
-
-
-def _option_strings(magic: Any) -> dict[str, bool]:
-    """Every flag of ``magic`` -> whether it takes a value."""
-    parser = magic.parser
-    out = {}
-    for action in parser._actions:
-        for opt in action.option_strings:
-            out[opt] = action.nargs != 0
-    return out
-
-
-def _guess(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f" Did you mean {close[0]}?" if close else ""
-
-
-def _check_flag_names(magic: Any, tokens: Sequence[str], where: str) -> None:
-    known = _option_strings(magic)
-    for tok in tokens:
-        if tok.startswith("-") and not re.fullmatch(r"-?\d+", tok):
-            name = tok.split("=", 1)[0]
-            if name not in known:
-                long = [k for k in known if k.startswith("--")]
-                raise UsageError(
-                    f"{where}: unknown flag {name}.{_guess(name, long)} See {where}? for the flags."
-                )
-
-
-def _parse(magic: Any, line: str, where: str) -> Any:
-    tokens = line.split()
-    _check_flag_names(magic, tokens, where)
-    try:
-        return parse_argstring(magic, line)
-    except UsageError as e:
-        message = " ".join(str(e).split())
-        raise UsageError(f"{where}: {message}. See {where}? for the flags.") from None
-
-
-def _split_line(magic: Any, line: str) -> tuple[str, str]:
-    """``%reactant``'s line split into its leading flags and the expression after them
-    (the expression is kept verbatim: quotes, spaces and operators included)."""
-    known = _option_strings(magic)
-    pos = 0
-    flags = []
-    while True:
-        m = re.match(r"\s*(\S+)", line[pos:])
-        if m is None:
-            break
-        tok = m.group(1)
-        name = tok.split("=", 1)[0]
-        if not tok.startswith("--") and name not in known:
-            break
-        flags.append(tok)
-        pos += m.end()
-        if known.get(name) and "=" not in tok:
-            v = re.match(r"\s*(\S+)", line[pos:])
-            if v is not None:
-                flags.append(v.group(1))
-                pos += v.end()
-    return " ".join(flags), line[pos:].strip()
-
-
-def _names(text: str | None, flag: str, choices: Sequence[str], where: str) -> list[str]:
-    if text is None:
-        return []
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
-        raise UsageError(f"{where}: {flag} needs a comma-separated list, e.g. {flag} x,y.")
-    for n in names:
-        if n not in choices:
-            raise UsageError(
-                f"{where}: {flag} got {n!r}, which is not one of: {', '.join(choices)}."
-                f"{_guess(n, choices)}"
-            )
-    return names
-
-
-def _check_differentiable(name: str, value: Any, names: Sequence[str], where: str) -> None:
-    """Refuses ``--grad name`` when ``name`` holds only random keys or integers (a legacy
-    ``jax.random.PRNGKey`` is ``uint32``): nothing there has a derivative."""
-
-    leaves = jax.tree_util.tree_leaves(differentiated_part(value))
-
-    def inexact(v: Any) -> bool:
-        dtype = getattr(v, "dtype", None)
-        return is_inexact_dtype(np.asarray(v).dtype if dtype is None else dtype)
-
-    if any(not is_random_key(v) and inexact(v) for v in leaves):
-        return
-    others = [n for n in names if n != name]
-    keep = f" (--grad {','.join(others)})" if others else ""
-    if any(is_random_key(v) for v in leaves):
-        what = f"a random key ({describe(value)}), which has no derivative"
-        fix = f"Leave {name} out of --grad{keep}: the program takes it as a constant."
-    else:
-        what = f"integers ({describe(value)}), which have no derivative"
-        fix = (
-            f"Leave {name} out of --grad{keep} (a legacy jax.random.PRNGKey is uint32: the "
-            f"program takes it as a constant), or make it floating point to differentiate "
-            f"with respect to it ({name} = {name}.astype(jnp.float32))."
-        )
-    raise UsageError(f"{where}: --grad got {name!r}, but {name} holds {what}. {fix}")
-
-
-def _grad_names(
-    text: str, node: ast.expr, names: Sequence[str], ns: dict[str, Any], where: str
-) -> list[str]:
-    """``--grad``'s names: each must be an array input of the cell's last expression (a
-    variable it reads that holds an array). A name that is not says what it is instead."""
-    wanted = [n.strip() for n in text.split(",") if n.strip()]
-    if not wanted:
-        raise UsageError(f"{where}: --grad needs a comma-separated list, e.g. --grad x,y.")
-    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    inputs = ", ".join(names) if names else "none"
-    for n in wanted:
-        if n in names:
-            _check_differentiable(n, ns[n], names, where)
-            continue
-        hint = ""
-        if n not in ns:
-            why = f"--grad got {n!r}, but no variable {n} is defined."
-            hint = _guess(n, names)
-        elif not names:
-            raise UsageError(
-                f"{where}: --grad got {n!r}, but the cell's last expression reads no array "
-                "variables: it is a constant of the compiled program, with nothing to "
-                f"differentiate. Make it read the arrays to differentiate (e.g. jnp.sum({n} ** 2) "
-                f"with {n} = jnp.asarray(...)), or drop --grad."
-            )
-        elif n not in read:
-            why = (
-                f"--grad got {n!r}, but the cell's last expression does not read {n}: --grad "
-                "differentiates that expression with respect to arrays it reads."
-            )
-        else:
-            why = (
-                f"--grad got {n!r}, but {n} holds a {type(ns[n]).__name__}, not an array, so "
-                f"the expression treats it as a constant; make it an array ({n} = "
-                f"jnp.asarray({n})) to differentiate with respect to it."
-            )
-        raise UsageError(f"{where}: {why} The expression's array inputs: {inputs}.{hint}")
-    return wanted
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,7 +283,7 @@ class _Run:
 
     def cell(self, cell: str) -> ReactantResult | None:
         args, where = self.args, self.where
-        views = _names(args.views, "--views", list(VIEWS), where)
+        views = flags.names(args.views, "--views", list(VIEWS), where)
         if args.compile is not None:
             _check_compile_name(args.compile, self.shell.user_ns, where)
         if args.runs is not None and args.runs < 1:
@@ -480,7 +331,7 @@ class _Run:
         values = [ns[n] for n in names]
         if device is not None:
             values = [jax.device_put(v, device) for v in values]
-        grad_names = _grad_names(args.grad, node, names, ns, where) if args.grad else []
+        grad_names = flags.grad_names(args.grad, node, names, ns, where) if args.grad else []
         fn = expression_function(node, filename, ns, names, where)
 
         runs = (args.runs or DEFAULT_TIMED_RUNS) if args.timed else 0
@@ -685,7 +536,7 @@ def _device(spec: str | None, where: str) -> Any:
     if kind not in DEVICE_KINDS:
         raise UsageError(
             f"{where}: --device takes cpu, gpu, tpu or a device index, but got {spec!r}."
-            f"{_guess(kind, DEVICE_KINDS)}"
+            f"{flags.guess(kind, DEVICE_KINDS)}"
         )
     try:
         return jax.devices(kind)[0]
