@@ -362,10 +362,13 @@ def _check_bounds(lower: Any, upper: Any) -> None:
 def _index_example(lower: Any, upper: Any) -> Any:
     """A value typed as ``lax.fori_loop``'s index for these bounds (weakly typed for Python
     ints)."""
+    # abstract values: jnp.asarray(0) would be a host-to-device transfer (transfer_guard)
     for bound in (lower, upper):
         if not isinstance(bound, int | np.integer):
-            return jnp.asarray(bound)
-    return jnp.asarray(int(lower))
+            if isinstance(bound, jax.Array):
+                return bound
+            return jax.ShapeDtypeStruct(np.shape(bound), jnp.result_type(bound))
+    return jax.ShapeDtypeStruct((), jnp.result_type(int), weak_type=True)
 
 
 def _static_int(value: Any) -> int | None:
