@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from workbench._src.internals import rules
+from workbench._src.internals import private_jax, rules
 from workbench._src.loops import dce, revolve
 from workbench._src.loops.binding import (
     BACKWARD_SCOPE,
@@ -405,6 +405,7 @@ checkpointed_loop_resume_p = rules.Primitive("checkpointed_loop_resume")
 checkpointed_loop_resume_p.multiple_results = True
 
 
+@private_jax.weak_cache_key  # a param held weakly by JAX's caches (it holds jaxprs)
 @dataclasses.dataclass(frozen=True)
 class Resume:
     """The static part of a ``checkpointed_loop_resume`` equation. Operands:
