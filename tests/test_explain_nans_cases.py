@@ -146,3 +146,31 @@ def test_the_signature_keeps_mode_a_keyword():
     assert (
         inspect.signature(wb.explain_nans).parameters["mode"].kind is inspect.Parameter.KEYWORD_ONLY
     )
+
+
+def test_a_nan_made_by_a_custom_vjp_backward_rule_names_the_rule_and_its_line() -> None:
+    """Issue 26: JAX traces a custom_vjp's bwd under the call's source line, so the report named
+    only the caller's line; it now names the backward rule (function and file:line) too."""
+    import inspect as _inspect
+
+    @jax.custom_vjp
+    def f(x: jax.Array) -> jax.Array:
+        return jnp.sin(x)
+
+    def f_fwd(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return jnp.sin(x), x
+
+    def f_bwd(x: jax.Array, g: jax.Array) -> tuple[jax.Array]:
+        return (g * jnp.log(x - 10.0),)
+
+    f.defvjp(f_fwd, f_bwd)
+    report = wb.explain_nans(lambda x: jnp.sum(f(x)), jnp.ones(3), mode=wb.Reverse)
+    o = report.origin
+    assert o is not None and (o.primitive, o.phase) == ("log", "backward")
+    line = _inspect.getsourcelines(f_bwd)[1]
+    assert o.rule is not None and o.rule.startswith("f_bwd at ")
+    assert o.rule.endswith(f"test_explain_nans_cases.py:{line}"), o.rule
+    assert f"in the backward rule {o.rule} of the jax.custom_vjp called on this line" in str(report)
+    # The primal's own NaN (no rule involved) names none.
+    primal = wb.explain_nans(lambda x: jnp.sum(jnp.log(x - 10.0)), jnp.ones(3), mode=wb.Reverse)
+    assert primal.origin is not None and primal.origin.rule is None

@@ -209,3 +209,11 @@ def _check_fits(sharding: NamedSharding, array: Any, path: Any) -> None:
 def _count(n: int, noun: str) -> str:
     plural = {"entry": "entries", "axis": "axes"}[noun]
     return f"{n} {noun if n == 1 else plural}"
+
+
+def constant(value: Any, dtype: Any) -> Any:
+    """``jnp.asarray(value, dtype)`` for the workbench's own constants (from Python or NumPy),
+    transferred explicitly: ``jnp.asarray`` would be an implicit host-to-device transfer,
+    refused under ``jax.transfer_guard("disallow")``. Traced, it is a constant of the program
+    (no equation)."""
+    return jax.device_put(np.asarray(value, dtype))

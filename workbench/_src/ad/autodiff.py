@@ -17,6 +17,7 @@ from workbench._src.ad import arguments, derivatives, sharding
 from workbench._src.ad.activities import Active, Activity, BatchDuplicated, Const, Duplicated
 from workbench._src.ad.complex_convention import from_jax_cotangent
 from workbench._src.ad.modes import Mode, check_mode
+from workbench._src.arrays import constant
 from workbench._src.errors import ActivityError, OutputError, describe, shape_dtype
 from workbench._src.leaves import is_array_leaf
 
@@ -153,7 +154,7 @@ def value_and_cotangents(
     else:
         primal, vjp_fn = derivatives.pull(mode, array_outputs(split.call, where), split.primals)
     check_real_scalar_output(primal, where)
-    cotangents = vjp_fn(jnp.ones((), primal.dtype))
+    cotangents = vjp_fn(constant(1, primal.dtype))
     split.write_back(states)
     return primal, tuple(from_jax_cotangent(ct) for ct in cotangents)
 

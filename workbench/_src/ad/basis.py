@@ -44,6 +44,15 @@ def lane_count(leaves: Sequence[Any]) -> int:
 
 def stacked_basis(leaves: Sequence[Any]) -> list[jax.Array]:
     """For each leaf, an array (lanes, *leaf.shape): together, the standard basis of all leaves."""
+    if any(isinstance(leaf, jax.core.Tracer) for leaf in leaves):
+        return _stacked_basis(leaves)
+    # Eagerly, jnp.eye transfers its Python bounds to the device, which
+    # jax.transfer_guard("disallow") refuses: a compiled program builds the basis instead.
+    specs = tuple(jax.ShapeDtypeStruct(np.shape(leaf), jnp.result_type(leaf)) for leaf in leaves)
+    return _compiled_basis(specs)
+
+
+def _stacked_basis(leaves: Sequence[Any]) -> list[jax.Array]:
     n = lane_count(leaves)
     if not any(jnp.iscomplexobj(leaf) for leaf in leaves):
         # As jax.jacfwd builds it (one identity, split by columns), so the program is the same.
@@ -65,6 +74,9 @@ def stacked_basis(leaves: Sequence[Any]) -> list[jax.Array]:
             offset += size
         out.append(block.reshape((n, *shape)))
     return out
+
+
+_compiled_basis = jax.jit(_stacked_basis, static_argnums=0)
 
 
 def unstack_lanes(

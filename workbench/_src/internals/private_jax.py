@@ -311,3 +311,16 @@ def _warn_fallback(route: str, error: BaseException, consequence: str) -> None:
         "tests/test_jax_internals_private.py shows what changed",
         stacklevel=4,
     )
+
+
+def weak_cache_key(cls: type) -> type:
+    """Registers ``cls`` as a type JAX's multi-weakref caches (``_cached_abstract_eval``) hold
+    weakly: an equation's param of that type (which holds jaxprs) was held strongly, keeping
+    each loop body traced, and what it closes over, alive after its program was dropped."""
+    try:
+        from jax._src import util as _util
+
+        _util.weakref_cache_key_types.add(cls)
+    except (ImportError, AttributeError) as e:  # pragma: no cover - JAX changed the route
+        _warn_fallback("jax._src.util.weakref_cache_key_types", e, "loop bodies stay cached")
+    return cls

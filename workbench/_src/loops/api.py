@@ -236,6 +236,16 @@ def _checkpointed(
     max_steps: int | None = None,
 ) -> Any:
     """The loop as a ``checkpointed_loop`` equation, on the flattened carry."""
+    bound = length if length is not None else max_steps
+    if bound is not None:  # no more snapshots than steps
+        snapshots = max(1, min(snapshots, bound))
+    if snapshots > INDEX_MAX:  # slots are int32 indices (an OverflowError while tracing)
+        raise CheckpointingError(
+            f"a checkpointed loop of unbounded length can keep at most {INDEX_MAX} snapshots "
+            f"(its snapshot slots are int32), but {snapshots} were asked for. Pass max_steps=... "
+            "(a loop never keeps more snapshots than steps) or fewer snapshots: "
+            "checkpointing=wb.Binomial(s)."
+        )
     leaves, treedef = jax.tree_util.tree_flatten(init)
     leaves = [jnp.asarray(v) for v in leaves]
 
@@ -352,10 +362,13 @@ def _check_bounds(lower: Any, upper: Any) -> None:
 def _index_example(lower: Any, upper: Any) -> Any:
     """A value typed as ``lax.fori_loop``'s index for these bounds (weakly typed for Python
     ints)."""
+    # abstract values: jnp.asarray(0) would be a host-to-device transfer (transfer_guard)
     for bound in (lower, upper):
         if not isinstance(bound, int | np.integer):
-            return jnp.asarray(bound)
-    return jnp.asarray(int(lower))
+            if isinstance(bound, jax.Array):
+                return bound
+            return jax.ShapeDtypeStruct(np.shape(bound), jnp.result_type(bound))
+    return jax.ShapeDtypeStruct((), jnp.result_type(int), weak_type=True)
 
 
 def _static_int(value: Any) -> int | None:

@@ -17,7 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from workbench._src.internals import rules
+from workbench._src.internals import private_jax, rules
 
 INDEX = jnp.int32  # trip counts and the schedule's integers
 
@@ -29,6 +29,7 @@ checkpointed_loop_p = rules.Primitive("checkpointed_loop")
 checkpointed_loop_p.multiple_results = True
 
 
+@private_jax.weak_cache_key  # a param held weakly by JAX's caches (it holds jaxprs)
 @dataclasses.dataclass(frozen=True)
 class Loop:
     """The static part of a ``checkpointed_loop`` equation (its params)."""

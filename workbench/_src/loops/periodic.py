@@ -14,7 +14,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
+
+from workbench._src.arrays import constant
 
 Body = Callable[[Any, Any], Any]
 
@@ -28,11 +31,11 @@ def periodic_loop(body: Body, lower: int, n: int, period: int, init: Any) -> Any
     if full:
         taped_segment = jax.checkpoint(lambda c, start: segment(c, start, period))
         # int32 starts: a segment's index is int32, as the checkpointed loop's, whatever x64 says
-        starts = lower + period * jnp.arange(full, dtype=jnp.int32)
+        starts = constant(lower + period * np.arange(full), jnp.int32)
         carry, _ = lax.scan(lambda c, start: (taped_segment(c, start), None), carry, starts)
     if rest:
         last = jax.checkpoint(lambda c, start: segment(c, start, rest))
-        carry = last(carry, jnp.asarray(lower + full * period, jnp.int32))
+        carry = last(carry, constant(lower + full * period, jnp.int32))
     return carry
 
 

@@ -42,9 +42,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
-from workbench._src.internals import rules
+from workbench._src.internals import private_jax, rules
 from workbench._src.loops import dce, revolve
 from workbench._src.loops.binding import (
     BACKWARD_SCOPE,
@@ -404,6 +405,7 @@ checkpointed_loop_resume_p = rules.Primitive("checkpointed_loop_resume")
 checkpointed_loop_resume_p.multiple_results = True
 
 
+@private_jax.weak_cache_key  # a param held weakly by JAX's caches (it holds jaxprs)
 @dataclasses.dataclass(frozen=True)
 class Resume:
     """The static part of a ``checkpointed_loop_resume`` equation. Operands:
@@ -480,7 +482,7 @@ def _partial_eval_with_sweep(
     staged = iter(rules.stage(trace, checkpointed_loop_resume_p, operands, resume.params))
     known_out = iter(x_known)
     x_out = [next(staged) if u else next(known_out) for u in x_uk]
-    return [*x_out, INDEX(spec.length)]
+    return [*x_out, np.asarray(spec.length, INDEX)]  # no transfer (transfer_guard)
 
 
 def _resume_as_loop(*operands: Any, **params: Any) -> list[Any]:
@@ -671,23 +673,37 @@ def _fill_known(avals: Sequence[Any], lin: Sequence[bool], known: Sequence[Any])
 
 # ---------------------------------------------------------------------------------------------
 
+
+def _own_constants(rule: Any) -> Any:
+    """``rule`` with host-to-device transfers allowed: run eagerly (a vjp outside ``jit``), its
+    steps, slots and stack rows are the workbench's Python ints, which
+    ``jax.transfer_guard("disallow")`` would refuse; the user's arrays are already on device."""
+
+    @functools.wraps(rule)
+    def run(*args: Any, **params: Any) -> Any:
+        with jax.transfer_guard_host_to_device("allow"):
+            return rule(*args, **params)
+
+    return run
+
+
 rules.register_rules(
     checkpointed_loop_p,
     impl=_impl,
     abstract_eval=_abstract_eval,
     lowering=_run,
     jvp=_jvp,
-    transpose=_transpose,
-    partial_eval=_partial_eval,
+    transpose=_own_constants(_transpose),
+    partial_eval=_own_constants(_partial_eval),
     partial_eval_custom=_partial_eval_custom,
 )
 rules.register_rules(
     checkpointed_loop_resume_p,
-    impl=_resume_as_loop,
+    impl=_own_constants(_resume_as_loop),
     abstract_eval=_resume_abstract_eval,
     lowering=_resume_as_loop,
     jvp=_resume_jvp,
-    transpose=_resume_transpose,
+    transpose=_own_constants(_resume_transpose),
     batch=_resume_batch,
-    partial_eval=_resume_partial_eval,
+    partial_eval=_own_constants(_resume_partial_eval),
 )

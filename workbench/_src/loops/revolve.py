@@ -35,28 +35,46 @@ def _where(c: Any, a: Any, b: Any) -> Any:
 
 
 def revolve_split(n: Any, s: Any) -> Any:
-    """``schedules.revolve_split`` in ``jnp``: the same integer arithmetic (int32). Operands are
-    never negative, so truncating ``lax.div`` is Python's ``//``. Intermediate products stay
-    below ``n * (s + repetitions)``, which ``check_index_range`` bounds."""
-    n, s = jnp.asarray(n, INDEX), jnp.asarray(s, INDEX)
-    one = INDEX(1)
+    """``schedules.revolve_split`` in ``jnp`` (int32), without overflow for any n, s < 2**31.
 
-    def div(a: Any, b: Any) -> Any:
-        return lax.div(a, lax.max(b, one))
+    The binomials it needs, beta(s, r - 1), beta(s, r - 2) and beta(s, r - 3), are all below n;
+    the others come from them by Pascal's rule (differences, never products). Only the count up
+    to r multiplies, exactly (gcd first) and saturating at int32's max, which is >= n. (The
+    products of Alg. 799 wrapped for n * s beyond 2**31: a wrong split, or a loop that never
+    ended.)"""
+    n = jnp.asarray(n, INDEX)
+    one = INDEX(1)
+    # s >= n - 1 splits as s = n - 1 does; so s + r <= n never overflows
+    s = lax.min(jnp.asarray(s, INDEX), lax.max(n - 1, one))
 
     def grow(state: Any) -> Any:
-        reps, span = state
+        reps, span, b1, b2, _ = state
         reps = reps + 1
-        return reps, div(span * (reps + s), reps)
+        g = _gcd(span, reps)  # span * (s + reps) / reps is exact: divide before multiplying
+        a, b = lax.div(span, g), lax.div(s + reps, lax.div(reps, g))
+        over = a > lax.div(INDEX(_INDEX_MAX), b)
+        return reps, _where(over, _INDEX_MAX, a * b), span, b1, b2
 
-    reps, span = lax.while_loop(lambda st: st[1] < n, grow, (INDEX(0), one))
-    bino1 = div(span * reps, s + reps)
-    bino2 = _where(s > 1, div(bino1 * s, s + reps - 1), 1)
-    bino3 = _where(s == 1, 0, _where(s > 2, div(bino2 * (s - 1), s + reps - 2), 1))
-    bino4 = div(bino2 * (reps - 1), s)
-    bino5 = _where(s < 3, 0, _where(s > 3, div(bino3 * (s - 2), reps), 1))
-    m = _where(n <= bino1 + bino3, bino4, _where(n >= span - bino5, bino1, n - bino2 - bino3))
+    zero = INDEX(0)
+    state = (zero, one, zero, zero, zero)  # r, beta(s, r), beta(s, r - 1), r - 2, r - 3
+    _, _, bino1, bino4, b3 = lax.while_loop(lambda st: st[1] < n, grow, state)
+    bino2 = bino1 - bino4  # beta(s - 1, r - 1)
+    bino3 = _where(s == 1, 0, bino2 - (bino4 - b3))  # beta(s - 2, r - 1)
+    m = _where(
+        n - bino1 <= bino3,
+        bino4,
+        _where(n - bino1 - bino2 >= bino3, bino1, n - bino2 - bino3),
+    )
     return lax.min(lax.max(m, one), n - 1)
+
+
+_INDEX_MAX = 2**31 - 1
+
+
+def _gcd(a: Any, b: Any) -> Any:
+    """Euclid's gcd of positive int32 scalars (``jnp.gcd`` is a jitted call: a graph region)."""
+    step = lambda ab: (ab[1], lax.rem(ab[0], ab[1]))
+    return lax.while_loop(lambda ab: ab[1] != 0, step, (a, b))[0]
 
 
 class _Stack:

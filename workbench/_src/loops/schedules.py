@@ -240,17 +240,16 @@ def revolve_split(n: int, s: int) -> int:
 
     The integer arithmetic is written so that ``revolve.py`` can repeat it in ``jnp`` exactly.
     """
-    # reps: the least with span = beta(s, reps) >= n (what ``revolve.py`` finds by counting up)
+    # r: the least with beta(s, r) >= n. The binomials below are beta(s, r - 1),
+    # beta(s - 1, r - 1), beta(s - 2, r - 1), beta(s, r - 2), all below n: ``revolve.py``
+    # gets them by Pascal's rule from beta(s, r - 1 .. r - 3), so that int32 never overflows.
     reps = repetitions(n, s)
-    span = beta(s, reps)
-    bino1 = span * reps // (s + reps)
-    bino2 = bino1 * s // (s + reps - 1) if s > 1 else 1
-    bino3 = 0 if s == 1 else (bino2 * (s - 1) // (s + reps - 2) if s > 2 else 1)
-    bino4 = bino2 * (reps - 1) // s
-    bino5 = 0 if s < 3 else (bino3 * (s - 2) // reps if s > 3 else 1)
+    bino1, bino4 = beta(s, reps - 1), beta(s, reps - 2)
+    bino2 = bino1 - bino4
+    bino3 = 0 if s == 1 else bino2 - (bino4 - beta(s, reps - 3))
     if n <= bino1 + bino3:
         m = bino4
-    elif n >= span - bino5:
+    elif n >= bino1 + bino2 + bino3:  # beta(s, r) - beta(s - 3, r)
         m = bino1
     else:
         m = n - bino2 - bino3

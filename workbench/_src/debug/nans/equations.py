@@ -3,6 +3,7 @@ source line, loops around it, graph node), and which jaxprs the interpreter open
 
 import contextlib
 import dataclasses
+import inspect
 import os
 import site as _site_module
 import sysconfig
@@ -196,3 +197,31 @@ def _instrumented(sub: regions.SubJaxpr) -> bool:
     """Whether the interpreter instruments a jaxpr it opens: not one whose outputs leave nothing
     outside (a while's condition: its predicate), which runs as it is."""
     return any(o is not None for o in sub.outputs)
+
+
+def custom_vjp_rules(jaxpr: Any) -> dict[str, list[str]]:
+    """The backward rules of the ``jax.custom_vjp`` calls in ``jaxpr`` (a primal program, where
+    the calls are still equations), by the user's line of the call: ``f_bwd at file:line``."""
+    out: dict[str, list[str]] = {}
+    todo = [jaxpr]
+    while todo:
+        j = todo.pop()
+        for eqn in getattr(j, "jaxpr", j).eqns:
+            todo += [v for v in eqn.params.values() if hasattr(v, "eqns") or hasattr(v, "jaxpr")]
+            bwd = eqn.params.get("bwd") if eqn.primitive.name.startswith("custom_vjp") else None
+            src = _user_line(eqn.source_info)
+            if bwd is None or src is None:
+                continue
+            fn = inspect.unwrap(getattr(bwd, "f", bwd))  # lu.WrappedFun's core: the user's bwd
+            code = getattr(fn, "__code__", None)
+            name = getattr(fn, "__name__", repr(fn))
+            where = "" if code is None else " at " + _file_line(code)
+            rules = out.setdefault(source_text(src), [])
+            if name + where not in rules:
+                rules.append(name + where)
+    return out
+
+
+def _file_line(code: Any) -> str:
+    text = source_text(private_jax.Source(code.co_filename, code.co_firstlineno, 0, ""))
+    return text.removesuffix(" ()")

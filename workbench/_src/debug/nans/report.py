@@ -36,6 +36,9 @@ class Origin:
       caller: where ``source`` is inside an installed library (a Flax or Equinox layer), the
         user's own line that called it (the innermost frame outside installed packages, JAX and
         the workbench); else ``None``.
+      rule: where the backward pass ran a ``jax.custom_vjp``'s backward rule called at
+        ``source``, that rule, ``f_bwd at file:line`` (JAX traces it under the call's line, so
+        ``source`` alone names the caller); else ``None``.
     """
 
     primitive: str
@@ -50,6 +53,7 @@ class Origin:
     element: tuple[int, ...] | None = None
     node: str | None = None
     caller: str | None = None
+    rule: str | None = None
 
     def values(self) -> str:
         """The operands that made it, as ``0.0 * inf``."""
@@ -210,6 +214,8 @@ def _describe(o: Origin) -> list[str]:
     ]
     if o.caller is not None:
         lines.append(f"  called from your line {o.caller}")
+    if o.rule is not None:
+        lines.append(f"  in the backward rule {o.rule} of the jax.custom_vjp called on this line")
     if o.iteration is not None and o.phase == "backward":
         lines.append(
             f"  iteration: run {o.iteration} (from 0) of this line in the backward pass, which "

@@ -34,7 +34,7 @@ from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
-from workbench._src.debug.nans.equations import EqnId, _Index
+from workbench._src.debug.nans.equations import EqnId, _Index, custom_vjp_rules
 from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
 from workbench._src.debug.nans.interpreter import _first, _run
 from workbench._src.debug.nans.remedies import _remedy
@@ -65,7 +65,7 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
     with searching():
         program, flat_args, out_names = _program(f, args, mode)
         closed = jax.make_jaxpr(program)(*flat_args)
-        return explain_program(
+        report = explain_program(
             closed,
             flat_args,
             out_names,
@@ -73,6 +73,27 @@ def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) ->
             lambda origin, inf_origin: _remedy(f, args, mode, origin, inf_origin),
             arg_names=_flat_names(f, args),
         )
+        return _name_backward_rules(report, f, args)
+
+
+def _name_backward_rules(report: NanReport, f: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """A backward-pass origin on the line of a ``jax.custom_vjp`` call is in its backward rule,
+    which JAX traced under the call's line: the report names the rule (the call, and its
+    ``bwd``, are equations of the primal program only)."""
+    found = [o for o in (report.origin, report.inf_origin) if o and o.phase == "backward"]
+    if not found:
+        return report
+    program, flat_args, _ = _program(f, args, None)
+    rules = custom_vjp_rules(jax.make_jaxpr(program)(*flat_args))
+
+    def named(o: Origin | None) -> Origin | None:
+        if o is None or o.phase != "backward" or o.source not in rules:
+            return o
+        return dataclasses.replace(o, rule=" or ".join(rules[o.source]))
+
+    return dataclasses.replace(
+        report, origin=named(report.origin), inf_origin=named(report.inf_origin)
+    )
 
 
 @contextlib.contextmanager
