@@ -8,8 +8,8 @@ points (``gradient`` in both modes, ``autodiff`` with ``Active`` and ``Duplicate
 ``compile``, ``inspect``, ``graph``, ``explain_nans``, ``%%reactant --grad``, an optax step).
 Oracles: ``jax.grad``/``jax.jvp`` on the plain program, ``eqx.filter_grad``, ``nnx.grad``.
 
-The full matrix runs in CI's floor run; the newest-JAX run (``-m "not zoo_matrix"``) keeps the
-gradient, the compiled step and the magic on every model, where a new Equinox or Flax would show.
+The full matrix runs in CI's newest-JAX run (64-bit mode on); the floor run (``-m "not
+zoo_matrix"``) keeps the gradient, the compiled step and the magic on every model.
 """
 
 from __future__ import annotations
