@@ -98,7 +98,7 @@ def check_gradient(
     >>> report.passed, [a.name for a in report.arrays]
     (True, ['x'])
     """
-    check_function_first("check_gradient", f, args, mode)
+    check_function_first("check_gradient", f, args)  # its mode= has no None: check_mode
     mode = check_mode(mode, "check_gradient")
     require_concrete("check_gradient", args)
     _positive_int("max_elements", max_elements, "how many elements of each array to check")
