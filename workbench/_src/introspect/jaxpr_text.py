@@ -17,7 +17,7 @@ An IR line links to its node even where JAX's printer would fold, share or reord
 - Long lines are wrapped (continuation lines indented further), each part anchored.
 
 >>> import jax, jax.numpy as jnp
->>> printed = print_jaxpr(jax.make_jaxpr(lambda x: jnp.cos(jax.jit(jnp.sin)(x)))(1.0))
+>>> printed = print_jaxpr(jax.make_jaxpr(lambda x: jnp.cos(jax.jit(jnp.sin)(x)))(jnp.float32(1)))
 >>> for line, ids in zip(printed.text.splitlines(), printed.line_ids()):
 ...     print(f"{line:<42} {list(ids)}")
 { lambda ; a:f32[]. let                    ['main/in0']
