@@ -132,8 +132,9 @@ class _Printer:
         """``parts`` joined by spaces on lines of about ``WIDTH`` characters, anchored to the
         ids of the parts each line holds (``ids`` where none has its own)."""
         line, own, bare = " " * indent, list[str](), True
-        for word, word_ids in parts:
-            if not bare and len(line) + 1 + len(word) > WIDTH:
+        room = WIDTH - indent - CONTINUE  # a word longer than a line stays where it is: the
+        for word, word_ids in parts:  # equation's head ("c = scan[...]") with its outputs
+            if not bare and len(line) + 1 + len(word) > WIDTH and len(word) <= room:
                 self.push(line, own or ids)
                 line, own, bare = " " * (indent + CONTINUE), [], True
             line += word if bare else " " + word
