@@ -9,6 +9,7 @@ import pytest
 
 import workbench as wb
 from workbench import Active, BatchDuplicated, Const, Duplicated, Forward, Reverse
+from workbench._src.internals.shardings import single_device
 
 MODES = [wb.Forward, wb.ForwardWithPrimal, wb.Reverse, wb.ReverseWithPrimal]
 
@@ -105,7 +106,7 @@ def test_to_rarray_pytrees_devices_and_shardings():
     cpu = jax.devices()[0]
     assert wb.to_rarray(1.0, device=0).devices() == {cpu}
     assert wb.to_rarray(1.0, device=jax.default_backend()).devices() == {cpu}
-    sharding = jax.sharding.SingleDeviceSharding(cpu)
+    sharding = single_device(cpu)
     assert wb.to_rarray(np.ones(2), sharding=sharding).sharding == sharding
     with pytest.raises(ValueError, match="not both"):
         wb.to_rarray(1.0, device=cpu, sharding=sharding)

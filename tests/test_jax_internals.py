@@ -368,3 +368,22 @@ def test_lowered_scope_words() -> None:
     lasts = {name.rsplit("/", 1)[-1] for name in op_names}
     for op in lowering.REGION_OPS:
         assert op in lasts, f"{VERSION}: no instruction's op_name ends in {op!r} ({sorted(lasts)})"
+
+
+def test_single_device_sharding_is_spelled_as_this_jax_spells_it():
+    """JAX 0.12.1 deprecates ``jax.sharding.SingleDeviceSharding`` (reading it warns) for
+    ``is_single_device_sharding``/``make_single_device_sharding``; the workbench reads the new
+    names where they exist (``internals/shardings.py``), so nothing warns."""
+    import warnings
+
+    import jax.numpy as jnp
+
+    from workbench._src.internals import shardings
+
+    print("this JAX spells it", "the new way" if shardings.NEW_SPELLING else "as a class")
+    d = jax.devices()[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = shardings.single_device(d)
+        assert shardings.is_single_device(s)
+        assert shardings.is_single_device(jax.device_put(jnp.ones(2), d).sharding)

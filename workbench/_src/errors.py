@@ -104,11 +104,13 @@ def placement(x: Any) -> str:
     ``sharded as P('data',) over the mesh ('data': 8) (devices 0-7)``."""
     import jax
 
+    from workbench._src.internals.shardings import is_single_device
+
     sharding = getattr(x, "sharding", None)
     if sharding is None:
         return "on the host"
     devices = sorted(sharding.device_set, key=lambda d: d.id)
-    if isinstance(sharding, jax.sharding.SingleDeviceSharding) or len(devices) == 1:
+    if is_single_device(sharding) or len(devices) == 1:
         return f"on {devices[0]}"
     ids = [d.id for d in devices]
     listed = f"{ids[0]}-{ids[-1]}" if ids == list(range(ids[0], ids[-1] + 1)) else str(ids)

@@ -31,6 +31,7 @@ import jax
 import numpy as np
 
 from workbench._src.internals import private_jax
+from workbench._src.internals.shardings import is_single_device
 from workbench._src.introspect import text
 from workbench._src.introspect.hlo import Collective, collectives
 from workbench._src.introspect.memory import CompiledMemory, compiled_memory
@@ -223,9 +224,9 @@ def array_layout(
     use the array); ``index`` maps each device to its position in the report's devices.
 
     >>> import jax
-    >>> from jax.sharding import SingleDeviceSharding
+    >>> from workbench._src.internals.shardings import single_device
     >>> d = jax.devices()[0]
-    >>> layout = array_layout("x", (6, 3), "float32", SingleDeviceSharding(d), {d: 0})
+    >>> layout = array_layout("x", (6, 3), "float32", single_device(d), {d: 0})
     >>> layout.rows, layout.cols, layout.cells, layout.bytes_per_device
     ((0, 6), (0, 3), (((0,),),), 72)
     """
@@ -298,7 +299,7 @@ def spec_text(sharding: jax.sharding.Sharding, ndim: int) -> str:
     if isinstance(sharding, jax.sharding.NamedSharding):
         entries = list(sharding.spec) + [None] * max(0, ndim - len(sharding.spec))
         return "PartitionSpec(" + ", ".join(_spec_entry(e) for e in entries) + ")"
-    if isinstance(sharding, jax.sharding.SingleDeviceSharding):
+    if is_single_device(sharding):
         d: Any = next(iter(sharding.device_set))
         return f"SingleDeviceSharding({d.platform}:{d.id})"
     shown = repr(sharding)
