@@ -188,3 +188,46 @@ def test_weakly_typed_init_takes_the_body_dtype_as_lax_does(scheme: Any) -> None
 def test_a_strong_dtype_change_is_still_refused() -> None:
     with pytest.raises(wb.CheckpointingError, match=r"changes the carry from float32\[\] to"):
         wb.fori_loop(0, 3, lambda i, y: y.astype(jnp.float16), jnp.float32(1.0))
+
+
+def _jax_remat_rounds_complex_residuals() -> bool:
+    """Whether this JAX's remat still rounds every saved inexact residual with
+    ``reduce_precision`` (jax PR 22244), which refuses complex dtypes: the smallest pure-JAX
+    program that shows it, no workbench involved."""
+
+    def f(x: Any) -> Any:
+        z = jnp.exp(1j * x) * (x + 0.5j)
+        return jnp.sum(jnp.real(z * z))
+
+    saving = jax.checkpoint(f, policy=jax.checkpoint_policies.everything_saveable)
+    try:
+        jax.grad(saving)(jnp.asarray([0.3, -1.2], jnp.float32))
+    except TypeError as e:
+        return "reduce_precision does not accept dtype complex" in str(e)
+    return False
+
+
+@pytest.mark.loop_matrix
+@pytest.mark.parametrize("scheme", ["False", "True", "Periodic(3)", "Binomial(2)", "MemoryBudget"])
+def test_complex_carry_under_grad_of_grad_of_remat_follows_jax(scheme: str) -> None:
+    """Grad of grad of ``jax.remat`` with a complex carry that carries a derivative. Where a
+    scheme's rule keeps the complex carry as a residual of the remat (Binomial, MemoryBudget),
+    JAX rounds it with ``reduce_precision``, which refuses complex (a JAX bug, shown above on a
+    program with no loop). So: the value equals the plain ``lax.scan``'s, or, only while this
+    JAX has the bug, the loop fails with JAX's own error (never a silent value). Once JAX
+    accepts complex residuals, every scheme must equal the oracle."""
+    x = jnp.asarray([0.3, -1.2, 0.8], FLOAT)
+
+    def grad_grad_remat(f: Callable[[Any], Any]) -> Any:
+        grad_remat = jax.grad(jax.remat(f))
+        return jax.grad(lambda x: jnp.sum(jnp.sin(grad_remat(x))))(x)
+
+    try:
+        got = grad_grad_remat(loop(scheme, "static"))
+    except TypeError as e:
+        if not _jax_remat_rounds_complex_residuals():
+            raise
+        assert "reduce_precision does not accept dtype complex" in str(e)
+        return
+    rtol, atol = tol(np.float32)
+    np.testing.assert_allclose(got, grad_grad_remat(oracle), rtol=rtol, atol=atol)
