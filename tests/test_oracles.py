@@ -40,18 +40,6 @@ from jax.test_util import check_grads
 import workbench as wb
 from tests.tolerances import FD_EPS, FD_TOL, FLOAT, assert_close, tol
 
-
-@pytest.fixture(autouse=True)
-def _fresh_jax_caches():
-    """Overrides conftest's per-test ``jax.clear_caches()`` within this module only.
-
-    These hundreds of small eager tests share shapes: eager JAX compiles each primitive once per
-    shape and dtype, and recompiling them in every test made the module about 5x slower. The next
-    module's tests clear the caches again (conftest's fixture applies there).
-    """
-    yield
-
-
 # --------------------------------------------------------------------------------------------------
 # Function tables
 # --------------------------------------------------------------------------------------------------

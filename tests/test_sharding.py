@@ -38,13 +38,6 @@ pytestmark = pytest.mark.skipif(
 SHAPE = (8, 4)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_jax_caches():
-    """Overrides conftest's per-test ``jax.clear_caches()`` within this module: its tests share
-    shapes and shardings, and eager JAX compiles each primitive once per shape and sharding."""
-    yield
-
-
 @dataclasses.dataclass(frozen=True)
 class Layout:
     name: str
