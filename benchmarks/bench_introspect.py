@@ -192,8 +192,9 @@ def _inspect_models(quick: bool) -> Table:
         rows=rows,
         notes=[
             f"Medians of {repeats} cold calls each (a fresh function per call), alternated. "
-            "wb.inspect traces, lowers and compiles the same gradient program and builds its "
-            "reports (graph, memory, cost, HLO); since runs=0 is its default it does not run it. "
+            "wb.inspect traces, lowers and compiles the same gradient program; its reports (graph, "
+            "memory, cost, HLO) are made when first read (bench_models.py times reading them "
+            "too); since runs=0 is its default it does not run it. "
             "Speed is reported, never asserted.",
         ],
     )

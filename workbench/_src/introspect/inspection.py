@@ -50,9 +50,13 @@ from workbench._src.introspect.stages import IRText
 from workbench._src.leaves import is_array_leaf
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Inspection:
     """What ``wb.inspect`` returns: plain data about one program, with a bounded text ``repr``.
+
+    ``wb.inspect`` traces, lowers and compiles; each report below is made from the traced
+    jaxpr and the compiled program the first time it is read, and kept (so ``wb.inspect``
+    itself costs what JAX's lower + compile costs, and a displayed inspection what it shows).
 
     Attributes:
       name: the function's name.
@@ -76,18 +80,57 @@ class Inspection:
 
     name: str
     mode: Mode | None
-    jaxpr: IRText
     stablehlo: IRText
-    hlo: IRText
-    derivative: IRText | None
-    graph: Graph
-    memory: MemoryReport
-    cost: Cost
     timing: Timing
-    hlo_ops: HloProgram
-    sharding: ShardingReport
-    closed_jaxpr: Any = dataclasses.field(repr=False, compare=False)
-    compiled: Compiled | None = dataclasses.field(default=None, repr=False, compare=False)
+    closed_jaxpr: Any = dataclasses.field(repr=False)
+    compiled: Compiled | None = dataclasses.field(default=None, repr=False)
+    # XLA's executable (what ``compiled`` runs), and the tangent jaxpr of a forward mode, made
+    # at once because it traces ``f`` again (an inspection keeps no reference to ``f``).
+    _executable: Any = dataclasses.field(default=None, repr=False)
+    _tangent: IRText | None = dataclasses.field(default=None, repr=False)
+
+    @functools.cached_property
+    def jaxpr(self) -> IRText:
+        return stages.jaxpr_ir(self.closed_jaxpr)
+
+    @functools.cached_property
+    def _hlo_text(self) -> str:
+        return str(self._executable.as_text())
+
+    @functools.cached_property
+    def hlo(self) -> IRText:
+        return IRText("hlo", stages.readable_hlo(self._hlo_text))
+
+    @functools.cached_property
+    def graph(self) -> Graph:
+        return graph_from_jaxpr(self.closed_jaxpr)
+
+    @functools.cached_property
+    def memory(self) -> MemoryReport:
+        return memory_report(self.closed_jaxpr, self._executable)
+
+    @functools.cached_property
+    def derivative(self) -> IRText | None:
+        if self.mode is not None and self.mode.is_forward:
+            return self._tangent
+        return _backward(self.closed_jaxpr, self.memory)
+
+    @functools.cached_property
+    def cost(self) -> Cost:
+        return cost_report(self._executable, self.graph)
+
+    @functools.cached_property
+    def hlo_ops(self) -> HloProgram:
+        return hlo_ops(self._hlo_text)
+
+    @functools.cached_property
+    def sharding(self) -> ShardingReport:
+        return sharding_report(
+            self._executable,
+            jaxpr=self.closed_jaxpr,
+            hlo_text=self._hlo_text,
+            memory=self.memory.compiled,
+        )
 
     @property
     def backward(self) -> IRText | None:
@@ -159,27 +202,16 @@ def inspect(
     compile_s = time.perf_counter() - start
     median, times = time_runs(lambda: compiled(*traced_args), runs)
 
-    closed = traced.jaxpr
-    g = graph_from_jaxpr(closed)
-    mem = memory_report(closed, compiled)
-    hlo_text = str(compiled.as_text())
-    derivative = _derivative(closed, mem, f, args, mode)
-    stablehlo = str(lowered.as_text())
+    stablehlo = str(lowered.as_text())  # the lowered stage itself is not kept (see Compiled)
     return Inspection(
         name=name,
         mode=mode,
-        jaxpr=stages.jaxpr_ir(closed),
         stablehlo=IRText("stablehlo", stablehlo),
-        hlo=IRText("hlo", stages.readable_hlo(hlo_text)),
-        derivative=derivative,
-        graph=g,
-        memory=mem,
-        cost=cost_report(compiled, g),
         timing=Timing(trace_s, lower_s, compile_s, median, len(times), times),
-        hlo_ops=hlo_ops(hlo_text),
-        sharding=sharding_report(compiled, jaxpr=closed, hlo_text=hlo_text, memory=mem.compiled),
-        closed_jaxpr=detached(closed),  # not the lowering's cache key (see detached)
+        closed_jaxpr=detached(traced.jaxpr),  # not the lowering's cache key (see detached)
         compiled=Compiled.from_stages(name, traced, lowered, compiled, stablehlo),
+        _executable=compiled,
+        _tangent=_tangent(f, args) if mode is not None and mode.is_forward else None,
     )
 
 
@@ -315,25 +347,26 @@ def _signature(f: Any, positions: Sequence[int]) -> _pyinspect.Signature | None:
     )
 
 
-def _derivative(
-    closed: Any, mem: MemoryReport, f: Any, args: Sequence[Any], mode: Mode | None
-) -> IRText | None:
-    if mode is not None and mode.is_forward:
-        # As gradient does: Const arguments and random keys are not differentiated.
-        positions = [
-            i for i, a in enumerate(args) if not isinstance(a, Const) and not is_random_key(a)
-        ]
-        primals = [args[i] for i in positions]
-        values = [a.val if isinstance(a, Const) else a for a in args]
+def _tangent(f: Any, args: Sequence[Any]) -> IRText:
+    """The tangent jaxpr of ``f`` at ``args`` (a forward mode's derivative)."""
+    # As gradient does: Const arguments and random keys are not differentiated.
+    positions = [i for i, a in enumerate(args) if not isinstance(a, Const) and not is_random_key(a)]
+    primals = [args[i] for i in positions]
+    values = [a.val if isinstance(a, Const) else a for a in args]
 
-        def call(*p: Any) -> Any:
-            full = list(values)
-            for i, v in zip(positions, p, strict=True):
-                full[i] = v
-            return f(*full)
+    def call(*p: Any) -> Any:
+        full = list(values)
+        for i, v in zip(positions, p, strict=True):
+            full[i] = v
+        return f(*full)
 
-        tangent = stages.tangent_jaxpr(call, primals)
-        return IRText("tangent jaxpr", stages.jaxpr_text(tangent))
+    tangent = stages.tangent_jaxpr(call, primals)
+    return IRText("tangent jaxpr", stages.jaxpr_text(tangent))
+
+
+def _backward(closed: Any, mem: MemoryReport) -> IRText | None:
+    """The backward jaxpr of a program that differentiates in reverse mode, headed by its
+    inputs (the residuals) with their provenance."""
     part = stages.backward_jaxpr(closed)
     if part is None:
         return None
