@@ -185,7 +185,8 @@ def test_hlo_instructions_link_to_nodes_of_their_primitive(f, mode):
     checked = 0
     for i, ids in found.items():
         m = re.search(r"=\s*\S+\s+([\w\-]+)\(", lines[i])
-        assert m is not None, lines[i]
+        if m is None or "op_name=" not in lines[i]:  # a header, or linked by what it serves
+            continue
         opcode = m.group(1)
         if opcode in PRIMITIVES:  # (XLA turns some ops into others, e.g. neg into a constant)
             assert all(nodes[nid].primitive == PRIMITIVES[opcode] for nid in ids), lines[i]
@@ -212,7 +213,7 @@ def test_inspector_sends_the_links_of_its_views():
     ins = _inspect(jit_call, wb.Reverse)
     views = build_views(["result", "jaxpr", "stablehlo", "hlo", "graph"], 1.0, ins)
     w = Inspector.of("t", views, ins)
-    assert set(w.links) == {"jaxpr", "hlo"}  # StableHLO is printed without locations
+    assert set(w.links) == {"jaxpr", "stablehlo", "hlo"}
     ids = {n.id for n in ins.graph.nodes} | {r.id for r in ins.graph.regions}
     jaxpr_lines = views[1].text.splitlines()
     for view, table in w.links.items():
@@ -336,27 +337,38 @@ def test_reactant_grad_links_the_programs_ir_to_the_graph_it_draws():
     w.close()
 
 
+LOOPS = ("scan", "while", "loop")  # the kinds of region a loop is (an HLO while)
+
+
 @pytest.mark.parametrize("mode", [None, wb.Reverse], ids=["program", "gradient"])
 @pytest.mark.parametrize("name", list(graph_programs.PROGRAMS))
-def test_every_line_of_the_jaxpr_tab_links_to_the_graph(name, mode):
+def test_every_line_of_every_ir_tab_links_to_the_graph(name, mode):
     """Issue 25's acceptance test: for the programs the graph viewer is checked on, each line
-    of the inspector's jaxpr tab links to nodes (or regions) of the graph it draws, and every
-    node of that graph is linked from some line."""
+    of the inspector's jaxpr, StableHLO and optimized HLO tabs (but the blank ones) links to
+    nodes (or regions) of the graph it draws, and every node of that graph is linked from some
+    line of the jaxpr tab."""
     f, args = graph_programs.call(name)
     ins = inspect(f, *args, mode=mode, runs=0)
-    views = build_views(["jaxpr", "graph"], 1.0, ins)
+    views = build_views(["jaxpr", "stablehlo", "hlo", "graph"], 1.0, ins)
     w = Inspector.of("t", views, ins)
-    lines = views[0].text.splitlines()
-    shown = min(len(lines), MAX_VIEW_LINES)  # past it, a line counts the rest
-    links = w.links["jaxpr"]
-    assert sorted(int(k) for k in links) == list(range(shown))
     nodes = {n.id: n for n in ins.graph.nodes}
-    ids = set(nodes) | {r.id for r in ins.graph.regions}
+    regions = {r.id: r for r in ins.graph.regions}
+    ids = set(nodes) | set(regions)
+    (root,) = [r.id for r in ins.graph.regions if r.parent is None]
+    texts = {v.name: v.text.splitlines() for v in views}
+    for view in ("jaxpr", "stablehlo", "hlo"):
+        lines = texts[view]
+        shown = min(len(lines), MAX_VIEW_LINES)  # past it, a line counts the rest
+        links = {int(k): v for k, v in w.links[view].items()}
+        assert sorted(links) == [i for i in range(shown) if lines[i].strip()], view
+        for k, linked in links.items():
+            assert linked and set(linked) <= ids, (view, k, lines[k])
+    lines = texts["jaxpr"]
+    links = {int(k): v for k, v in w.links["jaxpr"].items()}
     first: dict[str, int] = {}
-    for k, linked in sorted(links.items(), key=lambda kv: int(kv[0])):
-        assert linked and set(linked) <= ids, (k, lines[int(k)])
+    for k, linked in sorted(links.items()):
         for i in linked:
-            first.setdefault(i, int(k))
+            first.setdefault(i, k)
     for i, k in first.items():  # an op's first line is its equation's: "... = sin a"
         if nodes.get(i) and nodes[i].kind == "op":
             assert f"= {nodes[i].primitive}" in lines[k] or lines[k].lstrip().startswith(
@@ -364,3 +376,57 @@ def test_every_line_of_the_jaxpr_tab_links_to_the_graph(name, mode):
             ), (k, lines[k], i)
     if len(lines) <= MAX_VIEW_LINES:
         assert set(nodes) <= set(first)
+    _check_hlo_structure(texts["hlo"], {int(k): v for k, v in w.links["hlo"].items()}, regions)
+    _check_stablehlo_structure(
+        texts["stablehlo"], {int(k): v for k, v in w.links["stablehlo"].items()}, regions
+    )
+    # What links only to the whole program is the module, the entry computation's (or main
+    # function's) header and end, or a constant nobody uses: nothing with a place of its own.
+    for view, structural in (
+        ("hlo", r"^(HloModule |ENTRY |})"),
+        ("stablehlo", r"^\s*(module |}|%\S+ = stablehlo\.constant )"),
+    ):
+        for k, linked in w.links[view].items():
+            if linked == [root]:
+                assert re.match(structural, texts[view][int(k)]), (view, texts[view][int(k)])
+
+
+def _check_hlo_structure(lines, links, regions):
+    """A computation's header and end link to what the instructions that call it link to; a
+    while instruction (and so its body and condition) to loop regions."""
+    headers = {}
+    for i, line in enumerate(lines):
+        m = re.match(r"^(?:ENTRY )?%?([^\s(]+) \(.*\{$", line)
+        if m:
+            headers[m.group(1)] = i
+    callers = {}
+    for i, line in enumerate(lines):
+        if i not in links:
+            continue
+        for name in re.findall(r"(?:calls|body|condition|to_apply)=%?([\w.\-]+)", line):
+            callers.setdefault(headers[name], []).append(i)
+        if re.search(r"\) while\(", line):
+            assert all(regions[r].kind in LOOPS for r in links[i]), line
+    for h, calls in callers.items():
+        if h in links:
+            want = list(dict.fromkeys(r for c in calls for r in links[c]))
+            assert links[h] == want[: ir_links.MAX_IDS], lines[h]
+            end = next(j for j in range(h, len(lines)) if lines[j] == "}")
+            assert links.get(end, links[h]) == links[h]
+
+
+def _check_stablehlo_structure(lines, links, regions):
+    """A function the module calls links to its calls; a while (its line and its regions'
+    lines) to loop regions."""
+    calls = {}
+    for i, line in enumerate(lines):
+        for name in re.findall(r"call @([\w.$\-]+)\(", line):
+            calls.setdefault(name, []).append(i)
+        if re.search(r"= stablehlo\.while\(", line) and i in links:
+            assert all(regions[r].kind in LOOPS for r in links[i]), line
+            assert links.get(i + 1) == links[i] and lines[i + 1].strip() == "cond {"
+    for i, line in enumerate(lines):
+        m = re.match(r"^\s*func\.func private @([\w.$\-]+)\(", line)
+        if m and i in links:
+            want = list(dict.fromkeys(r for c in calls[m.group(1)] for r in links[c]))
+            assert links[i] == want[: ir_links.MAX_IDS], line

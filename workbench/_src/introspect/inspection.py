@@ -169,7 +169,7 @@ def inspect(
         name=name,
         mode=mode,
         jaxpr=stages.jaxpr_ir(closed),
-        stablehlo=IRText("stablehlo", stablehlo),
+        stablehlo=IRText("stablehlo", stablehlo, located=str(lowered.as_text(debug_info=True))),
         hlo=IRText("hlo", stages.readable_hlo(hlo_text)),
         derivative=derivative,
         graph=g,
