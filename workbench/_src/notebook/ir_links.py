@@ -297,25 +297,9 @@ def _locs(line: str) -> list[tuple[int, int, str]]:
     out = []
     k = line.find(" loc(")
     while k >= 0:
-        depth, quoted, j = 0, False, k + 4
-        while j < len(line):
-            c = line[j]
-            if quoted:
-                if c == "\\":
-                    j += 1
-                elif c == '"':
-                    quoted = False
-            elif c == '"':
-                quoted = True
-            elif c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            j += 1
-        out.append((k, j + 1, line[k + 5 : j]))
-        k = line.find(" loc(", j + 1)
+        end = k + 4 + hlo.bracketed(line[k + 4 :], "(", ")")
+        out.append((k, end, line[k + 5 : end - 1]))
+        k = line.find(" loc(", end)
     return out
 
 
