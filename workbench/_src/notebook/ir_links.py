@@ -36,7 +36,7 @@ inspector's ``links`` trait sends (line indices as strings, as JSON needs).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from workbench._src.errors import warn_fallback
@@ -136,6 +136,14 @@ class _Places:
             if parent is not None and words[r.id] != words[parent]:
                 self.scopes.setdefault(r.phase, {}).setdefault(words[r.id], []).append(r.id)
         self.arguments = {n.name: n.id for n in graph.nodes if n.kind == "argument"}
+        self.cache: dict[str, list[str]] = {}
+
+    def named(self, op_name: str) -> list[str]:
+        """``find``, once per name stack (many lines share one)."""
+        found = self.cache.get(op_name)
+        if found is None:
+            found = self.cache[op_name] = self.find(op_name)
+        return found
 
     def find(self, op_name: str) -> list[str]:
         """The graph ids an instruction of name stack ``op_name`` was lowered from: the nodes
@@ -165,34 +173,27 @@ def _most_specific(places: Mapping[frozenset[str], list[str]], said: set[str]) -
 
 
 class _Resolver:
-    """Each line's ids: its own (``own``), else those of the first of its ``fallback`` groups
-    of lines that links to more than the root (an instruction: the instructions that use it,
-    then those it uses, then its computation's header; a header: the instructions that call
-    it), else the program's root region. Memoized; a cycle ends at the root."""
+    """Each line's ids: its own (``own(i)``), else those of the first of its ``fallback(i)``
+    groups of lines that links to more than the root (an instruction: the instructions that
+    use it, then those it uses, then its computation's header; a header: the instructions
+    that call it), else the program's root region. Lazy and memoized (a big program's lines
+    past those shown are read only where a shown line needs them); a cycle ends at the root."""
 
     def __init__(
         self,
-        places: _Places,
-        own: Mapping[int, list[str]],
-        named: Mapping[int, str],
-        fallback: Mapping[int, list[list[int]]],
+        root: str,
+        own: Callable[[int], list[str]],
+        fallback: Callable[[int], Sequence[Sequence[int]]],
     ) -> None:
-        self.root, self.places, self.own, self.named = places.root, places, own, named
-        self.fallback = fallback
+        self.root, self.own, self.fallback = root, own, fallback
         self.memo: dict[int, list[str]] = {}
-        self.found: dict[str, list[str]] = {}  # name stack -> its ids (many lines share one)
 
     def ids(self, i: int) -> list[str]:
         if i in self.memo:
             return self.memo[i]
         self.memo[i] = [self.root]  # what a cycle sees
-        found = list(self.own.get(i) or [])
-        if not found and i in self.named:
-            name = self.named[i]
-            if name not in self.found:
-                self.found[name] = self.places.find(name)
-            found = list(self.found[name])
-        for group in () if found else self.fallback.get(i, ()):
+        found = list(self.own(i))
+        for group in () if found else self.fallback(i):
             found = list(dict.fromkeys(k for j in group for k in self.ids(j) if k != self.root))
             if found:
                 break
@@ -204,6 +205,12 @@ class _Resolver:
 # Optimized HLO
 
 _TOKEN = re.compile(r"%?([A-Za-z_][\w.\-]*)")
+# The attributes that name the computations an instruction calls.
+_CALLS = re.compile(
+    r"\b(?:calls|to_apply|body|condition|true_computation|false_computation|select|scatter"
+    r"|branch_computations|called_computations)="
+)
+_CALLED = re.compile(_CALLS.pattern + r"(\{[^}]*\}|%?[\w.\-]+)")
 
 
 def hlo_links(text: str, graph: Graph, max_lines: int = MAX_LINES) -> Links:
@@ -224,60 +231,72 @@ def hlo_links(text: str, graph: Graph, max_lines: int = MAX_LINES) -> Links:
     """
     places = _Places(graph)
     lines = text.splitlines()
-    own: dict[int, list[str]] = {}
-    named: dict[int, str] = {}  # instruction line -> its op_name
+    shown = min(len(lines), max_lines)
     header: dict[str, int] = {}  # computation -> its header line
-    home: dict[int, int] = {}  # a line of a computation -> its header line
-    names: dict[int, dict[str, int]] = {}  # header line -> {instruction: its line}
-    said: dict[int, set[str]] = {}  # instruction line -> the names its operands part holds
-    current: int | None = None
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        if line[0] not in " \t":
-            m = hlo.COMPUTATION.match(line)
-            if m:
-                current = header[m.group(2)] = i
-                names[i] = {}
-                if m.group(1):  # ENTRY: the whole program
-                    own[i] = [places.root]
-            elif line.startswith("}") and current is not None:
-                home[i], current = current, None
-            else:
-                own[i] = [places.root]
-            continue
-        if current is not None:
+    home = [-1] * len(lines)  # a line of a computation -> its header line
+    callers: dict[str, list[int]] = {}  # computation -> the lines that call it
+    current = -1
+    for i, line in enumerate(lines):  # the structure, cheaply: every line is looked at once
+        if line[:1] in (" ", "\t"):
             home[i] = current
-        parsed = hlo.instruction(line)
-        if parsed is None:
-            continue
-        op_name = hlo.op_name_of(line)
-        if op_name is not None:
-            if parsed[2] == "parameter" and op_name in places.arguments:
-                own[i] = [places.arguments[op_name]]
-            else:
-                named[i] = op_name
-        said[i] = set(_TOKEN.findall(parsed[3].split(", metadata=")[0]))
-        if current is not None:
-            names[current][parsed[0]] = i
+            if (
+                "calls=" in line
+                or "to_apply=" in line
+                or "body=" in line
+                or "computation" in line
+                or "select=" in line
+            ) and _CALLS.search(line) is not None:
+                for called in _CALLED.finditer(line):
+                    for name in _TOKEN.findall(called.group(1)):
+                        callers.setdefault(name, []).append(i)
+        elif line.startswith("}"):
+            home[i], current = current, -1
+        elif (head := hlo.COMPUTATION.match(line)) is not None:
+            current = header[head.group(2)] = home[i] = i
+    entry = {i for i, line in enumerate(lines) if line.startswith("ENTRY")}
+    parsed: dict[int, tuple[str, str, str, str] | None] = {}
+
+    def instruction(i: int) -> tuple[str, str, str, str] | None:
+        if i not in parsed:
+            parsed[i] = hlo.instruction(lines[i]) if lines[i][:1] in (" ", "\t") else None
+        return parsed[i]
+
+    def own(i: int) -> list[str]:
+        if (home[i] == i and i in entry) or home[i] < 0:
+            return [places.root]  # the entry computation, the module's header: the program
+        found = instruction(i)
+        op_name = hlo.op_name_of(lines[i]) if found is not None else None
+        if found is None or op_name is None:
+            return []
+        if found[2] == "parameter" and op_name in places.arguments:
+            return [places.arguments[op_name]]
+        return places.named(op_name)
+
+    # Which shown instruction uses which: the data flow of the lines shown (a line past them is
+    # linked by its own name or by its computation).
     users: dict[int, list[int]] = {}
     operands: dict[int, list[int]] = {}
-    callers: dict[int, list[int]] = {}
-    for i, words in said.items():
-        local = names.get(home.get(i, -1), {})
-        for word in words:
-            if word in local:
-                users.setdefault(local[word], []).append(i)
-                operands.setdefault(i, []).append(local[word])
-            elif word in header:
-                callers.setdefault(header[word], []).append(i)
-    fallback: dict[int, list[list[int]]] = {}
-    for i, h in home.items():
-        fallback[i] = [users.get(i, []), operands.get(i, []), [h]] if i in said else [[h]]
-    for h, found in callers.items():
-        fallback[h] = [found]
-    resolve = _Resolver(places, own, named, fallback)
-    return {i: resolve.ids(i) for i, line in enumerate(lines[:max_lines]) if line.strip()}
+    defined: dict[tuple[int, str], int] = {}
+    for i in range(shown):
+        if (found := instruction(i)) is not None:
+            defined[(home[i], found[0])] = i
+            for word in _TOKEN.findall(found[3].split(", metadata=")[0]):
+                j = defined.get((home[i], word))
+                if j is not None and j != i:
+                    users.setdefault(j, []).append(i)
+                    operands.setdefault(i, []).append(j)
+    names = {i: name for name, i in header.items()}
+
+    def fallback(i: int) -> list[list[int]]:
+        h = home[i]
+        if h == i:  # a computation's header: what calls it
+            return [callers.get(names[i], [])]
+        if h < 0:
+            return []
+        return [users.get(i, []), operands.get(i, []), [h]]
+
+    resolve = _Resolver(places.root, own, fallback)
+    return {i: resolve.ids(i) for i in range(shown) if lines[i].strip()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,12 +365,20 @@ def stablehlo_links(
     used: dict[int, set[str]] = {}  # a line defining values -> the values it uses
     function: str | None = None
     for i, line in enumerate(lines):
-        found = _locs(line)
-        bare = line
-        for start, end, _ in reversed(found):
-            bare = bare[:start] + bare[end:]
-        if bare.rstrip() != plain[i].rstrip():
-            return None
+        if i < max_lines:  # a line shown: every location taken out, checked against the text
+            found = _locs(line)
+            bare = line
+            for start, end, _ in reversed(found):
+                bare = bare[:start] + bare[end:]
+            if bare.rstrip() != plain[i].rstrip():
+                return None
+        else:  # past them only the structure and the last location count (a big module)
+            start = line.rfind(" loc(") if line.endswith(")") else -1
+            last = _locs(line[start:]) if start >= 0 else []
+            if last and last[0][1] == len(line) - start:
+                found, bare = [(start, len(line), last[0][2])], line[:start]
+            else:
+                found, bare = [], line
         if not bare.strip():
             continue
         trailing = found[-1][2] if found and found[-1][1] == len(line.rstrip()) else None
@@ -396,7 +423,7 @@ def stablehlo_links(
             continue
         if stack and i not in stack[-1][0]:
             inside[i] = stack[-1][0]
-        if i in func_of:
+        if i in func_of and i < max_lines:
             d = _DEFINES.match(bare)
             for value in _VALUE.findall(d.group(1)) if d else ():
                 defined[(func_of[i], value)] = i
@@ -429,7 +456,12 @@ def stablehlo_links(
 
     for fn, i in closers.items():
         fallback[i] = [calls.get(fn, [])]
-    resolve = _Resolver(places, own, {i: full(i) for i in own_name if i not in own}, fallback)
+    named = {i: full(i) for i in own_name if i not in own}
+    resolve = _Resolver(
+        places.root,
+        lambda i: own.get(i) or (places.named(named[i]) if i in named else []),
+        lambda i: fallback.get(i, []),
+    )
     return {i: resolve.ids(i) for i, line in enumerate(plain[:max_lines]) if line.strip()}
 
 
