@@ -21,8 +21,8 @@ it computes in the graph viewer. The links of a line are the ids of the graph no
   (``IRText.located``, lined up with the text shown); an op inside a function the module calls
   has its name relative to the call's, which is prefixed.
 - **Every other line** links to what it serves, never to nothing: an instruction without
-  metadata (or whose name matches nothing) to the instructions that use its value, else to
-  those it uses, else to the computation (or op, or function) around it; a computation's
+  metadata (or whose name matches nothing) to the instructions shown that use its value, else
+  to those it uses, else to the computation (or op, or function) around it; a computation's
   header and closing line to the instructions that call it (a fused computation to its
   fusion, a loop's body to the loop); the module's header, the entry computation and what is
   left to the root region (the whole program). Only blank lines link to nothing. This is the
@@ -192,9 +192,14 @@ class _Resolver:
         if i in self.memo:
             return self.memo[i]
         self.memo[i] = [self.root]  # what a cycle sees
-        found = list(self.own(i))
+        found = list(self.own(i))[:MAX_IDS]
         for group in () if found else self.fallback(i):
-            found = list(dict.fromkeys(k for j in group for k in self.ids(j) if k != self.root))
+            union: dict[str, None] = {}
+            for j in group:  # (at most MAX_IDS: no more are sent)
+                union.update((k, None) for k in self.ids(j) if k != self.root)
+                if len(union) >= MAX_IDS:
+                    break
+            found = list(union)[:MAX_IDS]
             if found:
                 break
         self.memo[i] = found or [self.root]
@@ -224,10 +229,14 @@ def hlo_links(text: str, graph: Graph, max_lines: int = MAX_LINES) -> Links:
       primitive has no node (the lowering's own: a loop counter's ``add``) links to the most
       specific region its ``op_name`` names.
     - Anything else (an instruction without metadata, one whose name matches nothing) links to
-      what its computation does; a computation (its header and closing line) to what the
-      instructions that call it (``calls=``, ``body=``, ``to_apply=``, ...) link to: a fused
-      computation to its fusion's node, a loop's body to the loop. The entry computation and
-      the module's header stand for the whole program: the root region.
+      what the shown instructions that use its value link to, else to what those it uses do,
+      else to what its computation does; a computation (its header and closing line) to what
+      the instructions that call it (``calls=``, ``body=``, ``to_apply=``, ...) link to: a
+      fused computation to its fusion's node, a loop's body to the loop. The entry
+      computation and the module's header stand for the whole program: the root region.
+
+    Only the first ``max_lines`` lines are linked; past them the text is read for its
+    structure only (and the names of the calls a shown computation needs).
     """
     places = _Places(graph)
     lines = text.splitlines()
