@@ -430,3 +430,29 @@ def _check_stablehlo_structure(lines, links, regions):
         if m and i in links:
             want = list(dict.fromkeys(r for c in calls[m.group(1)] for r in links[c]))
             assert links[i] == want[: ir_links.MAX_IDS], line
+
+
+def test_stablehlo_links_come_only_from_a_located_text_that_lines_up():
+    """StableHLO's links are read from the module printed with its locations; a located text
+    whose lines are not the shown text's (another module, a JAX that prints differently) gives
+    no links, with a warning saying so, never links to the wrong lines."""
+    import dataclasses
+
+    from workbench._src.introspect.stages import IRText
+
+    ins = _inspect(jit_call, None)
+    text, located = ins.stablehlo.text, ins.stablehlo.located
+    assert ir_links.stablehlo_links(text, located, ins.graph)
+    other = _inspect(scan_loop, None).stablehlo.located
+    assert ir_links.stablehlo_links(text, other, ins.graph) is None
+    shifted = located.replace("\n", "\n\n", 1)  # one line more: nothing lines up any more
+    assert ir_links.stablehlo_links(text, shifted, ins.graph) is None
+    # The sine op's line links to the sin node (its location names it).
+    found = ir_links.stablehlo_links(text, located, ins.graph)
+    (sine,) = [i for i, line in enumerate(text.splitlines()) if "stablehlo.sine" in line]
+    assert [n.primitive for n in ins.graph.ops if n.id in found[sine]] == ["sin"]
+    broken = dataclasses.replace(ins, stablehlo=IRText("stablehlo", text, located=other))
+    views = build_views(["stablehlo", "hlo"], 1.0, broken)
+    with pytest.warns(FallbackWarning, match=r"stablehlo view's links .*does not line up"):
+        out = ir_links.links(broken, views)
+    assert set(out) == {"hlo"}
