@@ -1,8 +1,10 @@
 """Links from IR lines to graph nodes (``workbench/_src/notebook/ir_links.py``).
 
 Oracles: the printed jaxpr itself (the line a node links to names its primitive), the graph model
-(every op node is reachable from some line; region equations link to their region), and the
-optimized HLO's own opcodes (``sine`` is the instruction of ``sin``).
+(every op node is reachable from some line; region equations link to their region), the
+optimized HLO's own opcodes (``sine`` is the instruction of ``sin``), and the IR texts' own
+structure, parsed here independently (a computation called by a fusion or a while links to what
+its callers link to; a while to a loop region; a function the module calls to its calls).
 """
 
 from __future__ import annotations
