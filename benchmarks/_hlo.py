@@ -48,22 +48,8 @@ def _strip_attribute(line: str, key: str) -> str:
             return "".join(out)
         start = j - 2 if line[max(0, j - 2) : j] == ", " else j
         out.append(line[i:start])
-        k, depth, in_string = j + len(pattern), 1, False
-        while k < len(line) and depth:
-            ch = line[k]
-            if in_string:
-                if ch == "\\":
-                    k += 1
-                elif ch == '"':
-                    in_string = False
-            elif ch == '"':
-                in_string = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            k += 1
-        i = k
+        brace = j + len(pattern) - 1
+        i = brace + hlo.bracketed(line[brace:], "{", "}")
 
 
 def _clean(line: str) -> str:

@@ -1,8 +1,10 @@
 """Links from IR lines to graph nodes (``workbench/_src/notebook/ir_links.py``).
 
 Oracles: the printed jaxpr itself (the line a node links to names its primitive), the graph model
-(every op node is reachable from some line; region equations link to their region), and the
-optimized HLO's own opcodes (``sine`` is the instruction of ``sin``).
+(every op node is reachable from some line; region equations link to their region), the
+optimized HLO's own opcodes (``sine`` is the instruction of ``sin``), and the IR texts' own
+structure, parsed here independently (a computation called by a fusion or a while links to what
+its callers link to; a while to a loop region; a function the module calls to its calls).
 """
 
 from __future__ import annotations
@@ -185,7 +187,8 @@ def test_hlo_instructions_link_to_nodes_of_their_primitive(f, mode):
     checked = 0
     for i, ids in found.items():
         m = re.search(r"=\s*\S+\s+([\w\-]+)\(", lines[i])
-        assert m is not None, lines[i]
+        if m is None or "op_name=" not in lines[i]:  # a header, or linked by what it serves
+            continue
         opcode = m.group(1)
         if opcode in PRIMITIVES:  # (XLA turns some ops into others, e.g. neg into a constant)
             assert all(nodes[nid].primitive == PRIMITIVES[opcode] for nid in ids), lines[i]
@@ -212,7 +215,7 @@ def test_inspector_sends_the_links_of_its_views():
     ins = _inspect(jit_call, wb.Reverse)
     views = build_views(["result", "jaxpr", "stablehlo", "hlo", "graph"], 1.0, ins)
     w = Inspector.of("t", views, ins)
-    assert set(w.links) == {"jaxpr", "hlo"}  # StableHLO is printed without locations
+    assert set(w.links) == {"jaxpr", "stablehlo", "hlo"}
     ids = {n.id for n in ins.graph.nodes} | {r.id for r in ins.graph.regions}
     jaxpr_lines = views[1].text.splitlines()
     for view, table in w.links.items():
@@ -336,27 +339,38 @@ def test_reactant_grad_links_the_programs_ir_to_the_graph_it_draws():
     w.close()
 
 
+LOOPS = ("scan", "while", "loop")  # the kinds of region a loop is (an HLO while)
+
+
 @pytest.mark.parametrize("mode", [None, wb.Reverse], ids=["program", "gradient"])
 @pytest.mark.parametrize("name", list(graph_programs.PROGRAMS))
-def test_every_line_of_the_jaxpr_tab_links_to_the_graph(name, mode):
+def test_every_line_of_every_ir_tab_links_to_the_graph(name, mode):
     """Issue 25's acceptance test: for the programs the graph viewer is checked on, each line
-    of the inspector's jaxpr tab links to nodes (or regions) of the graph it draws, and every
-    node of that graph is linked from some line."""
+    of the inspector's jaxpr, StableHLO and optimized HLO tabs (but the blank ones) links to
+    nodes (or regions) of the graph it draws, and every node of that graph is linked from some
+    line of the jaxpr tab."""
     f, args = graph_programs.call(name)
     ins = inspect(f, *args, mode=mode, runs=0)
-    views = build_views(["jaxpr", "graph"], 1.0, ins)
+    views = build_views(["jaxpr", "stablehlo", "hlo", "graph"], 1.0, ins)
     w = Inspector.of("t", views, ins)
-    lines = views[0].text.splitlines()
-    shown = min(len(lines), MAX_VIEW_LINES)  # past it, a line counts the rest
-    links = w.links["jaxpr"]
-    assert sorted(int(k) for k in links) == list(range(shown))
     nodes = {n.id: n for n in ins.graph.nodes}
-    ids = set(nodes) | {r.id for r in ins.graph.regions}
+    regions = {r.id: r for r in ins.graph.regions}
+    ids = set(nodes) | set(regions)
+    (root,) = [r.id for r in ins.graph.regions if r.parent is None]
+    texts = {v.name: v.text.splitlines() for v in views}
+    for view in ("jaxpr", "stablehlo", "hlo"):
+        lines = texts[view]
+        shown = min(len(lines), MAX_VIEW_LINES)  # past it, a line counts the rest
+        links = {int(k): v for k, v in w.links[view].items()}
+        assert sorted(links) == [i for i in range(shown) if lines[i].strip()], view
+        for k, linked in links.items():
+            assert linked and set(linked) <= ids, (view, k, lines[k])
+    lines = texts["jaxpr"]
+    links = {int(k): v for k, v in w.links["jaxpr"].items()}
     first: dict[str, int] = {}
-    for k, linked in sorted(links.items(), key=lambda kv: int(kv[0])):
-        assert linked and set(linked) <= ids, (k, lines[int(k)])
+    for k, linked in sorted(links.items()):
         for i in linked:
-            first.setdefault(i, int(k))
+            first.setdefault(i, k)
     for i, k in first.items():  # an op's first line is its equation's: "... = sin a"
         if nodes.get(i) and nodes[i].kind == "op":
             assert f"= {nodes[i].primitive}" in lines[k] or lines[k].lstrip().startswith(
@@ -364,3 +378,83 @@ def test_every_line_of_the_jaxpr_tab_links_to_the_graph(name, mode):
             ), (k, lines[k], i)
     if len(lines) <= MAX_VIEW_LINES:
         assert set(nodes) <= set(first)
+    _check_hlo_structure(texts["hlo"], {int(k): v for k, v in w.links["hlo"].items()}, regions)
+    _check_stablehlo_structure(
+        texts["stablehlo"], {int(k): v for k, v in w.links["stablehlo"].items()}, regions
+    )
+    # What links only to the whole program is the module, the entry computation's (or main
+    # function's) header and end, or a constant nobody uses: nothing with a place of its own.
+    for view, structural in (
+        ("hlo", r"^(HloModule |ENTRY |})"),
+        ("stablehlo", r"^\s*(module |}|%\S+ = stablehlo\.constant )"),
+    ):
+        for k, linked in w.links[view].items():
+            if linked == [root]:
+                assert re.match(structural, texts[view][int(k)]), (view, texts[view][int(k)])
+
+
+def _check_hlo_structure(lines, links, regions):
+    """A computation's header and end link to what the instructions that call it link to; a
+    while instruction (and so its body and condition) to loop regions."""
+    headers = {}
+    for i, line in enumerate(lines):
+        m = re.match(r"^(?:ENTRY )?%?([^\s(]+) \(.*\{$", line)
+        if m:
+            headers[m.group(1)] = i
+    callers = {}
+    for i, line in enumerate(lines):
+        if i not in links:
+            continue
+        for name in re.findall(r"(?:calls|body|condition|to_apply)=%?([\w.\-]+)", line):
+            callers.setdefault(headers[name], []).append(i)
+        if re.search(r"\) while\(", line):
+            assert all(regions[r].kind in LOOPS for r in links[i]), line
+    for h, calls in callers.items():
+        if h in links:
+            want = list(dict.fromkeys(r for c in calls for r in links[c]))
+            assert links[h] == want[: ir_links.MAX_IDS], lines[h]
+            end = next(j for j in range(h, len(lines)) if lines[j] == "}")
+            assert links.get(end, links[h]) == links[h]
+
+
+def _check_stablehlo_structure(lines, links, regions):
+    """A function the module calls links to its calls; a while (its line and its regions'
+    lines) to loop regions."""
+    calls = {}
+    for i, line in enumerate(lines):
+        for name in re.findall(r"call @([\w.$\-]+)\(", line):
+            calls.setdefault(name, []).append(i)
+        if re.search(r"= stablehlo\.while\(", line) and i in links:
+            assert all(regions[r].kind in LOOPS for r in links[i]), line
+            assert links.get(i + 1) == links[i] and lines[i + 1].strip() == "cond {"
+    for i, line in enumerate(lines):
+        m = re.match(r"^\s*func\.func private @([\w.$\-]+)\(", line)
+        if m and i in links:
+            want = list(dict.fromkeys(r for c in calls[m.group(1)] for r in links[c]))
+            assert links[i] == want[: ir_links.MAX_IDS], line
+
+
+def test_stablehlo_links_come_only_from_a_located_text_that_lines_up():
+    """StableHLO's links are read from the module printed with its locations; a located text
+    whose lines are not the shown text's (another module, a JAX that prints differently) gives
+    no links, with a warning saying so, never links to the wrong lines."""
+    import dataclasses
+
+    from workbench._src.introspect.stages import IRText
+
+    ins = _inspect(jit_call, None)
+    text, located = ins.stablehlo.text, ins.stablehlo.located
+    assert ir_links.stablehlo_links(text, located, ins.graph)
+    other = _inspect(scan_loop, None).stablehlo.located
+    assert ir_links.stablehlo_links(text, other, ins.graph) is None
+    shifted = located.replace("\n", "\n\n", 1)  # one line more: nothing lines up any more
+    assert ir_links.stablehlo_links(text, shifted, ins.graph) is None
+    # The sine op's line links to the sin node (its location names it).
+    found = ir_links.stablehlo_links(text, located, ins.graph)
+    (sine,) = [i for i, line in enumerate(text.splitlines()) if "stablehlo.sine" in line]
+    assert [n.primitive for n in ins.graph.ops if n.id in found[sine]] == ["sin"]
+    broken = dataclasses.replace(ins, stablehlo=IRText("stablehlo", text, located=other))
+    views = build_views(["stablehlo", "hlo"], 1.0, broken)
+    with pytest.warns(FallbackWarning, match=r"stablehlo view's links .*does not line up"):
+        out = ir_links.links(broken, views)
+    assert set(out) == {"hlo"}

@@ -370,6 +370,26 @@ def test_lowered_scope_words() -> None:
         assert op in lasts, f"{VERSION}: no instruction's op_name ends in {op!r} ({sorted(lasts)})"
 
 
+def test_a_checkpointed_loop_lowers_to_a_while() -> None:
+    """``lowering.SCOPE_WORDS["loop"]`` and ``REGION_OPS``: the ``checkpointed_loop``
+    primitive lowers to an HLO ``while`` whose body's instructions say ``while/body``, as a
+    scan's do (the IR tabs link them to the loop's region)."""
+    import workbench as wb
+
+    def f(x):
+        return wb.fori_loop(0, 5, lambda i, c: jnp.sin(c), x, checkpointing=wb.Binomial(2))
+
+    text = jax.jit(f).lower(1.0).compile().as_text()
+    op_names = set(re.findall(r'op_name="([^"]*)"', text))
+    for part in lowering.WHILE_PART_WORDS.values():
+        words = (*lowering.SCOPE_WORDS["loop"], part)
+        assert any(all(w in re.findall(r"[^/()]+", n) for w in words) for n in op_names), (
+            f"{VERSION}: a checkpointed loop no longer lowers under {words} ({op_names})"
+        )
+    loop_ops = [op for op, kinds in lowering.REGION_OPS.items() if "loop" in kinds]
+    assert loop_ops and any(n.rsplit("/", 1)[-1] in loop_ops for n in op_names), op_names
+
+
 def test_single_device_sharding_is_spelled_as_this_jax_spells_it():
     """JAX 0.12.1 deprecates ``jax.sharding.SingleDeviceSharding`` (reading it warns) for
     ``is_single_device_sharding``/``make_single_device_sharding``; the workbench reads the new

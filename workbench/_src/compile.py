@@ -33,10 +33,7 @@ from workbench._src.errors import (
     out_of_memory,
     shape_dtype,
 )
-from workbench._src.sources import cell_number
-
-_WORKBENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_JAX_DIR = os.path.dirname(os.path.abspath(jax.__file__))
+from workbench._src.sources import cell_number, is_users
 
 # One wrapper per user function, for as long as the function lives, so that jax.jit's cache
 # (keyed on the function) is shared by every wb.jit of the same function, as it is by every
@@ -247,9 +244,7 @@ def _user_line(e: BaseException) -> str:
     """The innermost frame outside JAX and the workbench: where the user's code needed a value
     (a notebook cell named as IPython names it: ``cell [3], line 2``)."""
     frames = [
-        f
-        for f in traceback.extract_tb(e.__traceback__)
-        if not os.path.abspath(f.filename).startswith((_JAX_DIR, _WORKBENCH_DIR))
+        f for f in traceback.extract_tb(e.__traceback__) if is_users(f.filename, libraries=False)
     ]
     if not frames:
         return ""

@@ -4,16 +4,71 @@ JAX records each equation's source as a file, line and column. Code typed in a n
 files IPython makes up (``/tmp/ipykernel_41/2750143.py``), which mean nothing to the person who
 typed it; IPython's own tracebacks say ``cell [3], line 8``. Every report and view that shows a
 source line (graph, residuals, messages) says it this one way.
+
+Which code is the user's is decided here too, once (``is_users``): not JAX's, not the
+workbench's, and (unless asked for the workbench's callers only) not an installed library's
+(site-packages, the standard library: a Flax layer's line is Flax's). The graph's grouping by
+the user's functions, the NaN search's origin lines, the lines named in error messages and
+``private_jax``'s frame walks (given this predicate) all read it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import site
 import sys
+import sysconfig
 from typing import Any
 
+import jax
+
 from workbench._src.internals.private_jax import Source
+
+# The workbench's own package directory (``.../workbench/``) and JAX's.
+WORKBENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_JAX_DIR = os.path.dirname(os.path.abspath(jax.__file__)) + os.sep
+
+
+def _installed() -> tuple[str, ...]:
+    """The directories installed packages live in (site-packages, the standard library), as
+    Python names them and with links resolved (a frame's file is named either way)."""
+    paths = sysconfig.get_paths()
+    dirs = {paths.get(k) for k in ("purelib", "platlib", "stdlib", "platstdlib")}
+    with contextlib.suppress(AttributeError):  # site's functions are missing in some venvs
+        dirs.update(site.getsitepackages())
+        dirs.add(site.getusersitepackages())
+    found = {f(d) for d in dirs if d for f in (os.path.abspath, os.path.realpath)}
+    return tuple(sorted(d.rstrip(os.sep) + os.sep for d in found))
+
+
+_LIBRARY_DIRS = _installed()
+
+
+@functools.lru_cache(maxsize=4096)
+def is_users(filename: str, libraries: bool = True) -> bool:
+    """Whether code in ``filename`` is the user's: outside JAX and the workbench and, with
+    ``libraries`` (the default), outside the installed packages (site-packages, the standard
+    library). ``libraries=False`` asks only whether the workbench's caller wrote it (a loop
+    traced by ``wb.fori_loop`` inside an Equinox layer is then the layer's line).
+
+    >>> import os, workbench
+    >>> is_users(os.path.join(os.path.dirname(workbench.__file__), "_src", "sources.py"))
+    False
+    >>> is_users(os.__file__), is_users(os.__file__, libraries=False), is_users("/home/me/a.py")
+    (False, True, True)
+    """
+    name = os.path.abspath(filename) if os.path.isabs(filename) else filename
+    names = (name, os.path.realpath(name)) if os.path.isabs(filename) else (name,)
+    mine = (WORKBENCH_DIR, _JAX_DIR, *(_LIBRARY_DIRS if libraries else ()))
+    return not any(n.startswith(mine) for n in names)
+
+
+def in_library(filename: str) -> bool:
+    """Whether ``filename`` is an installed library's (Flax, Equinox, the standard library;
+    not JAX's or the workbench's): ``is_users`` says no only because of ``libraries``."""
+    return is_users(filename, libraries=False) and not is_users(filename)
 
 
 def cell_number(filename: str) -> int | None:

@@ -9,7 +9,6 @@ jaxprs and their derivative part transformed (``strong_zero.py``).
 from __future__ import annotations
 
 import contextlib
-import os
 import traceback
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -22,7 +21,7 @@ from workbench._src.ad.strong_zero import strong_zero
 from workbench._src.errors import ModeError, is_out_of_memory, out_of_memory
 from workbench._src.internals import jaxprs, private_jax
 from workbench._src.internals import primitives as prims
-from workbench._src.sources import source_text
+from workbench._src.sources import is_users, source_text
 
 
 def push(
@@ -161,14 +160,12 @@ def _explaining_unbounded_while(mode: Mode) -> Iterator[None]:
 
 def _user_line_of(cause: BaseException | None) -> str:
     """The user's line in the traceback JAX attaches to a transformed equation's error (its
-    ``JaxStackTraceBeforeTransformation``): the innermost frame outside JAX and the workbench."""
+    ``JaxStackTraceBeforeTransformation``): the innermost frame outside JAX and the workbench
+    (``sources.is_users``; a library's line counts, as the caller wrote the loop there)."""
     if cause is None:
         return ""
     for frame in reversed(traceback.extract_tb(cause.__traceback__)):
-        if not frame.filename.startswith(_LIBRARY_DIRS):
+        if is_users(frame.filename, libraries=False):
             line = private_jax.Source(frame.filename, frame.lineno or 0, 0, frame.name)
             return source_text(line)
     return ""
-
-
-_LIBRARY_DIRS = (os.path.dirname(jax.__file__), os.path.dirname(os.path.dirname(__file__)))

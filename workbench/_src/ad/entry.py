@@ -27,26 +27,39 @@ def check_function_first(
     *,
     takes_mode: bool = True,
     usage: str | None = None,
+    needs: str | None = None,
+    mode_fix: str | None = None,
+    callable_fix: str | None = None,
 ) -> None:
     """``f`` must be a function (not a mode, not an activity), the keyword ``mode`` a mode or
     ``None``, and no argument a mode. ``takes_mode=False`` for a function without a mode
-    keyword (``jit``, ``compile``); ``usage`` is how to call it (``wb.compile(f, *args)``)."""
+    keyword (``jit``, ``compile``); ``usage`` is how to call it (``wb.compile(f, *args)``).
+
+    A caller whose function is of a kind (a loop's body) says so in its own words, the first
+    words staying the same: ``needs`` what ``f`` must be (``"the loop's body, a function
+    body(i, carry) -> carry"``), ``mode_fix`` and ``callable_fix`` what to do instead."""
     usage = usage or f"wb.{where}(f, *args)"
     if isinstance(f, Mode):
-        fix = (
-            f"Write wb.{where}(f, *args, mode={f!r})."
-            if takes_mode
-            else f"It compiles f as it is: to compile a derivative, differentiate inside it "
-            f"({usage.split('(')[0]}(lambda x: wb.gradient({f!r}, f, x)))."
-        )
+        if mode_fix is None:
+            mode_fix = (
+                f"Write wb.{where}(f, *args, mode={f!r})."
+                if takes_mode
+                else f"It compiles f as it is: to compile a derivative, differentiate inside it "
+                f"({usage.split('(')[0]}(lambda x: wb.gradient({f!r}, f, x)))."
+            )
+        how = f" ({needs})" if needs else " and the mode as a keyword" if takes_mode else ""
         raise ModeError(
-            f"{where} takes the function first{' and the mode as a keyword' if takes_mode else ''}"
-            f", but received the mode {f!r} first. {fix}"
+            f"{where} takes the function first{how}, but received the mode {f!r} first. {mode_fix}"
         )
     if not callable(f) or isinstance(f, Activity):
+        if needs is None:
+            raise NotCallableError(
+                f"{where} needs a function first, then its arguments, but received "
+                f"{describe(f)}. {callable_fix or f'Write {usage}.'}"
+            )
         raise NotCallableError(
-            f"{where} needs a function first, then its arguments, but received {describe(f)}. "
-            f"Write {usage}."
+            f"{where} needs {needs}, but received {describe(f)}, which is not callable."
+            + (f" {callable_fix}" if callable_fix else "")
         )
     if mode is not None and not isinstance(mode, Mode):
         raise ModeError(

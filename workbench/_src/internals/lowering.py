@@ -15,6 +15,7 @@ from __future__ import annotations
 SCOPE_WORDS: dict[str, tuple[str, ...]] = {
     "scan": ("while",),
     "while": ("while",),
+    "loop": ("while",),  # the checkpointed loop lowers to a while (loops/primitive.py)
     "cond": ("cond",),
     "remat": ("checkpoint",),
 }
@@ -32,4 +33,4 @@ def cond_branch_word(k: int | str) -> str:
 
 
 # The op_name's last part for the instruction a region lowers to, and the kinds that give it.
-REGION_OPS: dict[str, tuple[str, ...]] = {"while": ("scan", "while"), "cond": ("cond",)}
+REGION_OPS: dict[str, tuple[str, ...]] = {"while": ("scan", "while", "loop"), "cond": ("cond",)}

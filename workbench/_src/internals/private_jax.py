@@ -9,9 +9,9 @@ cause before the fallback is taken.
 
 - ``user_frame``: the innermost user frame of an equation (``jax._src.source_info_util``); the
   fallback parses the public ``jax.extend.source_info_util.summarize``.
-- ``user_frame_outside``: the same, skipping frames of given packages
+- ``user_frame_outside``: the same, skipping frames a predicate refuses (``sources.is_users``)
   (``source_info_util.user_frames``); the fallback reads ``user_frame``'s one frame.
-- ``user_call_stack``: every user frame of an equation, outermost first, skipping given packages
+- ``user_call_stack``: every user frame of an equation, outermost first, by the same predicate
   (``source_info_util.user_frames``): the functions the user's code called to make it, which the
   graph groups equations by; the fallback has none (the graph groups by named scopes only).
 - ``name_stack_entries``: the transforms and scopes of a name stack (``Transform`` / ``Scope``
@@ -85,10 +85,10 @@ def user_frame(source_info: Any) -> Source | None:
     return user_frame_public(source_info)
 
 
-def user_frame_outside(source_info: Any, packages: tuple[str, ...]) -> Source | None:
-    """The innermost frame of ``source_info`` outside JAX and outside the directories
-    ``packages`` (the workbench's own: a ``wb.fori_loop`` equation's user line is its caller's,
-    not the workbench's), or ``None``. The fallback reads the one frame ``user_frame`` gives."""
+def user_frame_outside(source_info: Any, is_users: Callable[[str], bool]) -> Source | None:
+    """The innermost frame of ``source_info`` outside JAX whose file ``is_users`` accepts
+    (``sources.is_users``: not the workbench's, so a ``wb.fori_loop`` equation's user line is
+    its caller's), or ``None``. The fallback reads the one frame ``user_frame`` gives."""
     if _source_info is not None:
         try:
             frames = list(_source_info.user_frames(source_info.traceback))
@@ -96,19 +96,21 @@ def user_frame_outside(source_info: Any, packages: tuple[str, ...]) -> Source | 
             _warn_fallback("source_info_util.user_frames", e, "loops name the workbench's line")
         else:
             for f in frames:
-                if not f.file_name.startswith(packages):
+                if is_users(f.file_name):
                     return Source(f.file_name, f.start_line, f.start_column, f.function_name)
             return None
     frame = user_frame_public(source_info)
-    return None if frame is None or frame.file.startswith(packages) else frame
+    return frame if frame is not None and is_users(frame.file) else None
 
 
 _call_stack_warned = False
 
 
-def user_call_stack(source_info: Any, packages: tuple[str, ...]) -> tuple[tuple[Source, int], ...]:
-    """The user's frames of an equation's traceback, outermost first, outside JAX and outside
-    the directories ``packages`` (the workbench's own, installed libraries): the calls that
+def user_call_stack(
+    source_info: Any, is_users: Callable[[str], bool]
+) -> tuple[tuple[Source, int], ...]:
+    """The user's frames of an equation's traceback, outermost first, outside JAX and in files
+    ``is_users`` accepts (``sources.is_users``: not the workbench's or a library's): the calls that
     made it, each with where it had reached: its line, and its bytecode offset (``lasti``:
     two calls on one line differ there, and a call's offsets grow as it runs). ``()`` where the
     private route is missing (warned once). Reads ``Traceback.raw_frames`` and
@@ -122,7 +124,7 @@ def user_call_stack(source_info: Any, packages: tuple[str, ...]) -> tuple[tuple[
         out = []
         for code, lasti in zip(codes, lastis, strict=True):
             name = code.co_filename
-            if name.startswith(packages) or not _source_info.is_user_filename(name):
+            if not is_users(name) or not _source_info.is_user_filename(name):
                 continue
             f = _source_info.raw_frame_to_frame(code, lasti)
             where = Source(f.file_name, f.start_line, f.start_column, f.function_name)

@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import pathlib
 import re
-import sysconfig
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -41,7 +39,7 @@ from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval, Phase
 from workbench._src.loops.binding import BACKWARD_SCOPE, FORWARD_SCOPE
-from workbench._src.sources import source_text
+from workbench._src.sources import WORKBENCH_DIR, is_users, source_text
 
 NodeKind = Literal["op", "argument", "constant", "result"]
 EdgeKind = Literal["forward", "backward", "residual"]
@@ -322,7 +320,7 @@ class _Builder:
         operands: dict[str, list[str]] = {}
         for e in self.edges:
             operands.setdefault(e.target, []).append(e.source)
-        ours = _NOT_USERS[0]
+        ours = WORKBENCH_DIR
         for i, n in enumerate(self.nodes):
             if n.kind != "op" or n.source is None or not n.source.file.startswith(ours):
                 continue
@@ -559,14 +557,6 @@ def _path(name: str) -> tuple[str, list[str]]:
     return (root or name), (parts if root else [])
 
 
-# The user's code is what runs outside JAX (source_info_util's own test), the workbench and the
-# installed libraries (site-packages: Flax, Equinox, Optax, ...).
-_NOT_USERS = tuple(
-    dict.fromkeys(
-        [str(pathlib.Path(__file__).resolve().parents[2]) + "/"]
-        + [sysconfig.get_paths()[k] + "/" for k in ("purelib", "platlib")]
-    )
-)
 # A call: (function, its file, the caller's file and bytecode offset where it was called).
 _Call = tuple[str, str, str, int]
 
@@ -592,7 +582,7 @@ class _Calls:
     def of_jaxpr(jaxpr: Any) -> list[tuple[tuple[_Call, int, Source], ...]]:
         """Per equation, its calls below the jaxpr's own function: (call, the offset it has
         reached, the caller's frame)."""
-        stacks = [private_jax.user_call_stack(e.source_info, _NOT_USERS) for e in jaxpr.eqns]
+        stacks = [private_jax.user_call_stack(e.source_info, is_users) for e in jaxpr.eqns]
         found = [s for s in stacks if s]
         common = 0
         if found:

@@ -172,21 +172,37 @@ def _instructions(hlo_text: str) -> Iterator[tuple[HloOp, str]]:
 def _split_shape(rest: str) -> tuple[str, str]:
     """Splits ``"(f32[3]{0}, f32[]) tuple(...)"`` into the shape and what follows it."""
     if rest.startswith("("):
-        end = _bracketed(rest, "(", ")")
+        end = bracketed(rest, "(", ")")
         return rest[:end], rest[end:]
     shape, _, after = rest.partition(" ")
     return shape, " " + after
 
 
-def _bracketed(text: str, opening: str, closing: str) -> int:
+def bracketed(text: str, opening: str, closing: str) -> int:
     """The length of the bracketed group ``text`` starts with (``text`` starts with ``opening``;
-    nested pairs count), or of all of ``text`` if it never closes."""
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += ch == opening
-        depth -= ch == closing
-        if depth == 0:
-            return k + 1
+    nested pairs count, quoted strings are skipped), or of all of ``text`` if it never closes.
+    Every reader of IR text that skips a group (a tuple shape, ``metadata={...}``, MLIR's
+    ``loc(...)``) uses it.
+
+    >>> bracketed('{op_name="a}b" x={1}} rest', "{", "}")
+    21
+    """
+    depth, quoted, k = 0, False, 0
+    while k < len(text):
+        ch = text[k]
+        if quoted:
+            if ch == "\\":
+                k += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        else:
+            depth += ch == opening
+            depth -= ch == closing
+            if depth == 0:
+                return k + 1
+        k += 1
     return len(text)
 
 
@@ -320,7 +336,7 @@ def _groups(rest: str, num_devices: int | None) -> str:
         return "{{" + ",".join(map(str, range(num_devices))) + "}}" if num_devices else ""
     after = rest[m.end() :]
     if after.startswith("{"):
-        groups = after[: _bracketed(after, "{", "}")]
+        groups = after[: bracketed(after, "{", "}")]
         if groups == "{}" and num_devices:
             return "{{" + ",".join(map(str, range(num_devices))) + "}}"
         return groups

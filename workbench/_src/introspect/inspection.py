@@ -206,7 +206,7 @@ def inspect(
     return Inspection(
         name=name,
         mode=mode,
-        stablehlo=IRText("stablehlo", stablehlo),
+        stablehlo=IRText("stablehlo", stablehlo, located=str(lowered.as_text(debug_info=True))),
         timing=Timing(trace_s, lower_s, compile_s, median, len(times), times),
         closed_jaxpr=detached(traced.jaxpr),  # not the lowering's cache key (see detached)
         compiled=Compiled.from_stages(name, traced, lowered, compiled, stablehlo),

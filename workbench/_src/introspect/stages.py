@@ -44,6 +44,8 @@ class IRText:
       max_lines: how many lines ``repr``/``str`` show.
       anchors: for a jaxpr the graph was built from, the graph ids of its lines
         (``jaxpr_text.Anchor``); ``()`` for other stages.
+      located: for StableHLO, the same module printed with its locations (each op's name
+        stack, which the inspector's links read); ``""`` for other stages.
 
     >>> from workbench.introspect import IRText
     >>> IRText("jaxpr", "line 1\\nline 2\\nline 3", max_lines=2)
@@ -56,6 +58,7 @@ class IRText:
     text: str
     max_lines: int = _text.MAX_IR_LINES
     anchors: tuple[Anchor, ...] = dataclasses.field(default=(), repr=False, compare=False)
+    located: str = dataclasses.field(default="", repr=False, compare=False)
 
     @property
     def line_count(self) -> int:

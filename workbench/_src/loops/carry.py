@@ -9,24 +9,26 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from workbench._src.ad.modes import Mode
-from workbench._src.errors import ModeError, NotCallableError, describe, shape_dtype
+from workbench._src.ad.entry import check_function_first
+from workbench._src.errors import describe, shape_dtype
 from workbench._src.loops.schemes import CheckpointingError
 
 
 def check_body(body: Any, where: str, signature: str = "body(i, carry) -> carry") -> None:
-    if isinstance(body, Mode):
-        raise ModeError(
-            f"{where} takes the function first (the loop's body, {signature}), but received "
-            f"the mode {body!r} first. A loop takes no mode: it is differentiated in whatever "
-            f"mode the function that runs it is (wb.gradient({body!r}, f, x))."
-        )
-    if not callable(body):
-        raise NotCallableError(
-            f"{where} needs the loop's body, a function {signature}, but received "
-            f"{describe(body)}, which is not callable. Pass the function itself (jnp.sin, not "
-            "'sin'; a lambda for a body that ignores an argument)."
-        )
+    """The one entry check (``ad/entry.py``) in a loop's words: ``body`` is the loop's body."""
+    check_function_first(
+        where,
+        body,
+        needs=f"the loop's body, a function {signature}",
+        mode_fix=(
+            "A loop takes no mode: it is differentiated in whatever mode the function that "
+            f"runs it is (wb.gradient({body!r}, f, x))."
+        ),
+        callable_fix=(
+            "Pass the function itself (jnp.sin, not 'sin'; a lambda for a body that ignores "
+            "an argument)."
+        ),
+    )
 
 
 def check_body_keeps_carry(

@@ -1,12 +1,8 @@
 """Static facts about each equation of the program ``explain_nans`` searches: where it is (phase,
 source line, loops around it, graph node), and which jaxprs the interpreter opens."""
 
-import contextlib
 import dataclasses
 import inspect
-import os
-import site as _site_module
-import sysconfig
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,36 +11,23 @@ import numpy as np
 from workbench._src.debug.nans.report import Origin
 from workbench._src.internals import private_jax, regions
 from workbench._src.introspect import structure
-from workbench._src.sources import source_text
+from workbench._src.sources import in_library, is_users, source_text
 
 _BIG = int(np.iinfo(np.int32).max)
-# The workbench's own files: a line there (a loop's, traced by wb.fori_loop) is not the user's.
-_WORKBENCH = (
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))) + os.sep,
-)
+
+
+def _callers(filename: str) -> bool:
+    """Not the workbench's (a loop's line, traced by wb.fori_loop), a library's may be."""
+    return is_users(filename, libraries=False)
 
 
 def _user_line(source_info: Any) -> private_jax.Source | None:
-    return private_jax.user_frame_outside(source_info, _WORKBENCH)
-
-
-def _installed() -> tuple[str, ...]:
-    """The directories installed packages live in (site-packages, the standard library)."""
-    paths = sysconfig.get_paths()
-    dirs = {paths.get(k) for k in ("purelib", "platlib", "stdlib", "platstdlib")}
-    with contextlib.suppress(AttributeError):  # site's functions are missing in some venvs
-        dirs.update(_site_module.getsitepackages())
-        dirs.add(_site_module.getusersitepackages())
-    return tuple(sorted(os.path.realpath(d) + os.sep for d in dirs if d))
-
-
-# Frames in these are a library's, not the user's (a Flax or Equinox layer's line).
-_LIBRARIES = _installed()
+    return private_jax.user_frame_outside(source_info, _callers)
 
 
 def _own_line(source_info: Any) -> private_jax.Source | None:
     """The user's own frame: the innermost outside JAX, the workbench and installed packages."""
-    return private_jax.user_frame_outside(source_info, _WORKBENCH + _LIBRARIES)
+    return private_jax.user_frame_outside(source_info, is_users)
 
 
 _NO_ITER = -1
@@ -125,7 +108,7 @@ class _Index:
         site = self.sites[eid]
         src = _user_line(site.eqn.source_info)
         own = None
-        if src is not None and os.path.realpath(src.file).startswith(_LIBRARIES):
+        if src is not None and in_library(src.file):
             # Made inside a library (a Flax or Equinox layer): name the user's line that called it.
             found = _own_line(site.eqn.source_info)
             own = None if found is None else source_text(found)
