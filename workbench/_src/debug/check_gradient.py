@@ -40,6 +40,7 @@ from workbench._src.ad.autodiff import check_real_scalar_output
 from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.gradient import GradientResult, gradient
 from workbench._src.ad.modes import Mode, Reverse, check_mode
+from workbench._src.debug import check_gradient_widened as widened
 from workbench._src.debug import finite_differences as fdiff
 from workbench._src.debug.check_gradient_directions import (
     UNRESOLVED,
@@ -58,7 +59,7 @@ from workbench._src.debug.check_gradient_elements import _elements, _forward_ele
 from workbench._src.debug.check_gradient_report import ArrayCheck, GradientCheck
 from workbench._src.debug.check_gradient_verdict import _combine, _empty
 from workbench._src.debug.concrete import require_concrete
-from workbench._src.errors import WorkbenchError, describe
+from workbench._src.errors import WorkbenchError, describe, shape_dtype
 
 __all__ = ["ArrayCheck", "GradientCheck", "check_gradient"]
 
@@ -158,13 +159,7 @@ def _check(
     if not any(differentiated):  # as wb.gradient says it
         gradient(plain, f, *args)
     split = arguments.bind(f, values, differentiated, "check_gradient")
-    names = split.names
-    leaves: list[_Leaf] = []
-    for position, i in enumerate(split.positions):
-        for k, (path, leaf) in enumerate(
-            jax.tree_util.tree_leaves_with_path(split.primals[position])
-        ):
-            leaves.append(_Leaf(names[i] + jax.tree_util.keystr(path), position, k, leaf))
+    leaves = _leaves(split)
     total = sum(int(np.size(leaf.x)) for leaf in leaves)
     by_element = total <= ELEMENTS_AUTO if elements is None else elements
     fd_dtype = fdiff.fd_dtype(np.result_type(*[leaf.x.dtype for leaf in leaves]))
@@ -183,6 +178,20 @@ def _check(
         if plain.is_reverse:
             raise
         note = f"{other!r} could not run: {str(e).splitlines()[0]}"
+    # A bfloat16 (float16) program's rules are checked on the program widened to ``fd_dtype``,
+    # and its gradient against the widened one's (``check_gradient_widened``).
+    narrow_dtype = widened.narrow([leaf.x.dtype for leaf in leaves])
+    floor: np.dtype | None = None
+    narrow_leaves, narrow_g = leaves, g_reverse
+    if plain.is_reverse and narrow_dtype is not None and g_reverse is not None:
+        wide = _widened_gradient(reverse, split, fd_dtype)
+        if wide is None:
+            narrow_dtype = None
+        else:
+            split, value, g_reverse, grad_fn, floor = wide
+            leaves = _leaves(split)
+    else:
+        narrow_dtype = None
     g_forward: list[np.ndarray] | None = None
     forward = plain if plain.is_forward else other
     if plain.is_forward and by_element:
@@ -229,6 +238,7 @@ def _check(
         [],
         [],
         [],
+        floor,
     )
     for n in range(len(leaves)):
         ctx.ours.append(
@@ -265,7 +275,20 @@ def _check(
             echeck = _elements(ctx, leaf, n, max_elements, rng)
             if other_g is None and g_reverse is not None and plain.is_reverse and note == "":
                 other_g = _forward_elements(split, leaf, jvp_raw if jvp_fn else None, echeck.chosen)
-        checks.append(_combine(leaf, dcheck, k, echeck, ours_g, other_g))
+        checks.append(_combine(leaf, dcheck, k, echeck, ours_g, other_g, floor))
+    if narrow_dtype is not None:
+        assert narrow_g is not None and g_reverse is not None
+        for n, check in enumerate(checks):
+            if check.note:  # empty
+                continue
+            worst, relative, ok = widened.compare(narrow_g[n], g_reverse[n], narrow_dtype)
+            checks[n] = dataclasses.replace(
+                check,
+                aval=shape_dtype(narrow_leaves[n].x),
+                widened_max_abs_error=worst,
+                widened_max_rel_error=relative,
+                widened_passed=ok,
+            )
     return GradientCheck(
         mode=plain,
         value=value0,
@@ -275,7 +298,19 @@ def _check(
         ).name,
         other_mode=other_or_none,
         note=note,
+        widened=narrow_dtype.name if narrow_dtype is not None else "",
     )
+
+
+def _leaves(split: arguments.BoundCall) -> list[_Leaf]:
+    names = split.names
+    leaves: list[_Leaf] = []
+    for position, i in enumerate(split.positions):
+        for k, (path, leaf) in enumerate(
+            jax.tree_util.tree_leaves_with_path(split.primals[position])
+        ):
+            leaves.append(_Leaf(names[i] + jax.tree_util.keystr(path), position, k, leaf))
+    return leaves
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,6 +335,40 @@ def _jit_gradient(
         return (*fn(*primals), fn)
     except jax.errors.ConcretizationTypeError:  # f needs concrete values: run it as it is
         return (*grad(*primals), grad)
+
+
+def _widened_gradient(
+    mode: Mode, split: arguments.BoundCall, fd: np.dtype
+) -> tuple[arguments.BoundCall, Any, list[np.ndarray], Callable[..., Any], np.dtype | None] | None:
+    """The program with its differentiated arguments widened to ``fd``: (its call, f's value,
+    the gradient, the compiled gradient, the narrowest float the gradient computes in where
+    below ``fd``); ``None`` where it still computes below float32 (a cast inside ``f`` or a
+    rule), or cannot be traced on its own (it needs concrete values)."""
+    wide = dataclasses.replace(
+        split,
+        arguments=tuple(
+            dataclasses.replace(a, primal=fdiff.widen(a.primal, fd)) if a.differentiated else a
+            for a in split.arguments
+        ),
+    )
+    with_primal = dataclasses.replace(mode, with_primal=True)
+
+    def grad(*primals: Any) -> Any:
+        out = gradient(with_primal, wide.call, *primals)
+        assert isinstance(out, GradientResult)
+        return out.val, out.derivs
+
+    try:
+        traced = jax.jit(grad).trace(*wide.primals)
+        lowest = widened.lowest_float(traced.jaxpr)
+        if lowest is not None and lowest.itemsize < widened.NARROW:
+            return None
+        fn = traced.lower().compile()
+        value, derivs = fn(*wide.primals)
+    except (jax.errors.ConcretizationTypeError, WorkbenchError, TypeError, ValueError):
+        return None
+    floor = lowest if lowest is not None and lowest.itemsize < fd.itemsize else None
+    return wide, value, _flat(derivs), fn, floor
 
 
 def _jvp(mode: Mode, split: arguments.BoundCall) -> Callable[..., Any]:

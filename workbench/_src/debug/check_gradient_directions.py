@@ -84,6 +84,18 @@ class _Context:
     ours: list[np.ndarray | None]  # per leaf: the checked mode's gradient (None: jvps only)
     other: list[np.ndarray | None]  # per leaf: the other mode's, where it ran whole
     rounding: list[np.ndarray | None]  # per leaf: the gradient's own rounding, measured
+    # The narrowest float the checked gradient computes in, where below the arguments' (the
+    # widened program of a bfloat16 model casting its logits to float32 under x64): its rounding.
+    floor: np.dtype | None = None
+
+
+def _rtol(floor: np.dtype | None, dtype: Any) -> tuple[float, float]:
+    """``fdiff.own_rtol`` of a derivative in ``dtype`` computed through values as narrow as
+    ``floor``."""
+    real = fdiff.real_dtype(dtype)
+    if floor is not None and floor.itemsize < real.itemsize:
+        real = floor
+    return fdiff.own_rtol(real)
 
 
 @dataclasses.dataclass
@@ -117,7 +129,7 @@ def _directions(
     weights = [min(BOOST, top_size / a) if a > 0 else BOOST for a in sizes]
     if len(group) == 1:
         weights = [1.0]
-    own, top = fdiff.own_rtol(np.result_type(*[leaf.x.dtype for leaf in group]))
+    own, top = _rtol(ctx.floor, np.result_type(*[leaf.x.dtype for leaf in group]))
     h = fdiff.base_step(ctx.noise)
     out = _Directions(count, shared=len(group))
     for _ in range(count):

@@ -22,6 +22,7 @@ from workbench._src.debug.check_gradient_directions import (
     _kinks,
     _Leaf,
     _one_leaf,
+    _rtol,
     _set_leaves,
     _zeros,
 )
@@ -73,7 +74,7 @@ def _elements(
     fd_values = np.zeros(chosen.size, np.complex128 if complex_x else np.float64)
     step = _chunk(int(x.size))
     ours = _as_f64(g).ravel()[chosen]
-    own, top = fdiff.own_rtol(x.dtype)
+    own, top = _rtol(ctx.floor, x.dtype)
     largest = float(np.max(np.abs(_as_f64(g)))) if g.size else 0.0
     fd_tol = np.zeros(chosen.size)
     steps = np.zeros(chosen.size)

@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from workbench._src.debug import finite_differences as fdiff
 from workbench._src.debug.check_gradient_directions import (
     UNRESOLVED,
     _as_f64,
     _Directions,
     _Leaf,
     _resolution,
+    _rtol,
 )
 from workbench._src.debug.check_gradient_elements import _Elements
 from workbench._src.debug.check_gradient_report import ArrayCheck
@@ -42,6 +42,7 @@ def _combine(
     e: _Elements | None,
     ours_g: np.ndarray | None,
     other_g: np.ndarray | None,
+    floor: np.dtype | None = None,
 ) -> ArrayCheck:
     """Array ``leaf``'s verdict, from directions ``d`` (its part ``k`` where they move several
     arrays at once) and its elements ``e``."""
@@ -84,7 +85,7 @@ def _combine(
         modes_err = float(np.max(d.modes_errors))
         modes_ok = bool(np.all(np.asarray(d.modes_errors) <= np.asarray(d.modes_allowed)))
     if e is not None and ours_g is not None and other_g is not None:
-        own, top = fdiff.own_rtol(x.dtype)
+        own, top = _rtol(floor, x.dtype)
         a, b = _as_f64(ours_g).ravel()[e.chosen], _as_f64(other_g).ravel()[e.chosen]
         diff = np.abs(a - b)
         largest = float(np.max(np.abs(_as_f64(ours_g))))
