@@ -276,6 +276,14 @@ def _check(
             if other_g is None and g_reverse is not None and plain.is_reverse and note == "":
                 other_g = _forward_elements(split, leaf, jvp_raw if jvp_fn else None, echeck.chosen)
         checks.append(_combine(leaf, dcheck, k, echeck, ours_g, other_g, floor))
+    for n, check in enumerate(checks):
+        measured, g = ctx.rounding[n], ctx.ours[n] if ctx.ours[n] is not None else ctx.other[n]
+        if measured is not None and g is not None and measured.size and not check.note:
+            largest = float(np.max(np.abs(_as_f64(g))))
+            top = float(np.max(measured))
+            checks[n] = dataclasses.replace(
+                check, own_rounding=top / largest if largest > 0 else (np.inf if top else 0.0)
+            )
     if narrow_dtype is not None:
         assert narrow_g is not None and g_reverse is not None
         for n, check in enumerate(checks):

@@ -44,6 +44,15 @@ class ArrayCheck:
         were checked on the program widened to float32 (``GradientCheck.widened``), the largest
         difference between its gradient and the widened program's (relative: to the latter's
         largest element); ``None`` otherwise.
+      element_resolution: element by element, the largest tolerance, relative to the array's
+        largest derivative (an element much smaller than that may be off by more, relative to
+        itself, and pass: ``max_rel_error`` is then large); ``None``: no elements checked.
+      own_rounding: where the arguments are narrower than the differences (float32 under
+        x64), the gradient's own rounding, measured against the same gradient on the widened
+        arguments, at its largest, relative to the array's largest derivative; it is allowed on
+        top of the differences' bound (a chaotic loop amplifies float32 rounding far beyond a
+        few ulp: an element may then be off by more than ``resolution`` and still pass).
+        ``None``: not measured.
       widened_passed: whether that difference is within what the narrow dtype's rounding
         allows, element by element (``None``: not compared).
     """
@@ -68,6 +77,8 @@ class ArrayCheck:
     widened_max_abs_error: float | None = None
     widened_max_rel_error: float | None = None
     widened_passed: bool | None = None
+    own_rounding: float | None = None
+    element_resolution: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,6 +180,19 @@ def _where(a: ArrayCheck) -> str:
     return f"worst {where}: {ours:.8g} vs finite differences {fd:.8g}"
 
 
+def _resolved(a: ArrayCheck, wide: str) -> str:
+    """How small an error the check could catch, and what it allowed beyond the differences."""
+    out = f"tolerance {a.resolution:.2g} of a directional derivative"
+    if a.element_resolution is not None:
+        out += f", {a.element_resolution:.2g} of the largest derivative element by element"
+    if a.own_rounding:
+        out += (
+            f", allowing its {a.aval.split('[')[0]} gradient's own rounding (measured against "
+            f"{wide}: up to {a.own_rounding:.2g} of the largest derivative)"
+        )
+    return out
+
+
 def _text(r: GradientCheck) -> str:
     verdict = "passed" if r.passed else "FAILED"
     if r.passed and r.inconclusive:
@@ -203,7 +227,7 @@ def _text(r: GradientCheck) -> str:
             )
         lines.append(
             f"  {a.name} {a.aval} ({_what(a)}): {_verdict(a)}; max error {a.max_abs_error:.3g} "
-            f"(relative {a.max_rel_error:.3g}, resolved to {a.resolution:.2g}); {_where(a)}"
+            f"(relative {a.max_rel_error:.3g}); {_resolved(a, r.fd_dtype)}; {_where(a)}"
             f"{modes}"
         )
     return "\n".join(lines)

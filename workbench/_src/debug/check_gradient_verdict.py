@@ -60,6 +60,7 @@ def _combine(
     resolution = _resolution(d, k)
     smooth = sum(d.rough) < d.count  # some direction gave a verdict
     checked = 0
+    element_resolution: float | None = None
     if e is not None:
         e_excess = e.errors / np.maximum(e.allowed, tiny)
         magnitude = np.maximum(np.abs(e.ours), np.abs(e.fd))
@@ -80,6 +81,10 @@ def _combine(
                 else ()
             )
         passed = passed and e_passed
+        top_g = max(float(np.max(np.abs(e.ours))), float(np.max(np.abs(e.fd))))
+        if ours_g is not None and ours_g.size:
+            top_g = max(top_g, float(np.max(np.abs(_as_f64(ours_g)))))
+        element_resolution = float(np.max(e.allowed)) / top_g if top_g > 0 else np.inf
     modes_err = modes_ok = None
     if d.modes_errors:
         modes_err = float(np.max(d.modes_errors))
@@ -104,6 +109,7 @@ def _combine(
         passed=passed,
         directions=d.count,
         resolution=resolution,
+        element_resolution=element_resolution,
         modes_max_abs_error=modes_err,
         modes_passed=modes_ok,
         shared=d.shared if d.shared > 1 else 0,
