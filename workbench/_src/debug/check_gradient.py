@@ -366,13 +366,13 @@ def _widened_gradient(
         assert isinstance(out, GradientResult)
         return out.val, out.derivs
 
+    fn = jax.jit(grad)  # to trace again inside another program (``_bend``)
     try:
-        traced = jax.jit(grad).trace(*wide.primals)
-        lowest = widened.lowest_float(traced.jaxpr)
+        traced = fn.trace(*wide.primals)
+        lowest = fdiff.lowest_float(traced.jaxpr)
         if lowest is not None and lowest.itemsize < widened.NARROW:
             return None
-        fn = traced.lower().compile()
-        value, derivs = fn(*wide.primals)
+        value, derivs = traced.lower().compile()(*wide.primals)
     except (jax.errors.ConcretizationTypeError, WorkbenchError, TypeError, ValueError):
         return None
     floor = lowest if lowest is not None and lowest.itemsize < fd.itemsize else None

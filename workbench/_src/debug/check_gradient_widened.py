@@ -27,7 +27,6 @@ import numpy as np
 
 from workbench._src.debug import finite_differences as fdiff
 from workbench._src.debug.check_gradient_directions import _as_f64
-from workbench._src.internals import jaxprs
 
 NARROW = 4  # bytes: arguments below float32 go the widened route
 
@@ -37,27 +36,6 @@ def narrow(dtypes: list[Any]) -> np.dtype | None:
     found = [fdiff.real_dtype(d) for d in dtypes if jnp.issubdtype(d, jnp.inexact)]
     lowest = min(found, key=lambda d: d.itemsize, default=None)
     return lowest if lowest is not None and lowest.itemsize < NARROW else None
-
-
-def lowest_float(closed: Any) -> np.dtype | None:
-    """The narrowest floating dtype of any value a jaxpr (and the jaxprs inside it) computes."""
-    lowest: np.dtype | None = None
-
-    def walk(jaxpr: Any) -> None:
-        nonlocal lowest
-        for eqn in jaxpr.eqns:
-            for v in eqn.outvars:
-                dtype = getattr(getattr(v, "aval", None), "dtype", None)
-                if dtype is None or not jnp.issubdtype(dtype, jnp.inexact):
-                    continue
-                real = fdiff.real_dtype(dtype)
-                if lowest is None or real.itemsize < lowest.itemsize:
-                    lowest = real
-            for sub in jaxprs.jaxprs_in_params(eqn.params):
-                walk(jaxprs.open_jaxpr(sub)[0])
-
-    walk(jaxprs.open_jaxpr(closed)[0])
-    return lowest
 
 
 def compare(narrow_g: np.ndarray, wide_g: np.ndarray, dtype: np.dtype) -> tuple[float, float, bool]:
