@@ -133,10 +133,11 @@ def test_the_forward_mode_of_a_bfloat16_program_is_checked_as_before():
 def test_the_narrowest_float_is_found_inside_loops_and_branches():
     def f(x):
         def body(c, _):
-            return c + jax.lax.cond(c[0] > 0, lambda c: c.astype(BF16), lambda c: c * 0.5, c)
-            # (the cond's result is promoted back: only its branch computes in bfloat16)
+            # Only one branch computes in bfloat16 (its result is float32 again).
+            halved = lambda c: (c.astype(BF16) * 2).astype(c.dtype)
+            return jax.lax.cond(c[0] > 0, halved, lambda c: c * 0.5, c), None
 
-        return jax.lax.scan(lambda c, _: (c + body(c, None).astype(c.dtype), None), x, None, 3)[0]
+        return jax.lax.scan(body, x, None, 3)[0]
 
     closed = jax.make_jaxpr(f)(jnp.ones(3, jnp.float32))
     assert fdiff.lowest_float(closed) == np.dtype(BF16)
