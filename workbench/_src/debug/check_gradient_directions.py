@@ -175,7 +175,7 @@ def _directions(
                 # Does the derivative itself move, within the step, beyond a straight line?
                 # Then f is not smooth here (kinks closer than the step: the differences give
                 # its mean slope over the step, not the slope at x); else the gradient is wrong.
-                bend = _bend(ctx, group, ids, vs, tangents, float(est.step), ours)
+                bend = _bend(ctx, group, ids, vs, tangents, float(est.step), ours, jvp)
                 rough = bend is not None and error <= allowed + ROUGH_MARGIN * bend
             if not rough or attempt == RETRIES:
                 break  # a verdict, or out of tries: not smooth here along any
@@ -202,6 +202,7 @@ def _bend(
     tangents: Any,
     step: float,
     ours: float,
+    at0: float | None = None,
 ) -> float | None:
     """How far the derivative along ``v`` bends within the step beyond what a smooth ``f``
     explains (``_kinks`` of ``f'(t) + f'(-t) - 2 f'(0)`` at ``BEND_AT``): the slope's
@@ -220,7 +221,8 @@ def _bend(
 
     if ctx.jvp_fn is None and ctx.grad_fn is None:
         return None
-    at0 = slope(0.0) if ctx.jvp_fn is not None else ours
+    if at0 is None:  # the jvp at x, where not at hand
+        at0 = slope(0.0) if ctx.jvp_fn is not None else ours
     bent = np.asarray([slope(t * step) + slope(-t * step) - 2 * at0 for t in BEND_AT])
     return float(np.max(_kinks(bent[:-1], bent[1:])))
 
