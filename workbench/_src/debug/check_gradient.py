@@ -22,6 +22,10 @@ closer than any step float32 resolves), ``f`` is "not smooth here" along that di
 is drawn, and the array is not failed for it. A wrong rule scales the derivative alike
 everywhere and still fails. An array resolved no better than 0.5 is "inconclusive" (a chaotic
 loop in float32), not failed.
+
+bfloat16 (float16) arguments in reverse mode (``check_gradient_widened.py``): the rules are
+checked as above on the same program with its arguments widened to the differences' dtype, and
+the bfloat16 gradient against the widened one's, element by element, within bfloat16's rounding.
 """
 
 from __future__ import annotations
