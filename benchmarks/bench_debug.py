@@ -3,7 +3,8 @@ compiling and running the gradient once (``jax.jit(jax.grad(f))``: trace, compil
 
 ``check_gradient`` (3 random directions over every array at once, each array on its own only
 where they fail: one compiled gradient, one compiled jvp, one compiled program of ``f`` at the 7
-points of a direction, 7 to 21 evaluations of ``f`` per direction) on the zoo's 1.86M-parameter
+points of a direction, 7 to 21 evaluations of ``f`` per direction; a bfloat16 model's rules on
+its program widened to float32, a second compiled gradient) on the zoo's 1.86M-parameter
 MLP and 4-layer GPT-2-style transformer (float32 and bfloat16), with the peak resident memory it
 adds; beside ``jax.test_util.check_grads(f, args, order=1, modes=["rev"])`` on the same program
 (which raises when it disagrees). Targets: at most 5x the gradient's compile and run, at most
@@ -167,7 +168,9 @@ def run(quick: bool = False) -> list[Table]:
         notes=[
             "check_gradient's defaults: 3 random directions over every array at once (each "
             "array on its own only where they fail or do not resolve its part), each against "
-            "Richardson finite differences (float32 here, x64 off) and the forward mode's jvp; "
+            "Richardson finite differences (float32 here, x64 off) and the forward mode's jvp "
+            "(bfloat16: on the program widened to float32, and its bfloat16 gradient against "
+            "the widened one's, element by element); "
             "arrays checked element by element only below 4,096 elements in all (none here). "
             "Extra memory: the process's peak resident memory after the check less before it "
             "(the model and its gradient had already run). One run each; load average "

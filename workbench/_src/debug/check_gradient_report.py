@@ -40,6 +40,21 @@ class ArrayCheck:
         but within a few times it, so neither a pass nor a failure. Others were drawn instead.
       inconclusive: passed, but the finite differences could not tell: not smooth along every
         direction tried, or resolved no better than 0.5 (a 2x error could pass).
+      widened_max_abs_error, widened_max_rel_error: for a bfloat16 (float16) array whose rules
+        were checked on the program widened to float32 (``GradientCheck.widened``), the largest
+        difference between its gradient and the widened program's (relative: to the latter's
+        largest element); ``None`` otherwise.
+      element_resolution: element by element, the largest tolerance, relative to the array's
+        largest derivative (an element much smaller than that may be off by more, relative to
+        itself, and pass: ``max_rel_error`` is then large); ``None``: no elements checked.
+      own_rounding: where the arguments are narrower than the differences (float32 under
+        x64), the gradient's own rounding, measured against the same gradient on the widened
+        arguments, at its largest, relative to the array's largest derivative; it is allowed on
+        top of the differences' bound (a chaotic loop amplifies float32 rounding far beyond a
+        few ulp: an element may then be off by more than ``resolution`` and still pass).
+        ``None``: not measured.
+      widened_passed: whether that difference is within what the narrow dtype's rounding
+        allows, element by element (``None``: not compared).
     """
 
     name: str
@@ -59,6 +74,11 @@ class ArrayCheck:
     shared: int = 0
     rough: int = 0
     inconclusive: bool = False
+    widened_max_abs_error: float | None = None
+    widened_max_rel_error: float | None = None
+    widened_passed: bool | None = None
+    own_rounding: float | None = None
+    element_resolution: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +92,9 @@ class GradientCheck:
       fd_dtype: the precision the finite differences ran in.
       other_mode: the mode compared against (``None`` when it could not run).
       note: why the other mode did not run, or "".
+      widened: "" or the narrow dtype (``"bfloat16"``) of arguments whose rules were checked on
+        the same program widened to ``fd_dtype`` (its gradient against the finite differences
+        and the other mode there), and whose own gradient was compared with the widened one's.
     """
 
     mode: Mode
@@ -80,19 +103,20 @@ class GradientCheck:
     fd_dtype: str
     other_mode: Mode | None
     note: str = ""
+    widened: str = ""
 
     @property
     def passed(self) -> bool:
-        return all(a.passed and a.modes_passed is not False for a in self.arrays)
+        return all(_ok(a) for a in self.arrays)
 
     @property
     def failures(self) -> tuple[ArrayCheck, ...]:
-        return tuple(a for a in self.arrays if not a.passed or a.modes_passed is False)
+        return tuple(a for a in self.arrays if not _ok(a))
 
     @property
     def inconclusive(self) -> tuple[ArrayCheck, ...]:
         """The arrays the finite differences could not tell (not failures)."""
-        return tuple(a for a in self.arrays if a.inconclusive and a.modes_passed is not False)
+        return tuple(a for a in self.arrays if a.inconclusive and _ok(a))
 
     def __bool__(self) -> bool:
         return self.passed
@@ -107,6 +131,10 @@ class GradientCheck:
         return _html(self)
 
 
+def _ok(a: ArrayCheck) -> bool:
+    return a.passed and a.modes_passed is not False and a.widened_passed is not False
+
+
 def _verdict(a: ArrayCheck) -> str:
     if a.note:
         return a.note
@@ -114,6 +142,11 @@ def _verdict(a: ArrayCheck) -> str:
         return "FAILED against finite differences"
     if a.modes_passed is False:
         return "FAILED against the other mode"
+    if a.widened_passed is False:
+        return (
+            f"FAILED: its {a.aval.split('[')[0]} gradient is off the widened program's beyond "
+            "what its rounding explains"
+        )
     if a.inconclusive:
         return "inconclusive: " + (
             "not smooth here along any direction tried (a kink or chaos within the step)"
@@ -147,6 +180,19 @@ def _where(a: ArrayCheck) -> str:
     return f"worst {where}: {ours:.8g} vs finite differences {fd:.8g}"
 
 
+def _resolved(a: ArrayCheck, wide: str) -> str:
+    """How small an error the check could catch, and what it allowed beyond the differences."""
+    out = f"tolerance {a.resolution:.2g} of a directional derivative"
+    if a.element_resolution is not None:
+        out += f", {a.element_resolution:.2g} of the largest derivative element by element"
+    if a.own_rounding:
+        out += (
+            f", allowing its {a.aval.split('[')[0]} gradient's own rounding (measured against "
+            f"{wide}: up to {a.own_rounding:.2g} of the largest derivative)"
+        )
+    return out
+
+
 def _text(r: GradientCheck) -> str:
     verdict = "passed" if r.passed else "FAILED"
     if r.passed and r.inconclusive:
@@ -154,6 +200,12 @@ def _text(r: GradientCheck) -> str:
     head = (
         f"check_gradient({r.mode!r}): {verdict}; f = {r.value:.6g}; "
         f"finite differences in {r.fd_dtype}"
+        + (
+            f" on the program widened from {r.widened} (and its {r.widened} gradient against "
+            "the widened one's)"
+            if r.widened
+            else ""
+        )
         + (f", compared with {r.other_mode!r}" if r.other_mode else "")
     )
     lines = [head]
@@ -168,9 +220,14 @@ def _text(r: GradientCheck) -> str:
             if a.modes_max_abs_error is None
             else f"; other mode differs by {a.modes_max_abs_error:.3g}"
         )
+        if a.widened_max_rel_error is not None:
+            modes += (
+                f"; its {a.aval.split('[')[0]} gradient differs from the widened program's by "
+                f"{a.widened_max_rel_error:.2g} of its largest element"
+            )
         lines.append(
             f"  {a.name} {a.aval} ({_what(a)}): {_verdict(a)}; max error {a.max_abs_error:.3g} "
-            f"(relative {a.max_rel_error:.3g}, resolved to {a.resolution:.2g}); {_where(a)}"
+            f"(relative {a.max_rel_error:.3g}); {_resolved(a, r.fd_dtype)}; {_where(a)}"
             f"{modes}"
         )
     return "\n".join(lines)
@@ -181,7 +238,7 @@ def _html(r: GradientCheck) -> str:
     rows = []
     for a in r.arrays:
         ours, fd = a.worst if a.worst is not None else ("", "")
-        ok = a.passed and a.modes_passed is not False
+        ok = _ok(a)
         colour = "#1a7f37" if ok else "#cf222e"
         index = "direction" if a.worst_index is None else str(list(a.worst_index))
         rows.append(

@@ -6,9 +6,10 @@ Each difference quotient is taken at three steps, ``D(h)``, ``D(2h)``, ``D(4h)``
 (fifteen times the truncation error of ``R(h)``, plus the rounding noise of both) bounds its
 error, together with a floor for the rounding of ``f`` itself: ``eps * max|f| / h``. The step
 starts at ``eps^(1/3)``; where rounding keeps the differences from resolving 1e-3, steps 8 and
-64 times longer are tried in turn, each kept only where it is tighter and agrees with the shorter.
-``eps`` is that of the precision ``f`` answers in: a function that casts to float32 inside
-(``logits.astype(jnp.float32)``) answers in float32 even on float64 arguments. The tolerance a
+64 times longer are tried in turn (none past half an element's scale), each kept only where it
+is tighter and agrees with the shorter. ``eps`` is that of the precision ``f`` answers in: a
+function that casts to float32 inside (``logits.astype(jnp.float32)``) answers in float32 even on
+float64 arguments, one that computes in bfloat16 inside answers in bfloat16. The tolerance a
 checked derivative gets is that bound plus the checked derivative's own rounding, in its own
 dtype; nothing else. So a float32 gradient that is wrong by 1% fails whenever the differences
 resolve better than 1%, and the report says how well they resolved.
@@ -34,6 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from workbench._src.internals import jaxprs
+
 # f's rounding, in units of eps * max|f|, that a difference quotient divides by the step.
 ROUNDING = 8.0
 # The checked derivative's own rounding, relative (to the element, to the largest element), by
@@ -49,6 +52,10 @@ STEPS = (1.0, -1.0, 2.0, -2.0, 4.0, -4.0, 0.0)
 LONGER = (8.0, 64.0)  # the longer steps tried, in turn, while ``WANTED`` is not resolved
 SHORTER = (1 / 8, 1 / 64)  # the shorter ones, in turn, where a step crossed a kink
 WANTED = 1e-3
+# The longest step, relative to each element's scale: a longer one leaves the neighbourhood the
+# derivative describes, and its spread no longer bounds its error (bfloat16 noise would call for
+# steps of 1.6 and 13 scales; float32's 64x is 0.3).
+MAX_MOVE = 0.5
 NOISE = 4.0  # a spread within this many rounding floors is rounding noise
 
 
@@ -66,12 +73,32 @@ def fd_dtype(dtype: Any) -> np.dtype:
 
 
 def noise_dtype(call: Callable[..., Any], primals: Any, real: np.dtype) -> np.dtype:
-    """The precision ``f`` answers in on arguments widened to ``real``: ``real``, or its
-    output's where that is lower (a cast inside ``f``)."""
-    out = jax.eval_shape(call, *widen(primals, real))
-    dtypes = [real_dtype(leaf.dtype) for leaf in jax.tree_util.tree_leaves(out)]
-    lowest = min(dtypes, key=lambda d: d.itemsize, default=real)
+    """The precision ``f`` answers in on arguments widened to ``real``: ``real``, or the
+    narrowest float it computes in where that is lower (a cast inside ``f``: its output's, or
+    bfloat16 arithmetic inside that widening the arguments does not reach)."""
+    lowest = lowest_float(jax.make_jaxpr(call)(*widen(primals, real))) or real
     return lowest if lowest.itemsize < real.itemsize else real
+
+
+def lowest_float(closed: Any) -> np.dtype | None:
+    """The narrowest floating dtype of any value a jaxpr (and the jaxprs inside it) computes."""
+    lowest: np.dtype | None = None
+
+    def walk(jaxpr: Any) -> None:
+        nonlocal lowest
+        for eqn in jaxpr.eqns:
+            for v in eqn.outvars:
+                dtype = getattr(getattr(v, "aval", None), "dtype", None)
+                if dtype is None or not jnp.issubdtype(dtype, jnp.inexact):
+                    continue
+                found = real_dtype(dtype)
+                if lowest is None or found.itemsize < lowest.itemsize:
+                    lowest = found
+            for sub in jaxprs.jaxprs_in_params(eqn.params):
+                walk(jaxprs.open_jaxpr(sub)[0])
+
+    walk(jaxprs.open_jaxpr(closed)[0])
+    return lowest
 
 
 def own_rtol(dtype: Any) -> tuple[float, float]:
@@ -170,6 +197,8 @@ def refine(
     best = quotients(evaluate(1.0), h, f0, fd, echo)
     longer, shorter = best.noisy, best.rough
     for k in (*LONGER, *SHORTER):
+        if k * base_step(fd) > MAX_MOVE:
+            continue
         may = (longer if k > 1 else shorter) & (best.tol > wanted)
         if not np.any(may):
             continue
