@@ -33,8 +33,9 @@ import { decodeRows } from "./format.js";
  * @property {number} first  index of its first node
  * @property {boolean} internal  opened by the workbench's own code
  * @property {boolean} loop  its kind is one of data.loop_kinds: its body is drawn once
+ * @property {string} title  its name as the views write it (graph_picture.region_title)
+ * @property {string} detail  a loop's second line (graph_picture.loop_detail), else ""
  * @property {boolean} [synthetic]  made by the viewer (a group of internal ops), not in the data
- * @property {boolean} [passShown]  its title need not name its pass: the region around it does
  *
  * @typedef {Object} Edge
  * @property {number} s  source node index
@@ -50,8 +51,6 @@ import { decodeRows } from "./format.js";
  * @property {string} title
  * @property {string} summary
  */
-
-const RECOMPUTE_SCOPE = "rematted_computation";
 
 /**
  * The graph model of the `graph` trait, indexed.
@@ -93,6 +92,10 @@ export function prepare(data) {
       first: Infinity,
       internal: Boolean(r.internal),
       loop: loopKinds.has(r.kind),
+      // Its name and second line, as the Python side writes them (graph_widget.py, FIELDS);
+      // data saved before they were sent has its label.
+      title: r.title || r.label,
+      detail: r.detail || "",
     });
     if (r.parent === null && root === null) root = r.id;
   }
@@ -130,7 +133,8 @@ function groupInternals(nodes, regions) {
     if (!regions.has(id)) {
       // Inside a region of the same pass, the box need not name its pass again.
       const passShown = (regions.get(parent) || {}).phase === phase;
-      regions.set(id, { id, kind: INTERNAL_KIND, label: "wb internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true, passShown });
+      const title = phase === "backward" && !passShown ? "wb internals (backward)" : "wb internals";
+      regions.set(id, { id, kind: INTERNAL_KIND, label: "wb internals", title, detail: "", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true });
     }
     return id;
   };
@@ -159,39 +163,21 @@ export function tripCount(reg) {
 
 /**
  * A region's name as the viewer shows it: the user's scope or function, its pass when it is
- * the backward one (so a layer's backward region reads apart from its forward one), remat's
- * recomputation and loops in plain words.
+ * the backward one, remat's recomputation and loops in plain words ("\u21BB loop \u00D750").
+ * Written by the Python side (graph_picture.region_title), sent with the data.
  * @param {Region} reg
  */
 export function regionTitle(reg) {
-  let name = reg.label;
-  if (reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE) name = "recompute";
-  else if (reg.kind === "remat") name = "checkpoint (remat)";
-  else if (reg.loop) {
-    const n = tripCount(reg);
-    const what = reg.kind === "loop" ? "loop" : reg.kind;
-    name = /^\d+$/.test(n) ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
-  }
-  if (reg.phase === "backward" && !reg.passShown && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
-  return name;
+  return reg.title || reg.label;
 }
 
 /**
  * The second line of a loop region's header: its checkpointing scheme and snapshots ("" for
- * other regions).
+ * other regions). Written by the Python side (graph_picture.loop_detail), sent with the data.
  * @param {Region} reg
  */
 export function loopDetail(reg) {
-  if (!reg.loop) return "";
-  const parts = [];
-  const n = tripCount(reg);
-  if (n && !/^\d+$/.test(n)) parts.push(n);
-  const scheme = param(reg, "scheme");
-  const snaps = param(reg, "snapshots");
-  if (scheme) parts.push(scheme);
-  if (snaps && !scheme.includes(snaps)) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
-  if (param(reg, "reverse") === "True") parts.push("reversed");
-  return parts.join(" \u00B7 ");
+  return reg.detail || "";
 }
 
 /** A node's label in its box: the primitive, or the argument's or result's name (its colour
