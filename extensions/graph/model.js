@@ -50,6 +50,8 @@ import { decodeRows } from "./format.js";
  * @property {string | null} root  the program's region
  * @property {string} title
  * @property {string} summary
+ * @property {Map<string, GraphNode>} byId  nodes by id
+ * @property {Edge[]} valueEdges  the edges that touch a group of arguments or results
  */
 
 /**
@@ -114,7 +116,20 @@ export function prepare(data) {
     }
   }
   const edges = decodeRows(data, "edges").map((e) => ({ s: e.source, t: e.target, k: e.kind, aval: e.aval }));
-  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "" };
+  // Once, for every drawing: nodes by id, and the edges that touch a group of arguments or
+  // results (foldValues reads only those: a few thousand of a 50,000-equation gradient's 70,000).
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const underValues = new Map();
+  const inValues = (rid) => {
+    if (rid === null || rid === undefined) return false;
+    if (!underValues.has(rid)) {
+      const reg = regions.get(rid);
+      underValues.set(rid, Boolean(reg) && (VALUE_KINDS.has(reg.kind) || inValues(reg.parent)));
+    }
+    return underValues.get(rid);
+  };
+  const valueEdges = edges.filter((e) => inValues(nodes[e.s].region) || inValues(nodes[e.t].region));
+  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "", byId, valueEdges };
 }
 
 export const INTERNAL_KIND = "internal";
@@ -318,20 +333,24 @@ export function visibleGraph(G, expanded) {
   };
   const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
   const reps = G.nodes.map((n) => rep(n.region));
-  const fold = foldRepeats(G, reps);
+  const fold = foldRepeats(G, memo.values()); // each region once, not once per node
   foldValues(G, reps, fold);
   const leaves = new Map();
   const keyOf = new Array(G.nodes.length);
+  const regionKeys = new Map(); // closed region -> the key of its box (folded: the first's)
   for (const n of G.nodes) {
-    const r0 = rep(n.region);
-    const r = r0 === null ? null : fold.get(r0) || r0;
+    const r0 = reps[n.index];
     let key;
-    if (r === null) {
+    if (r0 === null) {
       key = "n:" + n.index;
       const sub = n.bytes ? `keeps ${formatSize(n.bytes)}` : "";
       leaves.set(key, { key, type: "node", node: n, parent: clusterOf(n.region), order: n.index, label: nodeLabel(n), shape: valueShape(n), sub, role: nodeRole(n) });
+    } else if (regionKeys.has(r0)) {
+      key = regionKeys.get(r0); // its box is made: the region's other nodes (most of them)
     } else {
+      const r = fold.get(r0) || r0;
       key = "r:" + r;
+      regionKeys.set(r0, key);
       if (!leaves.has(key)) {
         const reg = G.regions.get(r);
         const repeat = fold.repeats.get(r) || 1;
@@ -382,7 +401,7 @@ const FOLD_KINDS = new Set(["function", "named_scope"]);
  * that hold the same ops in the same order (the 12 calls of a model's `block`) are drawn as
  * one box that says ×12, standing for the first of them; opening it opens that one.
  * @param {Graph} G
- * @param {Array<string | null>} reps  per node, the closed region drawn for it (or null)
+ * @param {Iterable<string | null>} reps  the closed regions drawn (repeats and nulls allowed)
  * @returns {Map<string, string> & {repeats: Map<string, number>}}  member -> the first member
  */
 export function foldRepeats(G, reps) {
@@ -420,7 +439,7 @@ const VALUE_KINDS = new Set(["arguments", "results"]);
 function foldValues(G, reps, fold) {
   const boxOf = (i) => (reps[i] === null ? `n:${i}` : `r:${fold.get(reps[i]) || reps[i]}`);
   const ends = new Map(); // value region -> the boxes at the other ends of its edges
-  for (const e of G.edges) {
+  for (const e of G.valueEdges || G.edges) {
     for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
       const r = reps[mine];
       const reg = r === null ? null : G.regions.get(r);
@@ -487,7 +506,7 @@ export function highlightTargets(G, ids) {
   const nodes = new Set();
   const regions = new Set();
   const open = new Set();
-  const byId = new Map(G.nodes.map((n) => [n.id, n]));
+  const byId = G.byId || new Map(G.nodes.map((n) => [n.id, n]));
   const openAbove = (rid) => {
     for (let r = rid; r !== null && r !== undefined && r !== G.root; ) {
       const reg = G.regions.get(r);
