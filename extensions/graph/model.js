@@ -358,7 +358,7 @@ export function visibleGraph(G, expanded) {
         const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
         if (detail) parts.unshift(detail);
         if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
-        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? reg.label.replace(/\[\d+\]/, "[i]") : regionTitle(reg);
+        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? indexed(reg.label) : regionTitle(reg);
         const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
         leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: reg.loop ? "loop" : "region" });
       }
@@ -427,6 +427,9 @@ export function foldRepeats(G, reps) {
   return fold;
 }
 
+/** A group's label with its last index as "[i]": "result[0][3]" -> "result[0][i]". */
+const indexed = (label) => label.replace(/\[\d+\](?!.*\[\d+\])/, "[i]");
+
 /** Regions of a pytree's arguments or results (graph.py, value_groups). */
 const VALUE_KINDS = new Set(["arguments", "results"]);
 
@@ -451,7 +454,7 @@ function foldValues(G, reps, fold) {
   const groups = new Map();
   for (const [r, others] of ends) {
     const reg = G.regions.get(r);
-    const key = `${reg.parent}|${reg.kind}|${reg.label.replace(/\[\d+\]/, "[i]")}|${reg.count}|${[...others].sort().join(",")}`;
+    const key = `${reg.parent}|${reg.kind}|${indexed(reg.label)}|${reg.count}|${[...others].sort().join(",")}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(reg);
   }
