@@ -127,6 +127,8 @@ def test_graph_data_is_the_graph_model(case, f, mode):
             "internal": int(
                 r.parent is not None and r.kind not in gw.loop_kinds() and in_workbench(r.source)
             ),
+            "title": gp.region_title(r),
+            "detail": gp.loop_detail(r),
         }
         for i, r in enumerate(model.regions)
     ]
@@ -389,3 +391,20 @@ def test_the_static_picture_names_a_checkpointed_loop_as_the_live_view_does():
     assert texts.count(f"▸ ↻ loop \u00d7{steps} (backward)") == 1
     assert sum(t.startswith("Binomial(4), ") for t in texts) == 2
     assert not any("checkpointed" in t for t in texts)
+
+
+def test_region_titles_are_sent_with_the_data_written_once():
+    """Issue 24: the regions' titles and loop lines were written twice, in Python (the static
+    picture) and in the front end; now the data carries them and the front end draws them."""
+
+    def looped(x):
+        body = lambda i, y: jnp.sin(y) * x
+        return jnp.sum(wb.fori_loop(0, 50, body, x, checkpointing=wb.Binomial(4)))
+
+    _, regions, _ = decode(wb.graph(looped, jnp.ones(3), mode=wb.Reverse).graph)
+    said = {(r["title"], r["detail"]) for r in regions if r["detail"]}
+    assert ("\u21bb loop \u00d750", "Binomial(4)") in said, said
+    assert ("\u21bb loop \u00d750 (backward)", "Binomial(4)") in said, said
+    # Every region has a title; only loops have a second line.
+    assert all(r["title"] for r in regions)
+    assert all(not r["detail"] for r in regions if r["kind"] not in gw.loop_kinds())

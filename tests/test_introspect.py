@@ -530,6 +530,25 @@ def test_the_leaves_of_a_large_pytree_are_grouped_where_it_branches() -> None:
     assert not [r for r in g.regions if r.kind in ("arguments", "results")]
 
 
+def test_a_group_read_in_calls_is_kept_beside_leaves_read_outside_them() -> None:
+    """A model's pytree mixes leaves its top level reads (an embedding) with its layers' arrays,
+    read inside calls (GPT-2's ``params['wte']`` beside ``params['blocks']``): the layers'
+    group is kept; the embedding stays beside its op (the whole pytree was left ungrouped)."""
+    params = {"emb": X, "blocks": [{"w": X, "b": X[0]} for _ in range(10)]}
+
+    def loss(params, x):
+        x = x * params["emb"]
+        for p in params["blocks"]:
+            x = _layer(x, p)
+        return jnp.sum(x)
+
+    g = graph_from_jaxpr(jax.make_jaxpr(jax.grad(loss))(params, X))
+    args = {n.name: n for n in g.nodes if n.kind == "argument"}
+    assert args["params['emb']"].region == "main"
+    blocks = {n.region for name, n in args.items() if name.startswith("params['blocks']")}
+    assert blocks == {"main:arguments:params['blocks']"}
+
+
 @pytest.mark.parametrize("steps", [7, 50, 100])
 @pytest.mark.parametrize("snapshots", [2, 3, 4])
 def test_a_checkpointed_loop_is_one_loop_of_the_users_count_and_scheme(steps, snapshots) -> None:

@@ -155,6 +155,15 @@ export class Drawing {
       const n = leaf.node;
       Object.assign(g.dataset, { id: n.id, kind: n.kind, phase: n.phase, primitive: n.primitive });
       g.addEventListener("pointerenter", (ev) => this.showTip(ev, nodeDetails(this.graph, n)));
+      if (this.onPick) {
+        g.classList.add("wb-pickable");
+        g.addEventListener("click", (ev) => {
+          ev.stopPropagation();
+          if (this.dragged) return;
+          this.picked = JSON.stringify([n.id]);
+          this.onPick([n.id]);
+        });
+      }
     } else {
       const r = leaf.region;
       g.classList.add("wb-collapsed");

@@ -23,6 +23,8 @@ export const METRICS = {
  * placement, 900): the layout of a view that large is for finding one's way, not for reading
  * whole. */
 export const QUICK_LAYOUT_BOXES = 150;
+/** The side of an outlet or inlet of an open region (elkGraph): small, never drawn. */
+export const PORT_SIZE = 2;
 /** Space between a box's label and the shape of its value, after it on the same line. */
 export const SHAPE_GAP = 6;
 /** Views with more boxes than this are laid out by layeredLayout (ELK would take seconds). */
@@ -118,7 +120,9 @@ export function elkGraph(V, S) {
       "elk.layered.spacing.edgeEdgeBetweenLayers": "6",
       "elk.spacing.componentComponent": "24",
       "elk.layered.thoroughness": "3",
-      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      // Network simplex placement keeps a pass's open layers one under the other (Brandes-Koepf
+      // drew the backward pass's open layers a third of a layer's width aside of each other).
+      "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX",
       // The children come in program order (below): ELK keeps it where crossings allow. Left
       // free, its crossing minimisation put each layer's forward group on either side of the
       // last one's (issue 24: layer 1 right, layer 2 left), and the backward pass another way.
@@ -157,13 +161,50 @@ export function elkGraph(V, S) {
     const size = S.leaves.get(l.key);
     holder(l.parent).children.push({ id: l.key, width: size.width, height: size.height });
   }
+  // Edges that leave or enter an open top-level region go through one small node of its, an
+  // outlet (or inlet), as one ELK edge from there on: a layer's tens of residuals to the backward
+  // pass are one bundle, not tens of long edges running down past the next layers inside their
+  // columns, which pushed each open layer aside of the last one's (issue 24: open layers drawn
+  // as a diagonal staircase). readElk joins each edge's parts back into one route.
+  const top = new Map(); // cluster key -> its outermost open region
+  const topOf = (c) => {
+    if (c === null) return null;
+    if (!top.has(c)) {
+      const up = V.clusters.get(c).parent;
+      top.set(c, up === null ? c : topOf(up));
+    }
+    return top.get(c);
+  };
+  const ports = new Set();
+  const port = (kind, c) => {
+    const id = `${kind}:${c}`;
+    if (!ports.has(id)) {
+      ports.add(id);
+      holder(c).children.push({ id, width: PORT_SIZE, height: PORT_SIZE });
+    }
+    return id;
+  };
+  const parts = new Map(); // ELK edge id -> [source, target]
+  root.edges = [];
   for (const e of V.edges) {
     // The backward pass is laid out upwards, beside the forward pass: each backward edge is
     // given to ELK reversed (readElk turns its route back), so a layer's backward ops sit level
     // with its forward ops and the residuals between them are short, instead of running down
     // the whole forward pass (the classic drawing of reverse mode, and far fewer long edges).
     const up = e.k === "b";
-    root.edges.push({ id: e.id, sources: [up ? e.b : e.a], targets: [up ? e.a : e.b] });
+    const [s, t] = up ? [e.b, e.a] : [e.a, e.b];
+    const ts = topOf(V.leaves.get(s).parent);
+    const tt = topOf(V.leaves.get(t).parent);
+    const way = ts === tt ? [s, t] : [s, ts && port("o", ts), tt && port("i", tt), t].filter(Boolean);
+    e.parts = [];
+    for (let i = 1; i < way.length; i += 1) {
+      const id = way.length === 2 ? e.id : `${way[i - 1]}>${way[i]}`;
+      if (!parts.has(id)) {
+        parts.set(id, [way[i - 1], way[i]]);
+        root.edges.push({ id, sources: [way[i - 1]], targets: [way[i]] });
+      }
+      e.parts.push(id);
+    }
   }
   return root;
 }
@@ -183,23 +224,40 @@ export function readElk(V, result) {
     }
   };
   visit(result);
-  const byId = new Map(V.edges.map((e) => [e.id, e]));
-  const edges = [];
+  const routes = new Map(); // ELK edge id -> its points, in ELK's direction
   const collect = (node) => {
     for (const e of node.edges || []) {
-      const edge = byId.get(e.id);
-      if (!edge) continue;
       const points = [];
       for (const s of e.sections || []) {
         if (!points.length) points.push(s.startPoint);
         points.push(...(s.bendPoints || []), s.endPoint);
       }
-      if (edge.k === "b") points.reverse();
-      edges.push({ edge, points, label: null });
+      routes.set(e.id, points);
     }
     for (const c of node.children || []) collect(c);
   };
   collect(result);
+  const edges = [];
+  for (const edge of V.edges) {
+    const ids = edge.parts || [edge.id];
+    if (!ids.every((id) => routes.has(id))) continue;
+    const points = [];
+    for (const id of ids) {
+      const next = routes.get(id);
+      const last = points[points.length - 1];
+      if (last && next.length) {
+        // Across an outlet or inlet (PORT_SIZE px): in at its top, out at its bottom.
+        const first = next[0];
+        if (Math.abs(first.x - last.x) > 0.01) {
+          const mid = (last.y + first.y) / 2;
+          points.push({ x: last.x, y: mid }, { x: first.x, y: mid });
+        }
+      }
+      points.push(...next);
+    }
+    if (edge.k === "b") points.reverse();
+    edges.push({ edge, points, label: null });
+  }
   return { boxes, edges, bounds: { x: 0, y: 0, width: result.width, height: result.height }, engine: "elk", clustersDrawn: true, edgeLabels: false };
 }
 

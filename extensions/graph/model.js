@@ -33,8 +33,9 @@ import { decodeRows } from "./format.js";
  * @property {number} first  index of its first node
  * @property {boolean} internal  opened by the workbench's own code
  * @property {boolean} loop  its kind is one of data.loop_kinds: its body is drawn once
+ * @property {string} title  its name as the views write it (graph_picture.region_title)
+ * @property {string} detail  a loop's second line (graph_picture.loop_detail), else ""
  * @property {boolean} [synthetic]  made by the viewer (a group of internal ops), not in the data
- * @property {boolean} [passShown]  its title need not name its pass: the region around it does
  *
  * @typedef {Object} Edge
  * @property {number} s  source node index
@@ -49,9 +50,9 @@ import { decodeRows } from "./format.js";
  * @property {string | null} root  the program's region
  * @property {string} title
  * @property {string} summary
+ * @property {Map<string, GraphNode>} byId  nodes by id
+ * @property {Edge[]} valueEdges  the edges that touch a group of arguments or results
  */
-
-const RECOMPUTE_SCOPE = "rematted_computation";
 
 /**
  * The graph model of the `graph` trait, indexed.
@@ -93,6 +94,10 @@ export function prepare(data) {
       first: Infinity,
       internal: Boolean(r.internal),
       loop: loopKinds.has(r.kind),
+      // Its name and second line, as the Python side writes them (graph_widget.py, FIELDS);
+      // data saved before they were sent has its label.
+      title: r.title || r.label,
+      detail: r.detail || "",
     });
     if (r.parent === null && root === null) root = r.id;
   }
@@ -111,7 +116,20 @@ export function prepare(data) {
     }
   }
   const edges = decodeRows(data, "edges").map((e) => ({ s: e.source, t: e.target, k: e.kind, aval: e.aval }));
-  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "" };
+  // Once, for every drawing: nodes by id, and the edges that touch a group of arguments or
+  // results (foldValues reads only those: a few thousand of a 50,000-equation gradient's 70,000).
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const underValues = new Map();
+  const inValues = (rid) => {
+    if (rid === null || rid === undefined) return false;
+    if (!underValues.has(rid)) {
+      const reg = regions.get(rid);
+      underValues.set(rid, Boolean(reg) && (VALUE_KINDS.has(reg.kind) || inValues(reg.parent)));
+    }
+    return underValues.get(rid);
+  };
+  const valueEdges = edges.filter((e) => inValues(nodes[e.s].region) || inValues(nodes[e.t].region));
+  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "", byId, valueEdges };
 }
 
 export const INTERNAL_KIND = "internal";
@@ -130,7 +148,8 @@ function groupInternals(nodes, regions) {
     if (!regions.has(id)) {
       // Inside a region of the same pass, the box need not name its pass again.
       const passShown = (regions.get(parent) || {}).phase === phase;
-      regions.set(id, { id, kind: INTERNAL_KIND, label: "wb internals", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true, passShown });
+      const title = phase === "backward" && !passShown ? "wb internals (backward)" : "wb internals";
+      regions.set(id, { id, kind: INTERNAL_KIND, label: "wb internals", title, detail: "", parent, phase, source: "", bytes: 0, params: [], count: 0, first: Infinity, internal: true, synthetic: true });
     }
     return id;
   };
@@ -159,39 +178,21 @@ export function tripCount(reg) {
 
 /**
  * A region's name as the viewer shows it: the user's scope or function, its pass when it is
- * the backward one (so a layer's backward region reads apart from its forward one), remat's
- * recomputation and loops in plain words.
+ * the backward one, remat's recomputation and loops in plain words ("\u21BB loop \u00D750").
+ * Written by the Python side (graph_picture.region_title), sent with the data.
  * @param {Region} reg
  */
 export function regionTitle(reg) {
-  let name = reg.label;
-  if (reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE) name = "recompute";
-  else if (reg.kind === "remat") name = "checkpoint (remat)";
-  else if (reg.loop) {
-    const n = tripCount(reg);
-    const what = reg.kind === "loop" ? "loop" : reg.kind;
-    name = /^\d+$/.test(n) ? `\u21BB ${what} \u00D7${n}` : `\u21BB ${what}`;
-  }
-  if (reg.phase === "backward" && !reg.passShown && !(reg.kind === "named_scope" && reg.label === RECOMPUTE_SCOPE)) name += " (backward)";
-  return name;
+  return reg.title || reg.label;
 }
 
 /**
  * The second line of a loop region's header: its checkpointing scheme and snapshots ("" for
- * other regions).
+ * other regions). Written by the Python side (graph_picture.loop_detail), sent with the data.
  * @param {Region} reg
  */
 export function loopDetail(reg) {
-  if (!reg.loop) return "";
-  const parts = [];
-  const n = tripCount(reg);
-  if (n && !/^\d+$/.test(n)) parts.push(n);
-  const scheme = param(reg, "scheme");
-  const snaps = param(reg, "snapshots");
-  if (scheme) parts.push(scheme);
-  if (snaps && !scheme.includes(snaps)) parts.push(`${snaps} snapshot${snaps === "1" ? "" : "s"}`);
-  if (param(reg, "reverse") === "True") parts.push("reversed");
-  return parts.join(" \u00B7 ");
+  return reg.detail || "";
 }
 
 /** A node's label in its box: the primitive, or the argument's or result's name (its colour
@@ -332,20 +333,24 @@ export function visibleGraph(G, expanded) {
   };
   const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
   const reps = G.nodes.map((n) => rep(n.region));
-  const fold = foldRepeats(G, reps);
+  const fold = foldRepeats(G, memo.values()); // each region once, not once per node
   foldValues(G, reps, fold);
   const leaves = new Map();
   const keyOf = new Array(G.nodes.length);
+  const regionKeys = new Map(); // closed region -> the key of its box (folded: the first's)
   for (const n of G.nodes) {
-    const r0 = rep(n.region);
-    const r = r0 === null ? null : fold.get(r0) || r0;
+    const r0 = reps[n.index];
     let key;
-    if (r === null) {
+    if (r0 === null) {
       key = "n:" + n.index;
       const sub = n.bytes ? `keeps ${formatSize(n.bytes)}` : "";
       leaves.set(key, { key, type: "node", node: n, parent: clusterOf(n.region), order: n.index, label: nodeLabel(n), shape: valueShape(n), sub, role: nodeRole(n) });
+    } else if (regionKeys.has(r0)) {
+      key = regionKeys.get(r0); // its box is made: the region's other nodes (most of them)
     } else {
+      const r = fold.get(r0) || r0;
       key = "r:" + r;
+      regionKeys.set(r0, key);
       if (!leaves.has(key)) {
         const reg = G.regions.get(r);
         const repeat = fold.repeats.get(r) || 1;
@@ -353,7 +358,7 @@ export function visibleGraph(G, expanded) {
         const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
         if (detail) parts.unshift(detail);
         if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
-        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? reg.label.replace(/\[\d+\]/, "[i]") : regionTitle(reg);
+        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? indexed(reg.label) : regionTitle(reg);
         const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
         leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: reg.loop ? "loop" : "region" });
       }
@@ -396,7 +401,7 @@ const FOLD_KINDS = new Set(["function", "named_scope"]);
  * that hold the same ops in the same order (the 12 calls of a model's `block`) are drawn as
  * one box that says ×12, standing for the first of them; opening it opens that one.
  * @param {Graph} G
- * @param {Array<string | null>} reps  per node, the closed region drawn for it (or null)
+ * @param {Iterable<string | null>} reps  the closed regions drawn (repeats and nulls allowed)
  * @returns {Map<string, string> & {repeats: Map<string, number>}}  member -> the first member
  */
 export function foldRepeats(G, reps) {
@@ -422,6 +427,9 @@ export function foldRepeats(G, reps) {
   return fold;
 }
 
+/** A group's label with its last index as "[i]": "result[0][3]" -> "result[0][i]". */
+const indexed = (label) => label.replace(/\[\d+\](?!.*\[\d+\])/, "[i]");
+
 /** Regions of a pytree's arguments or results (graph.py, value_groups). */
 const VALUE_KINDS = new Set(["arguments", "results"]);
 
@@ -434,7 +442,7 @@ const VALUE_KINDS = new Set(["arguments", "results"]);
 function foldValues(G, reps, fold) {
   const boxOf = (i) => (reps[i] === null ? `n:${i}` : `r:${fold.get(reps[i]) || reps[i]}`);
   const ends = new Map(); // value region -> the boxes at the other ends of its edges
-  for (const e of G.edges) {
+  for (const e of G.valueEdges || G.edges) {
     for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
       const r = reps[mine];
       const reg = r === null ? null : G.regions.get(r);
@@ -446,7 +454,7 @@ function foldValues(G, reps, fold) {
   const groups = new Map();
   for (const [r, others] of ends) {
     const reg = G.regions.get(r);
-    const key = `${reg.parent}|${reg.kind}|${reg.label.replace(/\[\d+\]/, "[i]")}|${reg.count}|${[...others].sort().join(",")}`;
+    const key = `${reg.parent}|${reg.kind}|${indexed(reg.label)}|${reg.count}|${[...others].sort().join(",")}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(reg);
   }
@@ -501,7 +509,7 @@ export function highlightTargets(G, ids) {
   const nodes = new Set();
   const regions = new Set();
   const open = new Set();
-  const byId = new Map(G.nodes.map((n) => [n.id, n]));
+  const byId = G.byId || new Map(G.nodes.map((n) => [n.id, n]));
   const openAbove = (rid) => {
     for (let r = rid; r !== null && r !== undefined && r !== G.root; ) {
       const reg = G.regions.get(r);

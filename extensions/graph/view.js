@@ -29,13 +29,16 @@ let viewCount = 0;
 /**
  * Draws the graph viewer for `model` into `el`; returns a function that removes it. With
  * `onPicture`, each settled drawing is also given to it, a moment later, as a standalone SVG
- * (snapshot.js): the picture that pages without widgets show.
+ * (snapshot.js): the picture that pages without widgets show. With `onPick`, a click on a node's
+ * box gives it the node's ids (the inspector shows the IR lines that compute it) and highlights
+ * the node where it is, without panning.
  * @param {{model: *, el: HTMLElement, engine: function(): Promise<*>,
- *   onPicture?: function(string): void}} options
+ *   onPicture?: function(string): void, onPick?: function(string[]): void}} options
  */
-export function mountGraph({ model, el, engine, onPicture }) {
+export function mountGraph({ model, el, engine, onPicture, onPick }) {
   const view = new GraphView(model, el, engine);
   view.onPicture = onPicture || null;
+  view.onPick = onPick || null;
   return () => view.destroy();
 }
 
@@ -57,6 +60,7 @@ class GraphView {
     this.search = { items: [], current: -1 };
     this.pending = null; // what to pan to once the next drawing is done
     this.selected = null; // the selected edge (interaction.js, selectEdge)
+    this.picked = ""; // the ids of the node last picked (onPick), as JSON
     this.focus = (model.get("viewport") || {}).focus || "";
     this.handlers = [];
     this.build(el);
@@ -83,7 +87,14 @@ class GraphView {
     this.on("change:edges", () => this.applyMode());
     this.on("change:viewport", () => this.onViewport());
     this.on("change:highlight", () => {
-      if (this.visible) this.focusHighlight();
+      if (!this.visible) return;
+      const ids = JSON.stringify(this.model.get("highlight") || []);
+      if (ids === this.picked) {
+        // Picked here (onPick): the node is in view already; mark it, keep the viewport.
+        this.focus = ids;
+        this.picked = "";
+        this.applyHighlight();
+      } else this.focusHighlight();
     });
     this.on("change:marks", () => this.draw()); // the marked boxes' labels change their size
     this.searchInput.addEventListener("input", () => {

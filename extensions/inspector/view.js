@@ -174,7 +174,8 @@ export function mountInspector({ model, el }) {
   function markLines() {
     const sel = model.get("ir_selection") || {};
     const hl = new Set(model.get("highlight") || []);
-    for (const box of body.querySelectorAll(".wb-view")) {
+    for (const box of body.querySelectorAll(".wb-view, .wb-beside")) {
+      if (box.dataset.view === "graph") continue;
       const links = linksOf(box.dataset.view);
       if (!links) continue;
       for (const line of box.querySelectorAll(".wb-line.wb-linked")) {
@@ -197,6 +198,56 @@ export function mountInspector({ model, el }) {
   }
   const hasGraph = () => views().some((v) => v.name === "graph") && ((model.get("graph") || {}).nodes || []).length > 0;
 
+  // The IR view drawn beside the graph in the graph tab ("" for none): a line selected there
+  // highlights its node in the graph, a node clicked in the graph selects its lines there.
+  let beside = "";
+  const linkedViews = () => irViews().filter((v) => linksOf(v.name));
+
+  // A node picked in the graph (its box clicked): the IR lines that compute it, selected.
+  function pickNode(ids) {
+    const links = linksOf(beside) || {};
+    const wanted = new Set(ids);
+    const first = Object.keys(links)
+      .map(Number)
+      .sort((a, b) => a - b)
+      .find((i) => links[String(i)].some((id) => wanted.has(id)));
+    model.set("ir_selection", first === undefined ? {} : { view: beside, line: first });
+    model.set("highlight", ids);
+    model.save_changes();
+    markLines();
+    scrollToSelected();
+  }
+
+  // The IR beside the graph scrolled (inside its own box) to its selected line.
+  function scrollToSelected() {
+    const pre = body.querySelector(".wb-beside pre");
+    const line = pre && (pre.querySelector(".wb-line.wb-selected") || pre.querySelector(".wb-line.wb-related"));
+    if (!line) return;
+    const top = line.offsetParent === pre ? line.offsetTop : line.offsetTop - pre.offsetTop;
+    if (top < pre.scrollTop || top + line.offsetHeight > pre.scrollTop + pre.clientHeight) pre.scrollTop = Math.max(0, top - pre.clientHeight / 3);
+  }
+
+  function besideSelect() {
+    const label = document.createElement("label");
+    label.className = "wb-beside-choice";
+    label.append("IR beside the graph: ");
+    const sel = document.createElement("select");
+    sel.className = "wb-beside-select";
+    for (const [value, text] of [["", "none"], ...linkedViews().map((v) => [v.name, v.title])]) {
+      const opt = document.createElement("option");
+      opt.value = value;
+      opt.textContent = text;
+      opt.selected = value === beside;
+      sel.append(opt);
+    }
+    sel.addEventListener("change", () => {
+      beside = sel.value;
+      draw();
+    });
+    label.append(sel);
+    return label;
+  }
+
   function graphBlock(view) {
     const box = document.createElement("div");
     box.className = "wb-view";
@@ -211,10 +262,28 @@ export function mountInspector({ model, el }) {
       box.append(pre);
       return box;
     }
+    const side = beside ? irViews().find((v) => v.name === beside && linksOf(v.name)) : null;
+    if (linkedViews().length) box.append(besideSelect());
     const holder = document.createElement("div");
     holder.className = "wb-graph-holder";
-    box.append(holder);
-    graphCleanup = mountGraph({ model, el: holder, engine: () => layoutEngine(model) });
+    if (!side) {
+      box.append(holder);
+      graphCleanup = mountGraph({ model, el: holder, engine: () => layoutEngine(model) });
+      return box;
+    }
+    // Side by side: the graph, and the IR whose lines link to it; links both ways.
+    const grid = document.createElement("div");
+    grid.className = "wb-side-by-side";
+    const right = document.createElement("div");
+    right.className = "wb-beside";
+    right.dataset.view = side.name;
+    const hint = document.createElement("div");
+    hint.className = "wb-hint";
+    hint.textContent = "Click a line to show its node in the graph, or a node to show its lines here.";
+    right.append(hint, irBlock(side, linksOf(side.name), (line) => selectLine(side.name, line)));
+    grid.append(holder, right);
+    box.append(grid);
+    graphCleanup = mountGraph({ model, el: holder, engine: () => layoutEngine(model), onPick: pickNode });
     return box;
   }
 

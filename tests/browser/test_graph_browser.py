@@ -14,6 +14,7 @@ header); every label lies inside its box; after "fit" every box is in view, with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -28,6 +29,7 @@ from tests.browser.lab_session import (
 )
 
 WAIT_MS = 30_000  # one interaction's round trip (browser -> kernel -> browser)
+STEP_MS = 3_000  # a search step's redraw, when it opens a region
 MIN_TEXT_PX = 9  # text height after "fit", for views of up to LEGIBLE_BOXES boxes
 MIN_LABEL_PX = 8  # the shapes on the edges are drawn from this height on
 NODE_FONT_PX = 11  # the boxes' text, at scale 1 (graph.css)
@@ -373,6 +375,8 @@ def _collapse_the_jit_call(page, g) -> str:
 
 
 def test_search_opens_the_region_that_hides_a_match(page):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     g = _graph(page, LOSS)
     region = _collapse_the_jit_call(page, g)
     g.locator("input.wb-search").fill("cos")
@@ -382,7 +386,14 @@ def test_search_opens_the_region_that_hides_a_match(page):
     before = _ready(g)
     for _ in range(int(g.get_attribute("data-matches") or "0")):
         g.locator("input.wb-search").press("Enter")  # to the cos inside the jit call
-        page.wait_for_timeout(150)
+        # A step that opens a region redraws; the next Enter before that redraw would step on
+        # (to the region's own match, a box not a node): wait for it, a bounded while.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                "([el, n]) => Number(el.dataset.ready || 0) > n",
+                arg=[g.element_handle(), before],
+                timeout=STEP_MS,
+            )
         if _ready(g) > before:
             break
     _wait_redrawn(page, g, before)

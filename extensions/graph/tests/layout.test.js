@@ -250,3 +250,40 @@ test("a label goes beside the first run of its edge that has room, near its star
   const far = [{ x: 0, y: 0 }, { x: 0, y: LABEL_REACH + 100 }];
   assert.ok(candidateLabel(far, 50, 12, 2, (b) => b.y > LABEL_REACH + 20) === null);
 });
+
+/** The centres of the open regions `ids` and their widest width. */
+function openColumn(L, ids) {
+  const boxes = ids.map((id) => L.boxes.get("c:" + id));
+  return { xs: boxes.map((b) => b.x + b.width / 2), ys: boxes.map((b) => b.y + b.height / 2), widest: Math.max(...boxes.map((b) => b.width)) };
+}
+
+test("open layers are a column per pass, not a diagonal staircase (issue 24)", async () => {
+  const fx = fixture("blocks12");
+  const G = prepare(fx.graph);
+  const ids = {};
+  for (const ph of ["forward", "backward"]) ids[ph] = [...G.regions.values()].filter((r) => r.label === "block" && r.phase === ph).map((r) => r.id).slice(0, 4);
+  const out = await laidOut("blocks12", [...fx.expanded, ...ids.forward, ...ids.backward]);
+  checkGeometry(out);
+  for (const ph of ["forward", "backward"]) {
+    const { xs, ys, widest } = openColumn(out.L, ids[ph]);
+    // Down the layout in program order (the backward pass up it), each under the last: the
+    // centres stay within half a layer's width of each other (they stepped a whole width aside
+    // per layer, 1,500 px over four layers 400 px wide).
+    const spread = Math.max(...xs) - Math.min(...xs);
+    assert.ok(spread <= 0.5 * widest, `${ph}: centres ${xs.map(Math.round)} spread ${Math.round(spread)} px, layers ${Math.round(widest)} px wide`);
+    const down = ys.every((y, i) => i === 0 || (ph === "forward" ? y > ys[i - 1] : y < ys[i - 1]));
+    assert.ok(down, `${ph}: ${ys.map(Math.round)}`);
+  }
+  // An edge that leaves an open layer through its outlet is still one route from its source box
+  // to its target box.
+  for (const r of out.L.edges) {
+    const [a, b] = [out.L.boxes.get(r.edge.a), out.L.boxes.get(r.edge.b)];
+    const [p, q] = [r.points[0], r.points.at(-1)];
+    const near = (pt, box) => pt.x >= box.x - 1 && pt.x <= box.x + box.width + 1 && pt.y >= box.y - 1 && pt.y <= box.y + box.height + 1;
+    assert.ok(near(p, a) && near(q, b), `${r.edge.id} runs from ${r.edge.a} to ${r.edge.b}`);
+    for (let i = 1; i < r.points.length; i += 1) {
+      const [u, v] = [r.points[i - 1], r.points[i]];
+      assert.ok(Math.abs(u.x - v.x) < 0.5 || Math.abs(u.y - v.y) < 0.5, `${r.edge.id} is orthogonal`);
+    }
+  }
+});

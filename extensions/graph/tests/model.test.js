@@ -11,6 +11,7 @@ import {
   openableRegions,
   prepare,
   regionDetails,
+  loopDetail,
   regionTitle,
   searchMatches,
   visibleGraph,
@@ -119,7 +120,24 @@ test("which regions are loops comes from the data's loop_kinds (the workbench's 
   assert.ok(scans(prepare(data)).every((r) => r.loop));
   const none = prepare({ ...data, loop_kinds: [] });
   assert.ok(scans(none).every((r) => !r.loop));
-  assert.deepEqual(scans(none).map(regionTitle).sort(), ["scan", "scan (backward)"]);
+});
+
+test("region titles and loop lines are the ones the Python side writes, sent with the data (issue 24)", () => {
+  const data = fixture("binomial_loop").graph;
+  const rows = decodeRows(data, "regions");
+  const G = prepare(data);
+  // Every region's title and second line as sent: the viewer writes none of its own.
+  for (const r of rows) {
+    assert.equal(regionTitle(G.regions.get(r.id)), r.title);
+    assert.equal(loopDetail(G.regions.get(r.id)), r.detail);
+  }
+  const loops = rows.filter((r) => r.kind === "loop" && r.detail.includes("Binomial(3)"));
+  const titles = loops.map((r) => r.title);
+  assert.ok(titles.includes("\u21BB loop \u00D740") && titles.includes("\u21BB loop \u00D740 (backward)"), titles.join("; "));
+  // Data saved before the titles were sent: the label.
+  const fields = { ...data.fields, regions: data.fields.regions.filter(([name]) => name !== "title" && name !== "detail") };
+  const old = prepare({ ...data, fields, regions: data.regions.map((r) => r.slice(0, fields.regions.length)) });
+  for (const r of rows) assert.equal(regionTitle(old.regions.get(r.id)), r.label);
 });
 
 test("search finds nodes and regions in program order; highlight opens their regions", () => {

@@ -333,10 +333,11 @@ class _Builder:
 
     def group_values(self) -> None:
         """Groups the leaves of each large pytree of arguments (results), more than
-        ``GROUP_VALUES``, that the user's functions read (made), into a region per entry where
-        the pytree branches (``params[3]``: a layer's arrays, beside the layer's call, which the
-        viewer folds with it). Leaves read by ops outside any call (an MLP written as one loop)
-        stay in the program, each beside its op: grouped, they would pull the layers together.
+        ``GROUP_VALUES``, into a region per entry where the pytree branches (``params[3]``: a
+        layer's arrays, beside the layer's call, which the viewer folds with it;
+        ``value_groups``), each group whose leaves the user's functions all read (make). Leaves
+        read by ops outside any call (an MLP written as one loop, a model's embedding) stay in
+        the program, each beside its op: grouped, they would pull the layers together.
         """
         in_call: dict[str, bool] = {}
         for r in self.regions:
@@ -349,15 +350,15 @@ class _Builder:
         for kind, node_kind in (("arguments", "argument"), ("results", "result")):
             leaves = [(i, n) for i, n in enumerate(self.nodes) if n.kind == node_kind]
             homes = self.value_groups(kind, [n.name for _, n in leaves])
-            roots: dict[str, bool] = {}
+            # A group is kept where every leaf of it is read (made) inside the user's calls.
+            kept: dict[str, bool] = {}
             for (_, n), home in zip(leaves, homes, strict=True):
                 if home != ROOT:
-                    key = home.rsplit(":", 1)[0] + _path(n.name)[0]
                     seen = [in_call.get(r, False) for r in ends.get(n.id, [])]
-                    roots[key] = roots.get(key, True) and bool(seen) and all(seen)
+                    kept[home] = kept.get(home, True) and bool(seen) and all(seen)
             used: set[str] = set()
             for (i, n), home in zip(leaves, homes, strict=True):
-                if home != ROOT and roots[home.rsplit(":", 1)[0] + _path(n.name)[0]]:
+                if home != ROOT and kept[home]:
                     self.nodes[i] = dataclasses.replace(n, region=home)
                     used.add(home)
             for rid in [r for r in self.pending_groups if r.id in used]:

@@ -227,9 +227,9 @@ def _param(region: Any, key: str) -> str:
 
 
 def region_title(region: Any) -> str:
-    """A region's name as the live view shows it (``extensions/graph/model.js``,
-    ``regionTitle``): a loop as "↻ loop", a multiplication sign and its trip count; remat's
-    recomputation in plain words; the backward pass said."""
+    """A region's name as the views show it: a loop as "↻ loop", a multiplication sign and its
+    trip count; remat's recomputation in plain words; the backward pass said. Written here only:
+    the live view draws the titles ``graph_widget.graph_data`` sends (``title``)."""
     name = region.label
     recompute = region.kind == "named_scope" and region.label == RECOMPUTED_SCOPE
     if recompute:
@@ -246,7 +246,7 @@ def region_title(region: Any) -> str:
 
 
 def loop_detail(region: Any) -> str:
-    """A loop's second line, as the live view's ``loopDetail``: its scheme and snapshots."""
+    """A loop's second line: its scheme and snapshots (sent to the live view as ``detail``)."""
     if region.kind not in loop_kinds():
         return ""
     n = _param(region, "length") or _param(region, "trip count")

@@ -45,6 +45,8 @@ from workbench._src.notebook.graph_picture import (
     graph_model,
     initial_expanded,
     is_internal,
+    loop_detail,
+    region_title,
     static_html,
 )
 from workbench._src.notebook.html import STATIC, LiveDisplay, fallback, static_text
@@ -84,6 +86,10 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("residual_bytes", ""),
         ("params", "kv"),  # a loop's trip count, a remat policy, ...
         ("internal", ""),  # 1 for a region the workbench's own code opened
+        # Its name and second line as the views write them (graph_picture.region_title and
+        # loop_detail), written here once: the front end draws them as they come.
+        ("title", "s"),
+        ("detail", "s"),
     ),
     "edges": (
         ("source", "n"),
@@ -186,6 +192,8 @@ def graph_data(graph: Graph, residuals: Iterable[Residual] = (), title: str = ""
             kept.get(r.id, 0),
             [[string(k), string(v)] for k, v in r.params],
             int(r.parent is not None and r.kind not in loops and is_internal(r.source)),
+            string(region_title(r)),
+            string(loop_detail(r)),
         ]
         for r in graph.regions
     ]
