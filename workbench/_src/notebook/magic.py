@@ -40,6 +40,8 @@ from workbench._src.notebook.cell_expression import (
     IPYTHON_NAMES,
     expression_function,
     free_arrays,
+    refuse_await,
+    statements,
 )
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.nan_views import explain_traced
@@ -305,10 +307,12 @@ class _Run:
         if body and isinstance(body[-1], ast.Expr):
             last = body[-1].value
             body = body[:-1]
+        if last is not None:
+            refuse_await(last, where)
+        run = statements(body, filename, self.shell, where) if body else None
         try:
-            if body:
-                code = compile(ast.Module(body=body, type_ignores=[]), filename, "exec")
-                self._user(lambda: exec(code, self.shell.user_ns), filename)
+            if run is not None:
+                self._user(run, filename)
             if last is None:
                 for flag in ("grad", "compile"):
                     if getattr(args, flag) is not None:
