@@ -11,7 +11,7 @@ import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
-from workbench._src.errors import describe, shape_dtype
+from workbench._src.errors import ArgumentError, describe, shape_dtype
 
 _NUMERIC = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
 
@@ -40,7 +40,7 @@ def resolve_device(device: Any) -> jax.Device | None:
                 f"{jax.default_backend()!r} with devices {jax.devices()}. Leave device unset to "
                 "use the default, or pick one of those."
             ) from e
-    raise TypeError(
+    raise ArgumentError(
         f"device must be None, a jax.Device, a platform name ('cpu', 'gpu', 'tpu') or an index, "
         f"but received {describe(device)}."
     )
@@ -74,7 +74,7 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
         )
     for leaf in jax.tree_util.tree_leaves(x):
         if not isinstance(leaf, _NUMERIC):
-            raise TypeError(
+            raise ArgumentError(
                 f"to_rarray converts arrays and numbers (or pytrees of them), but received "
                 f"{describe(leaf)}. Convert it to a NumPy array first, or keep it out of the tree."
             )
@@ -169,7 +169,7 @@ def check_sharding(sharding: Any) -> None:
             )
         return
     if not isinstance(sharding, jax.sharding.Sharding):
-        raise TypeError(
+        raise ArgumentError(
             f"to_rarray's sharding must be a jax.sharding.Sharding, but received "
             f"{describe(sharding)}. Build one from a mesh: "
             "NamedSharding(jax.make_mesh((8,), ('data',)), PartitionSpec('data')); "

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.errors import describe
+from workbench._src.errors import ArgumentError, describe
 
 
 def onehot(x: Any) -> tuple[jax.Array, ...]:
@@ -23,13 +23,13 @@ def onehot(x: Any) -> tuple[jax.Array, ...]:
     (Array([1., 0.], dtype=float32), Array([0., 1.], dtype=float32))
     """
     if not (hasattr(x, "shape") and hasattr(x, "dtype")) and not isinstance(x, float | complex):
-        raise TypeError(
+        raise ArgumentError(
             f"onehot needs one array (or a float), but received {describe(x)}. For a pytree, "
             "call it per leaf: jax.tree.map(wb.onehot, tree)."
         )
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.inexact):
-        raise TypeError(
+        raise ArgumentError(
             f"onehot builds tangents, which must be floating point, but received "
             f"{describe(x)}. Convert first: wb.onehot(x.astype(jnp.float32))."
         )

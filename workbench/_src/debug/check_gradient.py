@@ -43,7 +43,7 @@ from workbench._src.ad.modes import Mode, Reverse, check_mode
 from workbench._src.debug import finite_differences as fdiff
 from workbench._src.debug.check_gradient_report import ArrayCheck, GradientCheck
 from workbench._src.debug.concrete import require_concrete
-from workbench._src.errors import WorkbenchError, describe, shape_dtype
+from workbench._src.errors import OutOfMemoryError, WorkbenchError, describe, shape_dtype
 
 __all__ = ["ArrayCheck", "GradientCheck", "check_gradient"]
 
@@ -116,7 +116,7 @@ def check_gradient(
     except jax.errors.JaxRuntimeError as e:
         if "RESOURCE_EXHAUSTED" not in str(e) and "out of memory" not in str(e).lower():
             raise
-        raise WorkbenchError(
+        raise OutOfMemoryError(
             "check_gradient ran out of memory running f (or its gradient) on these arguments: "
             f"{str(e).splitlines()[0][:300]}. The check itself holds one copy of the "
             "arguments beside what f and its gradient need; "
@@ -125,9 +125,11 @@ def check_gradient(
                 "(elements=False)."
                 if elements
                 else "if wb.gradient(mode, f, *args) alone runs out of memory too, the model "
-                "does not fit: check a smaller batch or model."
+                "does not fit: check a smaller batch or model, or keep fewer values for the "
+                "backward pass (a loop's checkpointing=wb.Binomial(s); wb.inspect(f, *args, "
+                "mode=wb.Reverse) shows what the gradient keeps)."
             )
-        ) from None
+        ) from e
 
 
 def _positive_int(name: str, value: Any, what: str) -> None:

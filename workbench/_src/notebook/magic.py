@@ -31,7 +31,13 @@ from IPython.display import display
 import workbench as wb
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.debug.nans.report import NanReport
-from workbench._src.errors import WorkbenchError, describe, warn_fallback
+from workbench._src.errors import (
+    WorkbenchError,
+    describe,
+    is_out_of_memory,
+    out_of_memory,
+    warn_fallback,
+)
 from workbench._src.introspect.inspection import inspect
 from workbench._src.notebook import html
 from workbench._src.notebook import magic_flags as flags
@@ -343,7 +349,9 @@ class _Run:
             ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
         compiled = ins.compiled  # the program inspect compiled: run it, never compile it again
         assert compiled is not None
-        value = self._user(lambda: compiled(*values), filename)
+        # Waited for here: JAX reports a failed run (out of memory, on CPU) when its result is
+        # read, and the cell reads it (its views), so the cell fails with the workbench's words.
+        value = self._user(lambda: jax.block_until_ready(compiled(*values)), filename)
 
         grads = None
         if grad_names:
@@ -365,7 +373,7 @@ class _Run:
             # per input, None for the Const ones: run the program inspect compiled.
             gradient_program = grad_ins.compiled
             assert gradient_program is not None
-            derivs = self._user(lambda: gradient_program(*values), filename)
+            derivs = self._user(lambda: jax.block_until_ready(gradient_program(*values)), filename)
             grads = Gradients(
                 {n: d for n, d in zip(names, derivs, strict=True) if n in grad_names}, grad_ins
             )
@@ -432,7 +440,12 @@ class _Run:
         """``call()``; if the user's code raises, its traceback is shown from the user's first
         line on (our frames left out) and the cell is marked failed."""
         try:
-            return call()
+            try:
+                return call()
+            except RuntimeError as e:
+                if isinstance(e, WorkbenchError) or not is_out_of_memory(e):
+                    raise
+                raise out_of_memory(self.where, e) from e
         except UsageError:
             raise
         except Exception as e:
