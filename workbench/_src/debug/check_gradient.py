@@ -215,7 +215,7 @@ def _check(
     )
     plain_zeros = _zeros(split.primals)
     wide_zeros = jax.tree_util.tree_map(
-        lambda p: jnp.asarray(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
+        lambda p: jax.device_put(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
         plain_zeros,
     )
     ctx = _Context(
@@ -313,7 +313,7 @@ def _flat(derivs: Sequence[Any]) -> list[np.ndarray]:
 
 def _filled(p: Any, value: float) -> Any:
     # Made by NumPy and put on the device: no compiled fill per shape.
-    return jnp.asarray(np.full(np.shape(p), value, np.dtype(jnp.result_type(p))))
+    return jax.device_put(np.full(np.shape(p), value, np.dtype(jnp.result_type(p))))
 
 
 def _zeros(primals: Any) -> Any:
@@ -433,9 +433,9 @@ def _directions(
                 # Each element moves by about h * max(|x_i|, rms(x)): the step balances
                 # truncation against rounding. Held in the leaf's dtype, exactly.
                 vs.append(np.asarray(z * s * w).astype(np.dtype(leaf.x.dtype)))
-            tangents = _set_leaves(ctx.zeros[0], group, [jnp.asarray(v) for v in vs])
+            tangents = _set_leaves(ctx.zeros[0], group, [jax.device_put(v) for v in vs])
             wide = _set_leaves(
-                ctx.zeros[1], group, [jnp.asarray(_widened(_as_f64(v), ctx.fd)) for v in vs]
+                ctx.zeros[1], group, [jax.device_put(_widened(_as_f64(v), ctx.fd)) for v in vs]
             )
             jvp = (
                 None
@@ -454,7 +454,7 @@ def _directions(
             )
 
             def evaluate(k: float, wide: Any = wide) -> np.ndarray:
-                return np.asarray(ctx.along(ctx.split.primals, wide, h * k))
+                return np.asarray(ctx.along(ctx.split.primals, wide, jax.device_put(h * k)))
 
             size = max(abs(ours), scale)
             est = fdiff.refine(evaluate, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo)
@@ -606,14 +606,14 @@ def _elements(
             idx = chosen[part]
             # Pad the last chunk to the chunk's size: one compiled program for every chunk.
             pad = step - idx.size if chosen.size > step else 0
-            ids = jnp.asarray(np.concatenate([idx, np.repeat(idx[-1:], pad)]))
+            ids = jax.device_put(np.concatenate([idx, np.repeat(idx[-1:], pad)]))
             hp = h[part].astype(np.float64)
 
             def evaluate(
                 k: float, ids: Any = ids, hp: Any = hp, pad: int = pad, unit: Any = unit
             ) -> np.ndarray:
                 hs = np.concatenate([hp * k, np.repeat(hp[-1:] * k, pad)]).astype(ctx.fd)
-                vals = np.asarray(at(ctx.split.primals, ids, jnp.asarray(hs * unit)))
+                vals = np.asarray(at(ctx.split.primals, ids, jax.device_put(hs * unit)))
                 return vals[: vals.shape[0] - pad]
 
             wanted = fdiff.WANTED * np.maximum(np.abs(ours[part]), largest)
@@ -664,7 +664,7 @@ def _element_bend(
         part = slice(start, start + chunk)
         at = np.asarray(BEND_AT)
         h = steps[part, None] * np.concatenate([[0.0], at, -at])
-        s = np.asarray(batched(jnp.asarray(idx[part]), jnp.asarray(h)), np.float64)
+        s = np.asarray(batched(jax.device_put(idx[part]), jax.device_put(h)), np.float64)
         k = at.size
         bent = s[:, 1 : k + 1] + s[:, k + 1 :] - 2 * s[:, :1]
         out[part] = np.max(_kinks(bent[:, :-1], bent[:, 1:]), axis=1)
@@ -696,7 +696,9 @@ def _forward_elements(
     for unit in (1.0, 1j) if jnp.iscomplexobj(x) else (1.0,):
         for start in range(0, chosen.size, step):
             idx = chosen[start : start + step]
-            out[idx] += np.asarray(batched(jnp.asarray(idx), unit), np.float64) * unit
+            out[idx] += (
+                np.asarray(batched(jax.device_put(idx), jax.device_put(unit)), np.float64) * unit
+            )
     return out.reshape(x.shape)
 
 
