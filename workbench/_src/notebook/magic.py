@@ -32,6 +32,7 @@ import workbench as wb
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.debug.nans.report import NanReport
 from workbench._src.errors import (
+    OutOfMemoryError,
     WorkbenchError,
     describe,
     is_out_of_memory,
@@ -442,10 +443,15 @@ class _Run:
         try:
             try:
                 return call()
-            except RuntimeError as e:
-                if isinstance(e, WorkbenchError) or not is_out_of_memory(e):
+            except RuntimeError as e:  # out of memory: said as the cell's ("%%reactant: ...")
+                cause = e.__cause__ if isinstance(e, OutOfMemoryError) else e
+                if (
+                    cause is None
+                    or isinstance(cause, WorkbenchError)
+                    or not is_out_of_memory(cause)
+                ):
                     raise
-                raise out_of_memory(self.where, e) from e
+                raise out_of_memory(self.where, cause) from cause
         except UsageError:
             raise
         except Exception as e:
