@@ -117,7 +117,9 @@ def statements(body: list[ast.stmt], filename: str, shell: Any, where: str) -> C
         asyncio.get_running_loop()
     except RuntimeError:  # no loop runs here: IPython's runner may start one, as for any cell
         return lambda: shell.loop_runner(eval(code, shell.user_ns))
-    node = next(n for n in ast.walk(ast.Module(body=body, type_ignores=[])) if _awaits(n))
+    node = next(
+        n for n in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(n, _AWAITS)
+    )
     raise UsageError(
         f"{where}: line {node.lineno} awaits ({ast.unparse(node)}), but this kernel runs the "
         f"cell on its event loop and {where} runs its statements while that loop waits for "
@@ -126,8 +128,7 @@ def statements(body: list[ast.stmt], filename: str, shell: Any, where: str) -> C
     )
 
 
-def _awaits(node: ast.AST) -> bool:
-    return isinstance(node, ast.Await | ast.AsyncFor | ast.AsyncWith)
+_AWAITS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 
 def _awaited_example(node: ast.AST) -> str:
