@@ -278,3 +278,29 @@ def test_a_python_float_carry_through_a_float32_body_runs_as_lax_does():
     got = wb.fori_loop(0, 3, lambda i, c: c * jnp.float32(2), 1.0, checkpointing=wb.Binomial(2))
     want = jax.lax.fori_loop(0, 3, lambda i, c: c * jnp.float32(2), 1.0)
     assert got.dtype == want.dtype and float(got) == float(want) == 8.0
+
+
+def test_explain_nans_of_a_str_output_or_argument():
+    with pytest.raises(wb.OutputError, match=r"^wb.explain_nans: the function returned a str"):
+        wb.explain_nans(lambda x: "s", X)
+    with pytest.raises(
+        wb.ArgumentError,
+        match=r"^wb.explain_nans: an argument holds a str \('abc'\), which is not an array.*"
+        r"lambda x: f\(x, value\)",
+    ):
+        wb.explain_nans(f, "abc")
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: wb.inspect(f, X, runs=-1), r"runs=\) takes a count of runs .* Python int \(-1\)"),
+        (lambda: wb.gradient(wb.Reverse, f, X, chunk="x"), r"chunk must be a positive int"),
+        (lambda: wb.check_gradient(f, X, directions=0), r"directions must be a positive int"),
+    ],
+    ids=["inspect runs", "gradient chunk", "check_gradient directions"],
+)
+def test_an_option_with_a_wrong_value_is_an_option_error(call, pattern):
+    with pytest.raises(wb.OptionError, match=pattern) as info:
+        call()
+    assert isinstance(info.value, ValueError) and isinstance(info.value, wb.WorkbenchError)

@@ -40,6 +40,7 @@ from workbench._src.errors import ModeError as ModeError
 from workbench._src.errors import NotCallableError as NotCallableError
 from workbench._src.errors import NotDifferentiableError as NotDifferentiableError
 from workbench._src.errors import OutOfMemoryError as OutOfMemoryError
+from workbench._src.errors import OptionError as OptionError
 from workbench._src.errors import OutputError as OutputError
 from workbench._src.errors import TracedValueError as TracedValueError
 from workbench._src.errors import WorkbenchError as WorkbenchError
@@ -107,6 +108,7 @@ __all__ = [
     "NotCallableError",
     "NotDifferentiableError",
     "OutOfMemoryError",
+    "OptionError",
     "OutputError",
     "Periodic",
     "PrecisionWarning",

@@ -46,6 +46,12 @@ class ArgumentError(WorkbenchError, TypeError):
     that is not an integer, a loop body that does not take the loop's arguments."""
 
 
+class OptionError(WorkbenchError, ValueError):
+    """An option has a value the function does not take (``runs=-1``, ``chunk='x'``,
+    ``directions=0``, a device that is not there); a ``ValueError``, as Python's convention for
+    a right type with a wrong value."""
+
+
 class TracedValueError(WorkbenchError, TypeError):
     """A traced (abstract) value was used where Python needs a concrete one, inside ``jit``."""
 

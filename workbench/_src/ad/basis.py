@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.errors import ArgumentError, describe
+from workbench._src.errors import ArgumentError, OptionError, describe
 
 
 def onehot(x: Any) -> tuple[jax.Array, ...]:
@@ -112,7 +112,7 @@ def check_chunk(chunk: Any, where: str) -> None:
         return
     if isinstance(chunk, int) and not isinstance(chunk, bool) and chunk >= 1:
         return
-    raise ValueError(
+    raise OptionError(
         f"{where}: chunk must be a positive int (how many tangent lanes to push at once), "
         f"'auto' (lanes x input elements kept under {CHUNK_ELEMENTS:,}) or None (every lane at "
         f"once, as jax.jacfwd), but got {describe(chunk)}."

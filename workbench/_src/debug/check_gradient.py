@@ -43,7 +43,13 @@ from workbench._src.ad.modes import Mode, Reverse, check_mode
 from workbench._src.debug import finite_differences as fdiff
 from workbench._src.debug.check_gradient_report import ArrayCheck, GradientCheck
 from workbench._src.debug.concrete import require_concrete
-from workbench._src.errors import OutOfMemoryError, WorkbenchError, describe, shape_dtype
+from workbench._src.errors import (
+    OptionError,
+    OutOfMemoryError,
+    WorkbenchError,
+    describe,
+    shape_dtype,
+)
 
 __all__ = ["ArrayCheck", "GradientCheck", "check_gradient"]
 
@@ -104,13 +110,13 @@ def check_gradient(
     _positive_int("max_elements", max_elements, "how many elements of each array to check")
     _positive_int("directions", directions, "how many random directions per array")
     if elements is not None and not isinstance(elements, bool):
-        raise ValueError(
+        raise OptionError(
             "check_gradient: elements must be True (check element by element), False (random "
             f"directions only) or None (element by element on small inputs), but got "
             f"{describe(elements)}."
         )
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"check_gradient: seed must be an int, but got {describe(seed)}.")
+        raise OptionError(f"check_gradient: seed must be an int, but got {describe(seed)}.")
     try:
         return _check(f, args, mode, directions, elements, max_elements, seed)
     except jax.errors.JaxRuntimeError as e:
@@ -134,7 +140,7 @@ def check_gradient(
 
 def _positive_int(name: str, value: Any, what: str) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
+        raise OptionError(
             f"check_gradient: {name} must be a positive int ({what}), but got {describe(value)}."
         )
 
