@@ -82,7 +82,8 @@ def test_forward_mode_through_custom_vjp_names_the_call_and_the_remedy(call):
     with pytest.raises(wb.ModeError) as e:
         call(f)
     text = str(e.value)
-    assert "calls a jax.custom_vjp function (called at" in text
+    assert "calls a jax.custom_vjp function (clipped, defined at " in text  # the function
+    assert ", called at " in text and "JAX's custom_vjp defines only a reverse-mode" in text
     assert "test_entry_messages.py" in text
     assert "only a reverse-mode rule" in text and "jax.custom_jvp" in text
     np.testing.assert_allclose(  # reverse mode works, with the custom rule

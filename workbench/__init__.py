@@ -39,8 +39,8 @@ from workbench._src.errors import CompiledCallError as CompiledCallError
 from workbench._src.errors import ModeError as ModeError
 from workbench._src.errors import NotCallableError as NotCallableError
 from workbench._src.errors import NotDifferentiableError as NotDifferentiableError
-from workbench._src.errors import OutOfMemoryError as OutOfMemoryError
 from workbench._src.errors import OptionError as OptionError
+from workbench._src.errors import OutOfMemoryError as OutOfMemoryError
 from workbench._src.errors import OutputError as OutputError
 from workbench._src.errors import TracedValueError as TracedValueError
 from workbench._src.errors import WorkbenchError as WorkbenchError
@@ -107,8 +107,8 @@ __all__ = [
     "NanReport",
     "NotCallableError",
     "NotDifferentiableError",
-    "OutOfMemoryError",
     "OptionError",
+    "OutOfMemoryError",
     "OutputError",
     "Periodic",
     "PrecisionWarning",
