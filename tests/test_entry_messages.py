@@ -82,7 +82,8 @@ def test_forward_mode_through_custom_vjp_names_the_call_and_the_remedy(call):
     with pytest.raises(wb.ModeError) as e:
         call(f)
     text = str(e.value)
-    assert "calls a jax.custom_vjp function (called at" in text
+    assert "calls a jax.custom_vjp function (clipped, defined at " in text  # the function
+    assert ", called at " in text and "JAX's custom_vjp defines only a reverse-mode" in text
     assert "test_entry_messages.py" in text
     assert "only a reverse-mode rule" in text and "jax.custom_jvp" in text
     np.testing.assert_allclose(  # reverse mode works, with the custom rule
@@ -229,3 +230,53 @@ def test_other_runtime_errors_pass_through():
 
     with pytest.raises(jax.errors.JaxRuntimeError, match="something else"):
         wb.gradient(wb.Reverse, broken, X)
+
+
+async def _ones():
+    return jnp.ones(3, jnp.float32)
+
+
+def test_a_top_level_await_in_a_reactant_cell_runs_as_in_a_plain_cell():
+    """Was a raw "SyntaxError: 'await' outside function" through the workbench's frames. With no
+    event loop running (a terminal IPython, this test's shell) the statements run on IPython's
+    loop runner, as a plain cell's would."""
+    ip = shared_shell()
+    ip.user_ns.update(jnp=jnp, make_ones=_ones)
+    r = run_reactant(ip, "--grad v", "v = await make_ones()\njnp.sum(jnp.sin(v))")
+    np.testing.assert_allclose(r.value, 3 * np.sin(1.0), rtol=1e-6)
+    np.testing.assert_allclose(r.gradients.values["v"], np.full(3, np.cos(1.0)), rtol=1e-6)
+
+
+def _failing_cell(ip, body):
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as out:
+        r = ip.run_cell(f"%%reactant\n{body}")
+    assert r.error_in_exec is not None, "the cell should fail"
+    assert "Traceback" not in out.stdout + out.stderr  # the message, not the workbench's frames
+    return str(r.error_in_exec)
+
+
+def test_an_await_in_the_compiled_expression_is_refused_with_the_remedy():
+    ip = shared_shell()
+    ip.user_ns.update(jnp=jnp, make_ones=_ones)
+    text = _failing_cell(ip, "jnp.sum(await make_ones())")
+    assert text.startswith("%%reactant: the cell's last expression awaits (await make_ones())")
+    assert "JAX traces by calling it" in text and "v = await make_ones()" in text
+
+
+def test_an_await_inside_a_running_event_loop_is_refused_before_the_cell_runs():
+    """A Jupyter kernel runs each cell on its asyncio loop: a cell magic, called synchronously
+    from it, cannot wait for a coroutine. The cell is refused before any line runs."""
+    import asyncio
+
+    ip = shared_shell()
+    ip.user_ns.update(jnp=jnp, make_ones=_ones, ran_before=False)
+
+    async def in_a_kernel_loop():
+        return _failing_cell(ip, "ran_before = True\nv = await make_ones()\njnp.sum(v)")
+
+    text = asyncio.run(in_a_kernel_loop())
+    assert text.startswith("%%reactant: line 3 awaits (await make_ones())")
+    assert "Run the awaiting lines in a plain cell above (e.g. v = await make_ones())" in text
+    assert ip.user_ns["ran_before"] is False

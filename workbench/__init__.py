@@ -34,14 +34,17 @@ from workbench._src.debug.check_gradient import check_gradient as check_gradient
 from workbench._src.debug.nans import NanReport as NanReport
 from workbench._src.debug.nans import explain_nans as explain_nans
 from workbench._src.errors import ActivityError as ActivityError
+from workbench._src.errors import ArgumentError as ArgumentError
 from workbench._src.errors import CompiledCallError as CompiledCallError
 from workbench._src.errors import ModeError as ModeError
 from workbench._src.errors import NotCallableError as NotCallableError
 from workbench._src.errors import NotDifferentiableError as NotDifferentiableError
+from workbench._src.errors import OptionError as OptionError
 from workbench._src.errors import OutOfMemoryError as OutOfMemoryError
 from workbench._src.errors import OutputError as OutputError
 from workbench._src.errors import TracedValueError as TracedValueError
 from workbench._src.errors import WorkbenchError as WorkbenchError
+from workbench._src.errors import checked_signature as _checked_signature
 from workbench._src.introspect import Inspection as Inspection
 from workbench._src.introspect import IRText as IRText
 from workbench._src.introspect import code_hlo as code_hlo
@@ -62,6 +65,17 @@ from workbench._src.notebook.api import tradeoff_explorer as tradeoff_explorer
 
 __version__ = "0.1.0.dev0"
 
+# Python's own refusal of a call's arguments ("gradient() got an unexpected keyword argument
+# 'wrt'") said in the workbench's words (errors.checked_signature): every public function.
+for _name in (
+    "autodiff", "check_gradient", "checkpoint_schedule", "code_hlo", "code_xla", "compile",
+    "explain_nans", "fori_loop", "gradient", "graph", "ignore_derivatives", "inspect",
+    "jacobian", "jit", "onehot", "set_strong_zero", "to_rarray", "tradeoff_explorer",
+    "tradeoffs", "while_loop",
+):  # fmt: skip
+    globals()[_name] = _checked_signature(globals()[_name])
+del _name
+
 
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext workbench``: registers the ``%%reactant`` and ``%reactant`` magics."""
@@ -73,6 +87,7 @@ def load_ipython_extension(ipython: object) -> None:
 __all__ = [
     "Active",
     "ActivityError",
+    "ArgumentError",
     "BatchDuplicated",
     "Binomial",
     "CheckpointingError",
@@ -92,6 +107,7 @@ __all__ = [
     "NanReport",
     "NotCallableError",
     "NotDifferentiableError",
+    "OptionError",
     "OutOfMemoryError",
     "OutputError",
     "Periodic",

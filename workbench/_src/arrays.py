@@ -11,7 +11,7 @@ import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
-from workbench._src.errors import describe, shape_dtype
+from workbench._src.errors import ArgumentError, OptionError, describe, shape_dtype
 
 _NUMERIC = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
 
@@ -23,7 +23,7 @@ def resolve_device(device: Any) -> jax.Device | None:
     if isinstance(device, int) and not isinstance(device, bool):
         devices = jax.devices()
         if not 0 <= device < len(devices):
-            raise ValueError(
+            raise OptionError(
                 f"device index {device} is out of range: JAX sees {len(devices)} device(s) "
                 f"({', '.join(str(d) for d in devices)}). Pass an index below {len(devices)}."
             )
@@ -35,12 +35,12 @@ def resolve_device(device: Any) -> jax.Device | None:
         try:
             return jax.devices(name)[0]
         except RuntimeError as e:
-            raise ValueError(
+            raise OptionError(
                 f"no {device!r} device is available here; JAX's default backend is "
                 f"{jax.default_backend()!r} with devices {jax.devices()}. Leave device unset to "
                 "use the default, or pick one of those."
             ) from e
-    raise TypeError(
+    raise ArgumentError(
         f"device must be None, a jax.Device, a platform name ('cpu', 'gpu', 'tpu') or an index, "
         f"but received {describe(device)}."
     )
@@ -69,12 +69,12 @@ def to_rarray(x: Any, *, device: Any = None, sharding: Any = None) -> Any:
     dtype('int32')
     """
     if device is not None and sharding is not None:
-        raise ValueError(
+        raise OptionError(
             "to_rarray takes device or sharding, not both: a sharding already names its devices."
         )
     for leaf in jax.tree_util.tree_leaves(x):
         if not isinstance(leaf, _NUMERIC):
-            raise TypeError(
+            raise ArgumentError(
                 f"to_rarray converts arrays and numbers (or pytrees of them), but received "
                 f"{describe(leaf)}. Convert it to a NumPy array first, or keep it out of the tree."
             )
@@ -161,7 +161,7 @@ def check_sharding(sharding: Any) -> None:
     """A ``jax.sharding.Sharding``, or a ``PartitionSpec`` while a mesh is set (as JAX takes)."""
     if isinstance(sharding, PartitionSpec):
         if jax.sharding.get_abstract_mesh().empty:
-            raise ValueError(
+            raise OptionError(
                 f"to_rarray received the PartitionSpec {sharding} but no mesh: a spec names mesh "
                 "axes, and says nothing about which devices hold them. Pass "
                 f"sharding=NamedSharding(mesh, {sharding}), or set a mesh first "
@@ -169,7 +169,7 @@ def check_sharding(sharding: Any) -> None:
             )
         return
     if not isinstance(sharding, jax.sharding.Sharding):
-        raise TypeError(
+        raise ArgumentError(
             f"to_rarray's sharding must be a jax.sharding.Sharding, but received "
             f"{describe(sharding)}. Build one from a mesh: "
             "NamedSharding(jax.make_mesh((8,), ('data',)), PartitionSpec('data')); "
@@ -184,7 +184,7 @@ def _check_fits(sharding: NamedSharding, array: Any, path: Any) -> None:
     shape = np.shape(array)
     spec = tuple(sharding.spec)
     if len(spec) > len(shape):
-        raise ValueError(
+        raise OptionError(
             f"to_rarray: the sharding's spec {sharding.spec} has {_count(len(spec), 'entry')} "
             f"(one per array axis), but {where}{shape_dtype(array)} has "
             f"{_count(len(shape), 'axis')}. Give it a spec of at most {len(shape)} entries "
@@ -198,7 +198,7 @@ def _check_fits(sharding: NamedSharding, array: Any, path: Any) -> None:
             continue  # None, UNCONSTRAINED, or something JAX itself will report
         ways = int(np.prod([sizes[n] for n in names]))
         if shape[axis] % ways:
-            raise ValueError(
+            raise OptionError(
                 f"to_rarray: the sharding {sharding.spec} splits axis {axis} of {where}"
                 f"{shape_dtype(array)} {ways} ways (mesh axes {', '.join(map(repr, names))}), "
                 f"but its length {shape[axis]} is not a multiple of {ways}. Pad that axis to a "

@@ -25,15 +25,20 @@ from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import (
+    ArgumentError,
     CompiledCallError,
     CompiledShardingError,
     TracedValueError,
+    WorkbenchError,
     describe,
     is_out_of_memory,
     out_of_memory,
+    plain_signature,
+    refuse_non_arrays,
     shape_dtype,
 )
-from workbench._src.sources import cell_number, is_users
+from workbench._src.leaves import is_array_leaf
+from workbench._src.sources import WORKBENCH_DIR, cell_number, is_users
 
 # One wrapper per user function, for as long as the function lives, so that jax.jit's cache
 # (keyed on the function) is shared by every wb.jit of the same function, as it is by every
@@ -59,13 +64,36 @@ def jit(fun: Callable[..., Any] | None = None, /, *extra: Any, **options: Any) -
         return functools.partial(jit, **options)
     check_function_first("jit", fun, extra, takes_mode=False, usage="wb.jit(f)(x)")
     if extra:  # the arguments go to the compiled function, not to jit
-        raise TypeError(
+        raise ArgumentError(
             f"jit takes the function alone and returns its compiled version, but received "
             f"{len(extra)} more positional argument{'s' if len(extra) > 1 else ''} "
             f"({', '.join(describe(a) for a in extra)}). Call the result: wb.jit(f)(x)."
         )
     _check_options("jit", options)
-    return Jitted(fun, jax.jit(_explaining_tracer_errors(fun), **options), options)
+    try:
+        jitted = jax.jit(_explaining_tracer_errors(fun), **options)
+    except ValueError as e:  # static_argnums beyond the function's parameters
+        if not str(e).startswith("Jitted function has static_argnums="):
+            raise
+        raise ArgumentError(_static_argnums_message(str(e), None)) from e
+    return Jitted(fun, jitted, options)
+
+
+def _static_argnums_message(text: str, args: Any) -> str:
+    """JAX's "Jitted function has static_argnums=(5,), but only accepts 1 positional
+    arguments", in the workbench's words."""
+    caller = _caller.get()
+    given = (
+        f"the call passes {len(args)} positional argument{'s' if len(args) != 1 else ''}"
+        if args is not None
+        else "the function does not take that many"
+    )
+    return (
+        f"{caller.name if caller else 'wb.jit'}: "
+        f"{text.split(', but')[0].removeprefix('Jitted function has ')} names a positional "
+        f"argument, but {given}. static_argnums counts the positional arguments from 0: name "
+        f"one that exists, or use static_argnames for a keyword. (JAX: {text.splitlines()[0]})"
+    )
 
 
 _JIT_OPTIONS = frozenset(inspect.signature(jax.jit).parameters) - {"fun"}
@@ -83,7 +111,7 @@ def _check_options(where: str, options: dict[str, Any]) -> None:
             f"inside it: wb.{where}(lambda x: wb.gradient(wb.Reverse, f, x)), or inspect one "
             "with wb.inspect(f, x, mode=wb.Reverse)."
         )
-    raise TypeError(
+    raise ArgumentError(
         f"wb.{where} received the option{'s' if len(unknown) > 1 else ''} "
         f"{', '.join(map(repr, unknown))}, which jax.jit does not take. Its options are "
         f"{', '.join(sorted(_JIT_OPTIONS))}.{hint}"
@@ -111,13 +139,19 @@ class Jitted:
     attribute are ``jax.jit``'s.
     """
 
-    __slots__ = ("__weakref__", "_jitted", "_skip", "_workbench_function")
+    __slots__ = ("__weakref__", "_jitted", "_skip", "_static_options", "_workbench_function")
 
     def __init__(self, fun: Callable[..., Any], jitted: Any, options: dict[str, Any]) -> None:
         self._workbench_function = fun  # keeps fun alive with the jitted function
         self._jitted = jitted
         nums = options.get("static_argnums", ())
         self._skip = frozenset((nums,) if isinstance(nums, int) else nums)
+        names = options.get("static_argnames", ())
+        names = (names,) if isinstance(names, str) else tuple(names)
+        self._static_options = ", ".join(
+            [f"static_argnums={tuple(sorted(self._skip))}"] * bool(self._skip or not names)
+            + [f"static_argnames={names}"] * bool(names)
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -131,13 +165,26 @@ class Jitted:
             warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
             return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
         except ValueError as e:
-            if not str(e).startswith("Non-hashable static arguments"):
+            raise self._static_error(args, kwargs, e) from e
+        except TypeError as e:
+            translated = _not_an_array(args, kwargs, e)
+            if translated is e:
                 raise
-            raise TypeError(self._unhashable_message(args, kwargs, e)) from e
+            raise translated from e
         except jax.errors.JaxRuntimeError as e:
             if not is_out_of_memory(e):
                 raise
             raise out_of_memory("wb.jit", e) from e
+
+    def _static_error(self, args: Any, kwargs: Any, e: ValueError) -> Exception:
+        """JAX's ValueError for a static argument it cannot use, in the workbench's words (any
+        other ValueError as it is)."""
+        text = str(e)
+        if text.startswith("Non-hashable static arguments"):
+            return ArgumentError(self._unhashable_message(args, kwargs, e))
+        if text.startswith("Jitted function has static_argnums="):
+            return ArgumentError(_static_argnums_message(text, args))
+        return e
 
     def _unhashable_message(self, args: Any, kwargs: Any, e: BaseException) -> str:
         static = sorted(self._skip)
@@ -148,9 +195,16 @@ class Jitted:
                     hash(args[i])
                 except TypeError:
                     culprits.append(f"argument {i + 1} ({describe(args[i])})")
+        for k, v in kwargs.items():
+            try:
+                hash(v)
+            except TypeError:
+                culprits.append(f"the keyword argument {k}= ({describe(v)})")
         what = ", ".join(culprits) or "a static argument"
+        caller = _caller.get()
         return (
-            f"wb.jit: {what} is marked static (static_argnums={tuple(static)}) but cannot be "
+            f"{caller.name if caller else 'wb.jit'}: {what} is marked static "
+            f"({self._static_options}) but cannot be "
             "hashed: a static argument is part of the compilation's key, compared by hash and "
             "==. Pass a hashable value (a tuple instead of a list, a frozen dataclass or "
             "NamedTuple instead of a dict), close over it (wb.jit(lambda x: f(x, options))), or "
@@ -159,13 +213,24 @@ class Jitted:
         )
 
     def trace(self, *args: Any, **kwargs: Any) -> Any:
-        return self._jitted.trace(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        return self._staged("trace", args, kwargs)
 
     def lower(self, *args: Any, **kwargs: Any) -> Any:
-        return self._jitted.lower(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        return self._staged("lower", args, kwargs)
 
     def eval_shape(self, *args: Any, **kwargs: Any) -> Any:
-        return self._jitted.eval_shape(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        return self._staged("eval_shape", args, kwargs)
+
+    def _staged(self, stage: str, args: Any, kwargs: Any) -> Any:
+        try:
+            return getattr(self._jitted, stage)(*pack(args, self._skip), **_pack_kwargs(kwargs))
+        except ValueError as e:
+            raise self._static_error(args, kwargs, e) from e
+        except TypeError as e:
+            translated = _not_an_array(args, kwargs, e)
+            if translated is e:
+                raise
+            raise translated from e
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._jitted, name)
@@ -194,11 +259,25 @@ def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
         if kwargs:
             kwargs = dict(zip(kwargs, unpack(tuple(kwargs.values())), strict=True))
         try:
-            return f(*args, **kwargs)
+            out = f(*args, **kwargs)
         except jax.errors.ConcretizationTypeError as e:
             raise TracedValueError(_tracer_message(f, e)) from e
         except jax.errors.TracerArrayConversionError as e:
             raise TracedValueError(_tracer_message(f, e, numpy=True)) from e
+        except TypeError as e:
+            if not _refused_by_the_call(e, f, args, kwargs):
+                raise
+            raise ArgumentError(_arity_message(f, args, kwargs, e)) from e
+        caller = _caller.get()
+        refuse_non_arrays(
+            caller.name if caller else "wb.jit",
+            (caller.what if caller and caller.what else None)
+            or f"the function {getattr(f, '__name__', '')}".rstrip(),
+            out,
+            "A compiled program returns arrays (or pytrees of them): compute the value with "
+            "jax.numpy, and return other results from a function that is not compiled.",
+        )
+        return out
 
     functools.update_wrapper(wrapper, fun)
     del wrapper.__wrapped__  # type: ignore[attr-defined]  # a strong reference to fun
@@ -207,6 +286,68 @@ def _explaining_tracer_errors(fun: Callable[..., Any]) -> Callable[..., Any]:
     with contextlib.suppress(TypeError):
         _wrappers[fun] = wrapper
     return wrapper
+
+
+def _refused_by_the_call(e: TypeError, f: Callable[..., Any], args: Any, kwargs: Any) -> bool:
+    """Whether ``e`` is Python's refusal of the call ``f(*args, **kwargs)`` itself (too many or
+    too few arguments; ``f`` never entered), not a ``TypeError`` from inside ``f``: raised in
+    the workbench's own frame, and ``f``'s signature refuses the arguments."""
+    if isinstance(e, WorkbenchError):
+        return False
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None or not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(
+        WORKBENCH_DIR
+    ):  # raised inside the user's code (a workbench wrapper like inspect's may call f)
+        return False
+    try:
+        inspect.signature(f).bind(*args, **kwargs)
+    except TypeError:
+        return True
+    except ValueError:
+        return False
+    return False
+
+
+def _arity_message(f: Callable[..., Any], args: Any, kwargs: Any, e: TypeError) -> str:
+    caller = _caller.get()
+    name = getattr(f, "__name__", "the function")
+    given = ", ".join(
+        [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+    )
+    where = caller.name if caller else "wb.jit"
+    usage = "wb.jit(f)(*args)" if where == "wb.jit" else f"{where}(f, *args)"
+    return (
+        f"{where}: the function {name}{plain_signature(f)} cannot take the arguments it was given "
+        f"({given or 'none'}): {str(e).split(') ', 1)[-1]}. Pass the function's own arguments "
+        f"after it ({usage}), and close over any others (lambda x: f(x, y))."
+    )
+
+
+def _not_an_array(args: Any, kwargs: Any, e: TypeError) -> Exception:
+    """JAX's "Error interpreting argument to <function> as an abstract array" (a string, an
+    object passed where a traced array goes), in the workbench's words; any other TypeError as
+    it is."""
+    if not str(e).startswith("Error interpreting argument to"):
+        return e
+    caller = _caller.get()
+    where = caller.name if caller else "wb.jit"
+    culprit = next(
+        (
+            (jax.tree_util.keystr(path), leaf)
+            for path, leaf in jax.tree_util.tree_leaves_with_path((args, kwargs))
+            if not is_array_leaf(leaf)
+        ),
+        None,
+    )
+    what = f"{describe(culprit[1])} (at {culprit[0]} of (args, kwargs))" if culprit else "a value"
+    return ArgumentError(
+        f"{where}: received {what}, which is not an array: the compiled program takes arrays "
+        "(or pytrees of them) as its traced arguments. Convert it (jnp.asarray), mark its "
+        "argument static (static_argnums=...), or close over it (lambda x: f(x, value)). "
+        f"(JAX: {str(e).splitlines()[0]})"
+    )
 
 
 @dataclasses.dataclass(frozen=True)

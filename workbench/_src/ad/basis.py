@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.errors import describe
+from workbench._src.errors import ArgumentError, OptionError, describe
 
 
 def onehot(x: Any) -> tuple[jax.Array, ...]:
@@ -23,13 +23,13 @@ def onehot(x: Any) -> tuple[jax.Array, ...]:
     (Array([1., 0.], dtype=float32), Array([0., 1.], dtype=float32))
     """
     if not (hasattr(x, "shape") and hasattr(x, "dtype")) and not isinstance(x, float | complex):
-        raise TypeError(
+        raise ArgumentError(
             f"onehot needs one array (or a float), but received {describe(x)}. For a pytree, "
             "call it per leaf: jax.tree.map(wb.onehot, tree)."
         )
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.inexact):
-        raise TypeError(
+        raise ArgumentError(
             f"onehot builds tangents, which must be floating point, but received "
             f"{describe(x)}. Convert first: wb.onehot(x.astype(jnp.float32))."
         )
@@ -112,7 +112,7 @@ def check_chunk(chunk: Any, where: str) -> None:
         return
     if isinstance(chunk, int) and not isinstance(chunk, bool) and chunk >= 1:
         return
-    raise ValueError(
+    raise OptionError(
         f"{where}: chunk must be a positive int (how many tangent lanes to push at once), "
         f"'auto' (lanes x input elements kept under {CHUNK_ELEMENTS:,}) or None (every lane at "
         f"once, as jax.jacfwd), but got {describe(chunk)}."

@@ -19,7 +19,7 @@ import jax
 from workbench._src.ad.modes import Mode
 from workbench._src.ad.strong_zero import strong_zero
 from workbench._src.errors import ModeError, is_out_of_memory, out_of_memory
-from workbench._src.internals import jaxprs, private_jax
+from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
 from workbench._src.sources import is_users, source_text
 
@@ -58,9 +58,10 @@ def _explaining_custom_vjp(
         if _CUSTOM_VJP_JVP not in str(e):
             raise
         where = _custom_vjp_lines(call, primals)
-        at = f" (called at {', '.join(where)})" if where else ""
+        at = f" ({'; '.join(w if ', called at' in w else 'called at ' + w for w in where)})"
         raise ModeError(
-            f"{mode!r}: the function calls a jax.custom_vjp function{at}. custom_vjp defines "
+            f"{mode!r}: the function calls a jax.custom_vjp function{at if where else ''}. "
+            "JAX's custom_vjp defines "
             "only a reverse-mode rule (its fwd and bwd), so forward mode has no rule to push a "
             "tangent through it. Differentiate in reverse mode (wb.Reverse), or define the "
             "function with jax.custom_jvp, whose rule serves both modes. "
@@ -81,8 +82,12 @@ def _custom_vjp_lines(call: Callable[..., Any], primals: tuple[Any, ...]) -> lis
         for eqn in jaxpr.eqns:
             if eqn.primitive is prims.CUSTOM_VJP:
                 src = private_jax.user_frame(eqn.source_info)
-                if src is not None and str(src) not in found:
-                    found.append(source_text(src))
+                name, _, defined = (params.called_function(eqn) or "").partition(" at ")
+                text = source_text(src) if src is not None else "an unknown line"
+                if name and defined:
+                    text = f"{name}, defined at {defined}, called at {text}"
+                if text not in found:
+                    found.append(text)
             for sub in jaxprs.jaxprs_in_params(eqn.params):
                 walk(jaxprs.open_jaxpr(sub)[0])
 

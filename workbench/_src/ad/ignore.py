@@ -6,7 +6,7 @@ from typing import TypeVar
 
 import jax
 
-from workbench._src.errors import describe
+from workbench._src.errors import ArgumentError, describe
 from workbench._src.leaves import is_array_leaf
 
 T = TypeVar("T")
@@ -22,7 +22,7 @@ def ignore_derivatives(x: T) -> T:
     """
     for leaf in jax.tree_util.tree_leaves(x):
         if not is_array_leaf(leaf) or isinstance(leaf, jax.ShapeDtypeStruct):
-            raise TypeError(
+            raise ArgumentError(
                 f"ignore_derivatives takes arrays (or pytrees of arrays), but received "
                 f"{describe(leaf)}"
                 + (f" inside {describe(x)}" if leaf is not x else "")

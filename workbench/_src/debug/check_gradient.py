@@ -63,7 +63,13 @@ from workbench._src.debug.check_gradient_elements import _elements, _forward_ele
 from workbench._src.debug.check_gradient_report import ArrayCheck, GradientCheck
 from workbench._src.debug.check_gradient_verdict import _combine, _empty
 from workbench._src.debug.concrete import require_concrete
-from workbench._src.errors import WorkbenchError, describe, shape_dtype
+from workbench._src.errors import (
+    OptionError,
+    OutOfMemoryError,
+    WorkbenchError,
+    describe,
+    shape_dtype,
+)
 
 __all__ = ["ArrayCheck", "GradientCheck", "check_gradient"]
 
@@ -114,19 +120,19 @@ def check_gradient(
     _positive_int("max_elements", max_elements, "how many elements of each array to check")
     _positive_int("directions", directions, "how many random directions per array")
     if elements is not None and not isinstance(elements, bool):
-        raise ValueError(
+        raise OptionError(
             "check_gradient: elements must be True (check element by element), False (random "
             f"directions only) or None (element by element on small inputs), but got "
             f"{describe(elements)}."
         )
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"check_gradient: seed must be an int, but got {describe(seed)}.")
+        raise OptionError(f"check_gradient: seed must be an int, but got {describe(seed)}.")
     try:
         return _check(f, args, mode, directions, elements, max_elements, seed)
     except jax.errors.JaxRuntimeError as e:
         if "RESOURCE_EXHAUSTED" not in str(e) and "out of memory" not in str(e).lower():
             raise
-        raise WorkbenchError(
+        raise OutOfMemoryError(
             "check_gradient ran out of memory running f (or its gradient) on these arguments: "
             f"{str(e).splitlines()[0][:300]}. The check itself holds one copy of the "
             "arguments beside what f and its gradient need; "
@@ -135,14 +141,16 @@ def check_gradient(
                 "(elements=False)."
                 if elements
                 else "if wb.gradient(mode, f, *args) alone runs out of memory too, the model "
-                "does not fit: check a smaller batch or model."
+                "does not fit: check a smaller batch or model, or keep fewer values for the "
+                "backward pass (a loop's checkpointing=wb.Binomial(s); wb.inspect(f, *args, "
+                "mode=wb.Reverse) shows what the gradient keeps)."
             )
-        ) from None
+        ) from e
 
 
 def _positive_int(name: str, value: Any, what: str) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
+        raise OptionError(
             f"check_gradient: {name} must be a positive int ({what}), but got {describe(value)}."
         )
 
@@ -223,7 +231,7 @@ def _check(
     )
     plain_zeros = _zeros(split.primals)
     wide_zeros = jax.tree_util.tree_map(
-        lambda p: jnp.asarray(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
+        lambda p: jax.device_put(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
         plain_zeros,
     )
     ctx = _Context(

@@ -39,7 +39,7 @@ def _flat(derivs: Sequence[Any]) -> list[np.ndarray]:
 
 def _filled(p: Any, value: float) -> Any:
     # Made by NumPy and put on the device: no compiled fill per shape.
-    return jnp.asarray(np.full(np.shape(p), value, np.dtype(jnp.result_type(p))))
+    return jax.device_put(np.full(np.shape(p), value, np.dtype(jnp.result_type(p))))
 
 
 def _zeros(primals: Any) -> Any:
@@ -142,9 +142,9 @@ def _directions(
                 # Each element moves by about h * max(|x_i|, rms(x)): the step balances
                 # truncation against rounding. Held in the leaf's dtype, exactly.
                 vs.append(np.asarray(z * s * w).astype(np.dtype(leaf.x.dtype)))
-            tangents = _set_leaves(ctx.zeros[0], group, [jnp.asarray(v) for v in vs])
+            tangents = _set_leaves(ctx.zeros[0], group, [jax.device_put(v) for v in vs])
             wide = _set_leaves(
-                ctx.zeros[1], group, [jnp.asarray(_widened(_as_f64(v), ctx.fd)) for v in vs]
+                ctx.zeros[1], group, [jax.device_put(_widened(_as_f64(v), ctx.fd)) for v in vs]
             )
             jvp = (
                 None
@@ -163,7 +163,7 @@ def _directions(
             )
 
             def evaluate(k: float, wide: Any = wide) -> np.ndarray:
-                return np.asarray(ctx.along(ctx.split.primals, wide, h * k))
+                return np.asarray(ctx.along(ctx.split.primals, wide, jax.device_put(h * k)))
 
             size = max(abs(ours), scale)
             est = fdiff.refine(evaluate, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo)

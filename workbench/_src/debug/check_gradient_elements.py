@@ -85,14 +85,14 @@ def _elements(
             idx = chosen[part]
             # Pad the last chunk to the chunk's size: one compiled program for every chunk.
             pad = step - idx.size if chosen.size > step else 0
-            ids = jnp.asarray(np.concatenate([idx, np.repeat(idx[-1:], pad)]))
+            ids = jax.device_put(np.concatenate([idx, np.repeat(idx[-1:], pad)]))
             hp = h[part].astype(np.float64)
 
             def evaluate(
                 k: float, ids: Any = ids, hp: Any = hp, pad: int = pad, unit: Any = unit
             ) -> np.ndarray:
                 hs = np.concatenate([hp * k, np.repeat(hp[-1:] * k, pad)]).astype(ctx.fd)
-                vals = np.asarray(at(ctx.split.primals, ids, jnp.asarray(hs * unit)))
+                vals = np.asarray(at(ctx.split.primals, ids, jax.device_put(hs * unit)))
                 return vals[: vals.shape[0] - pad]
 
             wanted = fdiff.WANTED * np.maximum(np.abs(ours[part]), largest)
@@ -143,7 +143,7 @@ def _element_bend(
         part = slice(start, start + chunk)
         at = np.asarray(BEND_AT)
         h = steps[part, None] * np.concatenate([[0.0], at, -at])
-        s = np.asarray(batched(jnp.asarray(idx[part]), jnp.asarray(h)), np.float64)
+        s = np.asarray(batched(jax.device_put(idx[part]), jax.device_put(h)), np.float64)
         k = at.size
         bent = s[:, 1 : k + 1] + s[:, k + 1 :] - 2 * s[:, :1]
         out[part] = np.max(_kinks(bent[:, :-1], bent[:, 1:]), axis=1)
@@ -169,5 +169,7 @@ def _forward_elements(
     for unit in (1.0, 1j) if jnp.iscomplexobj(x) else (1.0,):
         for start in range(0, chosen.size, step):
             idx = chosen[start : start + step]
-            out[idx] += np.asarray(batched(jnp.asarray(idx), unit), np.float64) * unit
+            out[idx] += (
+                np.asarray(batched(jax.device_put(idx), jax.device_put(unit)), np.float64) * unit
+            )
     return out.reshape(x.shape)

@@ -16,6 +16,9 @@ What each relies on (JAX 0.10.2 to 0.12.x):
 - calls (``jit``, ``closed_call``/``call``/``eval_jaxpr``, ``remat``, ``custom_jvp_call``,
   ``custom_vjp_call``): one jaxpr taking all operands, under ``jaxpr`` or ``call_jaxpr``.
 - ``jit``'s ``name``, ``remat``'s ``policy``, ``name`` (checkpoint_name)'s ``name``.
+- a call's function by name: the called jaxpr's ``debug_info.func_src_info``,
+  ``"clipped at file.py:3"`` (a ``custom_vjp_call``'s ``call_jaxpr``, closed up to 0.10, open
+  from 0.11).
 """
 
 from __future__ import annotations
@@ -176,3 +179,11 @@ def checkpoint_name(params: Params) -> str:
 def loop_length(eqn: Any) -> int | None:
     """The number of steps of a loop equation, where it is static (a ``scan``), else ``None``."""
     return scan_length(eqn.params) if eqn.primitive is prims.SCAN else None
+
+
+def called_function(eqn: Any) -> str | None:
+    """The function a call equation evaluates, as JAX's debug info names it
+    (``"clipped at file.py:3"``), or ``None`` where the jaxpr carries no name."""
+    called = getattr(called_jaxpr(eqn), "jaxpr", None) or called_jaxpr(eqn)
+    info = getattr(getattr(called, "debug_info", None), "func_src_info", None)
+    return str(info) if info else None

@@ -30,7 +30,7 @@ from workbench._src.ad.model_arguments import pack
 from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.compile import Compiled, detached, jit, traced_for
-from workbench._src.errors import ActivityError, describe
+from workbench._src.errors import ActivityError, OptionError, describe
 from workbench._src.internals import private_jax
 from workbench._src.introspect import stages
 from workbench._src.introspect import text as _text
@@ -184,7 +184,7 @@ def inspect(
     ['from the argument x', 'output of sin', 'output of cos']
     """
     if not isinstance(runs, int) or isinstance(runs, bool) or runs < 0:
-        raise ValueError(
+        raise OptionError(
             f"inspect(..., runs=) takes a count of runs (0 or more), but received "
             f"{describe(runs)}. Pass runs=0 to skip running the program."
         )

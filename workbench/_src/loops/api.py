@@ -27,7 +27,14 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from workbench._src.errors import describe
+from workbench._src.errors import (
+    ArgumentError,
+    NotCallableError,
+    OutputError,
+    check_takes,
+    describe,
+    refuse_non_arrays,
+)
 from workbench._src.loops import periodic
 from workbench._src.loops.binding import loop
 from workbench._src.loops.carry import check_body, check_body_keeps_carry
@@ -185,7 +192,12 @@ def while_loop(
     scheme = check_scheme(checkpointing)
     check_body(body, "wb.while_loop", "body(carry) -> carry")
     if not callable(cond):
-        raise TypeError(f"wb.while_loop needs cond to be a function, got {describe(cond)}.")
+        raise NotCallableError(
+            f"wb.while_loop needs cond to be a function, cond(carry) -> bool, but received "
+            f"{describe(cond)}, which is not callable. Pass the function itself (e.g. lambda c: "
+            "c < 10.0)."
+        )
+    check_takes("wb.while_loop", cond, 1, "cond(carry) -> bool", "Wrap it: lambda c: g(c).")
     init = check_body_keeps_carry(lambda i, c: body(c), 0, init, "wb.while_loop")
     _check_cond(cond, init)
     max_steps = _check_max_steps(max_steps, "wb.while_loop")
@@ -326,9 +338,14 @@ def _masked_scan(
 
 
 def _check_cond(cond: Callable[[Any], Any], init: Any) -> None:
-    out = jax.eval_shape(cond, init)
+    def checked(carry: Any) -> Any:
+        out = cond(carry)
+        refuse_non_arrays("wb.while_loop", "cond", out, "cond returns a boolean scalar.")
+        return out
+
+    out = jax.eval_shape(checked, init)
     if not (hasattr(out, "shape") and out.shape == () and out.dtype == jnp.bool_):
-        raise TypeError(
+        raise OutputError(
             f"wb.while_loop: cond must return a boolean scalar (e.g. y < 10.0), but it returned "
             f"{describe(out)}. Reduce it (jnp.all(...), jnp.any(...)) or compare a scalar."
         )
@@ -351,7 +368,7 @@ def _is_integer(value: Any) -> bool:
 def _check_bounds(lower: Any, upper: Any) -> None:
     for name, value in (("lower", lower), ("upper", upper)):
         if not _is_integer(value):
-            raise TypeError(
+            raise ArgumentError(
                 f"wb.fori_loop: {name} must be an integer scalar (a Python, NumPy or JAX int), "
                 f"but received {describe(value)}. Round it first (e.g. int(...), or "
                 "x.astype(jnp.int32) for a traced value); for a loop until a condition holds, "

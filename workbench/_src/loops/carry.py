@@ -10,7 +10,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from workbench._src.ad.entry import check_function_first
-from workbench._src.errors import describe, shape_dtype
+from workbench._src.errors import check_takes, describe, refuse_non_arrays, shape_dtype
 from workbench._src.loops.schemes import CheckpointingError
 
 
@@ -29,6 +29,25 @@ def check_body(body: Any, where: str, signature: str = "body(i, carry) -> carry"
             "an argument)."
         ),
     )
+    one = signature.startswith("body(carry)")
+    check_takes(
+        where,
+        body,
+        1 if one else 2,
+        signature,
+        "Wrap it: lambda c: f(c)."
+        if one
+        else "Wrap it: lambda i, c: f(c) for a body that ignores the step index i.",
+    )
+
+
+def _returning_arrays(body: Callable[[Any, Any], Any], where: str) -> Callable[[Any, Any], Any]:
+    def checked(i: Any, carry: Any) -> Any:
+        out = body(i, carry)
+        refuse_non_arrays(where, "the body", out, "A loop's carry is arrays (or a pytree of them).")
+        return out
+
+    return checked
 
 
 def check_body_keeps_carry(
@@ -40,7 +59,7 @@ def check_body_keeps_carry(
     whose dtype the body changes promoted to the body's, as ``lax.fori_loop`` does: ``1.0`` (a
     float64 where 64-bit mode is on) carried through a float32 body is a float32 carry."""
     check_body(body, where)
-    out = jax.eval_shape(body, index, init)
+    out = jax.eval_shape(_returning_arrays(body, where), index, init)
     in_leaves, in_def = jax.tree_util.tree_flatten(init)
     out_leaves, out_def = jax.tree_util.tree_flatten(out)
     if not bool(in_def == out_def):  # type: ignore[operator]  # PyTreeDef stub lacks __eq__

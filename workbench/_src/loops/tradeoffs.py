@@ -131,7 +131,9 @@ def tradeoffs(
             f"tradeoffs needs a positive int trip count, got {describe(steps)}."
         )
     chosen = [check_scheme(s) for s in (schemes if schemes is not None else default_schemes(steps))]
-    check_body_keeps_carry(body, jnp.asarray(0), init, "wb.tradeoffs")  # also when not measured
+    # also when not measured; the index abstract (jnp.asarray(0) would be a transfer)
+    index = jax.ShapeDtypeStruct((), jnp.result_type(int), weak_type=True)
+    check_body_keeps_carry(body, index, init, "wb.tradeoffs")
     carry_bytes = _nbytes(init)
     residual_bytes = _step_residual_bytes(body, init)
     plans = [checkpoint_schedule(steps, s, snapshot_bytes=carry_bytes) for s in chosen]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench._src.debug.nans import NanReport, register_view
-from workbench._src.errors import FallbackWarning
+from workbench._src.errors import FallbackWarning, OptionError
 from workbench._src.loops.carry import check_body
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def tradeoff_explorer(
     """
     check_body(body, "tradeoff_explorer")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(
+        raise OptionError(
             f"tradeoff_explorer needs a positive int number of steps, got {steps!r}: pass "
             "the loop's trip count, as for wb.fori_loop(0, steps, body, init)."
         )

@@ -9,6 +9,7 @@ and keeps the rest.
 from __future__ import annotations
 
 import ast
+import asyncio
 import builtins
 import inspect as _pyinspect
 import re
@@ -96,6 +97,59 @@ def expression_function(
         [_pyinspect.Parameter(n, _pyinspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
     )
     return cell
+
+
+def statements(body: list[ast.stmt], filename: str, shell: Any, where: str) -> Callable[[], Any]:
+    """The cell's statements (all but the last expression) compiled, as a thunk that runs them in
+    the user namespace. A top-level ``await`` (valid in a notebook cell) runs on IPython's loop
+    runner, as a plain cell's, where no event loop is running in this thread (a terminal IPython);
+    inside a running loop (a Jupyter kernel runs cells on its own) a cell magic cannot wait for a
+    coroutine, and the cell is refused before it runs, saying where to put the ``await``."""
+    code = compile(
+        ast.Module(body=body, type_ignores=[]),
+        filename,
+        "exec",
+        flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+    )
+    if not code.co_flags & _pyinspect.CO_COROUTINE:
+        return lambda: exec(code, shell.user_ns)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs here: IPython's runner may start one, as for any cell
+        return lambda: shell.loop_runner(eval(code, shell.user_ns))
+    node = next(
+        n for n in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(n, _AWAITS)
+    )
+    raise UsageError(
+        f"{where}: line {node.lineno} awaits ({ast.unparse(node)}), but this kernel runs the "
+        f"cell on its event loop and {where} runs its statements while that loop waits for "
+        "it, so nothing awaited could finish. Run the awaiting lines in a plain cell above "
+        f"(e.g. {_awaited_example(node)}), then {where} on the values they gave."
+    )
+
+
+_AWAITS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+def _awaited_example(node: ast.AST) -> str:
+    if isinstance(node, ast.Await):
+        return f"v = {ast.unparse(node)}"
+    return ast.unparse(node).splitlines()[0].rstrip(":") + ": ..."
+
+
+def refuse_await(node: ast.expr, where: str) -> None:
+    """Refuses an ``await`` in the cell's last expression: it becomes a traced program, and a
+    program JAX traces runs synchronously (nothing in it can wait for a coroutine)."""
+    found = next((n for n in ast.walk(node) if isinstance(n, ast.Await)), None)
+    if found is None:
+        return
+    raise UsageError(
+        f"{where}: the cell's last expression awaits ({ast.unparse(found)}), but {where} "
+        "compiles that expression into a program, which JAX traces by calling it: nothing in it "
+        f"can wait for a coroutine. Await in a statement first (v = {ast.unparse(found)}; in "
+        f"a plain cell above when the kernel runs an event loop), then end the cell with an "
+        "expression of v."
+    )
 
 
 CONSTANT = "hold it in a Python number, which the cell treats as a constant,"

@@ -31,7 +31,14 @@ from IPython.display import display
 import workbench as wb
 from workbench._src.compile import Compiled, traced_for
 from workbench._src.debug.nans.report import NanReport
-from workbench._src.errors import WorkbenchError, describe, warn_fallback
+from workbench._src.errors import (
+    OutOfMemoryError,
+    WorkbenchError,
+    describe,
+    is_out_of_memory,
+    out_of_memory,
+    warn_fallback,
+)
 from workbench._src.introspect.inspection import inspect
 from workbench._src.notebook import html
 from workbench._src.notebook import magic_flags as flags
@@ -40,6 +47,8 @@ from workbench._src.notebook.cell_expression import (
     IPYTHON_NAMES,
     expression_function,
     free_arrays,
+    refuse_await,
+    statements,
 )
 from workbench._src.notebook.inspector import Inspector
 from workbench._src.notebook.nan_views import explain_traced
@@ -305,10 +314,12 @@ class _Run:
         if body and isinstance(body[-1], ast.Expr):
             last = body[-1].value
             body = body[:-1]
+        if last is not None:
+            refuse_await(last, where)
+        run = statements(body, filename, self.shell, where) if body else None
         try:
-            if body:
-                code = compile(ast.Module(body=body, type_ignores=[]), filename, "exec")
-                self._user(lambda: exec(code, self.shell.user_ns), filename)
+            if run is not None:
+                self._user(run, filename)
             if last is None:
                 for flag in ("grad", "compile"):
                     if getattr(args, flag) is not None:
@@ -339,7 +350,9 @@ class _Run:
             ins = self._user(lambda: inspect(fn, *values, runs=runs), filename)
         compiled = ins.compiled  # the program inspect compiled: run it, never compile it again
         assert compiled is not None
-        value = self._user(lambda: compiled(*values), filename)
+        # Waited for here: JAX reports a failed run (out of memory, on CPU) when its result is
+        # read, and the cell reads it (its views), so the cell fails with the workbench's words.
+        value = self._user(lambda: jax.block_until_ready(compiled(*values)), filename)
 
         grads = None
         if grad_names:
@@ -361,7 +374,7 @@ class _Run:
             # per input, None for the Const ones: run the program inspect compiled.
             gradient_program = grad_ins.compiled
             assert gradient_program is not None
-            derivs = self._user(lambda: gradient_program(*values), filename)
+            derivs = self._user(lambda: jax.block_until_ready(gradient_program(*values)), filename)
             grads = Gradients(
                 {n: d for n, d in zip(names, derivs, strict=True) if n in grad_names}, grad_ins
             )
@@ -428,7 +441,17 @@ class _Run:
         """``call()``; if the user's code raises, its traceback is shown from the user's first
         line on (our frames left out) and the cell is marked failed."""
         try:
-            return call()
+            try:
+                return call()
+            except RuntimeError as e:  # out of memory: said as the cell's ("%%reactant: ...")
+                cause = e.__cause__ if isinstance(e, OutOfMemoryError) else e
+                if (
+                    cause is None
+                    or isinstance(cause, WorkbenchError)
+                    or not is_out_of_memory(cause)
+                ):
+                    raise
+                raise out_of_memory(self.where, cause) from cause
         except UsageError:
             raise
         except Exception as e:

@@ -39,9 +39,11 @@ from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
 from workbench._src.debug.nans.interpreter import _first, _run
 from workbench._src.debug.nans.remedies import _remedy
 from workbench._src.debug.nans.report import NanReport, Origin, Remedy
+from workbench._src.errors import ArgumentError, describe, refuse_non_arrays
 from workbench._src.internals import jaxprs
 from workbench._src.introspect import structure
 from workbench._src.introspect.graph import graph_from_jaxpr
+from workbench._src.leaves import is_array_leaf
 
 # --------------------------------------------------------------------------------------------
 # Entry point
@@ -224,6 +226,9 @@ def _program(
         wrapped = [Const(v) if c else v for v, c in zip(vals, is_const, strict=True)]
         if mode is None:
             parts = [("value", f(*vals))]  # Const marks nothing without a derivative
+            refuse_non_arrays(
+                "wb.explain_nans", "the function", parts[0][1], "Return arrays (jax.numpy)."
+            )
         else:
             res: Any = gradient(dataclasses.replace(mode, with_primal=True), f, *wrapped)
             parts = [("value", res.val)]
@@ -240,6 +245,13 @@ def _program(
                 out.append(leaf)
         return out
 
+    for x in leaves:
+        if not is_array_leaf(x):
+            raise ArgumentError(
+                f"wb.explain_nans: an argument holds {describe(x)}, which is not an array: the "
+                "search runs f on arrays. Pass arrays, and close over any other value: "
+                "wb.explain_nans(lambda x: f(x, value), x)."
+            )
     return flat, [jnp.asarray(x) for x in leaves], names
 
 
