@@ -126,27 +126,25 @@ def _eval(
     # The worst of each value read (see _worst), by slot; slots 0, 1, 2 hold those constants.
     # Each equation records the slots of its operands and results, and whether it made a NaN or
     # an inf is worked out for all of them at once at the end: a few vector operations, not a
-    # dozen scalar ones per equation (the compiler's time is most of the search's).
-    worst: list[Any] = [0, 1, 2]
+    # dozen scalar ones per equation (the compiler's time is most of the search's). The traced
+    # values themselves are reduced at the end too, the small ones together (``_worsts``): a
+    # reduction per value made XLA's compile superlinear in the number of equations.
+    values: list[Any] = []
     slots: dict[Any, int] = {}
 
     def slot(v: Any, value: Any = None) -> int:
         if not rules.is_var(v):
             return int(_worst(v.val))
         if v not in slots:
-            w = _worst(env[v] if value is None else value)
-            if isinstance(w, int):
-                slots[v] = w
+            x = env[v] if value is None else value
+            if _known(x):
+                slots[v] = int(_worst(x))
             else:
-                slots[v] = len(worst)
-                worst.append(w)
+                slots[v] = 3 + len(values)
+                values.append(x)
         return slots[v]
 
-    def fired(ins: list[int], outs: list[int]) -> Any:
-        """Whether one equation made a NaN or an inf (for the captures)."""
-        i = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *ins]]))
-        o = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *outs]]))
-        return ((i < 2) & (o == 2)) | ((i == 0) & (o == 1))
+    caps: list[tuple[EqnId, list[int], list[int], Any, dict[str, Any]]] = []
 
     env.update(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
@@ -176,7 +174,10 @@ def _eval(
             pending.clear()
         return bases[-1] + tick, counts
 
+    stop = None if ctx.target is None or prefix or in_loop else ctx.target[0]
     for i, eqn in enumerate(jaxpr.eqns):
+        if stop is not None and i > stop:
+            break  # the capture run needs nothing after the target: the rest is not traced
         eid = (*prefix, i)
         ins = [read(v) for v in eqn.invars]
         subs = _opened(eqn)
@@ -215,13 +216,16 @@ def _eval(
                 level_iter.append(clock[1][g] + pending.get(g, 0))
                 pending[g] = pending.get(g, 0) + 1
         if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
-            rec[(eid, "cap")] = (
-                jnp.where(fired(in_slots, out_slots), bases[-1] + tick, _BIG),
-                {"ins": list(ins), "out": list(outs)},
-            )
+            caps.append((eid, in_slots, out_slots, bases[-1] + tick, {"ins": ins, "out": outs}))
+    if level_ids or caps:
+        w = jnp.concatenate([jnp.arange(3, dtype=jnp.int32), *_worsts(values)])
+    for eid, in_slots, out_slots, time, captured in caps:
+        i = w[np.asarray([0, *in_slots])].max()
+        o = w[np.asarray([0, *out_slots])].max()
+        fired = ((i < 2) & (o == 2)) | ((i == 0) & (o == 1))
+        rec[(eid, "cap")] = (jnp.where(fired, time, _BIG), captured)
     if level_ids:
         ctx.levels[prefix] = level_ids
-        w = jnp.stack([jnp.asarray(x, jnp.int32) for x in worst])
         in_max = w[_padded(level_ins)].max(axis=1)
         out_max = w[_padded(level_outs)].max(axis=1)
         made_nan = (in_max < 2) & (out_max == 2)
@@ -230,7 +234,57 @@ def _eval(
         its = jnp.stack(level_iter) if in_loop else jnp.full(len(level_ids), _NO_ITER, jnp.int32)
         rec[(prefix, "nan")] = (jnp.where(made_nan, clocks, _BIG), its)
         rec[(prefix, "inf")] = (jnp.where(made_inf, clocks, _BIG), its)
+    if stop is not None:
+        return [], rec, flush(clock)  # the capture run: its outputs are not read
     return [read(v) for v in jaxpr.outvars], rec, flush(clock)
+
+
+def _known(x: Any) -> bool:
+    """Whether a value's worst is known when tracing (a non-float, a concrete array)."""
+    return not jnp.issubdtype(jnp.result_type(x), jnp.inexact) or isinstance(
+        x, (int, float, complex, np.ndarray, np.generic)
+    )
+
+
+# Values of at most this many elements are reduced together, in batches of at most BATCH
+# elements (a concatenation and one segmented maximum); larger ones one by one.
+SMALL_VALUE = 1 << 14
+BATCH = 1 << 18
+
+
+def _worsts(values: Sequence[Any]) -> list[Any]:
+    """The worst (see ``_worst``) of each traced value, as int32 vectors whose concatenation
+    follows ``values``' order. Small values are batched: a few operations per batch, not a
+    reduction per value (XLA's compile of thousands of small reductions, each its own kernel,
+    grew faster than the number of equations: minutes for a 100-layer chain)."""
+    out: list[Any] = []
+    batch: list[Any] = []
+    size = 0
+
+    def close() -> None:
+        nonlocal size
+        if not batch:
+            return
+        flat = jnp.concatenate([jnp.ravel(x) for x in batch])
+        code = jnp.where(jnp.isnan(flat), 2, (~jnp.isfinite(flat)).astype(jnp.int32))
+        ids = np.repeat(np.arange(len(batch), dtype=np.int32), [int(np.size(x)) for x in batch])
+        worst = jax.ops.segment_max(code, jnp.asarray(ids), len(batch), indices_are_sorted=True)
+        out.append(jnp.maximum(worst, 0))  # an empty value's segment: the lowest int32
+        batch.clear()
+        size = 0
+
+    for x in values:
+        n = int(np.size(x))
+        same = bool(batch) and jnp.result_type(x) == jnp.result_type(batch[0])
+        if n > SMALL_VALUE or not same or size + n > BATCH:
+            close()
+        if n > SMALL_VALUE:
+            out.append(jnp.reshape(jnp.asarray(_worst(x), jnp.int32), (1,)))
+        else:
+            batch.append(x)
+            size += n
+    close()
+    return out
 
 
 def _padded(rows: list[list[int]]) -> np.ndarray:
