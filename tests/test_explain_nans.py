@@ -251,3 +251,28 @@ def test_const_arguments_and_trees():
         assert names[0] == "value"
         if mode is not None:
             assert "derivative of params['b']" in names and not any("of x" in n for n in names)
+
+
+def deep_chain(x, w):
+    """1,000 unrolled layers (5,000 equations in the gradient); the 700th takes a log of a
+    negative number."""
+    for i in range(1000):
+        x = x * w[i] + 1.0
+        if i == 700:
+            x = jnp.log(x - 4.0)  # x is near 2 here (the fixed point of x / 2 + 1)
+    return x
+
+
+@pytest.mark.parametrize("mode", [None, wb.Reverse], ids=["primal", "Reverse"])
+def test_a_thousand_layer_chain_names_the_layer(mode):
+    """Issue 26: a 1,000-layer unrolled chain gave no answer in 15 minutes. The instrumented
+    program reduces its values in batches, so its compile grows with the equations, not
+    faster."""
+    w = jnp.full(1000, 0.5, jnp.float32)
+    report = wb.explain_nans(deep_chain, jnp.float32(1.0), wb.Const(w), mode=mode)
+    assert report.found
+    o = report.origin
+    assert (o.kind, o.primitive, o.phase) == ("nan", "log", "primal" if mode is None else "forward")
+    assert o.line == line_of(deep_chain, "jnp.log(x - 4.0)")
+    # x / 2 + 1 from 1.0 for 701 layers is 2 to float32's precision: log(2 - 4).
+    assert o.operands is not None and o.operands[0] == pytest.approx(-2.0, abs=1e-5)
