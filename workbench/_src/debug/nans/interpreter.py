@@ -57,6 +57,7 @@ class _Ctx:
         self.keep = KEEP_BYTES if target is None else 0
         self.kept: dict[EqnId, tuple[list[Any], list[Any]]] = {}
         self.places: dict[EqnId, dict[int, tuple[int, int, tuple[int, ...]]]] = {}
+        self.templates: dict[EqnId, dict[Any, Any]] = {}
 
 
 def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) -> bool:
@@ -404,16 +405,20 @@ def _rebuilt(
         return _eval(ctx, sub.jaxpr, sub.consts, list(xs), (*eid, k), clk, step)
 
     # The records every body can make, so that the state keeps one structure through a loop's
-    # steps and across a cond's branches.
+    # steps and across a cond's branches. Worked out once per equation: an enclosing loop's
+    # body is traced more than once (for its own template, then to run), and each level of
+    # nesting would double the traces of the bodies inside it.
     index0 = jnp.int32(0) if region.loop else None
-    template: dict[Any, Any] = {}
-    for k, sub in enumerate(subs):
-        if _instrumented(sub):
-            avals = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in sub.jaxpr.invars]
-            made = jax.eval_shape(
-                lambda c, i, xs, k=k, s=sub: run(k, s, c, i, xs), clock, index0, avals
-            )
-            template.update(made[1])
+    template = ctx.templates.get(eid)
+    if template is None:
+        template = ctx.templates[eid] = {}
+        for k, sub in enumerate(subs):
+            if _instrumented(sub):
+                avals = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in sub.jaxpr.invars]
+                made = jax.eval_shape(
+                    lambda c, i, xs, k=k, s=sub: run(k, s, c, i, xs), clock, index0, avals
+                )
+                template.update(made[1])
 
     def body(k: int, sub: regions.SubJaxpr) -> regions.Body:
         if not _instrumented(sub):
