@@ -251,3 +251,55 @@ def test_const_arguments_and_trees():
         assert names[0] == "value"
         if mode is not None:
             assert "derivative of params['b']" in names and not any("of x" in n for n in names)
+
+
+def deep_chain(x, w):
+    """1,000 unrolled layers (5,000 equations in the gradient); the 700th takes a log of a
+    negative number."""
+    for i in range(1000):
+        x = x * w[i] + 1.0
+        if i == 700:
+            x = jnp.log(x - 4.0)  # x is near 2 here (the fixed point of x / 2 + 1)
+    return x
+
+
+def test_a_thousand_layer_chain_names_the_layer():
+    """Issue 26: a 1,000-layer unrolled chain gave no answer in 15 minutes. The instrumented
+    program reduces its values in batches, so its compile grows with the equations, not
+    faster."""
+    w = jnp.full(1000, 0.5, jnp.float32)
+    report = wb.explain_nans(deep_chain, jnp.float32(1.0), wb.Const(w), mode=wb.Reverse)
+    assert report.found
+    o = report.origin
+    assert (o.kind, o.primitive, o.phase) == ("nan", "log", "forward")
+    assert o.line == line_of(deep_chain, "jnp.log(x - 4.0)")
+    # x / 2 + 1 from 1.0 for 701 layers is 2 to float32's precision: log(2 - 4).
+    assert o.operands is not None and o.operands[0] == pytest.approx(-2.0, abs=1e-5)
+
+
+def test_batched_worsts_match_each_value():
+    """The search reduces small values together (one segmented maximum per batch): each value's
+    worst (0 finite, 1 an inf, 2 a NaN) must be its own, whatever its batch holds: mixed
+    dtypes, an empty value, one too large to batch, batches split by size."""
+    from workbench._src.debug.nans import interpreter
+
+    rng = np.random.default_rng(0)
+    values = []
+    cases = [(16, np.float32), (0, np.float32), (1, np.float32), (300, jnp.bfloat16)]
+    cases += [(20000, np.float32), (5, np.complex64), (7, np.float32), (3000, np.float32)]
+    for k, (n, dtype) in enumerate(cases):
+        x = rng.normal(size=n).astype(dtype)
+        if n and k % 3 == 1:
+            x[n // 2] = np.inf
+        if n and k % 3 == 2:
+            x[-1], x[0] = np.nan, np.inf
+        values.append(x)
+    want = [2 if np.isnan(x).any() else 0 if np.isfinite(x).all() else 1 for x in values]
+    assert set(want) == {0, 1, 2}
+    old = interpreter.BATCH
+    interpreter.BATCH = 3100  # the 3,000-element value starts a batch of its own
+    try:
+        got = jax.jit(lambda *xs: jnp.concatenate(interpreter._worsts(xs)[0]))(*values)
+    finally:
+        interpreter.BATCH = old
+    assert np.asarray(got).tolist() == want

@@ -123,11 +123,11 @@ def _path(
         chain = flow.reach(flow.members(src), True) & flow.reach(here, False)
         on |= chain
     on |= here
-    edges: list[tuple[str, str]] = []
-    residual: list[tuple[str, str]] = []
+    edges: dict[tuple[str, str], None] = {}  # in order, once each (a set's look-up: a long
+    residual: list[tuple[str, str]] = []  # path has thousands of edges)
     for e in graph.edges:
         if e.source in on and e.target in on and (e.source, e.target) not in edges:
-            edges.append((e.source, e.target))
+            edges[(e.source, e.target)] = None
             if e.kind == "residual" and e.source in chain and e.target in chain:
                 residual.append((e.source, e.target))
     order = {n.id: i for i, n in enumerate(graph.nodes)}

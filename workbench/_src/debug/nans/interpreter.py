@@ -50,6 +50,14 @@ class _Ctx:
         # the count of runs of the body's line, not a loop's own counter, is the step index.
         self.groups = groups or {}
         self.num_groups = max(self.groups.values(), default=-1) + 1
+        # Outside loops and branches the search run returns the small values it reduces
+        # together (while their bytes fit in ``keep``): an origin there then has its operands
+        # at hand, read back from them (``_Kept``), without a second compile and run.
+        self.keeping = True
+        self.keep = KEEP_BYTES if target is None else 0
+        self.kept: dict[EqnId, tuple[list[Any], list[Any]]] = {}
+        self.places: dict[EqnId, dict[int, tuple[int, int, tuple[int, ...]]]] = {}
+        self.templates: dict[EqnId, dict[Any, Any]] = {}
 
 
 def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) -> bool:
@@ -126,27 +134,25 @@ def _eval(
     # The worst of each value read (see _worst), by slot; slots 0, 1, 2 hold those constants.
     # Each equation records the slots of its operands and results, and whether it made a NaN or
     # an inf is worked out for all of them at once at the end: a few vector operations, not a
-    # dozen scalar ones per equation (the compiler's time is most of the search's).
-    worst: list[Any] = [0, 1, 2]
+    # dozen scalar ones per equation (the compiler's time is most of the search's). The traced
+    # values themselves are reduced at the end too, the small ones together (``_worsts``): a
+    # reduction per value made XLA's compile superlinear in the number of equations.
+    values: list[Any] = []
     slots: dict[Any, int] = {}
 
     def slot(v: Any, value: Any = None) -> int:
         if not rules.is_var(v):
             return int(_worst(v.val))
         if v not in slots:
-            w = _worst(env[v] if value is None else value)
-            if isinstance(w, int):
-                slots[v] = w
+            x = env[v] if value is None else value
+            if _known(x):
+                slots[v] = int(_worst(x))
             else:
-                slots[v] = len(worst)
-                worst.append(w)
+                slots[v] = 3 + len(values)
+                values.append(x)
         return slots[v]
 
-    def fired(ins: list[int], outs: list[int]) -> Any:
-        """Whether one equation made a NaN or an inf (for the captures)."""
-        i = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *ins]]))
-        o = jnp.max(jnp.stack([jnp.asarray(worst[k], jnp.int32) for k in [0, *outs]]))
-        return ((i < 2) & (o == 2)) | ((i == 0) & (o == 1))
+    caps: list[tuple[EqnId, list[int], list[int], Any, dict[str, Any]]] = []
 
     env.update(zip(jaxpr.constvars, consts, strict=True))
     env.update(zip(jaxpr.invars, args, strict=True))
@@ -176,7 +182,11 @@ def _eval(
             pending.clear()
         return bases[-1] + tick, counts
 
+    stop = None if ctx.target is None or prefix or in_loop else ctx.target[0]
+    keeping = ctx.keeping and ctx.target is None and not in_loop
     for i, eqn in enumerate(jaxpr.eqns):
+        if stop is not None and i > stop:
+            break  # the capture run needs nothing after the target: the rest is not traced
         eid = (*prefix, i)
         ins = [read(v) for v in eqn.invars]
         subs = _opened(eqn)
@@ -202,6 +212,11 @@ def _eval(
             # No float result (a counter, a comparison): it cannot make a NaN or an inf.
             continue
         in_slots = [slot(v) for v in eqn.invars]
+        if keeping:
+            ctx.kept[eid] = (
+                [_place(v, k, env) for v, k in zip(eqn.invars, in_slots, strict=True)],
+                [_place(v, k, env) for v, k in zip(eqn.outvars, out_slots, strict=True)],
+            )
         level_ids.append(eid)
         level_ins.append(in_slots)
         level_outs.append(out_slots)
@@ -215,13 +230,22 @@ def _eval(
                 level_iter.append(clock[1][g] + pending.get(g, 0))
                 pending[g] = pending.get(g, 0) + 1
         if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
-            rec[(eid, "cap")] = (
-                jnp.where(fired(in_slots, out_slots), bases[-1] + tick, _BIG),
-                {"ins": list(ins), "out": list(outs)},
-            )
+            caps.append((eid, in_slots, out_slots, bases[-1] + tick, {"ins": ins, "out": outs}))
+    if level_ids or caps:
+        worsts, flats, places = _worsts(values)
+        w = jnp.concatenate([jnp.arange(3, dtype=jnp.int32), *worsts])
+        size = sum(int(f.size) * f.dtype.itemsize for f in flats)
+        if keeping and flats and size <= ctx.keep:
+            ctx.keep -= size
+            rec[(prefix, "vals")] = flats
+            ctx.places[prefix] = {3 + k: p for k, p in enumerate(places) if p is not None}
+    for eid, in_slots, out_slots, time, captured in caps:
+        w_in = w[np.asarray([0, *in_slots])].max()
+        w_out = w[np.asarray([0, *out_slots])].max()
+        fired = ((w_in < 2) & (w_out == 2)) | ((w_in == 0) & (w_out == 1))
+        rec[(eid, "cap")] = (jnp.where(fired, time, _BIG), captured)
     if level_ids:
         ctx.levels[prefix] = level_ids
-        w = jnp.stack([jnp.asarray(x, jnp.int32) for x in worst])
         in_max = w[_padded(level_ins)].max(axis=1)
         out_max = w[_padded(level_outs)].max(axis=1)
         made_nan = (in_max < 2) & (out_max == 2)
@@ -230,7 +254,105 @@ def _eval(
         its = jnp.stack(level_iter) if in_loop else jnp.full(len(level_ids), _NO_ITER, jnp.int32)
         rec[(prefix, "nan")] = (jnp.where(made_nan, clocks, _BIG), its)
         rec[(prefix, "inf")] = (jnp.where(made_inf, clocks, _BIG), its)
+    if stop is not None:
+        return [], rec, flush(clock)  # the capture run: its outputs are not read
     return [read(v) for v in jaxpr.outvars], rec, flush(clock)
+
+
+def _known(x: Any) -> bool:
+    """Whether a value's worst is known when tracing (a non-float, a concrete array)."""
+    return not jnp.issubdtype(jnp.result_type(x), jnp.inexact) or isinstance(
+        x, (int, float, complex, np.ndarray, np.generic)
+    )
+
+
+# Values of at most this many elements are reduced together, in batches of at most BATCH
+# elements (a concatenation and one segmented maximum); larger ones one by one.
+SMALL_VALUE = 1 << 14
+BATCH = 1 << 18
+
+
+def _worsts(
+    values: Sequence[Any],
+) -> tuple[list[Any], list[Any], list[tuple[int, int, tuple[int, ...]] | None]]:
+    """The worst (see ``_worst``) of each traced value, as int32 vectors whose concatenation
+    follows ``values``' order. Small values are batched: a few operations per batch, not a
+    reduction per value (XLA's compile of thousands of small reductions, each its own kernel,
+    grew faster than the number of equations: minutes for a 100-layer chain). Also the batches'
+    concatenated values, and where each value is in them: ``(batch, offset, shape)``, or
+    ``None`` for a value reduced alone."""
+    out: list[Any] = []
+    flats: list[Any] = []
+    places: list[tuple[int, int, tuple[int, ...]] | None] = []
+    batch: list[Any] = []
+    size = 0
+
+    def close() -> None:
+        nonlocal size
+        if not batch:
+            return
+        flat = jnp.concatenate([jnp.ravel(x) for x in batch])
+        flats.append(flat)
+        code = jnp.where(jnp.isnan(flat), 2, (~jnp.isfinite(flat)).astype(jnp.int32))
+        ids = np.repeat(np.arange(len(batch), dtype=np.int32), [int(np.size(x)) for x in batch])
+        worst = jax.ops.segment_max(code, jnp.asarray(ids), len(batch), indices_are_sorted=True)
+        out.append(jnp.maximum(worst, 0))  # an empty value's segment: the lowest int32
+        batch.clear()
+        size = 0
+
+    for x in values:
+        n = int(np.size(x))
+        same = bool(batch) and jnp.result_type(x) == jnp.result_type(batch[0])
+        if n > SMALL_VALUE or not same or size + n > BATCH:
+            close()
+        if n > SMALL_VALUE:
+            out.append(jnp.reshape(jnp.asarray(_worst(x), jnp.int32), (1,)))
+            places.append(None)
+        else:
+            places.append((len(flats), size, tuple(np.shape(x))))
+            batch.append(x)
+            size += n
+    close()
+    return out, flats, places
+
+
+def _place(v: Any, k: int, env: dict[Any, Any]) -> Any:
+    """Where the search run's kept values hold ``v`` (slot ``k``): ``("value", x)`` where it is
+    known when tracing, ``("slot", k)`` for a traced float (found in them or not)."""
+    if not rules.is_var(v):
+        return ("value", v.val)
+    x = env[v]
+    if _known(x):
+        return ("value", x) if not isinstance(x, jax.core.Tracer) else None
+    return ("slot", k)
+
+
+class _Kept:
+    """The operands and results of the search run's equations outside loops and branches, read
+    back from the small values it returned (``_Ctx.keeping``)."""
+
+    def __init__(self, ctx: _Ctx, vals: dict[EqnId, list[np.ndarray]]):
+        self.kept, self.places, self.vals = ctx.kept, ctx.places, vals
+
+    def capture(self, eid: EqnId) -> dict[str, list[Any]] | None:
+        """What a capture run of ``eid`` returns, or ``None`` where a value was not kept."""
+        if eid not in self.kept:
+            return None
+        prefix = eid[:-1]
+        places, vals = self.places.get(prefix, {}), self.vals.get(prefix)
+        got: list[list[Any]] = [[], []]
+        for side, locs in zip(got, self.kept[eid], strict=True):
+            for loc in locs:
+                if loc is None:
+                    return None
+                if loc[0] == "value":
+                    side.append(np.asarray(loc[1]))
+                    continue
+                if vals is None or loc[1] not in places:
+                    return None
+                b, offset, shape = places[loc[1]]
+                side.append(vals[b][offset : offset + int(np.prod(shape))].reshape(shape))
+        return {"ins": got[0], "out": got[1]}
 
 
 def _padded(rows: list[list[int]]) -> np.ndarray:
@@ -259,6 +381,23 @@ def _enter(
     if region.call:
         (sub,) = subs
         return _eval(ctx, sub.jaxpr, sub.consts, ins, (*eid, 0), clock, it)
+    keeping, ctx.keeping = ctx.keeping, False  # a branch's or a loop's body: not kept
+    try:
+        return _rebuilt(ctx, eqn, region, subs, ins, eid, clock, it)
+    finally:
+        ctx.keeping = keeping
+
+
+def _rebuilt(
+    ctx: _Ctx,
+    eqn: Any,
+    region: Any,
+    subs: list[regions.SubJaxpr],
+    ins: list[Any],
+    eid: EqnId,
+    clock: Any,
+    it: Any,
+) -> tuple[list[Any], dict[Any, Any], Any]:
 
     def run(k: int, sub: regions.SubJaxpr, clk: Any, index: Any, xs: Sequence[Any]) -> Any:
         # ``index``: the loop's step (the iteration a record names); else the enclosing one's.
@@ -266,16 +405,20 @@ def _enter(
         return _eval(ctx, sub.jaxpr, sub.consts, list(xs), (*eid, k), clk, step)
 
     # The records every body can make, so that the state keeps one structure through a loop's
-    # steps and across a cond's branches.
+    # steps and across a cond's branches. Worked out once per equation: an enclosing loop's
+    # body is traced more than once (for its own template, then to run), and each level of
+    # nesting would double the traces of the bodies inside it.
     index0 = jnp.int32(0) if region.loop else None
-    template: dict[Any, Any] = {}
-    for k, sub in enumerate(subs):
-        if _instrumented(sub):
-            avals = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in sub.jaxpr.invars]
-            made = jax.eval_shape(
-                lambda c, i, xs, k=k, s=sub: run(k, s, c, i, xs), clock, index0, avals
-            )
-            template.update(made[1])
+    template = ctx.templates.get(eid)
+    if template is None:
+        template = ctx.templates[eid] = {}
+        for k, sub in enumerate(subs):
+            if _instrumented(sub):
+                avals = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in sub.jaxpr.invars]
+                made = jax.eval_shape(
+                    lambda c, i, xs, k=k, s=sub: run(k, s, c, i, xs), clock, index0, avals
+                )
+                template.update(made[1])
 
     def body(k: int, sub: regions.SubJaxpr) -> regions.Body:
         if not _instrumented(sub):
@@ -295,6 +438,8 @@ def _enter(
     return list(outs), rec, clock
 
 
+# What the search run may return of the values it reduces outside loops, in bytes.
+KEEP_BYTES = 1 << 25
 # Elements a loop's body makes per step above which the instrumented program is optimized.
 LOOP_WORK = 1 << 15
 # Elements of the largest value at most for which the instrumented program is not fused.
@@ -364,7 +509,11 @@ def _run(
     # One entry per equation: (eid, kind) -> (time, iteration); (eid, "cap") -> what the
     # search captured of it, for those it captured.
     flat: dict[Any, Any] = {}
+    vals = {prefix: val for (prefix, kind), val in rec.items() if kind == "vals"}
+    flat[((), "kept")] = _Kept(ctx, vals)
     for (prefix, kind), val in rec.items():
+        if kind == "vals":
+            continue
         if kind == "cap":
             flat[(prefix, kind)] = val[1]
             continue

@@ -184,6 +184,8 @@ def _explain(
     if first is not None:
         eid, it = first
         caps = records.get((eid, "cap"))
+        if caps is None:  # read back from the values the search run kept, where it did
+            caps = records[((), "kept")].capture(eid)
         if caps is None:  # not captured by the search: run again, capturing only it
             caps = _run(jaxpr, consts, flat_args, eid)[0]
         origin = index.origin(eid, want, it, caps)
