@@ -414,3 +414,19 @@ def test_a_const_that_is_not_an_array_crosses_jit():
     f = wb.jit(lambda x, c: x * len(c.val))
     assert f(jnp.float32(2.0), Const("sq")) == 4.0
     assert wb.gradient(Reverse, lambda x, c: x * len(c), jnp.float32(2.0), Const("sq"))[0] == 2.0
+
+
+@pytest.mark.parametrize(
+    ("cls", "example"),
+    [(Duplicated, "Duplicated(x, dx)"), (BatchDuplicated, "BatchDuplicated(x, (dx1, dx2))")],
+    ids=["Duplicated", "BatchDuplicated"],
+)
+def test_an_activity_with_a_shadow_built_without_one_says_what_a_shadow_is(cls, example):
+    """Enzyme's Duplicated(x) habit without the shadow: the workbench's words, not Python's
+    "missing 1 required positional argument"."""
+    with pytest.raises(wb.ActivityError) as e:
+        cls(x3)
+    message = str(e.value)
+    assert message.startswith(f"{cls.__name__} needs a shadow beside the value")
+    assert example in message and "received only float32[3]" in message
+    assert "jnp.zeros_like(x)" in message and "Active(x)" in message

@@ -246,16 +246,39 @@ class Active(Activity):
         return f"Active({describe(self.val)})"
 
 
+class _NoShadow:
+    """The shadow of a ``Duplicated``/``BatchDuplicated`` built without one (a refusal that
+    says what a shadow is, not Python's "missing 1 required positional argument")."""
+
+    def __repr__(self) -> str:
+        return "no shadow"
+
+
+_NO_SHADOW: Any = _NoShadow()
+
+
+def _refuse_no_shadow(cls: str, val: Any, dval: Any, example: str) -> None:
+    if dval is _NO_SHADOW:
+        raise ActivityError(
+            f"{cls} needs a shadow beside the value, {example}, but received only "
+            f"{describe(val)}. The shadow is the tangent in forward mode (e.g. jnp.ones_like(x)) "
+            "and the accumulator the gradient is added into in reverse mode "
+            "(jnp.zeros_like(x)). For the derivative alone, pass the value bare or as "
+            "Active(x)."
+        )
+
+
 @register_activity
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class Duplicated(Activity):
     """An argument with a shadow: the tangent in forward mode, the accumulator in reverse mode."""
 
     val: Any
-    dval: Any
+    dval: Any = _NO_SHADOW
 
     def __post_init__(self) -> None:
         _check_primal(self.val, "Duplicated")
+        _refuse_no_shadow("Duplicated", self.val, self.dval, "Duplicated(x, dx)")
         dval = _match_shadow(differentiated_part(self.val), self.dval, "Duplicated", "shadow")
         object.__setattr__(self, "dval", dval)
 
@@ -269,11 +292,17 @@ class BatchDuplicated(Activity):
     """An argument with several shadows (lanes), differentiated in one vectorized pass."""
 
     val: Any
-    dval: tuple[Any, ...]
+    dval: tuple[Any, ...] = _NO_SHADOW
 
     def __post_init__(self) -> None:
         val, dval = self.val, self.dval
         _check_primal(val, "BatchDuplicated")
+        _refuse_no_shadow(
+            "BatchDuplicated",
+            val,
+            dval,
+            "a tuple of them, one per lane: BatchDuplicated(x, (dx1, dx2))",
+        )
         if not isinstance(dval, tuple | list) or len(dval) == 0:
             raise ActivityError(
                 f"BatchDuplicated needs a non-empty tuple of shadows (one per lane), but received "
