@@ -164,10 +164,8 @@ class Jitted:
                 return self._jitted(*args, **kwargs)
             warn_if_narrowed((args, kwargs), "wb.jit", python_numbers=False)
             return self._jitted(*pack(args, self._skip), **_pack_kwargs(kwargs))
-        except ValueError as e:
-            raise self._static_error(args, kwargs, e) from e
-        except TypeError as e:
-            translated = _not_an_array(args, kwargs, e)
+        except (ValueError, TypeError) as e:
+            translated = self._translated(e, args, kwargs)
             if translated is e:
                 raise
             raise translated from e
@@ -175,6 +173,13 @@ class Jitted:
             if not is_out_of_memory(e):
                 raise
             raise out_of_memory("wb.jit", e) from e
+
+    def _translated(self, e: ValueError | TypeError, args: Any, kwargs: Any) -> Exception:
+        """JAX's refusal of a call in the workbench's words (a static argument it cannot use,
+        an argument that is not an array), or ``e`` itself."""
+        if isinstance(e, ValueError):
+            return self._static_error(args, kwargs, e)
+        return _not_an_array(args, kwargs, e)
 
     def _static_error(self, args: Any, kwargs: Any, e: ValueError) -> Exception:
         """JAX's ValueError for a static argument it cannot use, in the workbench's words (any
@@ -224,10 +229,8 @@ class Jitted:
     def _staged(self, stage: str, args: Any, kwargs: Any) -> Any:
         try:
             return getattr(self._jitted, stage)(*pack(args, self._skip), **_pack_kwargs(kwargs))
-        except ValueError as e:
-            raise self._static_error(args, kwargs, e) from e
-        except TypeError as e:
-            translated = _not_an_array(args, kwargs, e)
+        except (ValueError, TypeError) as e:
+            translated = self._translated(e, args, kwargs)
             if translated is e:
                 raise
             raise translated from e
