@@ -7,13 +7,12 @@ the peak resident memory the call added (MB).
 """
 
 import json
-import resource
 import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from leak_rss import rss
+from leak_rss import peak, reset_peak, rss
 
 import workbench as wb
 
@@ -28,13 +27,13 @@ def main(chunk: str) -> None:
     x = jnp.linspace(-1.0, 1.0, N, dtype=jnp.float32)
     oracle = np.asarray(jax.grad(f)(x))
     base = rss()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    reset_peak()
     kwargs = {} if chunk == "default" else {"chunk": int(chunk)}
     (g,) = wb.gradient(wb.Forward, f, x, **kwargs)
     g = np.asarray(g)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    extra = (peak() - base) / 1e6
     error = float(np.max(np.abs(g - oracle)) / np.max(np.abs(oracle)))
-    print(json.dumps({"error": error, "extra_mb": (max(peak, before) - base) / 1e6}))
+    print(json.dumps({"error": error, "extra_mb": extra}))
 
 
 if __name__ == "__main__":
