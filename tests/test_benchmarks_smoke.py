@@ -71,7 +71,19 @@ def _has_table(text: str) -> bool:
     return any(a.startswith("| ") and b.startswith("|---") for a, b in itertools.pairwise(lines))
 
 
-@pytest.mark.parametrize("script", sorted(SCRIPTS))
+# CI runs each script once (.ci/run): these in the newest-JAX run, the rest in the floor run.
+NEWEST_RUN = {"bench_debug.py", "bench_models.py", "bench_introspect.py", "gpu_check.py"}
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        pytest.param(
+            s, marks=pytest.mark.newest_only if s in NEWEST_RUN else pytest.mark.floor_only
+        )
+        for s in sorted(SCRIPTS)
+    ],
+)
 def test_quick_run_prints_tables_and_appends_to_the_given_file(script: str, tmp_path: Path) -> None:
     extra = ("--out", str(tmp_path / "report.md")) if script == "gpu_check.py" else ()
     proc = _run(script, tmp_path, *extra)

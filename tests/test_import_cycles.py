@@ -13,7 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import workbench._src
+
+# Each module imported in a fresh interpreter: CI runs this in its floor run only (.ci/run).
+pytestmark = pytest.mark.floor_only
 
 ROOT = Path(__file__).resolve().parent.parent
 

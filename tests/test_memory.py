@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).with_name("leak_jit_closures.py")
+
+# Leak checks in fresh processes: CI runs them in the newest-JAX run (.ci/run), where
+# what JAX keeps alive changes between releases.
+pytestmark = pytest.mark.newest_only
 
 
 def run(which: str) -> tuple[int, float]:

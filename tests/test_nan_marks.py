@@ -289,7 +289,10 @@ def _raw(f, x, mode):
 @pytest.mark.parametrize("case", list(COMPOSED))
 @pytest.mark.parametrize(
     "dtype",
-    [jnp.float32, pytest.param(jnp.float64, marks=pytest.mark.float64)],
+    [
+        pytest.param(jnp.float32, marks=pytest.mark.float32_twin),
+        pytest.param(jnp.float64, marks=pytest.mark.float64),
+    ],
     ids=["float32", "float64"],
 )
 def test_the_search_composes_with_jax_transformations(case, mode, dtype):
