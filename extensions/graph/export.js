@@ -1,7 +1,7 @@
 // The graph viewer's drawing as a static picture: the one sent to the kernel for pages without
 // widgets (snapshot.js), and the SVG file the toolbar's button saves.
 import { h, s } from "../common/dom.js";
-import { pictureSvg } from "./snapshot.js";
+import { pageRules, pictureSvg } from "./snapshot.js";
 import { LEGEND_EDGES, LEGEND_NODES } from "./toolbar.js";
 
 // How long after a settled drawing its picture is made (snapshot.js), so that a burst of
@@ -38,16 +38,8 @@ export class Exporting {
     const b = this.layout ? this.layout.bounds : { x: 0, y: 0, width: 100, height: 100 };
     const pad = 10;
     const out = s("svg", { xmlns: "http://www.w3.org/2000/svg", viewBox: `${b.x - pad} ${b.y - pad} ${b.width + 2 * pad} ${b.height + 2 * pad}`, width: b.width + 2 * pad, height: b.height + 2 * pad, class: "wb-graph-export" });
-    const rules = [];
-    for (const sheet of document.styleSheets) {
-      let list;
-      try {
-        list = sheet.cssRules;
-      } catch {
-        continue; // another origin's style sheet
-      }
-      for (const rule of list) if (rule.cssText.includes(".wb-") || rule.cssText.includes("data-edges")) rules.push(rule.cssText);
-    }
+    // Every rule that mentions the workbench's classes (media queries around them included).
+    const rules = pageRules().map((rule) => rule.cssText).filter((text) => text.includes(".wb-") || text.includes("data-edges"));
     s("style", {}, out, rules.join("\n"));
     out.appendChild(this.canvas.querySelector("defs").cloneNode(true));
     this.drawLabels();

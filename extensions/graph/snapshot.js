@@ -11,6 +11,25 @@ const CHAR_PX = 6.6; // the legend's 11 px text, per character (a bound; no meas
 const KEPT = new Set(["data-role", "data-phase"]); // the attributes graph.css reads
 
 /**
+ * Every CSS rule of the page's style sheets (another origin's sheets, which the page may not
+ * read, skipped): what the exported SVG and the picture take their styles from.
+ * @returns {CSSRule[]}
+ */
+export function pageRules() {
+  const rules = [];
+  for (const sheet of document.styleSheets) {
+    let list;
+    try {
+      list = sheet.cssRules;
+    } catch {
+      continue; // another origin's style sheet
+    }
+    rules.push(...list);
+  }
+  return rules;
+}
+
+/**
  * The rules of the page's style sheets that style something in `svg` (an element detached from
  * the page): the workbench's own rules (".wb-"), those whose selectors match an element of it.
  * @param {SVGSVGElement} svg
@@ -19,28 +38,20 @@ const KEPT = new Set(["data-role", "data-phase"]); // the attributes graph.css r
 export function usedRules(svg) {
   const rules = [];
   const seen = new Set();
-  for (const sheet of document.styleSheets) {
-    let list;
-    try {
-      list = sheet.cssRules;
-    } catch {
-      continue; // another origin's style sheet
-    }
-    for (const rule of list) {
-      const sel = rule.selectorText;
-      if (!sel || !(sel.includes(".wb-") || sel.includes("data-edges"))) continue;
-      if (seen.has(rule.cssText)) continue;
-      const used = sel.split(",").some((part) => {
-        try {
-          return svg.matches(part) || svg.querySelector(part) !== null;
-        } catch {
-          return false; // a selector the engine cannot test on a detached element
-        }
-      });
-      if (used) {
-        seen.add(rule.cssText);
-        rules.push(rule.cssText);
+  for (const rule of pageRules()) {
+    const sel = rule.selectorText;
+    if (!sel || !(sel.includes(".wb-") || sel.includes("data-edges"))) continue;
+    if (seen.has(rule.cssText)) continue;
+    const used = sel.split(",").some((part) => {
+      try {
+        return svg.matches(part) || svg.querySelector(part) !== null;
+      } catch {
+        return false; // a selector the engine cannot test on a detached element
       }
+    });
+    if (used) {
+      seen.add(rule.cssText);
+      rules.push(rule.cssText);
     }
   }
   return rules.join("\n");
