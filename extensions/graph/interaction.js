@@ -130,8 +130,8 @@ export class Interaction {
 
   keyOfItem(item) {
     if (!item || !this.visible) return null;
-    if (item.node !== undefined) return this.visible.keyOf[item.node];
-    return this.visible.clusters.has("c:" + item.region) ? "c:" + item.region : this.visible.keyOf[this.graph.regions.get(item.region).first];
+    if (item.node !== undefined) return this.visible.keyOf(item.node);
+    return this.visible.clusters.has("c:" + item.region) ? "c:" + item.region : this.visible.keyOf(this.graph.regions.get(item.region).first);
   }
 
   /** Goes to the next (+1) or previous (-1) match: opens the regions that hide it, pans to it. */
@@ -164,7 +164,7 @@ export class Interaction {
   applyHighlight() {
     const T = highlightTargets(this.graph, this.model.get("highlight"));
     const keys = new Set();
-    for (const i of T.nodes) keys.add(this.visible.keyOf[i]);
+    for (const i of T.nodes) keys.add(this.visible.keyOf(i));
     for (const r of T.regions) keys.add("r:" + r);
     let count = 0;
     for (const g of this.viewport.querySelectorAll(".wb-node")) {

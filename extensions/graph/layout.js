@@ -280,7 +280,7 @@ export function warmUpGraph(n = 240) {
     edges.push({ id: `r${i}`, a: `n:f${i}`, b: `n:b${i}`, k: "r", count: 1, label: "" });
   }
   const clusters = new Map([["c:warm", { key: "c:warm", region: null, parent: null, title: "\u25BE warm-up", detail: "" }]]);
-  const V = { leaves, clusters, edges, keyOf: [] };
+  const V = { leaves, clusters, edges, keyOf: () => undefined };
   return elkGraph(V, sizes(V, estimateWidth));
 }
 

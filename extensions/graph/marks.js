@@ -29,11 +29,11 @@
  * @returns {string | null}
  */
 function boxOf(G, V, index, id) {
-  if (index.has(id)) return V.keyOf[index.get(id)] ?? null;
+  if (index.has(id)) return V.keyOf(index.get(id)) ?? null;
   if (V.clusters.has("c:" + id)) return "c:" + id;
   if (V.leaves.has("r:" + id)) return "r:" + id;
   const reg = G.regions.get(id);
-  return reg && Number.isFinite(reg.first) ? V.keyOf[reg.first] ?? null : null;
+  return reg && Number.isFinite(reg.first) ? V.keyOf(reg.first) ?? null : null;
 }
 
 /**
@@ -54,8 +54,8 @@ export function nanMarks(G, V, marks) {
   for (const e of G.edges) {
     const p = pair(e.s, e.t);
     if (!onWay.has(p)) continue;
-    const a = V.keyOf[e.s];
-    const b = V.keyOf[e.t];
+    const a = V.keyOf(e.s);
+    const b = V.keyOf(e.t);
     if (a === undefined || b === undefined || a === b) continue; // inside one closed region
     const id = `${a}|${b}|${e.k}`; // as visibleGraph names the drawn edge
     out.edges.add(id);

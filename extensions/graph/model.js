@@ -36,6 +36,12 @@ import { decodeRows } from "./format.js";
  * @property {string} title  its name as the views write it (graph_picture.region_title)
  * @property {string} detail  a loop's second line (graph_picture.loop_detail), else ""
  * @property {boolean} [synthetic]  made by the viewer (a group of internal ops), not in the data
+ * @property {string[]} kids  its child regions (index, in prepare)
+ * @property {number[]} own  the nodes directly in it
+ * @property {Link[]} links  the edges whose ends it is the innermost region to hold, one end in
+ *   a child region at least (index)
+ * @property {number[]} plain  those between two of its own nodes
+ * @property {number} depth  0 for a region with no parent
  *
  * @typedef {Object} Edge
  * @property {number} s  source node index
@@ -51,7 +57,7 @@ import { decodeRows } from "./format.js";
  * @property {string} title
  * @property {string} summary
  * @property {Map<string, GraphNode>} byId  nodes by id
- * @property {Edge[]} valueEdges  the edges that touch a group of arguments or results
+ * @property {{kids: string[], own: number[], links: Link[]}} top  what no region holds (index)
  */
 
 /**
@@ -116,21 +122,110 @@ export function prepare(data) {
     }
   }
   const edges = decodeRows(data, "edges").map((e) => ({ s: e.source, t: e.target, k: e.kind, aval: e.aval }));
-  // Once, for every drawing: nodes by id, and the edges that touch a group of arguments or
-  // results (foldValues reads only those: a few thousand of a 50,000-equation gradient's 70,000).
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const underValues = new Map();
-  const inValues = (rid) => {
-    if (rid === null || rid === undefined) return false;
-    if (!underValues.has(rid)) {
-      const reg = regions.get(rid);
-      underValues.set(rid, Boolean(reg) && (VALUE_KINDS.has(reg.kind) || inValues(reg.parent)));
-    }
-    return underValues.get(rid);
-  };
-  const valueEdges = edges.filter((e) => inValues(nodes[e.s].region) || inValues(nodes[e.t].region));
-  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "", byId, valueEdges };
+  const top = index(nodes, regions, edges);
+  const byId = new Map(nodes.map((n) => [n.id, n])); // once, for every drawing
+  return { nodes, regions, edges, root, title: data.title || "", summary: data.summary || "", byId, top };
 }
+
+/**
+ * What lets visibleGraph read the open regions only, not the whole program: each region's
+ * child regions (`kids`), its own nodes (`own`), and the edges whose ends it is the innermost
+ * region to hold, merged by the child (or own node) each end lies in (`links`): an edge joins
+ * two boxes exactly where that region is drawn open (inside a closed one, both ends are its
+ * box), and where those children are closed, all the edges of a link are one drawn edge. Nodes
+ * in no known region, and edges whose ends share none, are the top's (`G.top`).
+ * @param {GraphNode[]} nodes
+ * @param {Map<string, Region>} regions
+ * @param {Edge[]} edges
+ * @returns {{kids: string[], own: number[], links: Link[]}}
+ */
+function index(nodes, regions, edges) {
+  const top = { kids: [], own: [], links: new Map(), plain: [] };
+  for (const reg of regions.values()) Object.assign(reg, { kids: [], own: [], links: new Map(), plain: [], depth: -1, values: false });
+  const above = (reg) => (reg.parent !== null && reg.parent !== undefined ? regions.get(reg.parent) || null : null);
+  const depth = (reg) => {
+    if (reg.depth < 0) {
+      const up = above(reg);
+      reg.depth = up ? depth(up) + 1 : 0;
+    }
+    return reg.depth;
+  };
+  for (const reg of regions.values()) {
+    depth(reg);
+    (above(reg) || top).kids.push(reg.id);
+    // Whether it is, or holds, a group of values (foldValues reads the edges of those only).
+    if (VALUE_KINDS.has(reg.kind)) for (let r = reg; r && !r.values; r = above(r)) r.values = true;
+  }
+  const home = nodes.map((n) => regions.get(n.region) || null);
+  nodes.forEach((n, i) => (home[i] || top).own.push(i));
+  // The child of `holder` (a region, or null for the top) that holds `reg`; null for `holder`.
+  const slot = (reg, holder) => {
+    if (reg === holder) return null;
+    while (above(reg) !== holder) reg = above(reg);
+    return reg;
+  };
+  // Per pair of the ends' regions (a few thousand pairs of 70,000 edges): the region that holds
+  // both, and the child of it that holds each end.
+  const pairs = new Map();
+  const pairOf = (ra, rb) => {
+    let row = pairs.get(ra);
+    if (!row) pairs.set(ra, (row = new Map()));
+    let pair = row.get(rb);
+    if (!pair) {
+      let a = ra;
+      let b = rb;
+      while (a && b && a !== b) {
+        if (a.depth >= b.depth) a = above(a);
+        else b = above(b);
+      }
+      const holder = a && b ? a : null;
+      pair = { holder: holder || top, sa: ra ? slot(ra, holder) : null, sb: rb ? slot(rb, holder) : null };
+      row.set(rb, pair);
+    }
+    return pair;
+  };
+  // A link's key: its ends (a child region, or a node's index) and its kind, as nested maps.
+  const entry = (map, key) => {
+    let m = map.get(key);
+    if (!m) map.set(key, (m = new Map()));
+    return m;
+  };
+  edges.forEach((e, i) => {
+    const { holder, sa, sb } = pairOf(home[e.s], home[e.t]);
+    if (!sa && !sb) {
+      holder.plain.push(i); // between two of its own nodes (most edges): drawn as they are
+      return;
+    }
+    const byKind = entry(entry(holder.links, sa || e.s), sb || e.t);
+    const link = byKind.get(e.k);
+    if (link) {
+      link.count += 1;
+      link.same = link.same && link.aval === e.aval;
+      link.edges.push(i);
+    } else byKind.set(e.k, { a: sa, b: sb, s: e.s, t: e.t, k: e.k, count: 1, aval: e.aval, same: true, first: i, edges: [i] });
+  });
+  const flat = (links) => {
+    const out = [];
+    for (const row of links.values()) for (const byKind of row.values()) for (const link of byKind.values()) out.push(link);
+    return out.sort((x, y) => x.first - y.first);
+  };
+  for (const reg of [top, ...regions.values()]) reg.links = flat(reg.links);
+  return top;
+}
+
+/**
+ * @typedef {Object} Link  the edges between two children (or own nodes) of a region
+ * @property {Region | null} a  the child region that holds their sources; null: the node `s`
+ * @property {Region | null} b  the child region that holds their targets; null: the node `t`
+ * @property {number} s  a source (its node where `a` is null)
+ * @property {number} t  a target
+ * @property {"f" | "b" | "r"} k
+ * @property {number} count
+ * @property {string} aval  the first one's aval
+ * @property {boolean} same  whether all carry that aval
+ * @property {number} first  the index of the first
+ * @property {number[]} edges  their indices
+ */
 
 export const INTERNAL_KIND = "internal";
 
@@ -308,7 +403,7 @@ export function regionDetails(G, reg) {
  * @property {Map<string, Leaf>} leaves
  * @property {Map<string, Cluster>} clusters
  * @property {VisibleEdge[]} edges
- * @property {string[]} keyOf  node index -> the key of the box that shows it
+ * @property {function(number): string} keyOf  node index -> the key of the box that shows it
  */
 
 /**
@@ -319,6 +414,22 @@ export function regionDetails(G, reg) {
  * @returns {View}
  */
 export function visibleGraph(G, expanded) {
+  // The regions drawn open (the program and every open region whose parents are all open), and
+  // their closed children: only these are read, never the nodes and edges inside closed ones
+  // (prepare's index), so opening one box of a 50,000-equation program reads what it shows.
+  const top = G.top || index(G.nodes, G.regions, G.edges);
+  const open = [top];
+  const closed = [];
+  for (let i = 0; i < open.length; i += 1) {
+    for (const c of open[i].kids) {
+      const reg = G.regions.get(c);
+      // The program (no parent) is always open; a region of unknown parent is the top's.
+      if (reg.parent === null || reg.parent === undefined || expanded.has(c)) open.push(reg);
+      else if (reg.count > 0) closed.push(c);
+    }
+  }
+  // Any node's box, for the few who ask (edges, search, marks): the outermost closed region
+  // above it, found once per region.
   const memo = new Map();
   const rep = (rid) => {
     if (memo.has(rid)) return memo.get(rid);
@@ -331,42 +442,42 @@ export function visibleGraph(G, expanded) {
     memo.set(rid, out);
     return out;
   };
+  for (const reg of open) if (reg !== top) memo.set(reg.id, null);
+  for (const c of closed) memo.set(c, c);
+  const fold = foldRepeats(G, closed);
+  const repOf = (i) => rep(G.nodes[i].region);
+  foldValues(G, open, repOf, (reg) => memo.get(reg.id) === null, fold);
+  const keyOf = (i) => {
+    if (!G.nodes[i]) return undefined;
+    const r = repOf(i);
+    return r === null ? "n:" + i : "r:" + (fold.get(r) || r);
+  };
   const clusterOf = (rid) => (rid === G.root || rid === null || rid === undefined ? null : "c:" + rid);
-  const reps = G.nodes.map((n) => rep(n.region));
-  const fold = foldRepeats(G, memo.values()); // each region once, not once per node
-  foldValues(G, reps, fold);
-  const leaves = new Map();
-  const keyOf = new Array(G.nodes.length);
-  const regionKeys = new Map(); // closed region -> the key of its box (folded: the first's)
-  for (const n of G.nodes) {
-    const r0 = reps[n.index];
-    let key;
-    if (r0 === null) {
-      key = "n:" + n.index;
+  const made = [];
+  for (const reg of open) {
+    for (const i of reg.own) {
+      const n = G.nodes[i];
       const sub = n.bytes ? `keeps ${formatSize(n.bytes)}` : "";
-      leaves.set(key, { key, type: "node", node: n, parent: clusterOf(n.region), order: n.index, label: nodeLabel(n), shape: valueShape(n), sub, role: nodeRole(n) });
-    } else if (regionKeys.has(r0)) {
-      key = regionKeys.get(r0); // its box is made: the region's other nodes (most of them)
-    } else {
-      const r = fold.get(r0) || r0;
-      key = "r:" + r;
-      regionKeys.set(r0, key);
-      if (!leaves.has(key)) {
-        const reg = G.regions.get(r);
-        const repeat = fold.repeats.get(r) || 1;
-        const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}${repeat > 1 ? " each" : ""}`];
-        const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
-        if (detail) parts.unshift(detail);
-        if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
-        const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? indexed(reg.label) : regionTitle(reg);
-        const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
-        leaves.set(key, { key, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: reg.loop ? "loop" : "region" });
-      }
+      made.push({ key: "n:" + i, type: "node", node: n, parent: clusterOf(n.region), order: i, label: nodeLabel(n), shape: valueShape(n), sub, role: nodeRole(n) });
     }
-    keyOf[n.index] = key;
   }
+  for (const c of closed) {
+    const r = fold.get(c) || c;
+    if (r !== c) continue; // drawn as the first of its repeats
+    const reg = G.regions.get(r);
+    const repeat = fold.repeats.get(r) || 1;
+    const parts = [`${reg.count} node${reg.count === 1 ? "" : "s"}${repeat > 1 ? " each" : ""}`];
+    const detail = loopDetail(reg); // a loop's scheme: "Binomial(4)"
+    if (detail) parts.unshift(detail);
+    if (reg.bytes) parts.push(`keeps ${formatSize(reg.bytes * repeat)}`);
+    const name = repeat > 1 && VALUE_KINDS.has(reg.kind) ? indexed(reg.label) : regionTitle(reg);
+    const title = `\u25B8 ${name}${repeat > 1 ? ` \u00D7${repeat}` : ""}`;
+    made.push({ key: "r:" + r, type: "region", region: reg, repeat, parent: clusterOf(reg.parent), order: reg.first, label: title, shape: "", sub: parts.join(", "), role: reg.loop ? "loop" : "region" });
+  }
+  made.sort((a, b) => a.order - b.order); // program order
+  const leaves = new Map(made.map((l) => [l.key, l]));
   const clusters = new Map();
-  for (const leaf of leaves.values()) {
+  for (const leaf of made) {
     let c = leaf.parent;
     while (c !== null && !clusters.has(c)) {
       const reg = G.regions.get(c.slice(2));
@@ -374,22 +485,42 @@ export function visibleGraph(G, expanded) {
       c = clusterOf(reg.parent);
     }
   }
+  // The edges between boxes: those whose ends no closed region holds together, each link of
+  // two closed children at once, in program order (of their first edge).
   const merged = new Map();
-  for (const e of G.edges) {
-    const a = keyOf[e.s];
-    const b = keyOf[e.t];
-    if (a === undefined || b === undefined || a === b) continue;
-    const id = `${a}|${b}|${e.k}`;
+  const add = (first, a, b, k, count, aval, same) => {
+    if (a === b) return; // two repeats folded into one box
+    const id = `${a}|${b}|${k}`;
     const m = merged.get(id);
-    if (m) {
-      m.count += 1;
-      if (m.avals.size < 4) m.avals.add(e.aval);
-    } else merged.set(id, { id, a, b, k: e.k, count: 1, avals: new Set([e.aval]) });
+    if (!m) {
+      merged.set(id, { id, a, b, k, count, aval, same, first });
+      return;
+    }
+    m.count += count;
+    m.first = Math.min(m.first, first);
+    m.same = m.same && same && m.aval === aval;
+  };
+  const boxOfChild = (reg) => (memo.get(reg.id) === null ? null : "r:" + (fold.get(reg.id) || reg.id));
+  for (const reg of open) {
+    for (const i of reg.plain) {
+      const e = G.edges[i];
+      add(i, "n:" + e.s, "n:" + e.t, e.k, 1, e.aval, true);
+    }
+    for (const link of reg.links) {
+      const a = link.a ? boxOfChild(link.a) : "n:" + link.s;
+      const b = link.b ? boxOfChild(link.b) : "n:" + link.t;
+      if (a !== null && b !== null) add(link.first, a, b, link.k, link.count, link.aval, link.same);
+      else {
+        for (const i of link.edges) {
+          const e = G.edges[i];
+          add(i, keyOf(e.s), keyOf(e.t), e.k, 1, e.aval, true);
+        }
+      }
+    }
   }
-  const edges = [...merged.values()].map(({ avals, ...e }) => ({
-    ...e,
-    label: e.count === 1 ? [...avals][0] || "" : avals.size === 1 ? `${e.count} \u00D7 ${[...avals][0]}` : `${e.count} values`,
-  }));
+  const edges = [...merged.values()]
+    .sort((x, y) => x.first - y.first)
+    .map(({ aval, same, first, ...e }) => ({ ...e, label: e.count === 1 ? aval || "" : same ? `${e.count} \u00D7 ${aval}` : `${e.count} values` }));
   return { leaves, clusters, edges, keyOf };
 }
 
@@ -439,16 +570,38 @@ const VALUE_KINDS = new Set(["arguments", "results"]);
  * (the folded "block x12") are one box too, "params[i] x12". Groups that feed different boxes
  * (the layers of an MLP, each drawn) stay apart, beside their layers. Adds to `fold`.
  */
-function foldValues(G, reps, fold) {
-  const boxOf = (i) => (reps[i] === null ? `n:${i}` : `r:${fold.get(reps[i]) || reps[i]}`);
+function foldValues(G, open, repOf, isOpen, fold) {
+  const boxOf = (i) => {
+    const r = repOf(i);
+    return r === null ? `n:${i}` : `r:${fold.get(r) || r}`;
+  };
   const ends = new Map(); // value region -> the boxes at the other ends of its edges
-  for (const e of G.valueEdges || G.edges) {
-    for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
-      const r = reps[mine];
-      const reg = r === null ? null : G.regions.get(r);
-      if (!reg || !VALUE_KINDS.has(reg.kind)) continue;
-      if (!ends.has(r)) ends.set(r, new Set());
-      ends.get(r).add(boxOf(other));
+  const note = (r, other) => {
+    if (!ends.has(r)) ends.set(r, new Set());
+    ends.get(r).add(other);
+  };
+  // Only the links of the regions drawn open (an edge inside a closed region joins one box),
+  // whose ends are closed groups of values (all its edges at once) or open regions that hold
+  // some (their edges one by one).
+  for (const reg of open) {
+    for (const link of reg.links) {
+      const ends2 = [link.a, link.b];
+      if (!ends2.some((c) => c && c.values)) continue;
+      const closed = ends2.map((c) => c === null || !isOpen(c));
+      if (closed[0] && closed[1]) {
+        const [a, b] = ends2.map((c, j) => (c === null ? `n:${j ? link.t : link.s}` : `r:${fold.get(c.id) || c.id}`));
+        if (link.a && VALUE_KINDS.has(link.a.kind)) note(link.a.id, b);
+        if (link.b && VALUE_KINDS.has(link.b.kind)) note(link.b.id, a);
+        continue;
+      }
+      for (const i of link.edges) {
+        const e = G.edges[i];
+        for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
+          const r = repOf(mine);
+          const held = r === null ? null : G.regions.get(r);
+          if (held && VALUE_KINDS.has(held.kind)) note(r, boxOf(other));
+        }
+      }
     }
   }
   const groups = new Map();
@@ -483,13 +636,13 @@ export function searchMatches(G, V, query) {
     for (const n of G.nodes) {
       const text = `${n.primitive} ${n.name} ${n.id}`.toLowerCase();
       if (text.includes(q)) {
-        found.push([n.index, V.keyOf[n.index]]);
+        found.push([n.index, V.keyOf(n.index)]);
         nodes.push(n.index);
       }
     }
     for (const r of G.regions.values()) {
       if (r.id !== G.root && (r.label.toLowerCase().includes(q) || regionTitle(r).toLowerCase().includes(q))) {
-        const key = V.clusters.has("c:" + r.id) ? "c:" + r.id : Number.isFinite(r.first) ? V.keyOf[r.first] : null;
+        const key = V.clusters.has("c:" + r.id) ? "c:" + r.id : Number.isFinite(r.first) ? V.keyOf(r.first) : null;
         found.push([r.first, key]);
         regions.push(r.id);
       }

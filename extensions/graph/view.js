@@ -141,8 +141,15 @@ class GraphView {
     const measure = (text, kind) => this.measure.width(text, kind);
     this.frameEl.classList.add("wb-busy");
     try {
-      const elk = await this.engine();
-      if (generation !== this.generation) return;
+      // Once the engine is known, the layout is asked for at once, in the event that asked for
+      // the drawing (a click): the worker lays out while the page does the rest of the event.
+      const ref = this.model.get("_layout");
+      let elk = this.elkRef === ref ? this.elk : null;
+      if (!elk) {
+        elk = await this.engine();
+        if (generation !== this.generation) return;
+        if (elk) [this.elk, this.elkRef] = [elk, ref];
+      }
       const laid = layout(V, elk, measure, { edgeLabels: false }); // placed when first drawn
       if (V.leaves.size > QUICK_LAYOUT_BOXES) {
         // A large view is drawn at once with the linear-time layered layout if ELK (in its

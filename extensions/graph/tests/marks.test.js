@@ -26,8 +26,8 @@ test("the origin and the source are boxes of the view, on the way", () => {
   const V = visibleGraph(G, new Set([...G.regions.keys()]));
   const M = nanMarks(G, V, marks);
   const byId = new Map(G.nodes.map((n) => [n.id, n]));
-  assert.equal(M.origin, V.keyOf[byId.get(marks.origin).index]);
-  assert.equal(M.source, V.keyOf[byId.get(marks.source).index]);
+  assert.equal(M.origin, V.keyOf(byId.get(marks.origin).index));
+  assert.equal(M.source, V.keyOf(byId.get(marks.source).index));
   assert.ok(M.boxes.has(M.origin) && M.boxes.has(M.source));
   assert.equal(byId.get(marks.origin).phase, "backward");
   assert.equal(M.boxes.size, marks.nodes.length);

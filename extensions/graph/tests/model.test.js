@@ -13,6 +13,7 @@ import {
   regionDetails,
   loopDetail,
   regionTitle,
+  foldRepeats,
   searchMatches,
   visibleGraph,
 } from "../model.js";
@@ -87,7 +88,7 @@ test("collapsed regions are one box each, and the edges between boxes are merged
     seen.add(e.id);
   }
   const merged = V.edges.reduce((a, e) => a + e.count, 0);
-  const internal = G.edges.filter((e) => V.keyOf[e.s] === V.keyOf[e.t]).length;
+  const internal = G.edges.filter((e) => V.keyOf(e.s) === V.keyOf(e.t)).length;
   assert.equal(merged + internal, G.edges.length);
   // Every region open: every node is its own box inside the open regions.
   const all = new Set([...G.regions.keys()].filter((r) => r !== G.root));
@@ -193,4 +194,83 @@ test("a 12-layer model of plain functions: its first view is a few boxes, the la
   assert.ok(inner.some((l) => l.startsWith("\u25B8 attention")), inner.join(", "));
   assert.ok([...W.leaves.values()].some((l) => l.label === "\u25B8 block \u00D711"));
   assert.ok(W.leaves.size <= 60);
+});
+
+// The view as the viewer computed it before it read the open regions only: every node's box
+// from the regions above it, repeats and groups of values folded over every edge of the
+// program, every edge merged between boxes. The oracle of the test below.
+function wholeProgramView(G, expanded) {
+  const memo = new Map();
+  const rep = (rid) => {
+    if (memo.has(rid)) return memo.get(rid);
+    const r = G.regions.get(rid);
+    let out = null;
+    if (r && r.parent !== null && r.parent !== undefined) {
+      const up = rep(r.parent);
+      out = up !== null ? up : expanded.has(rid) ? null : rid;
+    }
+    memo.set(rid, out);
+    return out;
+  };
+  const reps = G.nodes.map((n) => rep(n.region));
+  const fold = foldRepeats(G, reps);
+  const values = new Set(["arguments", "results"]);
+  const boxOf = (i) => (reps[i] === null ? `n:${i}` : `r:${fold.get(reps[i]) || reps[i]}`);
+  const ends = new Map();
+  for (const e of G.edges) {
+    for (const [mine, other] of [[e.s, e.t], [e.t, e.s]]) {
+      const reg = reps[mine] === null ? null : G.regions.get(reps[mine]);
+      if (!reg || !values.has(reg.kind)) continue;
+      if (!ends.has(reg.id)) ends.set(reg.id, new Set());
+      ends.get(reg.id).add(boxOf(other));
+    }
+  }
+  const groups = new Map();
+  for (const [r, others] of ends) {
+    const reg = G.regions.get(r);
+    const label = reg.label.replace(/\[\d+\](?!.*\[\d+\])/, "[i]");
+    const key = `${reg.parent}|${reg.kind}|${label}|${reg.count}|${[...others].sort().join(",")}`;
+    groups.set(key, [...(groups.get(key) || []), reg]);
+  }
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    members.sort((a, b) => a.first - b.first);
+    for (const m of members) fold.set(m.id, members[0].id);
+  }
+  const keyOf = G.nodes.map((_, i) => boxOf(i));
+  const merged = new Map();
+  for (const e of G.edges) {
+    const a = keyOf[e.s];
+    const b = keyOf[e.t];
+    if (a === b) continue;
+    const id = `${a}|${b}|${e.k}`;
+    const m = merged.get(id) || { count: 0, avals: new Set() };
+    m.count += 1;
+    m.avals.add(e.aval);
+    merged.set(id, m);
+  }
+  const label = ({ count, avals }) => (count === 1 ? [...avals][0] : avals.size === 1 ? `${count} \u00D7 ${[...avals][0]}` : `${count} values`);
+  return { keyOf, boxes: new Set(keyOf), edges: new Map([...merged].map(([id, m]) => [id, `${m.count} ${label(m)}`])) };
+}
+
+test("a view reads the open regions only, and draws what the whole program's walk draws", () => {
+  for (const name of ["mlp2", "mlp20", "remat20", "scan_loop", "binomial_loop", "blocks12", "nan_marks"]) {
+    const F = fixture(name);
+    const G = prepare(F.graph);
+    const regions = [...G.regions.keys()].filter((r) => r !== G.root);
+    // The first view, everything open, and open sets of every size (nested ones opened under
+    // closed ones too, which must draw nothing of theirs).
+    const sets = [F.expanded || [], regions, regions.filter((_, i) => i % 2), regions.filter((_, i) => i % 3 === 0), regions.slice(0, 5)];
+    for (const list of sets) {
+      const expanded = new Set(list);
+      const V = visibleGraph(G, expanded);
+      const W = wholeProgramView(G, expanded);
+      G.nodes.forEach((n, i) => assert.equal(V.keyOf(i), W.keyOf[i], `${name}: node ${n.id}`));
+      assert.deepEqual(new Set(V.leaves.keys()), W.boxes, name);
+      // The same edges, counts and labels, in the same order (ELK keeps the edges' order).
+      assert.deepEqual(V.edges.map((e) => [e.id, `${e.count} ${e.label}`]), [...W.edges], name);
+      const orders = [...V.leaves.values()].map((l) => l.order);
+      assert.deepEqual(orders, [...orders].sort((a, b) => a - b), `${name}: leaves in program order`);
+    }
+  }
 });
