@@ -23,7 +23,9 @@ imported (it made the value), so ``import workbench`` stays free of both.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
+import weakref
 from collections.abc import Callable, Container, Sequence
 from typing import Any
 
@@ -32,6 +34,7 @@ import numpy as np
 
 from workbench._src.ad.activity_base import Static
 from workbench._src.leaves import is_array_leaf
+from workbench._src.sources import is_users
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +109,7 @@ def split_model(value: Any) -> ModelParts | None:
         return ModelParts(
             "flax.nnx",
             params,
-            lambda p: nnx.merge(graphdef, p, _fresh(rest)),
+            lambda p: _scoped(nnx.merge(graphdef, p, _fresh(rest))),
             "its nnx.Param variables",
             state_of=lambda module: nnx.state(module, nnx.Not(nnx.Param)),
             write_back=lambda state: _update_if_changed(value, rest, state),
@@ -130,6 +133,58 @@ def split_model(value: Any) -> ModelParts | None:
             "its floating-point array leaves (eqx.is_inexact_array)",
         )
     return None
+
+
+_scope_names: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _scoped(module: Any) -> Any:
+    """``module`` (a copy ``rebuild`` just made, traced) with each call of a library submodule
+    (``nnx.Linear``, ``nnx.Conv`` inside the user's module) in a ``jax.named_scope`` of its
+    attribute path (``blocks[0].linear``), as Equinox names its modules' calls: the graph then
+    draws each as a box (the user's own modules are boxes already, by their calls). Only the
+    copy's classes change (to a subclass whose ``__call__`` opens the scope); a name stack is
+    metadata, so nothing computed changes."""
+    nnx = _nnx()
+    for path, sub in nnx.iter_modules(module):
+        cls = type(sub)
+        code = getattr(cls.__call__, "__code__", None) if callable(sub) else None
+        if not path or code is None or is_users(code.co_filename):
+            continue
+        try:
+            _scope_names[sub] = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        except TypeError:  # unhashable (an nnx.List): a container, not a layer
+            continue
+        if cls not in _scoped_made:  # a module rebuilt from a rebuilt one has its class
+            sub.__class__ = _scoped_class(cls)
+    return module
+
+
+_scoped_classes: dict[type, type] = {}
+_scoped_made: set[type] = set()
+
+
+def _scoped_class(cls: type) -> type:
+    """``cls`` with its ``__call__`` in the named scope of the instance's path (made once)."""
+    if cls in _scoped_classes:
+        return _scoped_classes[cls]
+    call = cls.__call__
+
+    @functools.wraps(call)
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+        name = _scope_names.get(self)
+        if not name:
+            return call(self, *args, **kwargs)
+        with jax.named_scope(name.lstrip(".")):
+            return call(self, *args, **kwargs)
+
+    out = _scoped_classes[cls] = type(
+        cls.__name__,
+        (cls,),
+        {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__},
+    )
+    _scoped_made.add(out)
+    return out
 
 
 def _update_if_changed(module: Any, before: Any, after: Any) -> None:

@@ -472,17 +472,26 @@ class _Builder:
         stacks = structure.StackCache(prefix)
         homes: dict[Any, str] = {}
         calls = self.calls.of_jaxpr(jaxpr)
+        split = _scope_split(jaxpr.eqns, stacks, calls)
         for i, eqn in enumerate(jaxpr.eqns):
             info = stacks.info(eqn)
             phase = info.phase
-            if info.own_scopes:
-                key = (phase, info.own_scopes)
+            # The scopes that hold the user's calls, the calls, then the scopes opened inside
+            # the innermost call (a library module's, as Equinox names its modules' calls).
+            scopes = info.own_scopes
+            j = split.get((phase, scopes), 0)
+            home = region
+            if j:
+                key = (region, phase, scopes[:j])
                 home = homes.get(key) or homes.setdefault(
-                    key, self.scope_region(region, phase, info.own_scopes)
+                    key, self.scope_region(region, phase, scopes[:j])
                 )
-            else:
-                home = region
             home = self.calls.home(home, phase, calls[i])
+            if j < len(scopes):
+                key = (home, phase, scopes[j:])
+                home = homes.get(key) or homes.setdefault(
+                    key, self.scope_region(home, phase, scopes[j:])
+                )
             subs = structure.sub_jaxprs(eqn)
             if subs:
                 self.enter(eqn, i, subs, region, home, phase, info.entries, env)
@@ -545,6 +554,39 @@ class _Builder:
 
 
 GROUP_VALUES = 16  # a pytree of more arguments (or results) than this is grouped
+
+
+def _scope_split(
+    eqns: Sequence[Any],
+    stacks: structure.StackCache,
+    calls: list[tuple[tuple[_Call, int, Source], ...]],
+) -> dict[tuple[Phase, tuple[str, ...]], int]:
+    """Where the user's calls go among an equation's named scopes, per (pass, scopes): how many
+    of its scopes, outermost first, hold calls.
+
+    A scope is opened by one frame and holds what that frame does inside it: a scope whose
+    equations all run in the same chain of calls (the same call sites) was opened inside the
+    innermost of them, and is drawn inside each call (an Equinox module's ``eqx.nn.Linear``,
+    called from the user's ``Block.__call__``: inside that block); a scope whose equations run
+    in different calls holds them (``with jax.named_scope("encoder"): h = block(h)``). Scopes
+    nest, so the outer ones that hold calls come first."""
+    chains: dict[tuple[Phase, tuple[str, ...]], set[tuple[_Call, ...]]] = {}
+    for eqn, chain in zip(eqns, calls, strict=True):
+        info = stacks.info(eqn)
+        sites = tuple(c[0] for c in chain)
+        for d in range(1, len(info.own_scopes) + 1):
+            chains.setdefault((info.phase, info.own_scopes[:d]), set()).add(sites)
+    out: dict[tuple[Phase, tuple[str, ...]], int] = {}
+    for eqn in eqns:
+        info = stacks.info(eqn)
+        key = (info.phase, info.own_scopes)
+        if key in out or not info.own_scopes:
+            continue
+        j = 0
+        while j < len(info.own_scopes) and len(chains[(info.phase, info.own_scopes[: j + 1])]) > 1:
+            j += 1
+        out[key] = j
+    return out
 
 
 def _path(name: str) -> tuple[str, list[str]]:
