@@ -168,7 +168,10 @@ export class Drawing {
       const r = leaf.region;
       g.classList.add("wb-collapsed");
       Object.assign(g.dataset, { region: r.id, phase: r.phase, kind: r.kind });
-      g.addEventListener("pointerenter", (ev) => this.showTip(ev, regionDetails(this.graph, r)));
+      g.addEventListener("pointerenter", (ev) => {
+        this.showTip(ev, regionDetails(this.graph, r));
+        this.prepareOpening(r.id); // laid out while the pointer rests on it (view.js)
+      });
       g.addEventListener("click", (ev) => {
         ev.stopPropagation();
         if (!this.dragged) this.toggle(r.id, true);

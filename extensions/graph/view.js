@@ -23,6 +23,11 @@ const QUICK_MS = 40;
 // quick drawing leaves texts out (they would be specks).
 const NODE_FONT_PX = 11;
 const TEXT_MIN_PX = 4;
+// Views prepared ahead (prepareOpening): how long after a drawing settles, for how many of its
+// folded boxes, the most kept, and the largest view prepared (more boxes: ELK takes long).
+const PREPARE_AFTER_MS = 200;
+const PREPARE_FOLDED = 3;
+const PREPARED_MAX = 8;
 
 let viewCount = 0;
 
@@ -63,6 +68,7 @@ class GraphView {
     this.picked = ""; // the ids of the node last picked (onPick), as JSON
     this.focus = (model.get("viewport") || {}).focus || "";
     this.handlers = [];
+    this.prepared = new Map(); // sorted open regions (JSON) -> {V, L}: views laid out ahead
     this.build(el);
     this.root.dataset.createdAt = String(Math.round(performance.now()));
     this.listen();
@@ -79,6 +85,7 @@ class GraphView {
   listen() {
     this.on("change:graph", () => {
       this.graph = prepare(this.model.get("graph") || {});
+      this.prepared.clear();
       this.draw();
     });
     this.on("change:expanded", () => this.draw());
@@ -96,7 +103,10 @@ class GraphView {
         this.applyHighlight();
       } else this.focusHighlight();
     });
-    this.on("change:marks", () => this.draw()); // the marked boxes' labels change their size
+    this.on("change:marks", () => {
+      this.prepared.clear(); // the marked boxes' labels change their size
+      this.draw();
+    });
     this.searchInput.addEventListener("input", () => {
       this.model.set("search", this.searchInput.value);
       this.model.save_changes();
@@ -136,8 +146,15 @@ class GraphView {
     this.messageEl.hidden = !problem;
     this.messageEl.textContent = problem;
     if (problem) return;
-    const V = visibleGraph(this.graph, new Set(this.model.get("expanded") || []));
-    labelMarked(this.graph, V, this.model.get("marks") || {});
+    const expanded = new Set(this.model.get("expanded") || []);
+    if (!this.aheadOn()) this.prepared.clear();
+    const ready = this.prepared.get(openKey(expanded));
+    if (ready && this.elk) {
+      this.show(ready.V, ready.L, t0, true); // laid out ahead (prepareOpening)
+      this.root.dataset.drawnAhead = String(Number(this.root.dataset.drawnAhead || "0") + 1);
+      return;
+    }
+    const V = this.visibleView(expanded);
     const measure = (text, kind) => this.measure.width(text, kind);
     this.frameEl.classList.add("wb-busy");
     try {
@@ -201,7 +218,11 @@ class GraphView {
       this.pending = null;
       target();
     }
-    if (settled) this.schedulePicture();
+    if (settled) {
+      this.schedulePicture();
+      clearTimeout(this.prepareTimer);
+      this.prepareTimer = setTimeout(() => this.prepareFolded(), PREPARE_AFTER_MS);
+    }
     this.sizeNow = null;
     const t2 = performance.now();
     this.titleEl.textContent = G.title;
@@ -217,6 +238,57 @@ class GraphView {
     d.drawnAt = String(Math.round(performance.now()));
     d.ready = String(Number(d.ready || "0") + 1);
   }
+  /** The view of the regions `expanded` open, the NaN marks' words in their boxes. */
+  visibleView(expanded) {
+    const V = visibleGraph(this.graph, expanded);
+    labelMarked(this.graph, V, this.model.get("marks") || {});
+    return V;
+  }
+
+  /**
+   * Lays out, ahead, the view that opening region `rid` draws (in ELK's worker, while the user
+   * reads or points at its box), so that the click draws it at once. Only while ELK is here
+   * and for views ELK lays out whole; kept until the graph or its marks change.
+   */
+  async prepareOpening(rid) {
+    const elk = this.elk;
+    if (!elk || !this.aheadOn() || !this.visible || this.visible.leaves.size > QUICK_LAYOUT_BOXES) return;
+    const expanded = new Set(this.model.get("expanded") || []);
+    expanded.add(rid);
+    const key = openKey(expanded);
+    if (this.prepared.has(key)) return;
+    const graph = this.graph;
+    this.prepared.set(key, null); // asked for
+    try {
+      const V = this.visibleView(expanded);
+      if (V.leaves.size > QUICK_LAYOUT_BOXES) throw new Error("too large to prepare");
+      const L = await layout(V, elk, (text, kind) => this.measure.width(text, kind), { edgeLabels: false });
+      if (graph !== this.graph || L.engine !== "elk") throw new Error("stale");
+      this.prepared.set(key, { V, L });
+      while (this.prepared.size > PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value);
+      this.root.dataset.prepared = String(Number(this.root.dataset.prepared || "0") + 1);
+    } catch {
+      if (this.prepared.get(key) === null) this.prepared.delete(key);
+    }
+  }
+
+  /** Whether views are laid out ahead: a page can turn it off with the root's
+   * `data-prepare-ahead="off"` (bench_graph_viewer.py times a click without it). */
+  aheadOn() {
+    return this.root.dataset.prepareAhead !== "off";
+  }
+
+  /** Prepares the opening of the first few folded boxes (xN) of the view drawn, one by one. */
+  async prepareFolded() {
+    if (!this.visible || !this.root.isConnected) return;
+    const generation = this.generation;
+    const folded = [...this.visible.leaves.values()].filter((l) => l.type === "region" && l.repeat > 1).slice(0, PREPARE_FOLDED);
+    for (const leaf of folded) {
+      if (generation !== this.generation) return; // drawn again meanwhile: prepared from there
+      await this.prepareOpening(leaf.region.id);
+    }
+  }
+
   // The viewport ----------------------------------------------------------------------------
 
   size() {
@@ -357,6 +429,7 @@ class GraphView {
   destroy() {
     cancelAnimationFrame(this.frame);
     clearTimeout(this.pictureTimer);
+    clearTimeout(this.prepareTimer);
     this.generation += 1;
     if (this.saveTimer !== null) {
       clearTimeout(this.saveTimer);
@@ -367,6 +440,11 @@ class GraphView {
     if (this.resizer) this.resizer.disconnect();
     this.root.remove();
   }
+}
+
+/** The key of a set of open regions, whatever their order. */
+function openKey(expanded) {
+  return JSON.stringify([...expanded].sort());
 }
 
 // One class, its methods in several modules: copied, not inherited, so a name defined twice is

@@ -217,3 +217,52 @@ def test_open_layers_run_one_way_in_each_pass(page):
         xs = [c[0] for c in centres]
         widest = max(c[2] for c in centres)
         assert max(xs) - min(xs) <= COLUMN * widest, (phase, xs, widest)
+
+
+DRAWING_JS = """(el) => {
+  const all = (sel, f) => [...el.querySelectorAll(sel)].map(f).sort();
+  const at = (r) => ['x', 'y', 'width', 'height'].map((k) => r.getAttribute(k));
+  return {
+    boxes: all('.wb-node', (g) => [g.dataset.key, g.getAttribute('transform'), g.textContent]),
+    clusters: all('.wb-cluster > rect.wb-box', (r) => [r.parentNode.dataset.key, ...at(r)]),
+    edges: all('.wb-edges path', (p) => p.getAttribute('d')),
+  };
+}"""
+
+
+def _collapse(page, g) -> None:
+    before = _ready(g)
+    g.locator("button.wb-collapse-all").click()
+    page.wait_for_function(
+        "([el, n]) => Number(el.dataset.ready || 0) > n && el.dataset.settled === 'true'",
+        arg=[g.element_handle(), before],
+        timeout=WAIT_MS,
+    )
+
+
+def _ahead(g) -> int:
+    return int(g.get_attribute("data-drawn-ahead") or "0")
+
+
+def test_an_opening_laid_out_ahead_draws_what_the_click_lays_out(page):
+    """Issue 24: the viewer lays out the opening of the folded boxes while the user reads the
+    view (in ELK's worker), so that the click draws at once: that drawing is the one the click
+    lays out itself (boxes, regions and edges where they are), and clean."""
+    g = page.locator(".wb-graph").first
+    handle = g.element_handle()
+    g.evaluate("(el) => { el.dataset.prepareAhead = 'off'; }")  # nothing laid out ahead
+    try:
+        _collapse(page, g)
+        before = _ahead(g)
+        _open(page, g, "block \u00d712")
+        assert _ahead(g) == before  # laid out after the click
+        laid_now = page.evaluate(DRAWING_JS, handle)
+    finally:
+        g.evaluate("(el) => { delete el.dataset.prepareAhead; }")
+    prepared = int(g.get_attribute("data-prepared") or "0")
+    _collapse(page, g)  # the first view again: its folded boxes' openings are laid out ahead
+    page.wait_for_function(f"(el) => Number(el.dataset.prepared || 0) > {prepared}", arg=handle)
+    _open(page, g, "block \u00d712")
+    assert _ahead(g) == before + 1  # drawn as laid out ahead
+    assert page.evaluate(DRAWING_JS, handle) == laid_now
+    _check_level(page, g, "block-opened-ahead")
