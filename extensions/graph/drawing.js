@@ -170,8 +170,9 @@ export class Drawing {
       Object.assign(g.dataset, { region: r.id, phase: r.phase, kind: r.kind });
       g.addEventListener("pointerenter", (ev) => {
         this.showTip(ev, regionDetails(this.graph, r));
-        this.prepareOpening(r.id); // laid out while the pointer rests on it (view.js)
+        this.prepareSoon(r.id); // laid out while the pointer rests on it (view.js)
       });
+      g.addEventListener("pointerleave", () => this.prepareSoon(null));
       g.addEventListener("click", (ev) => {
         ev.stopPropagation();
         if (!this.dragged) this.toggle(r.id, true);

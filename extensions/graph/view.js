@@ -28,6 +28,7 @@ const TEXT_MIN_PX = 4;
 const PREPARE_AFTER_MS = 200;
 const PREPARE_FOLDED = 3;
 const PREPARED_MAX = 8;
+const HOVER_MS = 120;
 
 let viewCount = 0;
 
@@ -221,6 +222,7 @@ class GraphView {
     if (settled) {
       this.schedulePicture();
       clearTimeout(this.prepareTimer);
+    clearTimeout(this.hoverTimer);
       this.prepareTimer = setTimeout(() => this.prepareFolded(), PREPARE_AFTER_MS);
     }
     this.sizeNow = null;
@@ -256,20 +258,31 @@ class GraphView {
     const expanded = new Set(this.model.get("expanded") || []);
     expanded.add(rid);
     const key = openKey(expanded);
-    if (this.prepared.has(key)) return;
+    // One at a time, so that the worker is never queued up with layouts a click would wait for.
+    if (this.prepared.has(key) || this.preparing) return;
     const graph = this.graph;
+    const marks = this.model.get("marks");
     this.prepared.set(key, null); // asked for
+    this.preparing = true;
     try {
       const V = this.visibleView(expanded);
       if (V.leaves.size > QUICK_LAYOUT_BOXES) throw new Error("too large to prepare");
       const L = await layout(V, elk, (text, kind) => this.measure.width(text, kind), { edgeLabels: false });
-      if (graph !== this.graph || L.engine !== "elk") throw new Error("stale");
+      if (graph !== this.graph || marks !== this.model.get("marks") || L.engine !== "elk") throw new Error("stale");
       this.prepared.set(key, { V, L });
       while (this.prepared.size > PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value);
       this.root.dataset.prepared = String(Number(this.root.dataset.prepared || "0") + 1);
     } catch {
       if (this.prepared.get(key) === null) this.prepared.delete(key);
+    } finally {
+      this.preparing = false;
     }
+  }
+
+  /** Prepares the opening of region `rid` once the pointer has rested on its box a moment. */
+  prepareSoon(rid) {
+    clearTimeout(this.hoverTimer);
+    this.hoverTimer = rid === null ? null : setTimeout(() => this.prepareOpening(rid), HOVER_MS);
   }
 
   /** Whether views are laid out ahead: a page can turn it off with the root's
@@ -430,6 +443,7 @@ class GraphView {
     cancelAnimationFrame(this.frame);
     clearTimeout(this.pictureTimer);
     clearTimeout(this.prepareTimer);
+    clearTimeout(this.hoverTimer);
     this.generation += 1;
     if (this.saveTimer !== null) {
       clearTimeout(this.saveTimer);

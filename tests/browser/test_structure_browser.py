@@ -266,3 +266,10 @@ def test_an_opening_laid_out_ahead_draws_what_the_click_lays_out(page):
     assert _ahead(g) == before + 1  # drawn as laid out ahead
     assert page.evaluate(DRAWING_JS, handle) == laid_now
     _check_level(page, g, "block-opened-ahead")
+    # A closed box the pointer rests on is laid out ahead too (attention, not folded).
+    prepared = int(g.get_attribute("data-prepared") or "0")
+    g.locator(".wb-node.wb-collapsed").filter(has_text="attention").first.hover()
+    page.wait_for_function(f"(el) => Number(el.dataset.prepared || 0) > {prepared}", arg=handle)
+    _open(page, g, "attention")
+    assert _ahead(g) == before + 2
+    _check_level(page, g, "attention-opened-ahead")
