@@ -1,6 +1,7 @@
 // The graph viewer widget (workbench/_src/notebook/graph_widget.py, GraphWidget): the module
 // the widget's loader (extensions/common/loader.js) imports. The viewer is split into format.js
-// (the rows the Python side sends), model.js (what is visible, names, search), layout.js (ELK),
+// (the rows the Python side sends), model.js (the graph indexed, names, search), visible.js (what
+// a view draws), layout.js (ELK),
 // viewport.js (pan and zoom), engine.js (ELK's Web Worker), snapshot.js (the picture for pages
 // without widgets) and view.js (the DOM, with toolbar.js, drawing.js, interaction.js and
 // export.js); its styles are graph.css.

@@ -10,7 +10,8 @@
 import { formatProblem } from "./format.js";
 import { labelMarked } from "./marks.js";
 import { QUICK_LAYOUT_BOXES, layeredLayout, layout, sizes } from "./layout.js";
-import { prepare, visibleGraph } from "./model.js";
+import { prepare } from "./model.js";
+import { visibleGraph } from "./visible.js";
 import { centreOn, edgeLabelsLegible, fitTransform, union, zoomLimits } from "./viewport.js";
 import { Drawing } from "./drawing.js";
 import { Exporting } from "./export.js";
@@ -86,7 +87,7 @@ class GraphView {
   listen() {
     this.on("change:graph", () => {
       this.graph = prepare(this.model.get("graph") || {});
-      this.prepared.clear();
+      this.forgetPrepared();
       this.draw();
     });
     this.on("change:expanded", () => this.draw());
@@ -105,7 +106,7 @@ class GraphView {
       } else this.focusHighlight();
     });
     this.on("change:marks", () => {
-      this.prepared.clear(); // the marked boxes' labels change their size
+      this.forgetPrepared(); // the marked boxes' labels change their size
       this.draw();
     });
     this.searchInput.addEventListener("input", () => {
@@ -148,7 +149,7 @@ class GraphView {
     this.messageEl.textContent = problem;
     if (problem) return;
     const expanded = new Set(this.model.get("expanded") || []);
-    if (!this.aheadOn()) this.prepared.clear();
+    if (!this.aheadOn()) this.forgetPrepared();
     const ready = this.prepared.get(openKey(expanded));
     if (ready && this.elk) {
       this.show(ready.V, ready.L, t0, true); // laid out ahead (prepareOpening)
@@ -240,6 +241,11 @@ class GraphView {
     d.drawnAt = String(Math.round(performance.now()));
     d.ready = String(Number(d.ready || "0") + 1);
   }
+  forgetPrepared() {
+    this.prepared.clear();
+    delete this.root.dataset.preparedRegions;
+  }
+
   /** The view of the regions `expanded` open, the NaN marks' words in their boxes. */
   visibleView(expanded) {
     const V = visibleGraph(this.graph, expanded);
@@ -253,30 +259,36 @@ class GraphView {
    * and for views ELK lays out whole; kept until the graph or its marks change.
    */
   async prepareOpening(rid) {
+    // One at a time, so that the worker is never queued up with layouts a click would wait for.
+    while (this.preparing) await this.preparing;
     const elk = this.elk;
     if (!elk || !this.aheadOn() || !this.visible || this.visible.leaves.size > QUICK_LAYOUT_BOXES) return;
     const expanded = new Set(this.model.get("expanded") || []);
     expanded.add(rid);
     const key = openKey(expanded);
-    // One at a time, so that the worker is never queued up with layouts a click would wait for.
-    if (this.prepared.has(key) || this.preparing) return;
+    if (this.prepared.has(key)) return;
     const graph = this.graph;
     const marks = this.model.get("marks");
     this.prepared.set(key, null); // asked for
-    this.preparing = true;
-    try {
-      const V = this.visibleView(expanded);
-      if (V.leaves.size > QUICK_LAYOUT_BOXES) throw new Error("too large to prepare");
-      const L = await layout(V, elk, (text, kind) => this.measure.width(text, kind), { edgeLabels: false });
-      if (graph !== this.graph || marks !== this.model.get("marks") || L.engine !== "elk") throw new Error("stale");
-      this.prepared.set(key, { V, L });
-      while (this.prepared.size > PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value);
-      this.root.dataset.prepared = String(Number(this.root.dataset.prepared || "0") + 1);
-    } catch {
-      if (this.prepared.get(key) === null) this.prepared.delete(key);
-    } finally {
-      this.preparing = false;
-    }
+    const work = (async () => {
+      try {
+        const V = this.visibleView(expanded);
+        if (V.leaves.size > QUICK_LAYOUT_BOXES) throw new Error("too large to prepare");
+        const L = await layout(V, elk, (text, kind) => this.measure.width(text, kind), { edgeLabels: false });
+        if (graph !== this.graph || marks !== this.model.get("marks") || L.engine !== "elk") throw new Error("stale");
+        this.prepared.set(key, { V, L });
+        while (this.prepared.size > PREPARED_MAX) this.prepared.delete(this.prepared.keys().next().value);
+        // What was laid out ahead, for tests and benchmarks: how many, and the last regions.
+        const d = this.root.dataset;
+        d.prepared = String(Number(d.prepared || "0") + 1);
+        d.preparedRegions = [...(d.preparedRegions || "").split(" ").filter(Boolean), rid].slice(-PREPARED_MAX).join(" ");
+      } catch {
+        if (this.prepared.get(key) === null) this.prepared.delete(key);
+      }
+    })();
+    this.preparing = work;
+    await work;
+    if (this.preparing === work) this.preparing = null;
   }
 
   /** Prepares the opening of region `rid` once the pointer has rested on its box a moment. */

@@ -240,6 +240,16 @@ def _collapse(page, g) -> None:
     )
 
 
+def _wait_prepared(page, g, label: str) -> None:
+    """Waits until the opening of the closed box labelled ``label`` is laid out ahead."""
+    box = g.locator(".wb-node.wb-collapsed").filter(has_text=label).first
+    rid = box.get_attribute("data-region")
+    page.wait_for_function(
+        "([el, rid]) => (el.dataset.preparedRegions || '').split(' ').includes(rid)",
+        arg=[g.element_handle(), rid],
+    )
+
+
 def _ahead(g) -> int:
     return int(g.get_attribute("data-drawn-ahead") or "0")
 
@@ -259,17 +269,15 @@ def test_an_opening_laid_out_ahead_draws_what_the_click_lays_out(page):
         laid_now = page.evaluate(DRAWING_JS, handle)
     finally:
         g.evaluate("(el) => { delete el.dataset.prepareAhead; }")
-    prepared = int(g.get_attribute("data-prepared") or "0")
     _collapse(page, g)  # the first view again: its folded boxes' openings are laid out ahead
-    page.wait_for_function(f"(el) => Number(el.dataset.prepared || 0) > {prepared}", arg=handle)
+    _wait_prepared(page, g, "block \u00d712")
     _open(page, g, "block \u00d712")
     assert _ahead(g) == before + 1  # drawn as laid out ahead
     assert page.evaluate(DRAWING_JS, handle) == laid_now
     _check_level(page, g, "block-opened-ahead")
     # A closed box the pointer rests on is laid out ahead too (attention, not folded).
-    prepared = int(g.get_attribute("data-prepared") or "0")
     g.locator(".wb-node.wb-collapsed").filter(has_text="attention").first.hover()
-    page.wait_for_function(f"(el) => Number(el.dataset.prepared || 0) > {prepared}", arg=handle)
+    _wait_prepared(page, g, "attention")
     _open(page, g, "attention")
     assert _ahead(g) == before + 2
     _check_level(page, g, "attention-opened-ahead")

@@ -7,7 +7,8 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import { LABEL_REACH, METRICS, SHAPE_GAP, candidateLabel, estimateWidth, headerKey, layeredLayout, layout, placeEdgeLabels, sizes } from "../layout.js";
 import { decodeRows } from "../format.js";
-import { prepare, visibleGraph } from "../model.js";
+import { prepare } from "../model.js";
+import { visibleGraph } from "../visible.js";
 import { inside, overlap, routeCrosses } from "./geometry.js";
 import { fixture } from "./fixtures.js";
 

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fixture } from "./fixtures.js";
 import { labelMarked, nanMarks } from "../marks.js";
-import { prepare, visibleGraph } from "../model.js";
+import { prepare } from "../model.js";
+import { visibleGraph } from "../visible.js";
 
 const { graph, marks } = fixture("nan_marks");
 

@@ -13,10 +13,9 @@ import {
   regionDetails,
   loopDetail,
   regionTitle,
-  foldRepeats,
   searchMatches,
-  visibleGraph,
 } from "../model.js";
+import { foldRepeats, visibleGraph } from "../visible.js";
 
 const PROGRAMS = ["mlp2", "mlp20", "remat20", "scan_loop"];
 

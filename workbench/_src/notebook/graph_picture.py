@@ -95,7 +95,7 @@ LEGEND_SVG = _legend_svg()
 
 def visible_boxes(model: Graph, expanded: Iterable[str]) -> tuple[dict[str, str], set[str]]:
     """What a view with the regions ``expanded`` open draws, as the viewer draws it
-    (``extensions/graph/model.js``, ``visibleGraph``): each node's box (its own id, or the id of
+    (``extensions/graph/visible.js``, ``visibleGraph``): each node's box (its own id, or the id of
     the outermost collapsed region holding it), and the open regions drawn around boxes."""
     parent = {r.id: r.parent for r in model.regions}
     opened = set(expanded)
