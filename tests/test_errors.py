@@ -430,3 +430,24 @@ def test_an_activity_with_a_shadow_built_without_one_says_what_a_shadow_is(cls, 
     assert message.startswith(f"{cls.__name__} needs a shadow beside the value")
     assert example in message and "received only float32[3]" in message
     assert "jnp.zeros_like(x)" in message and "Active(x)" in message
+
+
+@pytest.mark.parametrize(
+    ("cls", "example"),
+    [
+        (Const, "Const(x)"),
+        (wb.Active, "Active(x)"),
+        (Duplicated, "Duplicated(x, dx)"),
+        (BatchDuplicated, "BatchDuplicated(x, (dx1, dx2))"),
+    ],
+    ids=["Const", "Active", "Duplicated", "BatchDuplicated"],
+)
+def test_an_activity_built_with_no_value_says_what_it_wraps(cls, example):
+    """``Const()`` gave Python's "missing 1 required positional argument: 'val'"."""
+    with pytest.raises(wb.ActivityError) as e:
+        cls()
+    message = str(e.value)
+    assert message.startswith(f"{cls.__name__}() received no value.")
+    assert (
+        f"pass it as {example}" in message and f"wb.autodiff(wb.Reverse, f, {example})" in message
+    )
