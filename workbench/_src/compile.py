@@ -39,7 +39,7 @@ from workbench._src.errors import (
     shape_dtype,
 )
 from workbench._src.leaves import is_array_leaf
-from workbench._src.sources import WORKBENCH_DIR, cell_number, is_users
+from workbench._src.sources import cell_number, in_workbench, is_users
 
 # One wrapper per user function, for as long as the function lives, so that jax.jit's cache
 # (keyed on the function) is shared by every wb.jit of the same function, as it is by every
@@ -316,9 +316,8 @@ def _refused_by_the_call(e: TypeError, f: Callable[..., Any], args: Any, kwargs:
     tb = e.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    if tb is None or not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(
-        WORKBENCH_DIR
-    ):  # raised inside the user's code (a workbench wrapper like inspect's may call f)
+    if tb is None or not in_workbench(tb.tb_frame.f_code.co_filename):
+        # raised inside the user's code (a workbench wrapper like inspect's may call f)
         return False
     try:
         inspect.signature(f).bind(*args, **kwargs)
