@@ -193,13 +193,17 @@ def refine(
     ``STEPS`` multiples of ``k * h``. Longer steps where rounding keeps the differences from
     resolving ``wanted``; shorter ones where the step crossed a kink (fewer kinks, as far as
     rounding allows). A step is kept only where it is tighter and agrees with the kept one
-    within both bounds (else it has left the range where its bound holds)."""
+    within both bounds (else it has left the range where its bound holds). A shorter step whose
+    rounding floor (``ROUNDING * eps * |f(x)| / step``, a lower bound of its tolerance) is
+    already no tighter than the kept one's tolerance is not evaluated: it could not be kept."""
     best = quotients(evaluate(1.0), h, f0, fd, echo)
     longer, shorter = best.noisy, best.rough
     for k in (*LONGER, *SHORTER):
         if k * base_step(fd) > MAX_MOVE:
             continue
         may = (longer if k > 1 else shorter) & (best.tol > wanted)
+        if k < 1:  # f's rounding alone at the shorter step: it cannot be tighter, skip it
+            may = may & (ROUNDING * float(np.finfo(fd).eps) * abs(f0) / (h * k) < best.tol)
         if not np.any(may):
             continue
         e = quotients(evaluate(k), h * k, f0, fd, echo)
