@@ -76,7 +76,13 @@ def noise_dtype(call: Callable[..., Any], primals: Any, real: np.dtype) -> np.dt
     """The precision ``f`` answers in on arguments widened to ``real``: ``real``, or the
     narrowest float it computes in where that is lower (a cast inside ``f``: its output's, or
     bfloat16 arithmetic inside that widening the arguments does not reach)."""
-    lowest = lowest_float(jax.make_jaxpr(call)(*widen(primals, real))) or real
+    return noise_of(jax.make_jaxpr(call)(*widen(primals, real)), real)
+
+
+def noise_of(closed: Any, real: np.dtype) -> np.dtype:
+    """``noise_dtype`` from a jaxpr of ``f`` on arguments widened to ``real`` (``along``'s
+    trace: ``f`` is not traced again for it)."""
+    lowest = lowest_float(closed) or real
     return lowest if lowest.itemsize < real.itemsize else real
 
 
@@ -223,19 +229,29 @@ def _fields(e: Estimate) -> tuple[Any, ...]:
 
 
 def along(call: Callable[..., Any], real: np.dtype) -> Callable[..., Any]:
-    """A compiled ``(primals, tangents, h) -> f(primals + s h tangents)`` for ``s`` in ``STEPS``,
-    one step at a time (``lax.map``: one copy of the arguments at once), in ``real``."""
+    """A jitted ``(primals, tangents, s) -> f(primals + s tangents)`` in ``real``, at one point
+    ``s`` (a scalar of ``real``): one program of ``f``'s size, called at each point ``steps``
+    asks for (a program of the seven points compiled a loop of them, and evaluated ``f(x)``
+    again at every step). One copy of the arguments at once."""
 
-    def at(primals: Any, tangents: Any, h: Any) -> Any:
+    def at(primals: Any, tangents: Any, s: Any) -> Any:
         wide = widen(primals, real)
-
-        def one(s: Any) -> Any:
-            moved = jax.tree_util.tree_map(lambda p, t: p + (s * h) * t, wide, tangents)
-            return jnp.real(call(*moved)).astype(real)
-
-        return jax.lax.map(one, jnp.asarray(STEPS, real))
+        moved = jax.tree_util.tree_map(lambda p, t: p + s * t, wide, tangents)
+        return jnp.real(call(*moved)).astype(real)
 
     return jax.jit(at)
+
+
+def steps(at: Callable[..., Any], primals: Any, tangents: Any, h: float, center: Any) -> np.ndarray:
+    """``f`` at the ``STEPS`` multiples of ``h`` along ``tangents`` (``at`` from ``along``), in
+    ``STEPS`` order: every call dispatched before any is read. ``center``: ``f(x)`` (``STEPS``'
+    zero), the same whatever the direction: computed once by the caller."""
+    real = np.dtype(np.asarray(center).dtype)
+    outs = [
+        at(primals, tangents, jax.device_put(np.asarray(s * h, real))) if s else center
+        for s in STEPS
+    ]
+    return np.asarray([np.asarray(o) for o in outs])
 
 
 def along_elements(
