@@ -95,7 +95,7 @@ def check_gradient(
       *args: its arguments; wrap those not to differentiate in ``Const`` (a random key is never
         differentiated), as for ``wb.gradient``.
       mode: the mode to check (``wb.Reverse`` by default, ``wb.Forward``, or with strong zero).
-      directions: random directions checked (each costs seven evaluations of ``f``, more where
+      directions: random directions checked (each costs six evaluations of ``f``, more where
         rounding or kinks call for other steps, and one jvp; memory: one copy of the
         arguments), over all the arrays at once first, then per array where needed.
       elements: check element by element too: ``None`` (default) when the differentiated arrays

@@ -228,7 +228,7 @@ def _fields(e: Estimate) -> tuple[Any, ...]:
     return (e.value, e.tol, e.rough, e.noisy, e.step)
 
 
-def along(call: Callable[..., Any], real: np.dtype) -> Callable[..., Any]:
+def along(call: Callable[..., Any], real: np.dtype) -> Any:  # a jitted function
     """A jitted ``(primals, tangents, s) -> f(primals + s tangents)`` in ``real``, at one point
     ``s`` (a scalar of ``real``): one program of ``f``'s size, called at each point ``steps``
     asks for (a program of the seven points compiled a loop of them, and evaluated ``f(x)``
