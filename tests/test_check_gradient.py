@@ -402,3 +402,68 @@ def test_the_report_says_what_its_tolerance_is_relative_to():
         ) in text, text
     else:
         assert a.own_rounding is None and "own rounding" not in text
+
+
+def _ladder_evaluating_every_step(evaluate, h, wanted, f0, fd):
+    """``fdiff.refine`` as it was before shorter steps were skipped: every step it may want is
+    evaluated (the oracle for the skip)."""
+    from workbench._src.debug import finite_differences as fdiff
+
+    best = fdiff.quotients(evaluate(1.0), h, f0, fd)
+    longer, shorter = best.noisy, best.rough
+    for k in (*fdiff.LONGER, *fdiff.SHORTER):
+        if k * fdiff.base_step(fd) > fdiff.MAX_MOVE:
+            continue
+        may = (longer if k > 1 else shorter) & (best.tol > wanted)
+        if not np.any(may):
+            continue
+        e = fdiff.quotients(evaluate(k), h * k, f0, fd)
+        better = may & (e.tol < best.tol) & (np.abs(e.value - best.value) <= e.tol + best.tol)
+        if k > 1:
+            better = better & ~e.rough
+        best = fdiff.Estimate(
+            *(
+                np.where(better, n, o)
+                for n, o in zip(fdiff._fields(e), fdiff._fields(best), strict=True)
+            )
+        )
+        if k > 1:
+            longer = longer & e.noisy
+    return best
+
+
+@pytest.mark.parametrize("kink", [0.0, 3e-5, 4e-4, 2e-3])
+@pytest.mark.parametrize("offset", [0.0, 1.0, 300.0])
+def test_a_skipped_shorter_step_could_not_have_been_kept(kink, offset):
+    """A shorter step whose rounding floor alone is no tighter than the kept tolerance is not
+    evaluated: the estimate is bit for bit what evaluating every step gives, on float32 values of
+    a line with a kink (none, within the shortest step, within the step) and large offsets (the
+    floor grows with |f|)."""
+    from workbench._src.debug import finite_differences as fdiff
+
+    fd = np.dtype(np.float32)
+    h = fdiff.base_step(fd)
+
+    def line(t):
+        return np.float32(offset) + np.float32(0.7 * t + 1.3 * np.abs(t - kink))
+
+    asked = []
+
+    def evaluate(k):
+        asked.append(k)
+        return np.asarray([line(s * k * h) for s in fdiff.STEPS], np.float32)
+
+    f0 = float(line(0.0))
+    for wanted in (1e-3, 1e-9):
+        asked.clear()
+        got = fdiff.refine(evaluate, h, wanted, f0, fd)
+        evaluated = list(asked)
+        asked.clear()
+        expected = _ladder_evaluating_every_step(evaluate, h, wanted, f0, fd)
+        for a, b in zip(fdiff._fields(got), fdiff._fields(expected), strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert set(evaluated) <= set(asked)
+        if offset == 300.0 and kink == 2e-3 and wanted == 1e-9:  # not vacuous: one skipped
+            floor = fdiff.ROUNDING * float(np.finfo(fd).eps) * abs(f0) / (h / 64)
+            assert evaluated == [1.0, 1 / 8] and asked == [1.0, 1 / 8, 1 / 64], evaluated
+            assert floor >= expected.tol, (floor, expected.tol)

@@ -430,3 +430,45 @@ def test_an_activity_with_a_shadow_built_without_one_says_what_a_shadow_is(cls, 
     assert message.startswith(f"{cls.__name__} needs a shadow beside the value")
     assert example in message and "received only float32[3]" in message
     assert "jnp.zeros_like(x)" in message and "Active(x)" in message
+
+
+@pytest.mark.parametrize(
+    ("cls", "example"),
+    [
+        (Const, "Const(x)"),
+        (wb.Active, "Active(x)"),
+        (Duplicated, "Duplicated(x, dx)"),
+        (BatchDuplicated, "BatchDuplicated(x, (dx1, dx2))"),
+    ],
+    ids=["Const", "Active", "Duplicated", "BatchDuplicated"],
+)
+def test_an_activity_built_with_no_value_says_what_it_wraps(cls, example):
+    """``Const()`` gave Python's "missing 1 required positional argument: 'val'"."""
+    with pytest.raises(wb.ActivityError) as e:
+        cls()
+    message = str(e.value)
+    assert message.startswith(f"{cls.__name__}() received no value.")
+    assert (
+        f"pass it as {example}" in message and f"wb.autodiff(wb.Reverse, f, {example})" in message
+    )
+
+
+def test_a_compiled_function_called_with_an_argument_it_does_not_take_says_so():
+    """JAX reads every argument as an array before the function is entered: wb.jit(f)(x,
+    mode=wb.Reverse) for an ``f(x)`` said "Reverse is not an array". The function's signature
+    is read first."""
+
+    def f(x):
+        return x * 2
+
+    with pytest.raises(wb.ArgumentError) as e:
+        wb.jit(f)(x3, mode=wb.Reverse)
+    message = str(e.value)
+    assert message.startswith("wb.jit: the function f(x) cannot take the arguments it was given")
+    assert "unexpected keyword argument 'mode'" in message
+    assert "wb.jit(lambda x: wb.gradient(wb.Reverse, f, x))" in message
+    with pytest.raises(wb.ArgumentError, match=r"f\(x\) cannot take.*too many positional"):
+        wb.jit(f)(x3, "extra")
+    # A function that takes the argument: the value itself is what is refused.
+    with pytest.raises(wb.ArgumentError, match=r"received a str \('extra'\).*not an array"):
+        wb.jit(lambda x, s: x)(x3, "extra")

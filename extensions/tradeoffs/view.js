@@ -7,7 +7,7 @@
 // Model traits (see workbench/_src/notebook/tradeoff_widget.py):
 //   title, steps, carry_bytes, step_residual_bytes
 //   rows       [{scheme, label, snapshots, taped_steps, evaluations, theory_bytes,
-//               measured_temp_bytes, seconds}]
+//               measured_temp_bytes, seconds, failure}]
 //   progress   {done, total, label}: label "" once every scheme is done
 //   error      "" or why the table could not be made
 //   snapshots  the slider's value; max_snapshots its top
@@ -23,6 +23,7 @@
  * @property {number} theory_bytes
  * @property {number | null} measured_temp_bytes
  * @property {number | null} seconds
+ * @property {string | null} [failure]  why the measured gradient did not run (out of memory)
  *
  * @typedef {Object} Timeline  the chosen plan (tradeoff_widget.py, timeline_data)
  * @property {string} scheme
@@ -234,11 +235,12 @@ export function mountTradeoffs({ model, el }) {
     const rows = model.get("rows") || [];
     drawCurve(curve, rows, rows.length ? chosenPoint() : null);
     table.textContent = "";
+    const timeCell = (r) => r.failure || (r.seconds === null ? "-" : `${(r.seconds * 1e3).toFixed(3)} ms`);
     const head = h("tr", null, table);
     for (const c of ["scheme", "snapshots", "taped", "evaluations", "theory bytes", "measured temp", "time"]) h("th", null, head, c);
     for (const r of rows) {
       const tr = h("tr", null, table);
-      for (const v of [r.label || r.scheme, r.snapshots, r.taped_steps, r.evaluations, formatBytes(r.theory_bytes), formatBytes(r.measured_temp_bytes), r.seconds === null ? "-" : `${(r.seconds * 1e3).toFixed(3)} ms`]) h("td", null, tr, String(v));
+      for (const v of [r.label || r.scheme, r.snapshots, r.taped_steps, r.evaluations, formatBytes(r.theory_bytes), formatBytes(r.measured_temp_bytes), timeCell(r)]) h("td", null, tr, String(v));
     }
     root.dataset.rows = String(rows.length);
   };

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 from workbench._src.errors import ArgumentError, OptionError, describe, shape_dtype
+from workbench._src.sources import in_workbench
 
 _NUMERIC = (jax.Array, np.ndarray, np.generic, bool, int, float, complex)
 
@@ -144,14 +144,11 @@ def warn_if_narrowed(x: Any, where: str, *, python_numbers: bool = True) -> None
     )
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
 def _user_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside the workbench (the
     user's call), however deep inside the workbench it is raised."""
     level, frame = 1, sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+    while frame is not None and in_workbench(frame.f_code.co_filename):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level

@@ -23,6 +23,7 @@ import jax
 
 from workbench._src.ad.entry import check_function_first
 from workbench._src.ad.model_arguments import pack, unpack
+from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.errors import (
     ArgumentError,
@@ -38,7 +39,7 @@ from workbench._src.errors import (
     shape_dtype,
 )
 from workbench._src.leaves import is_array_leaf
-from workbench._src.sources import WORKBENCH_DIR, cell_number, is_users
+from workbench._src.sources import cell_number, in_workbench, is_users
 
 # One wrapper per user function, for as long as the function lives, so that jax.jit's cache
 # (keyed on the function) is shared by every wb.jit of the same function, as it is by every
@@ -104,17 +105,19 @@ def _check_options(where: str, options: dict[str, Any]) -> None:
     unknown = [k for k in options if k not in _JIT_OPTIONS]
     if not unknown:
         return
-    hint = ""
-    if "mode" in unknown:
-        hint = (
-            f" wb.{where} compiles a function as it is; to compile a derivative, differentiate "
-            f"inside it: wb.{where}(lambda x: wb.gradient(wb.Reverse, f, x)), or inspect one "
-            "with wb.inspect(f, x, mode=wb.Reverse)."
-        )
+    hint = _derivative_hint(where) if "mode" in unknown else ""
     raise ArgumentError(
         f"wb.{where} received the option{'s' if len(unknown) > 1 else ''} "
         f"{', '.join(map(repr, unknown))}, which jax.jit does not take. Its options are "
         f"{', '.join(sorted(_JIT_OPTIONS))}.{hint}"
+    )
+
+
+def _derivative_hint(where: str) -> str:
+    return (
+        f" wb.{where} compiles a function as it is; to compile a derivative, differentiate "
+        f"inside it: wb.{where}(lambda x: wb.gradient(wb.Reverse, f, x)), or inspect one "
+        "with wb.inspect(f, x, mode=wb.Reverse)."
     )
 
 
@@ -179,6 +182,19 @@ class Jitted:
         an argument that is not an array), or ``e`` itself."""
         if isinstance(e, ValueError):
             return self._static_error(args, kwargs, e)
+        # The function's own signature first: JAX reads every argument as an array before the
+        # function is entered, so ``f(x, mode=wb.Reverse)`` for an ``f`` that takes no ``mode``
+        # would read as "mode is not an array".
+        refusal = (
+            _signature_refusal(self._workbench_function, args, kwargs)
+            if str(e).startswith(_NOT_AN_ARRAY)
+            else None
+        )
+        if refusal is not None:
+            message = _arity_message(self._workbench_function, args, kwargs, refusal)
+            if any(isinstance(v, Mode) for v in kwargs.values()):
+                message += _derivative_hint("jit")
+            return ArgumentError(message)
         return _not_an_array(args, kwargs, e)
 
     def _static_error(self, args: Any, kwargs: Any, e: ValueError) -> Exception:
@@ -300,9 +316,8 @@ def _refused_by_the_call(e: TypeError, f: Callable[..., Any], args: Any, kwargs:
     tb = e.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    if tb is None or not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(
-        WORKBENCH_DIR
-    ):  # raised inside the user's code (a workbench wrapper like inspect's may call f)
+    if tb is None or not in_workbench(tb.tb_frame.f_code.co_filename):
+        # raised inside the user's code (a workbench wrapper like inspect's may call f)
         return False
     try:
         inspect.signature(f).bind(*args, **kwargs)
@@ -311,6 +326,18 @@ def _refused_by_the_call(e: TypeError, f: Callable[..., Any], args: Any, kwargs:
     except ValueError:
         return False
     return False
+
+
+def _signature_refusal(f: Callable[..., Any], args: Any, kwargs: Any) -> TypeError | None:
+    """Python's refusal of ``f(*args, **kwargs)`` by ``f``'s signature, or None (it binds, or
+    ``f`` has no signature Python can read)."""
+    try:
+        inspect.signature(f).bind(*args, **kwargs)
+    except TypeError as refusal:
+        return refusal
+    except ValueError:
+        return None
+    return None
 
 
 def _arity_message(f: Callable[..., Any], args: Any, kwargs: Any, e: TypeError) -> str:
@@ -328,11 +355,14 @@ def _arity_message(f: Callable[..., Any], args: Any, kwargs: Any, e: TypeError) 
     )
 
 
+_NOT_AN_ARRAY = "Error interpreting argument to"  # how JAX's refusal of a non-array starts
+
+
 def _not_an_array(args: Any, kwargs: Any, e: TypeError) -> Exception:
     """JAX's "Error interpreting argument to <function> as an abstract array" (a string, an
     object passed where a traced array goes), in the workbench's words; any other TypeError as
     it is."""
-    if not str(e).startswith("Error interpreting argument to"):
+    if not str(e).startswith(_NOT_AN_ARRAY):
         return e
     caller = _caller.get()
     where = caller.name if caller else "wb.jit"

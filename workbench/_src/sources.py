@@ -65,6 +65,17 @@ def is_users(filename: str, libraries: bool = True) -> bool:
     return not any(n.startswith(mine) for n in names)
 
 
+def in_workbench(filename: str) -> bool:
+    """Whether ``filename`` is the workbench's own code (its bookkeeping: a checkpointing
+    schedule's ops, the frames a warning or a refusal looks past to reach the user's call).
+
+    >>> import os, workbench
+    >>> in_workbench(workbench.__file__), in_workbench(os.__file__)
+    (True, False)
+    """
+    return os.path.abspath(filename).startswith(WORKBENCH_DIR)
+
+
 def in_library(filename: str) -> bool:
     """Whether ``filename`` is an installed library's (Flax, Equinox, the standard library;
     not JAX's or the workbench's): ``is_users`` says no only because of ``libraries``."""

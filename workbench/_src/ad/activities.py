@@ -43,7 +43,31 @@ from workbench._src.leaves import (
 )
 
 
+class _NoValue:
+    """The value of an activity built with none (a refusal that says what the activity wraps,
+    not Python's "missing 1 required positional argument: 'val'")."""
+
+    def __repr__(self) -> str:
+        return "no value"
+
+
+_NO_VALUE: Any = _NoValue()
+
+_EXAMPLES = {
+    "Const": "Const(x)",
+    "Active": "Active(x)",
+    "Duplicated": "Duplicated(x, dx)",
+    "BatchDuplicated": "BatchDuplicated(x, (dx1, dx2))",
+}
+
+
 def _reject_modes_and_activities(value: Any, cls: str) -> None:
+    if value is _NO_VALUE:
+        raise ActivityError(
+            f"{cls}() received no value. An activity wraps one argument of the function you "
+            f"differentiate: pass it as {_EXAMPLES[cls]}, e.g. "
+            f"wb.autodiff(wb.Reverse, f, {_EXAMPLES[cls]})."
+        )
     if isinstance(value, Mode):
         raise ActivityError(
             f"{cls}(...) wraps an argument value, but received the mode {value!r}. "
@@ -184,7 +208,7 @@ class Const(Activity):
     ``Const({"act": "relu", "scale": 2.0})`` cross ``jit`` (the last with ``scale`` traced).
     """
 
-    val: Any
+    val: Any = _NO_VALUE
     # Where val's non-array leaves are (None: it has none). Decided once, when the Const is built,
     # and carried through flatten/unflatten, so that a Const JAX rebuilds with placeholder leaves
     # keeps the structure of the one the user built.
@@ -237,7 +261,7 @@ class _StaticLeaves:
 class Active(Activity):
     """An argument whose derivative reverse mode returns."""
 
-    val: Any
+    val: Any = _NO_VALUE
 
     def __post_init__(self) -> None:
         _check_primal(self.val, "Active")
@@ -273,7 +297,7 @@ def _refuse_no_shadow(cls: str, val: Any, dval: Any, example: str) -> None:
 class Duplicated(Activity):
     """An argument with a shadow: the tangent in forward mode, the accumulator in reverse mode."""
 
-    val: Any
+    val: Any = _NO_VALUE
     dval: Any = _NO_SHADOW
 
     def __post_init__(self) -> None:
@@ -291,7 +315,7 @@ class Duplicated(Activity):
 class BatchDuplicated(Activity):
     """An argument with several shadows (lanes), differentiated in one vectorized pass."""
 
-    val: Any
+    val: Any = _NO_VALUE
     dval: tuple[Any, ...] = _NO_SHADOW
 
     def __post_init__(self) -> None:

@@ -95,7 +95,7 @@ def check_gradient(
       *args: its arguments; wrap those not to differentiate in ``Const`` (a random key is never
         differentiated), as for ``wb.gradient``.
       mode: the mode to check (``wb.Reverse`` by default, ``wb.Forward``, or with strong zero).
-      directions: random directions checked (each costs seven evaluations of ``f``, more where
+      directions: random directions checked (each costs six evaluations of ``f``, more where
         rounding or kinks call for other steps, and one jvp; memory: one copy of the
         arguments), over all the arrays at once first, then per array where needed.
       elements: check element by element too: ``None`` (default) when the differentiated arrays
@@ -224,15 +224,16 @@ def _check(
         jvp_fn, note = None, f"{other!r} could not run: {str(e).splitlines()[0]}"
     other_or_none: Mode | None = None if note else other
 
-    along = fdiff.along(split.call, fd_dtype)
-    noise = fdiff.noise_dtype(split.call, split.primals, fd_dtype)
-    same_precision = fdiff.real_dtype(np.asarray(value).dtype) == noise and all(
-        fdiff.real_dtype(leaf.x.dtype) == fd_dtype for leaf in leaves
-    )
     plain_zeros = _zeros(split.primals)
     wide_zeros = jax.tree_util.tree_map(
         lambda p: jax.device_put(_widened(np.zeros(np.shape(p), np.dtype(p.dtype)), fd_dtype)),
         plain_zeros,
+    )
+    along = fdiff.along(split.call, fd_dtype)  # its trace (shared with its calls) gives noise
+    traced = along.trace(split.primals, wide_zeros, np.zeros((), fd_dtype))
+    noise = fdiff.noise_of(traced.jaxpr, fd_dtype)
+    same_precision = fdiff.real_dtype(np.asarray(value).dtype) == noise and all(
+        fdiff.real_dtype(leaf.x.dtype) == fd_dtype for leaf in leaves
     )
     ctx = _Context(
         split,

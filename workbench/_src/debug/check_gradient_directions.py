@@ -52,19 +52,19 @@ def _widened(v: np.ndarray, real: np.dtype) -> np.ndarray:
 
 def _as_f64(a: Any) -> np.ndarray:
     a = np.asarray(a)
-    return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
+    return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64, copy=False)
 
 
 def _dot(g: np.ndarray, v: np.ndarray) -> float:
     """<g, v> in the gradient's convention: Re(conj(g) v) summed (df/da va + df/db vb)."""
-    return float(np.sum(np.real(np.conj(_as_f64(g)) * _as_f64(v))))
+    return float(np.real(np.vdot(_as_f64(g), _as_f64(v))))
 
 
 def _scale(g: np.ndarray | None, v: np.ndarray) -> float:
     """The size of the rounding that <g, v> carries from g's elements: ||g * v||_2."""
     if g is None:
         return 0.0
-    return float(np.linalg.norm(np.abs(_as_f64(g)) * np.abs(_as_f64(v))))
+    return float(np.linalg.norm(_as_f64(g) * _as_f64(v)))
 
 
 @dataclasses.dataclass
@@ -87,6 +87,7 @@ class _Context:
     # The narrowest float the checked gradient computes in, where below the arguments' (the
     # widened program of a bfloat16 model casting its logits to float32 under x64): its rounding.
     floor: np.dtype | None = None
+    center: Any = None  # f(x) as ``along`` computes it (the differences' zero step), once
 
 
 def _rtol(floor: np.dtype | None, dtype: Any) -> tuple[float, float]:
@@ -121,7 +122,11 @@ def _directions(
     """``count`` random directions moving every array of ``group`` at once (leaf ``ids``)."""
     xs = [_as_f64(leaf.x) for leaf in group]
     scales = [_element_scale(x) for x in xs]
-    grads = [ctx.ours[n] if ctx.ours[n] is not None else ctx.other[n] for n in ids]
+    # In float64 once (each direction reads them twice or three times).
+    ours64 = [None if ctx.ours[n] is None else _as_f64(ctx.ours[n]) for n in ids]
+    other64 = [None if ctx.other[n] is None else _as_f64(ctx.other[n]) for n in ids]
+    rounding64 = [None if ctx.rounding[n] is None else _as_f64(ctx.rounding[n]) for n in ids]
+    grads = [o if o is not None else t for o, t in zip(ours64, other64, strict=True)]
     # Each array's part scaled so that each adds about as much to <g, v>: a wrong rule in a
     # small array is then not lost among the large ones.
     sizes = [_scale(g, s) if g is not None else 1.0 for g, s in zip(grads, scales, strict=True)]
@@ -142,28 +147,40 @@ def _directions(
                 # Each element moves by about h * max(|x_i|, rms(x)): the step balances
                 # truncation against rounding. Held in the leaf's dtype, exactly.
                 vs.append(np.asarray(z * s * w).astype(np.dtype(leaf.x.dtype)))
-            tangents = _set_leaves(ctx.zeros[0], group, [jax.device_put(v) for v in vs])
+            on_device = [jax.device_put(v) for v in vs]
+            tangents = _set_leaves(ctx.zeros[0], group, on_device)
             wide = _set_leaves(
-                ctx.zeros[1], group, [jax.device_put(_widened(_as_f64(v), ctx.fd)) for v in vs]
+                ctx.zeros[1],
+                group,
+                [
+                    d  # already in the differences' dtype: the same array
+                    if _widened(v.reshape(-1)[:0], ctx.fd).dtype == v.dtype
+                    else jax.device_put(_widened(v, ctx.fd))
+                    for v, d in zip(vs, on_device, strict=True)
+                ],
             )
             jvp = (
                 None
                 if ctx.jvp_fn is None
                 else float(np.real(np.asarray(ctx.jvp_fn(ctx.split.primals, tangents))))
             )
-            ours = _sum_dots([ctx.ours[n] for n in ids], vs, jvp)
-            other = _sum_dots([ctx.other[n] for n in ids], vs, None)
+            v64 = [_as_f64(v) for v in vs]
+            ours = _sum_dots(ours64, v64, jvp)
+            other = _sum_dots(other64, v64, None)
             if other is None and ctx.plain.is_reverse:
                 other = jvp
             assert ours is not None
-            terms = [_scale(g, v) for g, v in zip(grads, vs, strict=True)]
+            terms = [_scale(g, v) for g, v in zip(grads, v64, strict=True)]
             scale = float(np.linalg.norm(terms)) if any(terms) else abs(ours)
             rounding = 2 * float(
-                np.linalg.norm([_scale(ctx.rounding[n], v) for n, v in zip(ids, vs, strict=True)])
+                np.linalg.norm([_scale(r, v) for r, v in zip(rounding64, v64, strict=True)])
             )
 
             def evaluate(k: float, wide: Any = wide) -> np.ndarray:
-                return np.asarray(ctx.along(ctx.split.primals, wide, jax.device_put(h * k)))
+                if ctx.center is None:
+                    zero = jax.device_put(np.zeros((), ctx.fd))
+                    ctx.center = ctx.along(ctx.split.primals, ctx.zeros[1], zero)
+                return fdiff.steps(ctx.along, ctx.split.primals, wide, h * k, ctx.center)
 
             size = max(abs(ours), scale)
             est = fdiff.refine(evaluate, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo)
@@ -175,8 +192,11 @@ def _directions(
                 # Does the derivative itself move, within the step, beyond a straight line?
                 # Then f is not smooth here (kinks closer than the step: the differences give
                 # its mean slope over the step, not the slope at x); else the gradient is wrong.
-                bend = _bend(ctx, group, ids, vs, tangents, float(est.step), ours, jvp)
-                rough = bend is not None and error <= allowed + ROUGH_MARGIN * bend
+                def explains(bend: float, error: float = error, allowed: float = allowed) -> bool:
+                    return error <= allowed + ROUGH_MARGIN * bend
+
+                bend = _bend(ctx, group, ids, vs, tangents, float(est.step), ours, jvp, explains)
+                rough = bend is not None and explains(bend)
             if not rough or attempt == RETRIES:
                 break  # a verdict, or out of tries: not smooth here along any
         out.ours.append(ours)
@@ -194,13 +214,15 @@ def _directions(
     return out
 
 
-@jax.jit
-def _shift(primals: Any, tangents: Any, t: Any) -> Any:
-    """``primals + t tangents`` in the primals' dtypes: one compiled program for every leaf (op
-    by op it compiled two per leaf's shape: a second of a relu MLP's check)."""
-    return jax.tree_util.tree_map(
-        lambda p, v: jnp.asarray(p + t * v, jnp.result_type(p)), primals, tangents
-    )
+def _shift(primals: Any, group: list[_Leaf], vs: list[np.ndarray], t: float) -> Any:
+    """``primals + t v``, ``v`` at the ``group``'s leaves (the others unmoved), in the primals'
+    dtypes: on the host, no program compiled for it (a compiled shift cost a compile per
+    model's shapes: a tenth of a relu MLP's check)."""
+    moved = []
+    for leaf, v in zip(group, vs, strict=True):
+        x = np.asarray(leaf.x)
+        moved.append(jax.device_put((x + np.asarray(t, x.dtype) * v).astype(x.dtype)))
+    return _set_leaves(primals, group, moved)
 
 
 def _bend(
@@ -212,14 +234,17 @@ def _bend(
     step: float,
     ours: float,
     at0: float | None = None,
+    enough: Callable[[float], bool] | None = None,
 ) -> float | None:
     """How far the derivative along ``v`` bends within the step beyond what a smooth ``f``
     explains (``_kinks`` of ``f'(t) + f'(-t) - 2 f'(0)`` at ``BEND_AT``): the slope's
     jumps where kinks lie within the step. A wrong rule scales the derivative everywhere
-    alike: it bends no more. ``None``: no derivative to evaluate."""
+    alike: it bends no more. ``None``: no derivative to evaluate. The pairs of distances are
+    read from the widest in; where ``enough`` holds of the largest bend so far (it explains the
+    error, and a larger one would too), the rest are not evaluated."""
 
     def slope(t: float) -> float:
-        moved = _shift(ctx.split.primals, tangents, t)
+        moved = _shift(ctx.split.primals, group, vs, t)
         if ctx.jvp_fn is not None:
             return float(np.real(np.asarray(ctx.jvp_fn(moved, tangents))))
         assert ctx.grad_fn is not None
@@ -230,8 +255,17 @@ def _bend(
         return None
     if at0 is None:  # the jvp at x, where not at hand
         at0 = slope(0.0) if ctx.jvp_fn is not None else ours
-    bent = np.asarray([slope(t * step) + slope(-t * step) - 2 * at0 for t in BEND_AT])
-    return float(np.max(_kinks(bent[:-1], bent[1:])))
+    bent: dict[float, float] = {}
+    worst: float | None = None
+    for i in reversed(range(len(BEND_AT) - 1)):
+        for t in BEND_AT[i : i + 2]:
+            if t not in bent:
+                bent[t] = slope(t * step) + slope(-t * step) - 2 * at0
+        kink = float(_kinks(bent[BEND_AT[i]], bent[BEND_AT[i + 1]]))
+        worst = kink if worst is None else float(np.maximum(worst, kink))  # NaN propagates
+        if enough is not None and enough(worst):
+            break
+    return worst
 
 
 def _sum_dots(gs: list[np.ndarray | None], vs: list[np.ndarray], default: float | None) -> Any:

@@ -76,7 +76,13 @@ def noise_dtype(call: Callable[..., Any], primals: Any, real: np.dtype) -> np.dt
     """The precision ``f`` answers in on arguments widened to ``real``: ``real``, or the
     narrowest float it computes in where that is lower (a cast inside ``f``: its output's, or
     bfloat16 arithmetic inside that widening the arguments does not reach)."""
-    lowest = lowest_float(jax.make_jaxpr(call)(*widen(primals, real))) or real
+    return noise_of(jax.make_jaxpr(call)(*widen(primals, real)), real)
+
+
+def noise_of(closed: Any, real: np.dtype) -> np.dtype:
+    """``noise_dtype`` from a jaxpr of ``f`` on arguments widened to ``real`` (``along``'s
+    trace: ``f`` is not traced again for it)."""
+    lowest = lowest_float(closed) or real
     return lowest if lowest.itemsize < real.itemsize else real
 
 
@@ -193,13 +199,17 @@ def refine(
     ``STEPS`` multiples of ``k * h``. Longer steps where rounding keeps the differences from
     resolving ``wanted``; shorter ones where the step crossed a kink (fewer kinks, as far as
     rounding allows). A step is kept only where it is tighter and agrees with the kept one
-    within both bounds (else it has left the range where its bound holds)."""
+    within both bounds (else it has left the range where its bound holds). A shorter step whose
+    rounding floor (``ROUNDING * eps * |f(x)| / step``, a lower bound of its tolerance) is
+    already no tighter than the kept one's tolerance is not evaluated: it could not be kept."""
     best = quotients(evaluate(1.0), h, f0, fd, echo)
     longer, shorter = best.noisy, best.rough
     for k in (*LONGER, *SHORTER):
         if k * base_step(fd) > MAX_MOVE:
             continue
         may = (longer if k > 1 else shorter) & (best.tol > wanted)
+        if k < 1:  # f's rounding alone at the shorter step: it cannot be tighter, skip it
+            may = may & (ROUNDING * float(np.finfo(fd).eps) * abs(f0) / (h * k) < best.tol)
         if not np.any(may):
             continue
         e = quotients(evaluate(k), h * k, f0, fd, echo)
@@ -218,20 +228,30 @@ def _fields(e: Estimate) -> tuple[Any, ...]:
     return (e.value, e.tol, e.rough, e.noisy, e.step)
 
 
-def along(call: Callable[..., Any], real: np.dtype) -> Callable[..., Any]:
-    """A compiled ``(primals, tangents, h) -> f(primals + s h tangents)`` for ``s`` in ``STEPS``,
-    one step at a time (``lax.map``: one copy of the arguments at once), in ``real``."""
+def along(call: Callable[..., Any], real: np.dtype) -> Any:  # a jitted function
+    """A jitted ``(primals, tangents, s) -> f(primals + s tangents)`` in ``real``, at one point
+    ``s`` (a scalar of ``real``): one program of ``f``'s size, called at each point ``steps``
+    asks for (a program of the seven points compiled a loop of them, and evaluated ``f(x)``
+    again at every step). One copy of the arguments at once."""
 
-    def at(primals: Any, tangents: Any, h: Any) -> Any:
+    def at(primals: Any, tangents: Any, s: Any) -> Any:
         wide = widen(primals, real)
-
-        def one(s: Any) -> Any:
-            moved = jax.tree_util.tree_map(lambda p, t: p + (s * h) * t, wide, tangents)
-            return jnp.real(call(*moved)).astype(real)
-
-        return jax.lax.map(one, jnp.asarray(STEPS, real))
+        moved = jax.tree_util.tree_map(lambda p, t: p + s * t, wide, tangents)
+        return jnp.real(call(*moved)).astype(real)
 
     return jax.jit(at)
+
+
+def steps(at: Callable[..., Any], primals: Any, tangents: Any, h: float, center: Any) -> np.ndarray:
+    """``f`` at the ``STEPS`` multiples of ``h`` along ``tangents`` (``at`` from ``along``), in
+    ``STEPS`` order: every call dispatched before any is read. ``center``: ``f(x)`` (``STEPS``'
+    zero), the same whatever the direction: computed once by the caller."""
+    real = np.dtype(np.asarray(center).dtype)
+    outs = [
+        at(primals, tangents, jax.device_put(np.asarray(s * h, real))) if s else center
+        for s in STEPS
+    ]
+    return np.asarray([np.asarray(o) for o in outs])
 
 
 def along_elements(

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.errors import describe
+from workbench._src.errors import describe, is_out_of_memory
 from workbench._src.loops.api import fori_loop
 from workbench._src.loops.carry import check_body, check_body_keeps_carry
 from workbench._src.loops.schedules import checkpoint_schedule
@@ -42,6 +42,9 @@ class TradeoffRow:
     theory_bytes: int
     measured_temp_bytes: int | None
     seconds: float | None
+    # Why the measured gradient could not run (it ran out of memory), or None: the row keeps
+    # its theory and its compiled temp bytes, and the other schemes are still measured.
+    failure: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Tradeoffs:
                 f"{r.evaluations:,}",
                 f"{r.theory_bytes:,}",
                 "-" if r.measured_temp_bytes is None else f"{r.measured_temp_bytes:,}",
-                "-" if r.seconds is None else f"{r.seconds * 1e3:.3f} ms",
+                r.failure or ("-" if r.seconds is None else f"{r.seconds * 1e3:.3f} ms"),
             ]
             for r in self.rows
         ]
@@ -142,7 +145,9 @@ def tradeoffs(
     rows = []
     for k, scheme in enumerate(chosen):
         plan = plans[k]
-        temp, seconds = _measure(body, init, steps, scheme, runs) if measure else (None, None)
+        temp, seconds, failure = (
+            _measure(body, init, steps, scheme, runs) if measure else (None, None, None)
+        )
         rows.append(
             TradeoffRow(
                 scheme=scheme,
@@ -152,6 +157,7 @@ def tradeoffs(
                 theory_bytes=plan.snapshots * carry_bytes + plan.taped_steps * residual_bytes,
                 measured_temp_bytes=temp,
                 seconds=seconds,
+                failure=failure,
             )
         )
         if on_progress is not None:
@@ -192,7 +198,10 @@ def _step_residual_bytes(body: Callable[[Any, Any], Any], init: Any) -> int:
 
 def _measure(
     body: Callable[[Any, Any], Any], init: Any, steps: int, scheme: Any, runs: int
-) -> tuple[int, float]:
+) -> tuple[int, float | None, str | None]:
+    """The compiled gradient's temp bytes and median run time; a gradient that runs out of
+    memory (store-all over a long loop, typically) gives its temp bytes, no time and why."""
+
     def loss(c: Any) -> Any:
         out = fori_loop(0, steps, body, c, checkpointing=scheme)
         return sum(
@@ -204,10 +213,15 @@ def _measure(
     compiled = jax.jit(jax.grad(loss)).lower(init).compile()
     memory = compiled.memory_analysis()
     temp = int(memory.temp_size_in_bytes) if memory is not None else -1
-    jax.block_until_ready(compiled(init))
+    try:
+        jax.block_until_ready(compiled(init))
+    except jax.errors.JaxRuntimeError as e:
+        if not is_out_of_memory(e):
+            raise
+        return temp, None, f"out of memory ({str(e).strip().splitlines()[0]})"
     times = []
     for _ in range(max(1, runs)):
         start = time.perf_counter()
         jax.block_until_ready(compiled(init))
         times.append(time.perf_counter() - start)
-    return temp, statistics.median(times)
+    return temp, statistics.median(times), None

@@ -10,7 +10,6 @@ widget library.
 from __future__ import annotations
 
 import html
-import pathlib
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
@@ -21,19 +20,18 @@ from workbench._src.introspect.graph import Graph, Source, graph_from_jaxpr, ren
 from workbench._src.introspect.inspection import _program
 from workbench._src.introspect.memory import Residual, residuals
 from workbench._src.introspect.structure import RECOMPUTED_SCOPE, loop_kinds
+from workbench._src.sources import in_workbench
 
 LARGE_GRAPH = 300  # more nodes than this: the viewer starts with every region collapsed
 DOT_MAX_BOXES = 150  # the static SVG fallback draws views of up to this many boxes
 DOT_TIMEOUT_S = 5.0  # and gives Graphviz this long
-
-_PACKAGE = str(pathlib.Path(__file__).resolve().parents[2]) + "/"
 
 
 def is_internal(source: Source | None) -> bool:
     """Whether an op comes from the workbench's own code rather than the user's (the
     bookkeeping of a checkpointing schedule, say): the viewer groups such ops in a box of their
     own, closed at first, as tracebacks hide library frames."""
-    return source is not None and source.file.startswith(_PACKAGE)
+    return source is not None and in_workbench(source.file)
 
 
 def initial_expanded(model: Graph) -> list[str]:

@@ -102,6 +102,7 @@ def rows_data(t: Tradeoffs) -> list[dict[str, Any]]:
             "theory_bytes": r.theory_bytes,
             "measured_temp_bytes": r.measured_temp_bytes,
             "seconds": r.seconds,
+            "failure": r.failure,
         }
         for r in t.rows
     ]
