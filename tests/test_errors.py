@@ -472,3 +472,13 @@ def test_a_compiled_function_called_with_an_argument_it_does_not_take_says_so():
     # A function that takes the argument: the value itself is what is refused.
     with pytest.raises(wb.ArgumentError, match=r"received a str \('extra'\).*not an array"):
         wb.jit(lambda x, s: x)(x3, "extra")
+
+
+def test_a_graph_count_of_an_unknown_kind_says_what_it_counts():
+    g = wb.graph(lambda x: jnp.sum(jnp.sin(x)), x3).model
+    with pytest.raises(wb.OptionError) as e:
+        g.count("boxes")
+    message = str(e.value)
+    assert message.startswith("Graph.count received 'boxes'")
+    assert "'ops' (by pass), 'nodes', 'edges' or 'regions'" in message
+    assert isinstance(e.value, ValueError)  # as before: a right type with a wrong value

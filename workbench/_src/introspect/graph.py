@@ -34,12 +34,13 @@ from typing import Any, Literal
 
 from jax.extend import core as jcore
 
+from workbench._src.errors import OptionError
 from workbench._src.internals import jaxprs, params, private_jax
 from workbench._src.internals import primitives as prims
 from workbench._src.introspect import structure, text
 from workbench._src.introspect.structure import ROOT, Aval, Phase
 from workbench._src.loops.binding import BACKWARD_SCOPE, FORWARD_SCOPE
-from workbench._src.sources import WORKBENCH_DIR, is_users, source_text
+from workbench._src.sources import in_workbench, is_users, source_text
 
 NodeKind = Literal["op", "argument", "constant", "result"]
 EdgeKind = Literal["forward", "backward", "residual"]
@@ -183,7 +184,10 @@ class Graph:
         elif what == "regions":
             keys = [r.kind for r in self.regions]
         else:
-            raise ValueError(f"count() counts 'ops', 'nodes', 'edges' or 'regions', not {what!r}.")
+            raise OptionError(
+                f"Graph.count received {what!r}: it counts 'ops' (by pass), 'nodes', 'edges' or "
+                "'regions' (by kind). Pass one of them: g.count('ops')."
+            )
         out: dict[str, int] = {}
         for k in keys:
             out[k] = out.get(k, 0) + 1
@@ -320,9 +324,8 @@ class _Builder:
         operands: dict[str, list[str]] = {}
         for e in self.edges:
             operands.setdefault(e.target, []).append(e.source)
-        ours = WORKBENCH_DIR
         for i, n in enumerate(self.nodes):
-            if n.kind != "op" or n.source is None or not n.source.file.startswith(ours):
+            if n.kind != "op" or n.source is None or not in_workbench(n.source.file):
                 continue
             if sweep_of(n.region) is not None:
                 continue
