@@ -495,6 +495,28 @@ def _loop_work(jaxpr: Any) -> tuple[int, int]:
     return most, largest
 
 
+def all_small(jaxpr: Any) -> bool:
+    """Whether no loop of ``jaxpr`` does real work per step and no value is large (a long chain
+    of small operations, which XLA's fusion handles badly)."""
+    work, largest = _loop_work(jaxpr)
+    return work <= LOOP_WORK and largest <= SMALL_VALUES
+
+
+def compile_once(lowered: Any, jaxpr: Any) -> Any:
+    """``lowered`` (a program of ``jaxpr``, to run once) compiled with the options that fit it:
+    the default where a loop does real work per step, else LLVM at -O0, and without fusion
+    where every value is small (see ``_run``)."""
+    work, largest = _loop_work(jaxpr)
+    if work > LOOP_WORK:
+        options: dict[str, Any] = {}
+    else:
+        options = SMALL_COMPILE if largest <= SMALL_VALUES else QUICK_COMPILE
+    try:
+        return lowered.compile(options)
+    except Exception:  # a backend that does not take the option: the default compile
+        return lowered.compile()
+
+
 def _run(
     jaxpr: Any,
     consts: Sequence[Any],
@@ -520,16 +542,7 @@ def _run(
     # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
     # one program only. Its values can differ from the user's compiled program's in the last
     # bit (another compile, as any re-run under checkify or jax_debug_nans is).
-    work, largest = _loop_work(jaxpr)
-    if work > LOOP_WORK:
-        options: dict[str, Any] = {}
-    else:
-        options = SMALL_COMPILE if largest <= SMALL_VALUES else QUICK_COMPILE
-    try:
-        compiled = lowered.compile(options)
-    except Exception:  # a backend that does not take the option: the default compile
-        compiled = lowered.compile()
-    rec, outs = compiled(list(consts), list(args))
+    rec, outs = compile_once(lowered, jaxpr)(list(consts), list(args))
     rec = jax.device_get(rec)
     if target is not None:
         return rec, outs
