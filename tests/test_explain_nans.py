@@ -278,15 +278,17 @@ def test_a_thousand_layer_chain_names_the_layer():
 
 
 def test_batched_worsts_match_each_value():
-    """The search reduces small values together (one segmented maximum per batch): each value's
-    worst (0 finite, 1 an inf, 2 a NaN) must be its own, whatever its batch holds: mixed
-    dtypes, an empty value, one too large to batch, batches split by size."""
+    """The search reduces small values together (one segmented maximum per batch) and large
+    ones of a shape in one variadic reduce: each value's worst (0 finite, 1 an inf, 2 a NaN)
+    must be its own, whatever its batch or group holds: mixed dtypes, an empty value, large
+    ones of one shape (finite, inf, NaN) and of another, batches split by size."""
     from workbench._src.debug.nans import interpreter
 
     rng = np.random.default_rng(0)
     values = []
     cases = [(16, np.float32), (0, np.float32), (1, np.float32), (300, jnp.bfloat16)]
     cases += [(20000, np.float32), (5, np.complex64), (7, np.float32), (3000, np.float32)]
+    cases += [(20000, np.float32), (20000, np.float32), (17000, np.float32)]
     for k, (n, dtype) in enumerate(cases):
         x = rng.normal(size=n).astype(dtype)
         if n and k % 3 == 1:
@@ -296,10 +298,12 @@ def test_batched_worsts_match_each_value():
         values.append(x)
     want = [2 if np.isnan(x).any() else 0 if np.isfinite(x).all() else 1 for x in values]
     assert set(want) == {0, 1, 2}
-    old = interpreter.BATCH
+    old = interpreter.BATCH, interpreter.GROUP
     interpreter.BATCH = 3100  # the 3,000-element value starts a batch of its own
+    interpreter.GROUP = 2  # the three 20,000-element values: a group of two, one of one
     try:
-        got = jax.jit(lambda *xs: jnp.concatenate(interpreter._worsts(xs)[0]))(*values)
+        worsts = jax.jit(lambda *xs: jnp.concatenate(interpreter._worsts(xs)[0]))(*values)
+        pos = interpreter._worsts(values)[1]
     finally:
-        interpreter.BATCH = old
-    assert np.asarray(got).tolist() == want
+        interpreter.BATCH, interpreter.GROUP = old
+    assert np.asarray(worsts)[pos].tolist() == want

@@ -232,22 +232,24 @@ def _eval(
         if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
             caps.append((eid, in_slots, out_slots, bases[-1] + tick, {"ins": ins, "out": outs}))
     if level_ids or caps:
-        worsts, flats, places = _worsts(values)
+        worsts, pos, flats, places = _worsts(values)
         w = jnp.concatenate([jnp.arange(3, dtype=jnp.int32), *worsts])
+        # A slot's place in ``w``: slots 0, 1, 2 where they are, a value's where _worsts put it.
+        remap = np.concatenate([np.arange(3), 3 + pos]).astype(np.int32)
         size = sum(int(f.size) * f.dtype.itemsize for f in flats)
         if keeping and flats and size <= ctx.keep:
             ctx.keep -= size
             rec[(prefix, "vals")] = flats
             ctx.places[prefix] = {3 + k: p for k, p in enumerate(places) if p is not None}
     for eid, in_slots, out_slots, time, captured in caps:
-        w_in = w[np.asarray([0, *in_slots])].max()
-        w_out = w[np.asarray([0, *out_slots])].max()
+        w_in = w[remap[np.asarray([0, *in_slots])]].max()
+        w_out = w[remap[np.asarray([0, *out_slots])]].max()
         fired = ((w_in < 2) & (w_out == 2)) | ((w_in == 0) & (w_out == 1))
         rec[(eid, "cap")] = (jnp.where(fired, time, _BIG), captured)
     if level_ids:
         ctx.levels[prefix] = level_ids
-        in_max = w[_padded(level_ins)].max(axis=1)
-        out_max = w[_padded(level_outs)].max(axis=1)
+        in_max = w[remap[_padded(level_ins)]].max(axis=1)
+        out_max = w[remap[_padded(level_outs)]].max(axis=1)
         made_nan = (in_max < 2) & (out_max == 2)
         made_inf = (in_max == 0) & (out_max == 1)
         clocks = jnp.stack(bases)[np.asarray(level_base)] + np.asarray(level_tick, np.int32)
@@ -266,54 +268,79 @@ def _known(x: Any) -> bool:
     )
 
 
-# Values of at most this many elements are reduced together, in batches of at most BATCH
-# elements (a concatenation and one segmented maximum); larger ones one by one.
+# Values of at most this many elements are reduced together, by dtype, in batches of at most
+# BATCH elements (a concatenation and one segmented maximum); larger ones with the others of
+# their shape, at most GROUP in one variadic reduce.
 SMALL_VALUE = 1 << 14
 BATCH = 1 << 18
+GROUP = 32
+
+
+def _code(x: Any) -> Any:
+    """Per element: 0 finite, 1 an inf, 2 a NaN (int32)."""
+    return jnp.where(jnp.isnan(x), 2, (~jnp.isfinite(x)).astype(jnp.int32))
 
 
 def _worsts(
     values: Sequence[Any],
-) -> tuple[list[Any], list[Any], list[tuple[int, int, tuple[int, ...]] | None]]:
-    """The worst (see ``_worst``) of each traced value, as int32 vectors whose concatenation
-    follows ``values``' order. Small values are batched: a few operations per batch, not a
-    reduction per value (XLA's compile of thousands of small reductions, each its own kernel,
-    grew faster than the number of equations: minutes for a 100-layer chain). Also the batches'
-    concatenated values, and where each value is in them: ``(batch, offset, shape)``, or
-    ``None`` for a value reduced alone."""
+) -> tuple[list[Any], np.ndarray, list[Any], list[tuple[int, int, tuple[int, ...]] | None]]:
+    """The worst (see ``_worst``) of each traced value, as int32 vectors, and where each value's
+    worst is in their concatenation (``pos[k]`` for ``values[k]``). A reduction per value made
+    XLA's compile grow faster than the number of equations (minutes for a 100-layer chain): on
+    CPU each is a kernel of its own, and a large one is split into a reduce-window over its
+    materialized check. So small values are batched (a few operations per batch), and large
+    ones of one shape are the operands of one variadic reduce (each one's check fuses into it:
+    a kernel for the group, no copy). Also the batches' concatenated values, and where each
+    small value is in them: ``(batch, offset, shape)``, or ``None`` for a large value."""
     out: list[Any] = []
     flats: list[Any] = []
-    places: list[tuple[int, int, tuple[int, ...]] | None] = []
-    batch: list[Any] = []
-    size = 0
+    places: list[tuple[int, int, tuple[int, ...]] | None] = [None] * len(values)
+    pos = np.zeros(len(values), np.int64)
+    small: dict[Any, list[int]] = {}  # by dtype
+    large: dict[tuple[int, ...], list[int]] = {}  # by shape
+    for k, x in enumerate(values):
+        if int(np.size(x)) > SMALL_VALUE:
+            large.setdefault(tuple(np.shape(x)), []).append(k)
+        else:
+            small.setdefault(jnp.result_type(x), []).append(k)
 
-    def close() -> None:
-        nonlocal size
+    def put(part: list[int], worst: Any) -> None:
+        pos[part] = sum(int(w.shape[0]) for w in out) + np.arange(len(part))
+        out.append(worst)
+
+    def close(batch: list[int]) -> None:
         if not batch:
             return
-        flat = jnp.concatenate([jnp.ravel(x) for x in batch])
+        flat = jnp.concatenate([jnp.ravel(values[k]) for k in batch])
         flats.append(flat)
-        code = jnp.where(jnp.isnan(flat), 2, (~jnp.isfinite(flat)).astype(jnp.int32))
-        ids = np.repeat(np.arange(len(batch), dtype=np.int32), [int(np.size(x)) for x in batch])
-        worst = jax.ops.segment_max(code, jnp.asarray(ids), len(batch), indices_are_sorted=True)
-        out.append(jnp.maximum(worst, 0))  # an empty value's segment: the lowest int32
-        batch.clear()
-        size = 0
+        sizes = [int(np.size(values[k])) for k in batch]
+        ids = jnp.asarray(np.repeat(np.arange(len(batch), dtype=np.int32), sizes))
+        worst = jax.ops.segment_max(_code(flat), ids, len(batch), indices_are_sorted=True)
+        put(batch, jnp.maximum(worst, 0))  # an empty value's segment: the lowest int32
 
-    for x in values:
-        n = int(np.size(x))
-        same = bool(batch) and jnp.result_type(x) == jnp.result_type(batch[0])
-        if n > SMALL_VALUE or not same or size + n > BATCH:
-            close()
-        if n > SMALL_VALUE:
-            out.append(jnp.reshape(jnp.asarray(_worst(x), jnp.int32), (1,)))
-            places.append(None)
-        else:
-            places.append((len(flats), size, tuple(np.shape(x))))
-            batch.append(x)
+    for ks in small.values():
+        batch: list[int] = []
+        size = 0
+        for k in ks:
+            n = int(np.size(values[k]))
+            if size + n > BATCH:
+                close(batch)
+                batch, size = [], 0
+            places[k] = (len(flats), size, tuple(np.shape(values[k])))
+            batch.append(k)
             size += n
-    close()
-    return out, flats, places
+        close(batch)
+    for shape, ks in large.items():
+        for start in range(0, len(ks), GROUP):
+            part = ks[start : start + GROUP]
+            worsts = jax.lax.reduce(
+                tuple(_code(values[k]) for k in part),
+                tuple(np.int32(0) for _ in part),
+                lambda a, b: tuple(jnp.maximum(x, y) for x, y in zip(a, b, strict=True)),
+                tuple(range(len(shape))),
+            )
+            put(part, jnp.stack(worsts))
+    return out, pos, flats, places
 
 
 def _place(v: Any, k: int, env: dict[Any, Any]) -> Any:
@@ -468,6 +495,28 @@ def _loop_work(jaxpr: Any) -> tuple[int, int]:
     return most, largest
 
 
+def all_small(jaxpr: Any) -> bool:
+    """Whether no loop of ``jaxpr`` does real work per step and no value is large (a long chain
+    of small operations, which XLA's fusion handles badly)."""
+    work, largest = _loop_work(jaxpr)
+    return work <= LOOP_WORK and largest <= SMALL_VALUES
+
+
+def compile_once(lowered: Any, jaxpr: Any) -> Any:
+    """``lowered`` (a program of ``jaxpr``, to run once) compiled with the options that fit it:
+    the default where a loop does real work per step, else LLVM at -O0, and without fusion
+    where every value is small (see ``_run``)."""
+    work, largest = _loop_work(jaxpr)
+    if work > LOOP_WORK:
+        options: dict[str, Any] = {}
+    else:
+        options = SMALL_COMPILE if largest <= SMALL_VALUES else QUICK_COMPILE
+    try:
+        return lowered.compile(options)
+    except Exception:  # a backend that does not take the option: the default compile
+        return lowered.compile()
+
+
 def _run(
     jaxpr: Any,
     consts: Sequence[Any],
@@ -493,16 +542,7 @@ def _run(
     # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
     # one program only. Its values can differ from the user's compiled program's in the last
     # bit (another compile, as any re-run under checkify or jax_debug_nans is).
-    work, largest = _loop_work(jaxpr)
-    if work > LOOP_WORK:
-        options: dict[str, Any] = {}
-    else:
-        options = SMALL_COMPILE if largest <= SMALL_VALUES else QUICK_COMPILE
-    try:
-        compiled = lowered.compile(options)
-    except Exception:  # a backend that does not take the option: the default compile
-        compiled = lowered.compile()
-    rec, outs = compiled(list(consts), list(args))
+    rec, outs = compile_once(lowered, jaxpr)(list(consts), list(args))
     rec = jax.device_get(rec)
     if target is not None:
         return rec, outs
