@@ -319,13 +319,7 @@ def _refused_by_the_call(e: TypeError, f: Callable[..., Any], args: Any, kwargs:
     if tb is None or not in_workbench(tb.tb_frame.f_code.co_filename):
         # raised inside the user's code (a workbench wrapper like inspect's may call f)
         return False
-    try:
-        inspect.signature(f).bind(*args, **kwargs)
-    except TypeError:
-        return True
-    except ValueError:
-        return False
-    return False
+    return _signature_refusal(f, args, kwargs) is not None
 
 
 def _signature_refusal(f: Callable[..., Any], args: Any, kwargs: Any) -> TypeError | None:

@@ -78,9 +78,16 @@ def is_out_of_memory(error: BaseException) -> bool:
     return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of ``error``'s message (JAX's runtime errors run on with a traceback of
+    XLA's), or its type's name where it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def out_of_memory(where: str, error: BaseException) -> OutOfMemoryError:
     """The workbench's words for ``error``: what a derivative keeps, and how to keep less."""
-    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    first = first_line(error)
     return OutOfMemoryError(
         f"{where}: the program ran out of memory ({first}). Reverse mode keeps values of the "
         "forward pass for the backward pass, every step of a loop unless it is checkpointed: "

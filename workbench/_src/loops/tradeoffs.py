@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from workbench._src.errors import describe, is_out_of_memory
+from workbench._src.errors import describe, first_line, is_out_of_memory
 from workbench._src.loops.api import fori_loop
 from workbench._src.loops.carry import check_body, check_body_keeps_carry
 from workbench._src.loops.schedules import checkpoint_schedule
@@ -218,7 +218,7 @@ def _measure(
     except jax.errors.JaxRuntimeError as e:
         if not is_out_of_memory(e):
             raise
-        return temp, None, f"out of memory ({str(e).strip().splitlines()[0]})"
+        return temp, None, f"out of memory ({first_line(e)})"
     times = []
     for _ in range(max(1, runs)):
         start = time.perf_counter()
