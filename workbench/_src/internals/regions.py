@@ -43,6 +43,8 @@ class SubJaxpr:
     produces (``None`` where it produces nothing outside, as a ``while`` condition's predicate).
     ``carried[i]``, for a loop, is the index of the equation's output whose value input ``i``
     takes after a step (``None`` for one that stays; empty: no input is carried).
+    ``fixed[i]``, for a loop, whether input ``i`` is one of the loop's constants (the same value
+    at every step; empty: none is).
     """
 
     jaxpr: Any  # jax.extend.core.Jaxpr
@@ -51,6 +53,7 @@ class SubJaxpr:
     inputs: Sequence[Any]
     outputs: Sequence[Any]
     carried: Sequence[int | None] = ()
+    fixed: Sequence[bool] = ()
 
 
 # body(state, index, *inputs) -> (outputs, state): one run of a replaced jaxpr. ``index``: the
@@ -196,8 +199,9 @@ register(prims.SHARD_MAP, Region("shard_map", lambda eqn: _operands_to_results(e
 def _scan_subs(eqn: Any) -> list[SubJaxpr]:
     nc, nk = params.scan_layout(eqn.params)
     carried = carries(nc, nk) + [None] * (len(eqn.invars) - nc - nk)
+    fixed = [True] * nc + [False] * (len(eqn.invars) - nc)
     body = jaxprs.open_jaxpr(params.scan_body(eqn.params))
-    return [SubJaxpr(*body, "", eqn.invars, eqn.outvars, carried)]
+    return [SubJaxpr(*body, "", eqn.invars, eqn.outvars, carried, fixed)]
 
 
 def _scan(eqn: Any, ins: list[Any], bodies: list[Body], state: Any) -> tuple[list[Any], Any]:
@@ -240,6 +244,7 @@ def _while_subs(eqn: Any) -> list[SubJaxpr]:
         [*eqn.invars[:nc], *carry],
         [None],
         carries(nc, len(carry)),
+        [True] * nc + [False] * len(carry),
     )
     body = SubJaxpr(
         *jaxprs.open_jaxpr(body_jaxpr),
@@ -247,6 +252,7 @@ def _while_subs(eqn: Any) -> list[SubJaxpr]:
         [*eqn.invars[nc : nc + nb], *carry],
         eqn.outvars,
         carries(nb, len(carry)),
+        [True] * nb + [False] * len(carry),
     )
     return [cond, body]
 

@@ -26,6 +26,7 @@ def _subs(eqn: Any) -> list[regions.SubJaxpr]:
         [None, *bc, *carry],
         eqn.outvars[:-1],
         regions.carries(1 + len(bc), len(carry)),
+        [False] + [True] * len(bc) + [False] * len(carry),
     )
     if loop.cond is None:
         return [body]
@@ -35,6 +36,7 @@ def _subs(eqn: Any) -> list[regions.SubJaxpr]:
         [None, *cc, *carry],
         [None],
         regions.carries(1 + len(cc), len(carry)),
+        [False] + [True] * len(cc) + [False] * len(carry),
     )
     return [cond, body]
 

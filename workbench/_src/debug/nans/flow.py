@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from workbench._src.debug.nans.drill import Records
 from workbench._src.debug.nans.equations import _BIG, EqnId, _Index
-from workbench._src.debug.nans.interpreter import _first
 from workbench._src.debug.nans.report import NanPath, Origin
 from workbench._src.introspect import structure
 
@@ -66,7 +66,7 @@ class _Flow:
 
 
 def _inf_met(
-    index: _Index, flow: _Flow, records: dict[Any, Any], eid: EqnId, caps: Any
+    index: _Index, flow: _Flow, records: Records, eid: EqnId, caps: Any
 ) -> tuple[EqnId, int] | None:
     """The equation that made the inf a NaN's origin met: walking back from the origin's
     non-finite operands, the first (in time) equation that made an inf from finite operands.
@@ -105,7 +105,7 @@ def _inf_met(
         _, m, it = min(found)
         return m, it
     # The inf came around a loop's carry (edges the graph does not draw): the first made.
-    return _first(records, "inf")
+    return records.first("inf")
 
 
 def _path(

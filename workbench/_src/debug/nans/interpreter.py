@@ -58,6 +58,10 @@ class _Ctx:
         self.kept: dict[EqnId, tuple[list[Any], list[Any]]] = {}
         self.places: dict[EqnId, dict[int, tuple[int, int, tuple[int, ...]]]] = {}
         self.templates: dict[EqnId, dict[Any, Any]] = {}
+        # Above 0 while a loop's body is traced: a loop is checked at its steps' boundaries
+        # (``_marks``), its body run as it is, the group counts kept; the first step that made a
+        # non-finite value is searched equation by equation afterwards (``drill.Records``).
+        self.quiet = 0
 
 
 def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) -> bool:
@@ -100,11 +104,15 @@ def _merge(old: dict[Any, Any], new: dict[Any, Any]) -> dict[Any, Any]:
     return out
 
 
+# Records that hold a capture: ``(time, values)``; the others are ``(times, iterations)``.
+CAPTURED = ("cap", "start_nan", "start_inf", "consts")
+
+
 def _fills(template: dict[Any, Any]) -> dict[Any, Any]:
     """Records that never fired, of the template's structure."""
     out: dict[Any, Any] = {}
     for key, val in template.items():
-        if key[1] == "cap":
+        if key[1] in CAPTURED:
             out[key] = (
                 jnp.int32(_BIG),
                 jax.tree_util.tree_map(lambda a: jnp.zeros(a.shape, a.dtype), val[1]),
@@ -125,7 +133,12 @@ def _eval(
     prefix: EqnId,
     clock: Any,
     it: Any,
+    pending: dict[int, int] | None = None,
 ) -> tuple[list[Any], dict[Any, Any], Any]:
+    """``pending``: the caller's runs of each group not yet in the clock's counts, where it
+    inlines a call: the call adds to them and leaves them to the caller (a count per call,
+    each a vector of the groups, made the compile of a body with many calls several times
+    slower)."""
     env: dict[Any, Any] = {}
 
     def read(v: Any) -> Any:
@@ -168,13 +181,15 @@ def _eval(
     tick = 0
     level_iter: list[Any] = []
     in_loop = not isinstance(it, int)
-    pending: dict[int, int] = {}  # runs of each group in this stretch, not yet in the counts
+    own = pending is None
+    if pending is None:
+        pending = {}  # runs of each group in this stretch, not yet in the counts
 
-    def flush(clock: Any) -> Any:
+    def flush(clock: Any, counts_too: bool = True) -> Any:
         """The clock now (the time from the bases and ticks; the group counts with the
-        runs not yet added)."""
+        runs not yet added, unless they stay pending)."""
         counts = clock[1]
-        if pending:
+        if pending and counts_too:
             step = np.zeros(ctx.num_groups, np.int32)
             for g, n in pending.items():
                 step[g] = n
@@ -191,8 +206,10 @@ def _eval(
         ins = [read(v) for v in eqn.invars]
         subs = _opened(eqn)
         if subs is not None:
-            clock = flush(clock)
-            outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it)
+            inlined = regions.region_of(eqn.primitive).call  # type: ignore[union-attr]
+            clock = flush(clock, counts_too=not inlined)
+            shared = pending if inlined else None
+            outs, sub_rec, clock = _enter(ctx, eqn, subs, ins, eid, clock, it, shared)
             rec = _merge(rec, sub_rec)
             env.update(zip(eqn.outvars, outs, strict=True))
             bases.append(clock[0])
@@ -203,6 +220,14 @@ def _eval(
             outs = [outs]
         tick += 1
         env.update(zip(eqn.outvars, outs, strict=True))
+        if ctx.quiet:
+            # A loop's body, checked at its boundaries: nothing recorded, but the groups counted
+            # as below, so that a step searched afterwards names its iteration.
+            if eqn.primitive not in prims.MOVES and any(map(_inexact, eqn.outvars)):
+                g = ctx.groups.get(eid)
+                if g is not None:
+                    pending[g] = pending.get(g, 0) + 1
+            continue
         if (eqn.primitive in prims.MOVES or ctx.target is not None) and eid != ctx.target:
             # Moves values only: makes nothing non-finite (its results' worst is read when
             # needed); or, in the capture run, not the target: only the target is instrumented.
@@ -257,8 +282,12 @@ def _eval(
         rec[(prefix, "nan")] = (jnp.where(made_nan, clocks, _BIG), its)
         rec[(prefix, "inf")] = (jnp.where(made_inf, clocks, _BIG), its)
     if stop is not None:
-        return [], rec, flush(clock)  # the capture run: its outputs are not read
-    return [read(v) for v in jaxpr.outvars], rec, flush(clock)
+        return [], rec, flush(clock, own)  # the capture run: its outputs are not read
+    return [read(v) for v in jaxpr.outvars], rec, flush(clock, own)
+
+
+def _inexact(v: Any) -> bool:
+    return bool(jnp.issubdtype(v.aval.dtype, jnp.inexact))
 
 
 def _known(x: Any) -> bool:
@@ -399,15 +428,17 @@ def _enter(
     eid: EqnId,
     clock: Any,
     it: Any,
+    pending: dict[int, int] | None = None,
 ) -> tuple[list[Any], dict[Any, Any], Any]:
-    """An equation that holds jaxprs: calls are inlined; branches and loops rebuilt by their
-    registration (``internals.regions``) around the instrumented jaxprs, the clock and the
-    records threaded through every run of a body."""
+    """An equation that holds jaxprs: calls are inlined (``pending``: the caller's group runs
+    not yet counted, see ``_eval``); branches and loops rebuilt by their registration
+    (``internals.regions``) around the instrumented jaxprs, the clock and the records threaded
+    through every run of a body."""
     region = regions.region_of(eqn.primitive)
     assert region is not None and region.opens  # _opened decides
     if region.call:
         (sub,) = subs
-        return _eval(ctx, sub.jaxpr, sub.consts, ins, (*eid, 0), clock, it)
+        return _eval(ctx, sub.jaxpr, sub.consts, ins, (*eid, 0), clock, it, pending)
     keeping, ctx.keeping = ctx.keeping, False  # a branch's or a loop's body: not kept
     try:
         return _rebuilt(ctx, eqn, region, subs, ins, eid, clock, it)
@@ -435,12 +466,19 @@ def _rebuilt(
     # steps and across a cond's branches. Worked out once per equation: an enclosing loop's
     # body is traced more than once (for its own template, then to run), and each level of
     # nesting would double the traces of the bodies inside it.
+    # A loop's steps are checked at their boundaries (see ``_Ctx.quiet``); where this loop is
+    # not itself inside one (nor in a capture run), each step's check is recorded (``_marks``).
+    marked = region.loop and not ctx.quiet and ctx.target is None
     index0 = jnp.int32(0) if region.loop else None
     template = ctx.templates.get(eid)
     if template is None:
         template = ctx.templates[eid] = {}
         for k, sub in enumerate(subs):
-            if _instrumented(sub):
+            if not _instrumented(sub):
+                continue
+            if marked:
+                template.update(_mark_template((*eid, k), sub, clock))
+            elif not (region.loop or ctx.quiet):
                 avals = [jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype) for v in sub.jaxpr.invars]
                 made = jax.eval_shape(
                     lambda c, i, xs, k=k, s=sub: run(k, s, c, i, xs), clock, index0, avals
@@ -452,6 +490,24 @@ def _rebuilt(
             plain = rules.jaxpr_as_fun(rules.close(sub.jaxpr, sub.consts))
             return lambda state, index, *xs: (plain(*xs), state)
 
+        if region.loop:
+
+            def checked(state: Any, index: Any, *xs: Any) -> Any:
+                clk, rec = state
+                ctx.quiet += 1
+                try:
+                    outs, _, clk = run(k, sub, clk, index, xs)
+                finally:
+                    ctx.quiet -= 1
+                if marked:
+                    step = it if index is None else index
+                    rec = _merge(
+                        rec, _marks((*eid, k), sub, state[0], step, xs, outs, fixed_worst[k])
+                    )
+                return outs, (clk, rec)
+
+            return checked
+
         def instrumented(state: Any, index: Any, *xs: Any) -> Any:
             clk, rec = state
             outs, new, clk = run(k, sub, clk, index, xs)
@@ -459,10 +515,92 @@ def _rebuilt(
 
         return instrumented
 
+    # The worst of the loop's constants, once, outside the loop (the same at every step).
+    fixed_worst = [
+        _worst_of(_fixed_values(eqn, sub, ins)) if marked else None for sub in subs
+    ]
     bodies = [body(k, sub) for k, sub in enumerate(subs)]
     assert region.rebuild is not None  # region.opens
+    entry = clock
     outs, (clock, rec) = region.rebuild(eqn, ins, bodies, (clock, _fills(template)))
+    if marked:
+        for k, sub in enumerate(subs):
+            if _instrumented(sub):  # the loop's constants, for a step searched afterwards
+                rec[((*eid, k), "consts")] = (entry[0], _fixed_values(eqn, sub, ins))
     return list(outs), rec, clock
+
+
+def _worst_of(values: Sequence[Any]) -> Any:
+    """The worst (see ``_worst``) of all ``values`` together: the small ones of a dtype reduced
+    as one, so that a step's check is a few reductions whatever the number of values."""
+    worst: Any = 0
+    small: dict[Any, list[Any]] = {}
+    for x in values:
+        if _known(x) or int(np.size(x)) > SMALL_VALUE:
+            worst = jnp.maximum(worst, _worst(x))
+        else:
+            small.setdefault(jnp.result_type(x), []).append(jnp.ravel(x))
+    for flats in small.values():
+        worst = jnp.maximum(worst, _worst(jnp.concatenate(flats)))
+    return jnp.asarray(worst, jnp.int32)
+
+
+def _marks(
+    prefix: EqnId,
+    sub: regions.SubJaxpr,
+    clock: Any,
+    step: Any,
+    xs: Sequence[Any],
+    outs: Any,
+    fixed_worst: Any,
+) -> dict[Any, Any]:
+    """The records of one step of a loop's body ``prefix``, checked at its boundaries: whether
+    it made a NaN from NaN-free inputs (an inf from finite ones), when (just after ``clock``,
+    before any equation of the step) and, to search that step afterwards, the clock, the step
+    and the inputs that are not the loop's constants at its start. A NaN made and dropped
+    inside one step (``where``) is not seen here: the first step that passes one on is."""
+    fixed = list(sub.fixed) or [False] * len(xs)
+    varying = [x for x, f in zip(xs, fixed, strict=True) if not f]
+    w_in = jnp.maximum(_worst_of(varying), fixed_worst)
+    w_out = _worst_of(list(outs))
+    fired = {"nan": (w_in < 2) & (w_out == 2), "inf": (w_in == 0) & (w_out == 1)}
+    start = {"clock": clock, "step": jnp.asarray(step, jnp.int32), "xs": varying}
+    out: dict[Any, Any] = {}
+    for kind, made in fired.items():
+        time = jnp.where(made, clock[0] + 1, _BIG)
+        out[(prefix, "mark_" + kind)] = (time, start["step"])
+        out[(prefix, "start_" + kind)] = (time, start)
+    return out
+
+
+def _mark_template(prefix: EqnId, sub: regions.SubJaxpr, clock: Any) -> dict[Any, Any]:
+    """What ``_marks`` records, as shapes (for ``_fills``)."""
+    scalar = jax.ShapeDtypeStruct((), jnp.int32)
+    fixed = list(sub.fixed) or [False] * len(sub.jaxpr.invars)
+    start = {
+        "clock": (scalar, jax.ShapeDtypeStruct(np.shape(clock[1]), jnp.int32)),
+        "step": scalar,
+        "xs": [
+            jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype)
+            for v, f in zip(sub.jaxpr.invars, fixed, strict=True)
+            if not f
+        ],
+    }
+    out: dict[Any, Any] = {}
+    for kind in ("nan", "inf"):
+        out[(prefix, "mark_" + kind)] = (scalar, scalar)
+        out[(prefix, "start_" + kind)] = (scalar, start)
+    return out
+
+
+def _fixed_values(eqn: Any, sub: regions.SubJaxpr, ins: Sequence[Any]) -> list[Any]:
+    """The values of the loop's constants among ``sub``'s inputs (``SubJaxpr.fixed``)."""
+    out = []
+    for atom, fixed in zip(sub.inputs, sub.fixed, strict=False):
+        if fixed:
+            j = next(j for j, v in enumerate(eqn.invars) if v is atom)
+            out.append(jnp.asarray(ins[j]))
+    return out
 
 
 # What the search run may return of the values it reduces outside loops, in bytes.
@@ -523,42 +661,59 @@ def _run(
     args: Sequence[Any],
     target: EqnId | None,
     groups: dict[EqnId, int] | None = None,
+    prefix: EqnId = (),
+    start: Any = None,
 ) -> tuple[Any, list[Any]]:
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
-    captured at the target's first firing) and its outputs."""
+    captured at the target's first firing) and its outputs. ``prefix`` and ``start``: the
+    program is one step of the loop body ``prefix``, started at ``start`` (the clock and the
+    step that ``_marks`` recorded)."""
 
     ctx = _Ctx(target, groups, CAPTURE_BYTES if target is None else 0)
 
-    def go(consts: Sequence[Any], args: Sequence[Any]) -> Any:
-        clock = (jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32))
-        outs, rec, _ = _eval(ctx, jaxpr, consts, args, (), clock, _NO_ITER)
+    def go(consts: Sequence[Any], args: Sequence[Any], start: Any) -> Any:
+        clock, step = (
+            ((jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32)), _NO_ITER)
+            if start is None
+            else start
+        )
+        outs, rec, _ = _eval(ctx, jaxpr, consts, args, prefix, clock, step)
         if target is not None:
             rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
         return rec, outs
 
-    lowered = jax.jit(go).trace(list(consts), list(args)).lower()
+    lowered = jax.jit(go).trace(list(consts), list(args), start).lower()
     # Run once: the compiler's time counts, the program's speed hardly (LLVM at -O0 halves the
     # compile of a loop's instrumented body on CPU), unless a loop does real work per step (an
     # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
     # one program only. Its values can differ from the user's compiled program's in the last
     # bit (another compile, as any re-run under checkify or jax_debug_nans is).
-    rec, outs = compile_once(lowered, jaxpr)(list(consts), list(args))
-    rec = jax.device_get(rec)
+    rec, outs = compile_once(lowered, jaxpr)(list(consts), list(args), start)
     if target is not None:
-        return rec, outs
+        return jax.device_get(rec), outs
+    # What a step searched afterwards starts from stays on the device until it is searched.
+    held = {key: rec.pop(key) for key in list(rec) if key[1] in ("start_nan", "start_inf")}
+    for p, k in [key for key in rec if key[1] == "consts"]:
+        constants = rec.pop((p, k))[1]
+        held[(p, "consts_nan")] = held[(p, "consts_inf")] = constants
+    rec = jax.device_get(rec)
     # One entry per equation: (eid, kind) -> (time, iteration); (eid, "cap") -> what the
-    # search captured of it, for those it captured.
-    flat: dict[Any, Any] = {}
-    vals = {prefix: val for (prefix, kind), val in rec.items() if kind == "vals"}
-    flat[((), "kept")] = _Kept(ctx, vals)
-    for (prefix, kind), val in rec.items():
+    # search captured of it, for those it captured; (body, "mark_nan") -> (time, step) of the
+    # first step of a loop's body that made a NaN, and what to search it with.
+    flat: dict[Any, Any] = dict(held)
+    vals = {p: val for (p, kind), val in rec.items() if kind == "vals"}
+    if not prefix:
+        flat[((), "kept")] = _Kept(ctx, vals)
+    for (p, kind), val in rec.items():
         if kind == "vals":
             continue
         if kind == "cap":
-            flat[(prefix, kind)] = val[1]
-            continue
-        for eid, t, k in zip(ctx.levels[prefix], *val, strict=True):
-            flat[(eid, kind)] = (t, k)
+            flat[(p, kind)] = val[1]
+        elif kind.startswith("mark_"):
+            flat[(p, kind)] = (int(val[0]), int(val[1]))
+        else:
+            for eid, t, k in zip(ctx.levels[p], *val, strict=True):
+                flat[(eid, kind)] = (t, k)
     return flat, outs
 
 

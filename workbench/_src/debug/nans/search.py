@@ -36,7 +36,8 @@ from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
 from workbench._src.debug.nans.equations import EqnId, _Index, custom_vjp_rules
 from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
-from workbench._src.debug.nans.interpreter import _first, _run, all_small
+from workbench._src.debug.nans.drill import Records
+from workbench._src.debug.nans.interpreter import all_small
 from workbench._src.debug.nans.remedies import _remedy
 from workbench._src.debug.nans.report import NanReport, Origin, Remedy
 from workbench._src.errors import ArgumentError, describe, refuse_non_arrays
@@ -176,13 +177,13 @@ def _explain(
     outputs = _outputs(closed, flat_args, out_names)
     if {k for _, k, _ in outputs} == {"finite"}:
         return NanReport(False, None, None, None, outputs, mode_name, None, closed)
-    records, outs = _run(jaxpr, consts, flat_args, None, index.groups())
-    outputs = tuple(_summary(n, o) for n, o in zip(out_names, outs, strict=True))
+    records = Records(jaxpr, consts, flat_args, index.groups())
+    outputs = tuple(_summary(n, o) for n, o in zip(out_names, records.outputs, strict=True))
     kinds = {k for _, k, _ in outputs}
     if kinds == {"finite"}:  # finite in the instrumented program's compile (rounding)
         return NanReport(False, None, None, None, outputs, mode_name, None, closed)
     want = "nan" if "nan" in kinds else "inf"
-    first = _first(records, want)
+    first = records.first(want)
     # The graph model of the program (``graph``, where the caller has it already): the way the
     # values go, read once for the inf met and the path.
     flow = _Flow(graph_from_jaxpr(closed) if graph is None else graph)
@@ -190,11 +191,7 @@ def _explain(
     source: EqnId | None = None
     if first is not None:
         eid, it = first
-        caps = records.get((eid, "cap"))
-        if caps is None:  # read back from the values the search run kept, where it did
-            caps = records[((), "kept")].capture(eid)
-        if caps is None:  # not captured by the search: run again, capturing only it
-            caps = _run(jaxpr, consts, flat_args, eid)[0]
+        caps = records.capture(eid)
         origin = index.origin(eid, want, it, caps)
         if want == "nan":
             met = _inf_met(index, flow, records, eid, caps)
