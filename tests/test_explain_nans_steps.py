@@ -158,3 +158,66 @@ def test_an_inf_hidden_by_a_nan_in_the_same_step_is_still_the_inf_met():
     assert report.origin.line == line_of(f, "# mark: nan")
     assert report.inf_origin.primitive == "mul" and report.inf_origin.iteration == first
     assert report.inf_origin.line == line_of(f, "# mark: overflow")
+
+
+# The top level of a program that runs a loop is checked in stretches between the loops, each
+# at its boundaries, and searched only where one made a NaN or an inf.
+
+
+def scaled(c):
+    return wb.fori_loop(0, 5, lambda k, c: c * 1.5, c)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_a_nan_made_before_a_loop(mode):
+    def f(x):
+        y = jnp.sqrt(x - 3.0)  # mark: sqrt
+        return scaled(y)
+
+    report = wb.explain_nans(f, jnp.float32(2.5), mode=mode)
+    o = report.origin
+    assert (o.primitive, o.kind, o.iteration, o.loop) == ("sqrt", "nan", None, None)
+    assert o.line == line_of(f, "# mark: sqrt")
+    assert o.operands == (-0.5,)
+
+
+@pytest.mark.parametrize("mode", MODES, ids=MODE_IDS)
+def test_a_nan_made_between_two_loops_and_after_them(mode):
+    """2.5 scaled by 1.5**5 is 18.984375: log of 18 less than that is finite, log of 19 less
+    is a NaN; made between the loops, or after both."""
+
+    def between(x):
+        y = jnp.log(scaled(x) - 19.0)  # mark: log
+        return scaled(y)
+
+    def after(x):
+        return jnp.log(scaled(scaled(x) - 18.0) - 19.0)  # mark: log
+
+    report = wb.explain_nans(between, jnp.float32(2.5), mode=mode)
+    o = report.origin
+    assert (o.primitive, o.kind, o.iteration) == ("log", "nan", None)
+    assert o.line == line_of(between, "# mark: log")
+    np.testing.assert_allclose(o.operands, (2.5 * 1.5**5 - 19.0,), rtol=1e-6)
+
+    # after: 0.984375 * 1.5**5 = 7.4750976..., less 19 is negative.
+    report = wb.explain_nans(after, jnp.float32(2.5), mode=mode)
+    o = report.origin
+    assert (o.primitive, o.kind, o.iteration) == ("log", "nan", None)
+    assert o.line == line_of(after, "# mark: log")
+    np.testing.assert_allclose(o.operands, ((2.5 * 1.5**5 - 18.0) * 1.5**5 - 19.0,), rtol=1e-6)
+
+
+def test_a_guarded_square_root_before_a_loop_names_the_inf_of_its_derivative():
+    """where(x > 0, sqrt(x), 0) at x = 0: the derivative of sqrt is 1 / (2 sqrt(0)) = inf, made
+    in the forward pass, and the where's zero cotangent times it is the NaN, made in the
+    backward pass: two stretches of the top level, the inf's searched to name it."""
+
+    def f(x):
+        guarded = jnp.where(x > 0, jnp.sqrt(x), 0.0)  # mark: sqrt
+        return scaled(guarded)
+
+    report = wb.explain_nans(f, jnp.float32(0.0), mode=wb.Reverse)
+    assert report.origin.kind == "nan" and report.origin.phase == "backward"
+    assert report.inf_origin.line == line_of(f, "# mark: sqrt")
+    assert report.inf_origin.phase == "forward" and report.inf_origin.iteration is None
+    assert report.remedy.name == "double where" and report.remedy.verified

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from workbench._src.debug.nans.report import Origin
-from workbench._src.internals import private_jax, regions
+from workbench._src.internals import private_jax, regions, rules
 from workbench._src.introspect import structure
 from workbench._src.sources import in_library, is_users, source_text
 
@@ -208,3 +208,54 @@ def custom_vjp_rules(jaxpr: Any) -> dict[str, list[str]]:
 def _file_line(code: Any) -> str:
     text = source_text(private_jax.Source(code.co_filename, code.co_firstlineno, 0, ""))
     return text.removesuffix(" ()")
+
+
+@dataclasses.dataclass(frozen=True)
+class Stretch:
+    """Top-level equations ``start:stop`` between loops, checked as one at their boundaries by
+    the search run (``ins``: the variables they read from before, ``outs``: those they make
+    that are read after) and searched equation by equation only if they made a NaN or an inf
+    (``drill.Records``)."""
+
+    start: int
+    stop: int
+    ins: tuple[Any, ...]
+    outs: tuple[Any, ...]
+
+
+# Bytes of a stretch's inputs at most for it to be checked at its boundaries (the search run
+# holds them, to search the stretch again); a larger one is instrumented in the search run.
+STRETCH_BYTES = 1 << 26
+
+
+def stretches(jaxpr: Any) -> dict[int, Stretch]:
+    """The stretches of ``jaxpr``'s top level, by first equation: where it runs a loop (a
+    program without one is instrumented as it is: it would be one stretch, searched again)."""
+    eqns = jaxpr.eqns
+    if not any(_is_loop(e) for e in eqns):
+        return {}
+    # Where each variable is last read: an equation's index, or len(eqns) for an output.
+    last: dict[Any, int] = {}
+    for i, e in enumerate(eqns):
+        for v in e.invars:
+            if rules.is_var(v):
+                last[v] = i
+    for v in jaxpr.outvars:
+        if rules.is_var(v):
+            last[v] = len(eqns)
+    out: dict[int, Stretch] = {}
+    start = 0
+    for stop in [*(i for i, e in enumerate(eqns) if _is_loop(e)), len(eqns)]:
+        if stop > start:
+            made = dict.fromkeys(v for e in eqns[start:stop] for v in e.outvars)
+            ins: dict[Any, None] = {}
+            for e in eqns[start:stop]:
+                for v in e.invars:
+                    if rules.is_var(v) and v not in made:
+                        ins[v] = None
+            outs = tuple(v for v in made if last.get(v, -1) >= stop)
+            size = sum(int(np.prod(v.aval.shape)) * v.aval.dtype.itemsize for v in ins)
+            if size <= STRETCH_BYTES:
+                out[start] = Stretch(start, stop, tuple(ins), outs)
+        start = stop + 1
+    return out

@@ -1,6 +1,8 @@
 """The instrumented interpreter of ``explain_nans``: every equation evaluated as JAX would, with
 a few scalars beside it recording whether (and when, at which iteration) it made a NaN or an inf;
-loops rebuilt with the instrumented body, so that the search is one compiled program."""
+loops rebuilt, so that each run is one compiled program. The search run checks each loop at its
+steps' boundaries (and, where the program runs a loop, each stretch of the top level between
+loops at its own); ``drill.Records`` runs the step that made one again, instrumented."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -16,9 +18,11 @@ from workbench._src.debug.nans.equations import (
     QUICK_COMPILE,
     SMALL_COMPILE,
     EqnId,
+    Stretch,
     _instrumented,
     _is_loop,
     _opened,
+    stretches,
 )
 from workbench._src.internals import primitives as prims
 from workbench._src.internals import regions, rules
@@ -62,6 +66,9 @@ class _Ctx:
         # (``_marks``), its body run as it is, the group counts kept; the first step that made a
         # non-finite value is searched equation by equation afterwards (``drill.Records``).
         self.quiet = 0
+        # The search run's top level, where it runs a loop: its stretches between the loops are
+        # checked at their boundaries too (``equations.stretches``), by their first equation.
+        self.stretches: dict[int, Stretch] = {}
 
 
 def _captures(ctx: _Ctx, eid: EqnId, ins: Sequence[Any], outs: Sequence[Any]) -> bool:
@@ -134,11 +141,12 @@ def _eval(
     clock: Any,
     it: Any,
     pending: dict[int, int] | None = None,
+    span: Stretch | None = None,
 ) -> tuple[list[Any], dict[Any, Any], Any]:
     """``pending``: the caller's runs of each group not yet in the clock's counts, where it
     inlines a call: the call adds to them and leaves them to the caller (a count per call,
     each a vector of the groups, made the compile of a body with many calls several times
-    slower)."""
+    slower). ``span``: run that stretch of the top level alone, ``args`` its inputs."""
     env: dict[Any, Any] = {}
 
     def read(v: Any) -> Any:
@@ -168,7 +176,7 @@ def _eval(
     caps: list[tuple[EqnId, list[int], list[int], Any, dict[str, Any]]] = []
 
     env.update(zip(jaxpr.constvars, consts, strict=True))
-    env.update(zip(jaxpr.invars, args, strict=True))
+    env.update(zip(jaxpr.invars if span is None else span.ins, args, strict=True))
     rec: dict[Any, Any] = {}
     level_ids: list[EqnId] = []
     level_ins: list[list[int]] = []
@@ -199,9 +207,30 @@ def _eval(
 
     stop = None if ctx.target is None or prefix or in_loop else ctx.target[0]
     keeping = ctx.keeping and ctx.target is None and not in_loop
+    # The search run's top level: its stretches checked at their boundaries (``ctx.stretches``).
+    top = not prefix and not in_loop and span is None and not ctx.quiet
+    spans = ctx.stretches if top and ctx.target is None else {}
+    checking: tuple[Stretch, Any, list[Any]] | None = None
+
+    def close(checking: tuple[Stretch, Any, list[Any]]) -> None:
+        st, at, ins = checking
+        ctx.quiet -= 1
+        outs = [read(v) for v in st.outs]
+        rec.update(_marks((st.start, -1), at, _NO_ITER, _worst_of(ins), outs, ins))
+
     for i, eqn in enumerate(jaxpr.eqns):
+        if span is not None and not span.start <= i < span.stop:
+            continue
         if stop is not None and i > stop:
             break  # the capture run needs nothing after the target: the rest is not traced
+        if checking is not None and i >= checking[0].stop:
+            close(checking)
+            checking = None
+        if i in spans:
+            st = spans[i]
+            clock = flush(clock)
+            checking = (st, clock, [read(v) for v in st.ins])
+            ctx.quiet += 1
         eid = (*prefix, i)
         ins = [read(v) for v in eqn.invars]
         subs = _opened(eqn)
@@ -256,6 +285,8 @@ def _eval(
                 pending[g] = pending.get(g, 0) + 1
         if eid == ctx.target or (in_loop and _captures(ctx, eid, ins, outs)):
             caps.append((eid, in_slots, out_slots, bases[-1] + tick, {"ins": ins, "out": outs}))
+    if checking is not None:
+        close(checking)
     if level_ids or caps:
         worsts, pos, flats, places = _worsts(values)
         w = jnp.concatenate([jnp.arange(3, dtype=jnp.int32), *worsts])
@@ -281,8 +312,8 @@ def _eval(
         its = jnp.stack(level_iter) if in_loop else jnp.full(len(level_ids), _NO_ITER, jnp.int32)
         rec[(prefix, "nan")] = (jnp.where(made_nan, clocks, _BIG), its)
         rec[(prefix, "inf")] = (jnp.where(made_inf, clocks, _BIG), its)
-    if stop is not None:
-        return [], rec, flush(clock, own)  # the capture run: its outputs are not read
+    if stop is not None or span is not None:
+        return [], rec, flush(clock, own)  # the capture run, a stretch: outputs not read
     return [read(v) for v in jaxpr.outvars], rec, flush(clock, own)
 
 
@@ -501,9 +532,10 @@ def _rebuilt(
                     ctx.quiet -= 1
                 if marked:
                     step = it if index is None else index
-                    rec = _merge(
-                        rec, _marks((*eid, k), sub, state[0], step, xs, outs, fixed_worst[k])
-                    )
+                    fixed = list(sub.fixed) or [False] * len(xs)
+                    varying = [x for x, f in zip(xs, fixed, strict=True) if not f]
+                    w_in = jnp.maximum(_worst_of(varying), fixed_worst[k])
+                    rec = _merge(rec, _marks((*eid, k), state[0], step, w_in, outs, varying))
                 return outs, (clk, rec)
 
             return checked
@@ -516,8 +548,8 @@ def _rebuilt(
         return instrumented
 
     # The worst of the loop's constants, once, outside the loop (the same at every step).
-    fixed_worst = [
-        _worst_of(_fixed_values(eqn, sub, ins)) if marked else None for sub in subs
+    fixed_worst: list[Any] = [
+        _worst_of(_fixed_values(eqn, sub, ins)) if marked else 0 for sub in subs
     ]
     bodies = [body(k, sub) for k, sub in enumerate(subs)]
     assert region.rebuild is not None  # region.opens
@@ -546,22 +578,15 @@ def _worst_of(values: Sequence[Any]) -> Any:
 
 
 def _marks(
-    prefix: EqnId,
-    sub: regions.SubJaxpr,
-    clock: Any,
-    step: Any,
-    xs: Sequence[Any],
-    outs: Any,
-    fixed_worst: Any,
+    prefix: EqnId, clock: Any, step: Any, w_in: Any, outs: Any, varying: Sequence[Any]
 ) -> dict[Any, Any]:
-    """The records of one step of a loop's body ``prefix``, checked at its boundaries: whether
-    it made a NaN from NaN-free inputs (an inf from finite ones), when (just after ``clock``,
-    before any equation of the step) and, to search that step afterwards, the clock, the step
-    and the inputs that are not the loop's constants at its start. A NaN made and dropped
-    inside one step (``where``) is not seen here: the first step that passes one on is."""
-    fixed = list(sub.fixed) or [False] * len(xs)
-    varying = [x for x, f in zip(xs, fixed, strict=True) if not f]
-    w_in = jnp.maximum(_worst_of(varying), fixed_worst)
+    """The records of one step of a loop's body ``prefix`` (or of a stretch of the top level,
+    ``(first equation, -1)``), checked at its boundaries: whether it made a NaN from NaN-free
+    inputs (an inf from finite ones; ``w_in``: the worst of its inputs), when (just after
+    ``clock``, before any equation of the step) and, to search that step afterwards, the clock,
+    the step and its inputs that are not the loop's constants (``varying``). A NaN made and
+    dropped inside one step (``where``) is not seen here: the first step that passes one on
+    is."""
     w_out = _worst_of(list(outs))
     fired = {"nan": (w_in < 2) & (w_out == 2), "inf": (w_in == 0) & (w_out == 1)}
     start = {"clock": clock, "step": jnp.asarray(step, jnp.int32), "xs": varying}
@@ -663,21 +688,24 @@ def _run(
     groups: dict[EqnId, int] | None = None,
     prefix: EqnId = (),
     start: Any = None,
+    span: Stretch | None = None,
 ) -> tuple[Any, list[Any]]:
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
     captured at the target's first firing) and its outputs. ``prefix`` and ``start``: the
     program is one step of the loop body ``prefix``, started at ``start`` (the clock and the
-    step that ``_marks`` recorded)."""
+    step that ``_marks`` recorded). ``span``: the program is that stretch of the top level,
+    ``args`` its inputs, ``start`` the clock at its start."""
 
     ctx = _Ctx(target, groups, CAPTURE_BYTES if target is None else 0)
+    if target is None and start is None:
+        ctx.stretches = stretches(jaxpr)
 
     def go(consts: Sequence[Any], args: Sequence[Any], start: Any) -> Any:
-        clock, step = (
-            ((jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32)), _NO_ITER)
-            if start is None
-            else start
-        )
-        outs, rec, _ = _eval(ctx, jaxpr, consts, args, prefix, clock, step)
+        if start is None:
+            clock, step = (jnp.int32(0), jnp.zeros(ctx.num_groups, jnp.int32)), _NO_ITER
+        else:
+            clock, step = start["clock"], start.get("step", _NO_ITER)
+        outs, rec, _ = _eval(ctx, jaxpr, consts, args, prefix, clock, step, span=span)
         if target is not None:
             rec = rec.get((target, "cap"), (jnp.int32(_BIG), {}))[1]
         return rec, outs
@@ -702,8 +730,8 @@ def _run(
     # first step of a loop's body that made a NaN, and what to search it with.
     flat: dict[Any, Any] = dict(held)
     vals = {p: val for (p, kind), val in rec.items() if kind == "vals"}
-    if not prefix:
-        flat[((), "kept")] = _Kept(ctx, vals)
+    if vals:
+        flat[(prefix if span is None else (span.start, -1), "kept")] = _Kept(ctx, vals)
     for (p, kind), val in rec.items():
         if kind == "vals":
             continue

@@ -1,18 +1,19 @@
 """``explain_nans``: where the first non-finite value of a derivative (or a primal) is made.
 
 The program to explain is traced to a jaxpr (the derivative's, with the primal beside it, so both
-are searched) and run once by an instrumented interpreter *under* ``jax.jit``: every equation is
-evaluated as JAX would, and beside it a few scalars record whether it made a NaN from NaN-free
-operands, or an inf from finite ones, and when (a clock of evaluated equations) and, inside a loop,
-at which iteration. Loops (``scan``, ``while``, the workbench's ``checkpointed_loop``) are rebuilt
-with the instrumented body and carry those scalars, so the search is one compiled program, not an
-op-by-op Python loop over the steps.
+are searched) and run as it is; where an output is not finite, it is run by an instrumented
+interpreter *under* ``jax.jit``: every equation is evaluated as JAX would, and beside it a few
+scalars record whether it made a NaN from NaN-free operands, or an inf from finite ones, and when
+(a clock of evaluated equations) and, inside a loop, at which iteration. Loops (``scan``,
+``while``, the workbench's ``checkpointed_loop``) are rebuilt and checked at each step's
+boundaries; the first step that made a NaN (an inf) is run again alone, instrumented equation by
+equation (``drill``), so each run is one compiled program, not an op-by-op Python loop.
 
 Which equation is *the* origin: if an output holds a NaN, the first equation (in time) that made
-a NaN; else the first that made an inf. A NaN is usually made from an inf met somewhere (``0 *
-inf``, ``inf - inf``): the first equation that made an inf is reported beside it (the residual
-that carried it). A second run captures the origin's operands at its first firing, to say which
-values made it; a remedy that fits the pattern is tried by running it.
+a NaN, in the first step that passed one on; else the same for an inf. A NaN is usually made
+from an inf met somewhere (``0 * inf``, ``inf - inf``): the first equation that made an inf is
+reported beside it (the residual that carried it). The origin's operands at its first firing
+say which values made it; a remedy that fits the pattern is tried by running it.
 
 Every assumption about JAX's internals goes through ``workbench._src.internals``.
 """
@@ -34,9 +35,9 @@ from workbench._src.ad.model_arguments import pack, unpack
 from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
+from workbench._src.debug.nans.drill import Records
 from workbench._src.debug.nans.equations import EqnId, _Index, custom_vjp_rules
 from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
-from workbench._src.debug.nans.drill import Records
 from workbench._src.debug.nans.interpreter import all_small
 from workbench._src.debug.nans.remedies import _remedy
 from workbench._src.debug.nans.report import NanReport, Origin, Remedy
