@@ -36,7 +36,7 @@ from workbench._src.ad.modes import Mode
 from workbench._src.arrays import warn_if_narrowed
 from workbench._src.debug.concrete import require_concrete
 from workbench._src.debug.nans.drill import Records
-from workbench._src.debug.nans.equations import EqnId, _Index, custom_vjp_rules
+from workbench._src.debug.nans.equations import EqnId, _Index, custom_vjp_rules, stretches
 from workbench._src.debug.nans.flow import _Flow, _inf_met, _path
 from workbench._src.debug.nans.interpreter import all_small
 from workbench._src.debug.nans.remedies import _remedy
@@ -171,17 +171,20 @@ def _explain(
     index = _Index()
     index.scan(jaxpr, (), (), (), structure.ROOT)
 
-    # First the program as it is, compiled as the user's would be: where its outputs are finite
-    # that is the whole answer (the instrumented program's records are read only to explain a
-    # non-finite output), at about the cost of the user's own jit; the instrumented program
-    # costs several times that to compile (every equation checked, every loop body rebuilt).
-    outputs = _outputs(closed, flat_args, out_names)
-    if {k for _, k, _ in outputs} == {"finite"}:
-        return NanReport(False, None, None, None, outputs, mode_name, None, closed)
+    # A program without a loop is run first as it is, compiled as the user's would be: where its
+    # outputs are finite that is the whole answer, at about the cost of the user's own jit; its
+    # search run instruments every equation, several times that to compile. A program that runs
+    # a loop is checked at the boundaries of its loops' steps and of the stretches between them
+    # (``drill``): about twice the program's compile, no more than a plain run and a search run
+    # one after the other, so the search run is its first (and, where all is finite, only) run.
+    if not stretches(jaxpr):
+        outputs = _outputs(closed, flat_args, out_names)
+        if {k for _, k, _ in outputs} == {"finite"}:
+            return NanReport(False, None, None, None, outputs, mode_name, None, closed)
     records = Records(jaxpr, consts, flat_args, index.groups())
     outputs = tuple(_summary(n, o) for n, o in zip(out_names, records.outputs, strict=True))
     kinds = {k for _, k, _ in outputs}
-    if kinds == {"finite"}:  # finite in the instrumented program's compile (rounding)
+    if kinds == {"finite"}:  # all finite (or finite in this compile: rounding)
         return NanReport(False, None, None, None, outputs, mode_name, None, closed)
     want = "nan" if "nan" in kinds else "inf"
     first = records.first(want)
