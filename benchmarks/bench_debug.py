@@ -269,11 +269,13 @@ def nans_tables(quick: bool = False) -> list[Table]:
         rows=[_nans_row(build(n, size)) for n in explained]
         + ([] if quick else [_nans_row(_nbody_nan(size))]),
         notes=[
-            "explain_nans traces the gradient's jaxpr and compiles and runs it as it is; where "
-            "its outputs are finite (the zoo's models) that is the answer. Where one is not "
-            "(the N-body with a NaN made at a step), it then compiles and runs the "
-            "instrumented program once (-O0 unless a loop does real work per step, unfused "
-            "where every value is small). One run each; load average "
+            "explain_nans traces the gradient's jaxpr. A program without a loop (the GPT) it "
+            "compiles and runs as it is, and where every output is finite that is the answer. "
+            "A program with a loop (the N-body) it compiles and runs once with every loop step "
+            "and every stretch of the top level between loops checked at its boundaries; where "
+            "an output is not finite (the N-body with a NaN made at step 61), the first step "
+            "that made one is run again alone, instrumented equation by equation (-O0). One run "
+            "each; load average "
             f"{os.getloadavg()[0]:.2f} at the end on 2 cores. Speed is reported, never asserted.",
         ],
     )

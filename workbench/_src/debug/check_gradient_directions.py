@@ -136,6 +136,11 @@ def _directions(
         weights = [1.0]
     own, top = _rtol(ctx.floor, np.result_type(*[leaf.x.dtype for leaf in group]))
     h = fdiff.base_step(ctx.noise)
+    # Where a direction needed a longer step (f's rounding did not resolve the differences at
+    # the base step), the next starts there; where a longer one was tried and did not help, the
+    # next does not try it: rounding is f's and its scale's, the same along every direction of
+    # one norm (a shorter step is for a kink along one direction: each tries its own).
+    start, longer = 1.0, True
     out = _Directions(count, shared=len(group))
     for _ in range(count):
         for attempt in range(1 + RETRIES):
@@ -183,7 +188,19 @@ def _directions(
                 return fdiff.steps(ctx.along, ctx.split.primals, wide, h * k, ctx.center)
 
             size = max(abs(ours), scale)
-            est = fdiff.refine(evaluate, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo)
+            asked: list[float] = []
+
+            def counted(k: float, asked: list[float] = asked) -> np.ndarray:
+                asked.append(k)
+                return evaluate(k)
+
+            est = fdiff.refine(
+                counted, h, fdiff.WANTED * size, ctx.value0, ctx.noise, ctx.echo, start, longer
+            )
+            if float(est.step) > h * start * 1.5:
+                start = float(est.step) / h
+            elif any(k > start for k in asked):
+                longer = False
             fd = float(est.value)
             allowed = float(est.tol) + own * scale + top * abs(ours) + rounding
             error = abs(ours - fd)

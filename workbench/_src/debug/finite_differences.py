@@ -194,32 +194,36 @@ def refine(
     f0: float,
     fd: np.dtype,
     echo: float | None = None,
+    start: float = 1.0,
+    longer: bool = True,
 ) -> Estimate:
     """The tightest estimate over a ladder of steps: ``evaluate(k)`` gives ``f`` at the
-    ``STEPS`` multiples of ``k * h``. Longer steps where rounding keeps the differences from
+    ``STEPS`` multiples of ``k * h``, from ``k = start`` (the ladder's multiples of it; no
+    longer ones unless ``longer``). Longer steps where rounding keeps the differences from
     resolving ``wanted``; shorter ones where the step crossed a kink (fewer kinks, as far as
     rounding allows). A step is kept only where it is tighter and agrees with the kept one
     within both bounds (else it has left the range where its bound holds). A shorter step whose
     rounding floor (``ROUNDING * eps * |f(x)| / step``, a lower bound of its tolerance) is
     already no tighter than the kept one's tolerance is not evaluated: it could not be kept."""
-    best = quotients(evaluate(1.0), h, f0, fd, echo)
-    longer, shorter = best.noisy, best.rough
-    for k in (*LONGER, *SHORTER):
+    best = quotients(evaluate(start), h * start, f0, fd, echo)
+    longer, shorter = best.noisy & longer, best.rough
+    for rung in (*LONGER, *SHORTER):
+        k = start * rung
         if k * base_step(fd) > MAX_MOVE:
             continue
-        may = (longer if k > 1 else shorter) & (best.tol > wanted)
-        if k < 1:  # f's rounding alone at the shorter step: it cannot be tighter, skip it
+        may = (longer if rung > 1 else shorter) & (best.tol > wanted)
+        if rung < 1:  # f's rounding alone at the shorter step: it cannot be tighter, skip it
             may = may & (ROUNDING * float(np.finfo(fd).eps) * abs(f0) / (h * k) < best.tol)
         if not np.any(may):
             continue
         e = quotients(evaluate(k), h * k, f0, fd, echo)
         better = may & (e.tol < best.tol) & (np.abs(e.value - best.value) <= e.tol + best.tol)
-        if k > 1:  # a longer step is for rounding where f is smooth: not smooth there, it left
+        if rung > 1:  # a longer step is for rounding where f is smooth: not smooth there, it left
             better = better & ~e.rough
         best = Estimate(
             *(np.where(better, n, o) for n, o in zip(_fields(e), _fields(best), strict=True))
         )
-        if k > 1:
+        if rung > 1:
             longer = longer & e.noisy  # truncation now, not rounding: longer would not help
     return best
 
