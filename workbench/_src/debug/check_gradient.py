@@ -368,7 +368,9 @@ def _widened_gradient(
     wide = dataclasses.replace(
         split,
         arguments=tuple(
-            dataclasses.replace(a, primal=fdiff.widen(a.primal, fd)) if a.differentiated else a
+            dataclasses.replace(a, primal=fdiff.widen_at_once(a.primal, fd))
+            if a.differentiated
+            else a
             for a in split.arguments
         ),
     )

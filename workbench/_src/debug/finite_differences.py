@@ -132,6 +132,24 @@ def widen(tree: Any, real: np.dtype) -> Any:
     return jax.tree_util.tree_map(one, tree)
 
 
+def widen_at_once(tree: Any, real: np.dtype) -> Any:
+    """``widen`` of ``tree``'s inexact array leaves in one compiled program (eagerly, each leaf
+    shape compiled a conversion of its own: 7 for a GPT's parameters); its other leaves as
+    they are."""
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    picked = [
+        k
+        for k, v in enumerate(leaves)
+        if getattr(v, "dtype", None) is not None and jnp.issubdtype(v.dtype, jnp.inexact)
+    ]
+    if not picked:
+        return tree
+    wide = jax.jit(lambda xs: widen(xs, real))([leaves[k] for k in picked])
+    for k, v in zip(picked, wide, strict=True):
+        leaves[k] = v
+    return jax.tree_util.tree_unflatten(treedef, leaves)
+
+
 ROUGH = 0.25  # Richardson's correction this large against the first difference: not O(h^2)
 
 
