@@ -549,7 +549,8 @@ def _rebuilt(
 
     # The worst of the loop's constants, once, outside the loop (the same at every step).
     fixed_worst: list[Any] = [
-        _worst_of(_fixed_values(eqn, sub, ins)) if marked else 0 for sub in subs
+        _worst_of(_fixed_values(eqn, sub, ins)) if marked and _instrumented(sub) else 0
+        for sub in subs
     ]
     bodies = [body(k, sub) for k, sub in enumerate(subs)]
     assert region.rebuild is not None  # region.opens

@@ -53,7 +53,8 @@ from workbench._src.leaves import is_array_leaf
 
 def explain_nans(f: Callable[..., Any], *args: Any, mode: Mode | None = None) -> NanReport:
     """Where the first non-finite value of ``f``'s derivative (or of ``f`` with ``mode=None``)
-    is made, why, and a remedy checked by running it.
+    is made, why, and a remedy checked by running it. In a loop, in the first step whose
+    results hold one (a NaN made and dropped by a ``where`` inside a step passes no step on).
 
     Args:
       f: the function, as for ``wb.gradient``.
