@@ -30,6 +30,7 @@ the bfloat16 gradient against the widened one's, element by element, within bflo
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -180,48 +181,58 @@ def _check(
     # where elements are checked), and the other mode's where it can run.
     note = ""
     reverse = plain if plain.is_reverse else other
+    forward = plain if plain.is_forward else other
     g_reverse: list[np.ndarray] | None = None
     grad_fn: Callable[..., Any] | None = None
     value: Any = None
-    try:
-        value, derivs, grad_fn = _jit_gradient(reverse, split)
-        g_reverse = _flat(derivs)
-    except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
-        if plain.is_reverse:
-            raise
-        note = f"{other!r} could not run: {str(e).splitlines()[0]}"
     # A bfloat16 (float16) program's rules are checked on the program widened to ``fd_dtype``,
-    # and its gradient against the widened one's (``check_gradient_widened``).
+    # and its gradient against the widened one's (``check_gradient_widened``): the widened
+    # program's gradient and jvp compile on worker threads while the checked one compiles.
     narrow_dtype = widened.narrow([leaf.x.dtype for leaf in leaves])
-    floor: np.dtype | None = None
-    narrow_leaves, narrow_g = leaves, g_reverse
-    if plain.is_reverse and narrow_dtype is not None and g_reverse is not None:
-        wide = _widened_gradient(reverse, split, fd_dtype)
+    pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="check_gradient")
+    try:
+        ahead = (
+            _Widened(reverse, forward, split, fd_dtype, pool)
+            if plain.is_reverse and narrow_dtype is not None
+            else None
+        )
+        try:
+            value, derivs, grad_fn = _jit_gradient(reverse, split)
+            g_reverse = _flat(derivs)
+        except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
+            if plain.is_reverse:
+                raise
+            note = f"{other!r} could not run: {str(e).splitlines()[0]}"
+        floor: np.dtype | None = None
+        narrow_leaves, narrow_g = leaves, g_reverse
+        wide = ahead.gradient() if ahead is not None and g_reverse is not None else None
         if wide is None:
-            narrow_dtype = None
+            narrow_dtype, ahead = None, None
         else:
             split, value, g_reverse, grad_fn, floor = wide
             leaves = _leaves(split)
-    else:
-        narrow_dtype = None
-    g_forward: list[np.ndarray] | None = None
-    forward = plain if plain.is_forward else other
-    if plain.is_forward and by_element:
-        value, derivs, _ = _jit_gradient(forward, split)
-        g_forward = _flat(derivs)
-    if value is None:
-        value = jax.jit(split.call)(*split.primals)
-        check_real_scalar_output(value, "check_gradient")
-    value0 = float(np.real(np.asarray(value)))
-    jvp_raw = _jvp(forward, split)
-    jvp_fn: Callable[..., Any] | None = None
-    try:  # JAX refuses some jvps (a custom_vjp) only when lowering them
-        ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), split.primals)
-        jvp_fn = jax.jit(jvp_raw).lower(split.primals, ones).compile()
-    except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
-        if plain.is_forward:
-            raise
-        jvp_fn, note = None, f"{other!r} could not run: {str(e).splitlines()[0]}"
+        g_forward: list[np.ndarray] | None = None
+        if plain.is_forward and by_element:
+            value, derivs, _ = _jit_gradient(forward, split)
+            g_forward = _flat(derivs)
+        if value is None:
+            value = jax.jit(split.call)(*split.primals)
+            check_real_scalar_output(value, "check_gradient")
+        value0 = float(np.real(np.asarray(value)))
+        jvp_raw = _jvp(forward, split) if ahead is None else ahead.jvp_raw
+        jvp_fn: Callable[..., Any] | None = None
+        try:  # JAX refuses some jvps (a custom_vjp) only when lowering them
+            if ahead is not None:
+                jvp_fn = ahead.jvp()
+            else:
+                ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), split.primals)
+                jvp_fn = jax.jit(jvp_raw).lower(split.primals, ones).compile()
+        except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
+            if plain.is_forward:
+                raise
+            jvp_fn, note = None, f"{other!r} could not run: {str(e).splitlines()[0]}"
+    finally:  # nothing waits on a compile no longer wanted (an error above)
+        pool.shutdown(wait=False, cancel_futures=True)
     other_or_none: Mode | None = None if note else other
 
     plain_zeros = _zeros(split.primals)
@@ -358,14 +369,81 @@ def _jit_gradient(
         return (*grad(*primals), grad)
 
 
-def _widened_gradient(
-    mode: Mode, split: arguments.BoundCall, fd: np.dtype
-) -> tuple[arguments.BoundCall, Any, list[np.ndarray], Callable[..., Any], np.dtype | None] | None:
-    """The program with its differentiated arguments widened to ``fd``: (its call, f's value,
-    the gradient, the compiled gradient, the narrowest float the gradient computes in where
-    below ``fd``); ``None`` where it still computes below float32 (a cast inside ``f`` or a
-    rule), or cannot be traced on its own (it needs concrete values)."""
-    wide = dataclasses.replace(
+# (the widened call, f's value, the gradient, the jitted gradient, the narrowest float in it)
+WidenedGradient = tuple[
+    arguments.BoundCall, Any, list[np.ndarray], Callable[..., Any], np.dtype | None
+]
+
+
+class _Widened:
+    """The program with its differentiated arguments widened to ``fd``, its gradient (in
+    ``mode``) and its jvp (in ``forward``) traced and lowered when made and compiled on a
+    worker thread meanwhile (``pool``): beside the checked program's own compile, on a second
+    core. ``gradient()``: (its call, f's value, the gradient, the jitted gradient, the narrowest
+    float the gradient computes in where below ``fd``), or ``None`` where it still computes
+    below float32 (a cast inside ``f`` or a rule), or cannot be traced on its own (it needs
+    concrete values). ``jvp()``: the compiled jvp (raises what lowering or compiling it
+    raised)."""
+
+    def __init__(
+        self,
+        mode: Mode,
+        forward: Mode,
+        split: arguments.BoundCall,
+        fd: np.dtype,
+        pool: concurrent.futures.Executor,
+    ):
+        self.split = _widened_split(split, fd)
+        self.fd = fd
+        with_primal = dataclasses.replace(mode, with_primal=True)
+        wide = self.split
+
+        def grad(*primals: Any) -> Any:
+            out = gradient(with_primal, wide.call, *primals)
+            assert isinstance(out, GradientResult)
+            return out.val, out.derivs
+
+        self.fn = jax.jit(grad)  # to trace again inside another program (``_bend``)
+        self.lowest: np.dtype | None = None
+        self.compiled: concurrent.futures.Future[Any] | None = None
+        try:
+            traced = self.fn.trace(*wide.primals)
+            self.lowest = fdiff.lowest_float(traced.jaxpr)
+            if self.lowest is None or self.lowest.itemsize >= widened.NARROW:
+                self.compiled = pool.submit(traced.lower().compile)
+        except (jax.errors.ConcretizationTypeError, WorkbenchError, TypeError, ValueError):
+            pass
+        self.jvp_raw = _jvp(forward, wide)
+        self.jvp_compiled: concurrent.futures.Future[Any] | None = None
+        self.jvp_error: BaseException | None = None
+        try:  # JAX refuses some jvps (a custom_vjp) only when lowering them
+            ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), wide.primals)
+            lowered = jax.jit(self.jvp_raw).lower(wide.primals, ones)
+            self.jvp_compiled = pool.submit(lowered.compile)
+        except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
+            self.jvp_error = e
+
+    def gradient(self) -> WidenedGradient | None:
+        if self.compiled is None:
+            return None
+        try:
+            value, derivs = self.compiled.result()(*self.split.primals)
+        except (jax.errors.ConcretizationTypeError, WorkbenchError, TypeError, ValueError):
+            return None
+        lowest = self.lowest
+        floor = lowest if lowest is not None and lowest.itemsize < self.fd.itemsize else None
+        return self.split, value, _flat(derivs), self.fn, floor
+
+    def jvp(self) -> Any:
+        if self.jvp_error is not None:
+            raise self.jvp_error
+        assert self.jvp_compiled is not None
+        return self.jvp_compiled.result()
+
+
+def _widened_split(split: arguments.BoundCall, fd: np.dtype) -> arguments.BoundCall:
+    """``split`` with its differentiated arguments widened to ``fd``."""
+    return dataclasses.replace(
         split,
         arguments=tuple(
             dataclasses.replace(a, primal=fdiff.widen_at_once(a.primal, fd))
@@ -374,24 +452,6 @@ def _widened_gradient(
             for a in split.arguments
         ),
     )
-    with_primal = dataclasses.replace(mode, with_primal=True)
-
-    def grad(*primals: Any) -> Any:
-        out = gradient(with_primal, wide.call, *primals)
-        assert isinstance(out, GradientResult)
-        return out.val, out.derivs
-
-    fn = jax.jit(grad)  # to trace again inside another program (``_bend``)
-    try:
-        traced = fn.trace(*wide.primals)
-        lowest = fdiff.lowest_float(traced.jaxpr)
-        if lowest is not None and lowest.itemsize < widened.NARROW:
-            return None
-        value, derivs = traced.lower().compile()(*wide.primals)
-    except (jax.errors.ConcretizationTypeError, WorkbenchError, TypeError, ValueError):
-        return None
-    floor = lowest if lowest is not None and lowest.itemsize < fd.itemsize else None
-    return wide, value, _flat(derivs), fn, floor
 
 
 def _jvp(mode: Mode, split: arguments.BoundCall) -> Callable[..., Any]:
