@@ -35,10 +35,7 @@ class Records:
     ):
         self.jaxpr, self.consts, self.args, self.groups = jaxpr, consts, args, groups
         self.stretches = stretches(jaxpr)
-        # Where the program runs a loop, this run's outputs are the answer when they are finite
-        # (no plain run came first): compiled as the user's would be.
-        loops = bool(self.stretches)
-        self.flat, self.outputs = _run(jaxpr, consts, args, None, groups, as_users=loops)
+        self.flat, self.outputs = _run(jaxpr, consts, args, None, groups)
         self.searched: dict[EqnId, Searched] = {}
 
     def first(self, kind: str) -> tuple[EqnId, int] | None:

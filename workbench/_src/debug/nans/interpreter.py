@@ -666,12 +666,18 @@ def all_small(jaxpr: Any) -> bool:
     return work <= LOOP_WORK and largest <= SMALL_VALUES
 
 
-def compile_once(lowered: Any, jaxpr: Any, as_users: bool = False) -> Any:
+def compiled_as_users(jaxpr: Any) -> bool:
+    """Whether the search run of ``jaxpr`` is compiled with the default options, as the user's
+    ``jax.jit`` would be (see ``compile_once``): its values are then the user's."""
+    return _loop_work(jaxpr)[0] > LOOP_WORK
+
+
+def compile_once(lowered: Any, jaxpr: Any) -> Any:
     """``lowered`` (a program of ``jaxpr``, to run once) compiled with the options that fit it:
-    the default where a loop does real work per step (or ``as_users``), else LLVM at -O0, and
-    without fusion where every value is small (see ``_run``)."""
+    the default where a loop does real work per step, else LLVM at -O0, and without fusion
+    where every value is small (see ``_run``)."""
     work, largest = _loop_work(jaxpr)
-    if work > LOOP_WORK or as_users:
+    if work > LOOP_WORK:
         options: dict[str, Any] = {}
     else:
         options = SMALL_COMPILE if largest <= SMALL_VALUES else QUICK_COMPILE
@@ -690,15 +696,12 @@ def _run(
     prefix: EqnId = (),
     start: Any = None,
     span: Stretch | None = None,
-    as_users: bool = False,
 ) -> tuple[Any, list[Any]]:
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
     captured at the target's first firing) and its outputs. ``prefix`` and ``start``: the
     program is one step of the loop body ``prefix``, started at ``start`` (the clock and the
     step that ``_marks`` recorded). ``span``: the program is that stretch of the top level,
-    ``args`` its inputs, ``start`` the clock at its start. ``as_users``: compiled with the
-    default options, as the user's ``jax.jit`` would be (its outputs are the answer where they
-    are finite: LLVM at -O0 moved a chaotic loop's gradient by 4e-4, FMA contraction)."""
+    ``args`` its inputs, ``start`` the clock at its start."""
 
     ctx = _Ctx(target, groups, CAPTURE_BYTES if target is None else 0)
     if target is None and start is None:
@@ -720,7 +723,7 @@ def _run(
     # N-body step: unoptimized, its run took 3x the whole gradient's compile and run). For this
     # one program only. Its values can differ from the user's compiled program's in the last
     # bit (another compile, as any re-run under checkify or jax_debug_nans is).
-    rec, outs = compile_once(lowered, jaxpr, as_users)(list(consts), list(args), start)
+    rec, outs = compile_once(lowered, jaxpr)(list(consts), list(args), start)
     if target is not None:
         return jax.device_get(rec), outs
     # What a step searched afterwards starts from stays on the device until it is searched.
