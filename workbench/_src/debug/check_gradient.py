@@ -221,12 +221,11 @@ def _check(
         value0 = float(np.real(np.asarray(value)))
         jvp_raw = _jvp(forward, split) if ahead is None else ahead.jvp_raw
         jvp_fn: Callable[..., Any] | None = None
-        try:  # JAX refuses some jvps (a custom_vjp) only when lowering them
+        try:
             if ahead is not None:
                 jvp_fn = ahead.jvp()
             else:
-                ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), split.primals)
-                jvp_fn = jax.jit(jvp_raw).lower(split.primals, ones).compile()
+                jvp_fn = _lowered_jvp(jvp_raw, split.primals).compile()
         except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
             if plain.is_forward:
                 raise
@@ -416,10 +415,8 @@ class _Widened:
         self.jvp_raw = _jvp(forward, wide)
         self.jvp_compiled: concurrent.futures.Future[Any] | None = None
         self.jvp_error: BaseException | None = None
-        try:  # JAX refuses some jvps (a custom_vjp) only when lowering them
-            ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), wide.primals)
-            lowered = jax.jit(self.jvp_raw).lower(wide.primals, ones)
-            self.jvp_compiled = pool.submit(lowered.compile)
+        try:
+            self.jvp_compiled = pool.submit(_lowered_jvp(self.jvp_raw, wide.primals).compile)
         except (WorkbenchError, TypeError, ValueError, NotImplementedError) as e:
             self.jvp_error = e
 
@@ -452,6 +449,13 @@ def _widened_split(split: arguments.BoundCall, fd: np.dtype) -> arguments.BoundC
             for a in split.arguments
         ),
     )
+
+
+def _lowered_jvp(jvp: Callable[..., Any], primals: Any) -> Any:
+    """``jvp`` jitted and lowered at ``primals``: JAX refuses some jvps (a custom_vjp) only when
+    lowering them, so this raises what the compiled jvp would."""
+    ones = jax.tree_util.tree_map(lambda p: _filled(p, 1), primals)
+    return jax.jit(jvp).lower(primals, ones)
 
 
 def _jvp(mode: Mode, split: arguments.BoundCall) -> Callable[..., Any]:

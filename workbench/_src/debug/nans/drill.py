@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from workbench._src.debug.nans.equations import _BIG, EqnId, Stretch, _opened, stretches
-from workbench._src.debug.nans.interpreter import _run
+from workbench._src.debug.nans.interpreter import _run, fixed_inputs
 from workbench._src.internals import regions
 
 # A step searched again: its jaxpr and consts, its inputs, its start (the clock, the step), and
@@ -35,7 +35,7 @@ class Records:
     ):
         self.jaxpr, self.consts, self.args, self.groups = jaxpr, consts, args, groups
         self.stretches = stretches(jaxpr)
-        self.flat, self.outputs = _run(jaxpr, consts, args, None, groups)
+        self.flat, self.outputs = _run(jaxpr, consts, args, None, groups, spans=self.stretches)
         self.searched: dict[EqnId, Searched] = {}
 
     def first(self, kind: str) -> tuple[EqnId, int] | None:
@@ -112,8 +112,7 @@ class Records:
             constants = iter(self.flat[(prefix, "consts_" + kind)])
             sub = _sub_at(self.jaxpr, prefix)
             varying = iter(start["xs"])
-            fixed = list(sub.fixed) or [False] * len(sub.jaxpr.invars)
-            args = [next(constants) if f else next(varying) for f in fixed]
+            args = [next(constants) if f else next(varying) for f in fixed_inputs(sub)]
             begin = {"clock": start["clock"], "step": start["step"]}
             searched = (sub.jaxpr, sub.consts, args, begin, None)
             flat, _ = _run(sub.jaxpr, sub.consts, args, None, self.groups, prefix, begin)

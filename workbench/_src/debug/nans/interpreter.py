@@ -532,8 +532,7 @@ def _rebuilt(
                     ctx.quiet -= 1
                 if marked:
                     step = it if index is None else index
-                    fixed = list(sub.fixed) or [False] * len(xs)
-                    varying = [x for x, f in zip(xs, fixed, strict=True) if not f]
+                    varying = [x for x, f in zip(xs, fixed_inputs(sub), strict=True) if not f]
                     w_in = jnp.maximum(_worst_of(varying), fixed_worst[k])
                     rec = _merge(rec, _marks((*eid, k), state[0], step, w_in, outs, varying))
                 return outs, (clk, rec)
@@ -602,13 +601,12 @@ def _marks(
 def _mark_template(prefix: EqnId, sub: regions.SubJaxpr, clock: Any) -> dict[Any, Any]:
     """What ``_marks`` records, as shapes (for ``_fills``)."""
     scalar = jax.ShapeDtypeStruct((), jnp.int32)
-    fixed = list(sub.fixed) or [False] * len(sub.jaxpr.invars)
     start = {
         "clock": (scalar, jax.ShapeDtypeStruct(np.shape(clock[1]), jnp.int32)),
         "step": scalar,
         "xs": [
             jax.ShapeDtypeStruct(v.aval.shape, v.aval.dtype)
-            for v, f in zip(sub.jaxpr.invars, fixed, strict=True)
+            for v, f in zip(sub.jaxpr.invars, fixed_inputs(sub), strict=True)
             if not f
         ],
     }
@@ -617,6 +615,11 @@ def _mark_template(prefix: EqnId, sub: regions.SubJaxpr, clock: Any) -> dict[Any
         out[(prefix, "mark_" + kind)] = (scalar, scalar)
         out[(prefix, "start_" + kind)] = (scalar, start)
     return out
+
+
+def fixed_inputs(sub: regions.SubJaxpr) -> list[bool]:
+    """Per input of ``sub``, whether it is one of the loop's constants (``SubJaxpr.fixed``)."""
+    return list(sub.fixed) or [False] * len(sub.jaxpr.invars)
 
 
 def _fixed_values(eqn: Any, sub: regions.SubJaxpr, ins: Sequence[Any]) -> list[Any]:
@@ -696,16 +699,18 @@ def _run(
     prefix: EqnId = (),
     start: Any = None,
     span: Stretch | None = None,
+    spans: dict[int, Stretch] | None = None,
 ) -> tuple[Any, list[Any]]:
     """Compiles and runs the instrumented program once: its records (or, with a target, what it
     captured at the target's first firing) and its outputs. ``prefix`` and ``start``: the
     program is one step of the loop body ``prefix``, started at ``start`` (the clock and the
     step that ``_marks`` recorded). ``span``: the program is that stretch of the top level,
-    ``args`` its inputs, ``start`` the clock at its start."""
+    ``args`` its inputs, ``start`` the clock at its start. ``spans``: ``stretches(jaxpr)``,
+    where the caller has them."""
 
     ctx = _Ctx(target, groups, CAPTURE_BYTES if target is None else 0)
     if target is None and start is None:
-        ctx.stretches = stretches(jaxpr)
+        ctx.stretches = stretches(jaxpr) if spans is None else spans
 
     def go(consts: Sequence[Any], args: Sequence[Any], start: Any) -> Any:
         if start is None:
